@@ -36,17 +36,21 @@ typedef int (*la_notify_fn)(const char *destination, const char *message, void *
 
 /** Bus options. Members are only ever added at the end. */
 typedef struct la_bus_options {
-	unsigned int version;       /**< LA_BUS_OPTIONS_VERSION */
-	unsigned int max_retries;   /**< retries of a conflicted command; default 10 */
-	unsigned int retry_delay_us; /**< base pause before a retry, jittered and doubled; default 200 */
-	la_notify_fn notify;        /**< notifications port, or NULL (none sent) */
+	unsigned int version;     /**< LA_BUS_OPTIONS_VERSION */
+	unsigned int max_retries; /**< retries of a conflicted command; default 10 */
+	unsigned int
+	    retry_delay_us;  /**< base pause before a retry, jittered and doubled; default 200 */
+	la_notify_fn notify; /**< notifications port, or NULL (none sent) */
 	void *notify_payload;
-	la_publish_fn publish;      /**< external publisher, or NULL (none published) */
+	la_publish_fn publish; /**< external publisher, or NULL (none published) */
 	void *publish_payload;
 } la_bus_options;
 
 #define LA_BUS_OPTIONS_VERSION 1
-#define LA_BUS_OPTIONS_INIT {LA_BUS_OPTIONS_VERSION, 10, 200, NULL, NULL, NULL, NULL}
+#define LA_BUS_OPTIONS_INIT                                                                        \
+	{                                                                                          \
+		LA_BUS_OPTIONS_VERSION, 10, 200, NULL, NULL, NULL, NULL                            \
+	}
 
 /** Fill opts with the defaults of that version (ctypes cannot expand macros). */
 LA_EXTERN(int) la_bus_options_init(la_bus_options *opts, unsigned int version);
@@ -92,7 +96,7 @@ LA_EXTERN(int) la_bus_set_route(la_bus *bus, int kind, const char *destination);
 /** Counters since the bus was made; any out pointer may be NULL. */
 LA_EXTERN(void)
 la_bus_stats(const la_bus *bus, uint64_t *commands, uint64_t *events, uint64_t *retries,
-	     uint64_t *handler_failures);
+             uint64_t *handler_failures);
 
 LA_END_DECL
 

@@ -15,7 +15,7 @@
 
 #ifdef __cplusplus
 #define LA_BEGIN_DECL extern "C" {
-#define LA_END_DECL }
+#define LA_END_DECL   }
 #else
 #define LA_BEGIN_DECL
 #define LA_END_DECL
@@ -32,9 +32,9 @@
 LA_BEGIN_DECL
 
 /** Compile-time version of the headers. */
-#define LA_VERSION_MAJOR 1
-#define LA_VERSION_MINOR 0
-#define LA_VERSION_PATCH 0
+#define LA_VERSION_MAJOR  1
+#define LA_VERSION_MINOR  0
+#define LA_VERSION_PATCH  0
 #define LA_VERSION_STRING "1.0.0"
 
 /**

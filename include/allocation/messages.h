@@ -42,7 +42,7 @@ typedef enum la_dealloc_reason {
  */
 LA_EXTERN(int)
 la_command_create_batch(la_message **out, const char *ref, const char *sku, int64_t qty,
-			const char *eta);
+                        const char *eta);
 LA_EXTERN(int)
 la_command_allocate(la_message **out, const char *orderid, const char *sku, int64_t qty);
 LA_EXTERN(int) la_command_deallocate(la_message **out, const char *orderid, const char *sku);
@@ -56,10 +56,10 @@ LA_EXTERN(int) la_command_cancel_batch(la_message **out, const char *ref);
  */
 LA_EXTERN(int)
 la_event_allocated(la_message **out, const char *orderid, const char *sku, int64_t qty,
-		   const char *batchref);
+                   const char *batchref);
 LA_EXTERN(int)
 la_event_deallocated(la_message **out, const char *orderid, const char *sku, int64_t qty,
-		     int reason);
+                     int reason);
 LA_EXTERN(int) la_event_out_of_stock(la_message **out, const char *sku);
 
 /** Deep copy. *out is owned by the caller. */

@@ -47,7 +47,7 @@ la_product_add_batch(la_product *product, const char *ref, int64_t qty, const ch
  */
 LA_EXTERN(int)
 la_product_allocate(const char **out_batchref, la_product *product, const char *orderid,
-		    int64_t qty);
+                    int64_t qty);
 
 /** Deallocate the product's line for orderid (reason "requested"). LA_ENOTFOUND if none. */
 LA_EXTERN(int) la_product_deallocate(la_product *product, const char *orderid);

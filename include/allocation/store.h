@@ -38,7 +38,7 @@ LA_EXTERN(const char *) la_store_adapter(const la_store *store);
 typedef int (*la_publish_fn)(const char *channel, const char *json, void *payload);
 LA_EXTERN(int)
 la_store_relay_outbox(size_t *out_sent, la_store *store, size_t max, la_publish_fn publish,
-		      void *payload);
+                      void *payload);
 
 /** Non-zero when the store keeps a transactional outbox. */
 LA_EXTERN(int) la_store_has_outbox(const la_store *store);

@@ -41,7 +41,7 @@ LA_EXTERN(void) la_allocation_list_free(la_allocation_list *list);
  */
 LA_EXTERN(int)
 la_view_batches(la_batch_page **out, la_store *store, const char *sku, size_t limit,
-		const char *after);
+                const char *after);
 
 LA_EXTERN(size_t) la_batch_page_count(const la_batch_page *page);
 LA_EXTERN(const char *) la_batch_page_ref(const la_batch_page *page, size_t index);

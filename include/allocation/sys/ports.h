@@ -56,13 +56,14 @@ typedef struct la_store_port {
 
 	/* read model: called outside units of work */
 	int (*allocations)(la_allocation_list *into, const char *orderid, void *state);
-	/** Rows after cursor `after` (NULL: from the start); set the next cursor when more follow. */
+	/** Rows after cursor `after` (NULL: from the start); set the next cursor when more follow.
+	 */
 	int (*batches)(la_batch_page *into, const char *sku, size_t limit, const char *after,
-		       void *state);
+	               void *state);
 
 	/** Transactional outbox relay (la_store_relay_outbox); NULL when the store has none. */
 	int (*relay_outbox)(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
-			    void *state);
+	                    void *state);
 
 	/** Close connections and free state. */
 	void (*close)(void *state);
@@ -82,25 +83,25 @@ LA_EXTERN(int) la_product_load(la_product **out, const char *sku, int64_t versio
 /** A stored batch with its stored allocated quantity and line count. */
 LA_EXTERN(int)
 la_product_load_batch(la_product *product, const char *ref, int64_t purchased, const char *eta,
-		      int64_t allocated, int64_t line_count, int64_t sequence);
+                      int64_t allocated, int64_t line_count, int64_t sequence);
 /**
  * A stored line on batch ref; sequence orders allocations (most recent =
  * largest). Loading a line already known is a no-op.
  */
 LA_EXTERN(int)
 la_product_load_line(la_product *product, const char *ref, const char *orderid, int64_t qty,
-		     int64_t sequence);
+                     int64_t sequence);
 /** Declare that every line of batch ref is now loaded. */
 LA_EXTERN(int) la_product_batch_lines_loaded(la_product *product, const char *ref);
 
 /* ---- the change log: what to write at commit ---- */
 
 typedef enum la_change_kind {
-	LA_CHANGE_BATCH_ADDED = 1,      /**< batchref, qty (purchased), eta, sequence */
-	LA_CHANGE_BATCH_QUANTITY = 2,   /**< batchref, qty (new purchased) */
-	LA_CHANGE_BATCH_REMOVED = 3,    /**< batchref (its lines were deallocated before) */
-	LA_CHANGE_LINE_ALLOCATED = 4,   /**< batchref, orderid, qty, sequence */
-	LA_CHANGE_LINE_DEALLOCATED = 5  /**< batchref, orderid, qty */
+	LA_CHANGE_BATCH_ADDED = 1,     /**< batchref, qty (purchased), eta, sequence */
+	LA_CHANGE_BATCH_QUANTITY = 2,  /**< batchref, qty (new purchased) */
+	LA_CHANGE_BATCH_REMOVED = 3,   /**< batchref (its lines were deallocated before) */
+	LA_CHANGE_LINE_ALLOCATED = 4,  /**< batchref, orderid, qty, sequence */
+	LA_CHANGE_LINE_DEALLOCATED = 5 /**< batchref, orderid, qty */
 } la_change_kind;
 
 /** One change; strings borrowed from the product until la_product_changes_saved. */
@@ -130,7 +131,7 @@ LA_EXTERN(int)
 la_allocation_list_append(la_allocation_list *list, const char *sku, const char *batchref);
 LA_EXTERN(int)
 la_batch_page_append(la_batch_page *page, const char *ref, const char *sku, const char *eta,
-		     int64_t purchased, int64_t allocated, int64_t lines);
+                     int64_t purchased, int64_t allocated, int64_t lines);
 LA_EXTERN(int) la_batch_page_set_next(la_batch_page *page, const char *cursor);
 
 /**
@@ -142,7 +143,7 @@ LA_EXTERN(int)
 la_batch_cursor_encode(char **out, const char *sku, const char *eta, int64_t sequence);
 LA_EXTERN(int)
 la_batch_cursor_decode(char **out_sku, int32_t *out_eta_key, int64_t *out_sequence,
-		       const char *cursor);
+                       const char *cursor);
 
 /**
  * Sort key of an ETA: 0 for NULL (in stock, sorts first), else YYYYMMDD.
@@ -153,17 +154,19 @@ LA_EXTERN(int32_t) la_date_key(const char *eta);
 /* ---- errors and logging for adapters ---- */
 
 /** Set the calling thread's last error; returns code. */
-LA_EXTERN(int) la_error_set(int code, const char *fmt, ...)
+LA_EXTERN(int)
+la_error_set(int code, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 /** Log through the user's callback, if any. */
-LA_EXTERN(void) la_log(int level, const char *fmt, ...)
+LA_EXTERN(void)
+la_log(int level, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 
 /** Validate an identifier (1–255 bytes of UTF-8, no NUL); field names it in the error. */
 LA_EXTERN(int) la_check_string(const char *value, const char *field);

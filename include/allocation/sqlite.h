@@ -1,0 +1,67 @@
+/*
+ * liballocation-sqlite — the store over SQLite: repository, unit of work,
+ * read models and a transactional outbox in one SQLite file (or in memory).
+ *
+ *   la_store *store;
+ *   if (la_sqlite_store_open(&store, "sqlite:allocation.db", 0) != LA_OK)
+ *           fprintf(stderr, "%s\n", la_error_last());
+ *   ... la_bus_new(&bus, store, NULL) ...
+ *   la_store_free(store);
+ *
+ * The adapter creates its schema in a new or empty file and migrates older
+ * versions of it (the version lives in PRAGMA user_version, the file is
+ * marked with PRAGMA application_id). It refuses, without writing anything,
+ * a file whose schema is newer than this library knows or that belongs to
+ * another application. Files use WAL journaling; each unit of work is one
+ * BEGIN IMMEDIATE transaction, so writers from several processes queue on a
+ * busy timeout (5 s) and one still waiting after it fails with LA_ECONFLICT,
+ * which the bus retries. Schema, costs and trade-offs: docs/sqlite.md.
+ *
+ * Threads: a store is one SQLite connection and is used by one thread at a
+ * time (one bus per store). Open one store per thread, or per process, on
+ * the same file for parallelism; they see each other's committed changes.
+ */
+#ifndef ALLOCATION_SQLITE_H
+#define ALLOCATION_SQLITE_H
+
+#include "common.h"
+#include "store.h"
+
+LA_BEGIN_DECL
+
+/** PRAGMA user_version of the schema this library writes. */
+#define LA_SQLITE_SCHEMA_VERSION 1
+/** PRAGMA application_id marking an allocation database ("LAAL"). */
+#define LA_SQLITE_APPLICATION_ID 0x4c41414c
+
+/**
+ * Open (creating it if needed) the store at url:
+ *
+ *   "sqlite:PATH" or a bare "PATH"   a file (created, with its schema)
+ *   "sqlite::memory:"                a private in-memory database
+ *
+ * optionally followed by a query "?durability=normal|full":
+ * normal (the default) commits with synchronous=NORMAL in WAL mode — a
+ * committed unit of work survives any crash of the process, the last ones
+ * may be lost on power failure or OS crash; full (synchronous=FULL) syncs
+ * the WAL at every commit, so they survive that too, at a cost per commit.
+ *
+ * flags: 0 or LA_STORE_OUTBOX — keep a transactional outbox: each commit
+ * stores the Allocated events of its products (JSON with a unique "id") in
+ * the same transaction, and la_store_relay_outbox publishes them in commit
+ * order, at least once.
+ *
+ * On success *out is a new store owned by the caller (la_store_free).
+ * Errors (la_error_last names the file and the problem):
+ *   LA_EINVAL       malformed URL or option; a file that is not a database,
+ *                   or belongs to another application (foreign tables)
+ *   LA_EUNSUPPORTED the file's schema is newer than this library
+ *   LA_EIO          the file cannot be opened or created
+ *   LA_ECONFLICT    another process held the database locked too long
+ *   LA_EDB          any other SQLite error; LA_ENOMEM
+ */
+LA_EXTERN(int) la_sqlite_store_open(la_store **out, const char *url, unsigned int flags);
+
+LA_END_DECL
+
+#endif

@@ -1,0 +1,389 @@
+/* The in-memory store: products, a batch-reference index and the read model
+ * in hash maps. A mutex held from begin to end serialises units of work, so
+ * buses in several threads may share one store. Rollback undoes the
+ * products' change logs; commit updates the index and the read model from
+ * the same logs, in two phases so running out of memory changes nothing. */
+#include "../domain/product_internal.h"
+#include "../util/alloc.h"
+#include "../util/error.h"
+#include "../util/strmap.h"
+
+#include <allocation/memory.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct order_row {
+	char *sku, *batchref; /* one allocation: "sku\0batchref\0" */
+} order_row;
+
+typedef struct order_view {
+	order_row *rows;
+	size_t count, capacity;
+	char orderid[];
+} order_view;
+
+typedef struct memory_store {
+	pthread_mutex_t lock;
+	la_strmap products;    /* sku → la_product */
+	la_strmap batch_index; /* batch ref → la_product */
+	la_strmap orders;      /* orderid → order_view */
+	la_product **touched;  /* handed out in this unit of work */
+	size_t touched_count, touched_capacity;
+	la_product **added; /* new in this unit of work */
+	size_t added_count, added_capacity;
+} memory_store;
+
+static int push(la_product ***items, size_t *count, size_t *capacity, la_product *p)
+{
+	for (size_t i = 0; i < *count; i++) {
+		if ((*items)[i] == p)
+			return LA_OK;
+	}
+	if (la_grow((void **)items, capacity, *count + 1, sizeof **items) != LA_OK)
+		return la_error_nomem();
+	(*items)[(*count)++] = p;
+	return LA_OK;
+}
+
+static int memory_begin(void *state)
+{
+	memory_store *m = state;
+	pthread_mutex_lock(&m->lock);
+	m->touched_count = m->added_count = 0;
+	return LA_OK;
+}
+
+static void memory_end(void *state)
+{
+	memory_store *m = state;
+	m->touched_count = m->added_count = 0;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static int memory_add(la_product *p, void *state)
+{
+	memory_store *m = state;
+	if (la_strmap_get(&m->products, la_product_sku(p))) {
+		la_product_free(p);
+		return la_error_set(LA_ECONFLICT, "product exists already");
+	}
+	if (push(&m->touched, &m->touched_count, &m->touched_capacity, p) != LA_OK ||
+	    push(&m->added, &m->added_count, &m->added_capacity, p) != LA_OK ||
+	    la_strmap_put(&m->products, p->sku, p) != LA_OK) {
+		/* forget it in both lists: the store owns and frees it here */
+		if (m->touched_count && m->touched[m->touched_count - 1] == p)
+			m->touched_count--;
+		if (m->added_count && m->added[m->added_count - 1] == p)
+			m->added_count--;
+		la_product_free(p);
+		return la_error_nomem();
+	}
+	return LA_OK;
+}
+
+static int hand_out(la_product **out, memory_store *m, la_product *p)
+{
+	if (!p)
+		return LA_ENOTFOUND;
+	if (push(&m->touched, &m->touched_count, &m->touched_capacity, p) != LA_OK)
+		return la_error_nomem();
+	*out = p;
+	return LA_OK;
+}
+
+static int memory_get(la_product **out, const char *sku, void *state)
+{
+	memory_store *m = state;
+	return hand_out(out, m, la_strmap_get(&m->products, sku));
+}
+
+static int memory_get_by_batchref(la_product **out, const char *ref, void *state)
+{
+	memory_store *m = state;
+	la_product *p = la_strmap_get(&m->batch_index, ref);
+	if (!p) {
+		/* batches added in this unit of work are indexed only at commit */
+		for (size_t i = 0; i < m->touched_count && !p; i++) {
+			if (la_product_find_batch(m->touched[i], ref))
+				p = m->touched[i];
+		}
+	}
+	return hand_out(out, m, p);
+}
+
+static int memory_load_nothing(la_product *p, const char *key, void *state)
+{
+	return LA_OK; /* every line is always in memory */
+}
+
+static void rollback_products(memory_store *m)
+{
+	for (size_t i = 0; i < m->touched_count; i++)
+		la_product_revert_changes(m->touched[i]);
+	for (size_t i = 0; i < m->added_count; i++) {
+		la_strmap_remove(&m->products, la_product_sku(m->added[i]));
+		la_product_free(m->added[i]);
+	}
+	m->touched_count = m->added_count = 0;
+}
+
+static void memory_rollback(void *state)
+{
+	rollback_products(state);
+}
+
+static order_view *order_view_get(memory_store *m, const char *orderid)
+{
+	order_view *view = la_strmap_get(&m->orders, orderid);
+	if (view)
+		return view;
+	size_t size = strlen(orderid) + 1;
+	view = la_calloc(1, sizeof *view + size);
+	if (!view)
+		return NULL;
+	memcpy(view->orderid, orderid, size);
+	if (la_strmap_put(&m->orders, view->orderid, view) != LA_OK) {
+		la_free(view);
+		return NULL;
+	}
+	return view;
+}
+
+static order_row make_row(const char *sku, const char *batchref)
+{
+	size_t sku_size = strlen(sku) + 1, ref_size = strlen(batchref) + 1;
+	order_row row = {la_malloc(sku_size + ref_size), NULL};
+	if (row.sku) {
+		memcpy(row.sku, sku, sku_size);
+		row.batchref = row.sku + sku_size;
+		memcpy(row.batchref, batchref, ref_size);
+	}
+	return row;
+}
+
+static void remove_row(order_view *view, const char *sku)
+{
+	for (size_t i = 0; i < view->count; i++) {
+		if (strcmp(view->rows[i].sku, sku) == 0) {
+			la_free(view->rows[i].sku);
+			memmove(view->rows + i, view->rows + i + 1,
+			        (view->count - i - 1) * sizeof *view->rows);
+			view->count--;
+			return;
+		}
+	}
+}
+
+/* Phase one: allocate every row and map slot the commit will need. */
+static int prepare(memory_store *m, order_row *rows, size_t *row_count)
+{
+	size_t added_batches = 0;
+	for (size_t t = 0; t < m->touched_count; t++) {
+		la_product *p = m->touched[t];
+		for (size_t i = 0; i < p->change_count; i++) {
+			la_change c;
+			la_product_change_at(&c, p, i);
+			if (c.kind == LA_CHANGE_BATCH_ADDED)
+				added_batches++;
+			if (c.kind != LA_CHANGE_LINE_ALLOCATED)
+				continue;
+			order_view *view = order_view_get(m, c.orderid);
+			if (!view || la_grow((void **)&view->rows, &view->capacity,
+			                     view->count + *row_count + 1, sizeof *view->rows))
+				return la_error_nomem();
+			order_row row = make_row(p->sku, c.batchref);
+			if (!row.sku)
+				return la_error_nomem();
+			rows[(*row_count)++] = row;
+		}
+	}
+	return la_strmap_reserve(&m->batch_index, added_batches) == LA_OK ? LA_OK
+	                                                                  : la_error_nomem();
+}
+
+static int memory_commit(void *state)
+{
+	memory_store *m = state;
+	size_t line_changes = 0, row_count = 0;
+	for (size_t t = 0; t < m->touched_count; t++)
+		line_changes += la_product_change_count(m->touched[t]);
+	order_row *rows = la_malloc(line_changes * sizeof *rows);
+	int rc = rows ? prepare(m, rows, &row_count) : la_error_nomem();
+	if (rc != LA_OK) {
+		for (size_t i = 0; i < row_count; i++)
+			la_free(rows[i].sku);
+		la_free(rows);
+		rollback_products(m); /* a failed commit has rolled back */
+		return rc;
+	}
+	/* Phase two: nothing below allocates. */
+	size_t next_row = 0;
+	for (size_t t = 0; t < m->touched_count; t++) {
+		la_product *p = m->touched[t];
+		for (size_t i = 0; i < p->change_count; i++) {
+			la_change c;
+			la_product_change_at(&c, p, i);
+			order_view *view;
+			switch (c.kind) {
+			case LA_CHANGE_BATCH_ADDED:
+				la_strmap_put(&m->batch_index, p->changes[i].batch->ref, p);
+				break;
+			case LA_CHANGE_BATCH_REMOVED:
+				la_strmap_remove(&m->batch_index, c.batchref);
+				break;
+			case LA_CHANGE_LINE_ALLOCATED:
+				view = la_strmap_get(&m->orders, c.orderid);
+				view->rows[view->count++] = rows[next_row++];
+				break;
+			case LA_CHANGE_LINE_DEALLOCATED:
+				view = la_strmap_get(&m->orders, c.orderid);
+				if (view)
+					remove_row(view, p->sku);
+				break;
+			}
+		}
+		la_product_changes_saved(p);
+	}
+	la_free(rows);
+	m->added_count = 0;
+	return LA_OK;
+}
+
+static int memory_allocations(la_allocation_list *into, const char *orderid, void *state)
+{
+	memory_store *m = state;
+	int rc = LA_OK;
+	pthread_mutex_lock(&m->lock);
+	order_view *view = la_strmap_get(&m->orders, orderid);
+	for (size_t i = 0; view && i < view->count && rc == LA_OK; i++)
+		rc = la_allocation_list_append(into, view->rows[i].sku, view->rows[i].batchref);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+static int compare_batches(const void *a, const void *b)
+{
+	const la_batch *x = *(const la_batch *const *)a, *y = *(const la_batch *const *)b;
+	int by_sku = strcmp(x->product->sku, y->product->sku);
+	if (by_sku)
+		return by_sku;
+	if (x->eta_key != y->eta_key)
+		return x->eta_key < y->eta_key ? -1 : 1;
+	return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
+}
+
+static int after_cursor(const la_batch *b, const char *sku, int32_t key, int64_t sequence)
+{
+	int by_sku = strcmp(b->product->sku, sku);
+	if (by_sku)
+		return by_sku > 0;
+	if (b->eta_key != key)
+		return b->eta_key > key;
+	return b->sequence > sequence;
+}
+
+static int memory_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
+                          void *state)
+{
+	memory_store *m = state;
+	char *cursor_sku = NULL;
+	int32_t cursor_key = 0;
+	int64_t cursor_sequence = 0;
+	int rc;
+	if (after &&
+	    (rc = la_batch_cursor_decode(&cursor_sku, &cursor_key, &cursor_sequence, after)))
+		return rc;
+	pthread_mutex_lock(&m->lock);
+	la_batch **all = la_malloc((m->batch_index.count + 1) * sizeof *all);
+	size_t n = 0;
+	rc = all ? LA_OK : la_error_nomem();
+	size_t index = 0;
+	const char *key;
+	void *value;
+	while (rc == LA_OK && la_strmap_next(&m->products, &index, &key, &value)) {
+		la_product *p = value;
+		if (sku && strcmp(p->sku, sku) != 0)
+			continue;
+		for (size_t i = 0; i < p->batch_count; i++) {
+			la_batch *b = p->batches[i];
+			if (!cursor_sku || after_cursor(b, cursor_sku, cursor_key, cursor_sequence))
+				all[n++] = b;
+		}
+	}
+	if (rc == LA_OK)
+		qsort(all, n, sizeof *all, compare_batches);
+	for (size_t i = 0; rc == LA_OK && i < n && i < limit; i++)
+		rc = la_batch_page_append(into, all[i]->ref, all[i]->product->sku, all[i]->eta,
+		                          all[i]->purchased, all[i]->allocated, all[i]->line_count);
+	if (rc == LA_OK && n > limit) {
+		char *next;
+		const la_batch *last = all[limit - 1];
+		rc = la_batch_cursor_encode(&next, last->product->sku, last->eta, last->sequence);
+		if (rc == LA_OK) {
+			rc = la_batch_page_set_next(into, next);
+			la_free(next);
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	la_free(all);
+	la_free(cursor_sku);
+	return rc;
+}
+
+static void memory_close(void *state)
+{
+	memory_store *m = state;
+	size_t index = 0;
+	const char *key;
+	void *value;
+	while (la_strmap_next(&m->products, &index, &key, &value))
+		la_product_free(value);
+	index = 0;
+	while (la_strmap_next(&m->orders, &index, &key, &value)) {
+		order_view *view = value;
+		for (size_t i = 0; i < view->count; i++)
+			la_free(view->rows[i].sku);
+		la_free(view->rows);
+		la_free(view);
+	}
+	la_strmap_dispose(&m->products);
+	la_strmap_dispose(&m->batch_index);
+	la_strmap_dispose(&m->orders);
+	la_free(m->touched);
+	la_free(m->added);
+	pthread_mutex_destroy(&m->lock);
+	la_free(m);
+}
+
+static const la_store_port memory_port = {
+    .version = LA_STORE_PORT_VERSION,
+    .name = "memory",
+    .begin = memory_begin,
+    .commit = memory_commit,
+    .rollback = memory_rollback,
+    .end = memory_end,
+    .add = memory_add,
+    .get = memory_get,
+    .get_by_batchref = memory_get_by_batchref,
+    .load_line = memory_load_nothing,
+    .load_batch_lines = memory_load_nothing,
+    .allocations = memory_allocations,
+    .batches = memory_batches,
+    .relay_outbox = NULL,
+    .close = memory_close,
+};
+
+int la_memory_store_new(la_store **out)
+{
+	if (!out)
+		return la_error_set(LA_EINVAL, "out is NULL");
+	memory_store *m = la_calloc(1, sizeof *m);
+	if (!m)
+		return la_error_nomem();
+	if (pthread_mutex_init(&m->lock, NULL) != 0) {
+		la_free(m);
+		return la_error_set(LA_ENOMEM, "cannot create a mutex");
+	}
+	return la_store_new(out, &memory_port, m);
+}

@@ -1,0 +1,145 @@
+/* What adapters see of a product: loading it from storage, reading its
+ * change log at commit, and undoing the log on rollback. */
+#include "product_internal.h"
+
+#include "../util/alloc.h"
+#include "../util/error.h"
+#include "../util/text.h"
+
+#include <string.h>
+
+int la_product_load_batch(la_product *p, const char *ref, int64_t purchased, const char *eta,
+                          int64_t allocated, int64_t line_count, int64_t sequence)
+{
+	int32_t eta_key;
+	int rc;
+	if (!p)
+		return la_error_set(LA_EINVAL, "product is NULL");
+	if ((rc = la_check_string(ref, "ref")) || (rc = la_check_date(&eta_key, eta, "eta")))
+		return rc;
+	if (purchased < 0 || allocated < 0 || line_count < 0)
+		return la_error_set(LA_EINVAL, "stored figures of batch %s are negative", ref);
+	if (la_strmap_get(&p->batch_by_ref, ref))
+		return la_error_set(LA_ECONFLICT, "Batch %s is loaded twice", ref);
+	if (la_grow((void **)&p->batches, &p->batch_capacity, p->batch_count + 1,
+	            sizeof *p->batches) != LA_OK ||
+	    la_strmap_reserve(&p->batch_by_ref, 1) != LA_OK)
+		return la_error_nomem();
+	la_batch *b = la_batch_create(p, ref, purchased, eta, eta_key, sequence);
+	if (!b)
+		return la_error_nomem();
+	b->allocated = allocated;
+	b->line_count = line_count;
+	b->lines_complete = line_count == 0;
+	la_product_insert_batch(p, b);
+	return LA_OK;
+}
+
+int la_product_load_line(la_product *p, const char *ref, const char *orderid, int64_t qty,
+                         int64_t sequence)
+{
+	int rc;
+	if (!p)
+		return la_error_set(LA_EINVAL, "product is NULL");
+	if ((rc = la_check_string(ref, "ref")) || (rc = la_check_string(orderid, "orderid")))
+		return rc;
+	if (la_strmap_get(&p->line_by_order, orderid))
+		return LA_OK;
+	la_batch *b = la_strmap_get(&p->batch_by_ref, ref);
+	if (!b)
+		return la_error_set(LA_ENOTFOUND, "line %s names batch %s, which is not loaded",
+		                    orderid, ref);
+	if (qty <= 0)
+		return la_error_set(LA_EINVAL, "stored qty of line %s is not positive", orderid);
+	if (la_strmap_reserve(&p->line_by_order, 1) != LA_OK)
+		return la_error_nomem();
+	la_line *line = la_line_create(orderid, qty, sequence);
+	if (!line)
+		return la_error_nomem();
+	la_batch_link_line(b, line);
+	la_strmap_put(&p->line_by_order, line->orderid, line);
+	return LA_OK;
+}
+
+int la_product_batch_lines_loaded(la_product *p, const char *ref)
+{
+	la_batch *b = p && ref ? la_strmap_get(&p->batch_by_ref, ref) : NULL;
+	if (!b)
+		return la_error_set(LA_ENOTFOUND, "batch %s is not loaded", ref ? ref : "(null)");
+	b->lines_complete = 1;
+	return LA_OK;
+}
+
+size_t la_product_change_count(const la_product *p)
+{
+	return p ? p->change_count : 0;
+}
+
+int la_product_change_at(la_change *out, const la_product *p, size_t index)
+{
+	if (!out || !p || index >= p->change_count)
+		return la_error_set(LA_EINVAL, "no change %zu", index);
+	const la_change_entry *c = &p->changes[index];
+	memset(out, 0, sizeof *out);
+	out->kind = c->kind;
+	out->batchref = c->batch->ref;
+	switch (c->kind) {
+	case LA_CHANGE_BATCH_ADDED:
+		out->qty = c->new_qty;
+		out->eta = c->batch->eta;
+		out->sequence = c->batch->sequence;
+		break;
+	case LA_CHANGE_BATCH_QUANTITY:
+		out->qty = c->new_qty;
+		break;
+	case LA_CHANGE_LINE_ALLOCATED:
+	case LA_CHANGE_LINE_DEALLOCATED:
+		out->orderid = c->line->orderid;
+		out->qty = c->line->qty;
+		out->sequence = c->line->sequence;
+		break;
+	}
+	return LA_OK;
+}
+
+/* Undo one change. Never allocates: maps and arrays never shrink, so putting
+ * back what was taken out always fits. */
+static void undo(la_product *p, la_change_entry *c)
+{
+	la_batch *b = c->batch;
+	switch (c->kind) {
+	case LA_CHANGE_BATCH_ADDED:
+		la_product_detach_batch(p, b);
+		la_batch_destroy(b);
+		break;
+	case LA_CHANGE_BATCH_QUANTITY:
+		b->purchased = c->old_qty;
+		break;
+	case LA_CHANGE_BATCH_REMOVED:
+		la_product_insert_batch(p, b);
+		break;
+	case LA_CHANGE_LINE_ALLOCATED:
+		la_batch_unlink_line(b, c->line);
+		la_strmap_remove(&p->line_by_order, c->line->orderid);
+		b->allocated -= c->line->qty;
+		b->line_count--;
+		la_free(c->line);
+		break;
+	case LA_CHANGE_LINE_DEALLOCATED:
+		la_batch_link_line(b, c->line);
+		la_strmap_put(&p->line_by_order, c->line->orderid, c->line);
+		b->allocated += c->line->qty;
+		b->line_count++;
+		break;
+	}
+}
+
+void la_product_revert_changes(la_product *p)
+{
+	if (!p)
+		return;
+	while (p->change_count)
+		undo(p, &p->changes[--p->change_count]);
+	p->version = p->saved_version;
+	la_product_clear_events(p);
+}

@@ -1,0 +1,54 @@
+/* Internal: the bus and the unit-of-work helpers its handlers use. */
+#ifndef LA_SERVICE_BUS_INTERNAL_H
+#define LA_SERVICE_BUS_INTERNAL_H
+
+#include <allocation/bus.h>
+#include <allocation/sys/ports.h>
+
+#include "store_internal.h"
+
+typedef struct la_subscription {
+	int kind;
+	la_event_handler_fn fn;
+	void *payload;
+} la_subscription;
+
+struct la_bus {
+	la_store *store;
+	la_bus_options options;
+	char *route_out_of_stock, *route_allocated;
+	la_subscription *subscriptions;
+	size_t subscription_count, subscription_capacity;
+
+	/* FIFO of messages the bus owns, from head to count */
+	la_message **queue;
+	size_t queue_head, queue_count, queue_capacity;
+	int busy;
+
+	/* the unit of work in progress: products the handler touched */
+	la_product **seen;
+	size_t seen_count, seen_capacity;
+	int committed;
+
+	int depth; /* 0 while running the caller's own message */
+	int has_result;
+	char result[256];
+
+	uint64_t random;
+	uint64_t commands, events, retries, handler_failures;
+};
+
+/* Repository access through the unit of work: remembers the products seen. */
+int la_uow_get(la_product **out, la_bus *bus, const char *sku);
+int la_uow_get_by_batchref(la_product **out, la_bus *bus, const char *ref);
+int la_uow_add(la_bus *bus, la_product *product);
+int la_uow_commit(la_bus *bus);
+
+/* Run one command in its own unit of work, retrying conflicts. */
+int la_bus_run_command(la_bus *bus, const la_message *command);
+/* The handler of each command kind. */
+int la_handle_command(la_bus *bus, const la_message *command);
+/* The built-in handlers of an event. */
+void la_handle_event_builtin(la_bus *bus, const la_message *event);
+
+#endif

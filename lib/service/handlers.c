@@ -1,0 +1,135 @@
+/* Command handlers (spec §1.2): each loads what it needs through the unit of
+ * work, asks the product to change, and commits. */
+#include "bus_internal.h"
+
+#include "../domain/message_internal.h"
+#include "../util/error.h"
+
+#include <string.h>
+
+static int invalid_sku(int rc, const char *sku)
+{
+	return rc == LA_ENOTFOUND ? la_error_set(rc, "Invalid sku %s", sku) : rc;
+}
+
+static int invalid_ref(int rc, const char *ref)
+{
+	return rc == LA_ENOTFOUND ? la_error_set(rc, "Invalid batch reference %s", ref) : rc;
+}
+
+static int same_eta(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int create_batch(la_bus *bus, const la_message *cmd)
+{
+	la_product *p;
+	int rc = la_uow_get_by_batchref(&p, bus, cmd->batchref);
+	if (rc == LA_OK) {
+		const la_batch *b = la_product_find_batch(p, cmd->batchref);
+		if (b && strcmp(la_product_sku(p), cmd->sku) == 0 &&
+		    la_batch_purchased_quantity(b) == cmd->qty &&
+		    same_eta(la_batch_eta(b), cmd->eta))
+			return LA_OK; /* a redelivered message: already done */
+		return la_error_set(LA_ECONFLICT, "Batch %s already exists with different values",
+		                    cmd->batchref);
+	}
+	if (rc != LA_ENOTFOUND)
+		return rc;
+	rc = la_uow_get(&p, bus, cmd->sku);
+	if (rc == LA_ENOTFOUND) {
+		if ((rc = la_product_new(&p, cmd->sku)) != LA_OK ||
+		    (rc = la_uow_add(bus, p)) != LA_OK)
+			return rc;
+	} else if (rc != LA_OK) {
+		return rc;
+	}
+	if ((rc = la_product_add_batch(p, cmd->batchref, cmd->qty, cmd->eta)) != LA_OK)
+		return rc;
+	return la_uow_commit(bus);
+}
+
+static int allocate(la_bus *bus, const la_message *cmd)
+{
+	la_product *p;
+	const char *batchref;
+	la_store *s = bus->store;
+	int rc = la_uow_get(&p, bus, cmd->sku);
+	if (rc != LA_OK)
+		return invalid_sku(rc, cmd->sku);
+	if ((rc = s->port->load_line(p, cmd->orderid, s->state)) != LA_OK ||
+	    (rc = la_product_allocate(&batchref, p, cmd->orderid, cmd->qty)) != LA_OK)
+		return rc;
+	char chosen[256] = "";
+	if (batchref)
+		strcpy(chosen, batchref); /* at most 255 bytes: validated */
+	if ((rc = la_uow_commit(bus)) != LA_OK)
+		return rc;
+	if (bus->depth == 0) {
+		bus->has_result = batchref != NULL;
+		strcpy(bus->result, chosen);
+	}
+	return LA_OK;
+}
+
+static int deallocate(la_bus *bus, const la_message *cmd)
+{
+	la_product *p;
+	la_store *s = bus->store;
+	int rc = la_uow_get(&p, bus, cmd->sku);
+	if (rc != LA_OK)
+		return invalid_sku(rc, cmd->sku);
+	if ((rc = s->port->load_line(p, cmd->orderid, s->state)) != LA_OK ||
+	    (rc = la_product_deallocate(p, cmd->orderid)) != LA_OK)
+		return rc;
+	return la_uow_commit(bus);
+}
+
+static int change_batch_quantity(la_bus *bus, const la_message *cmd)
+{
+	la_product *p;
+	la_store *s = bus->store;
+	int rc = la_uow_get_by_batchref(&p, bus, cmd->batchref);
+	if (rc != LA_OK)
+		return invalid_ref(rc, cmd->batchref);
+	const la_batch *b = la_product_find_batch(p, cmd->batchref);
+	/* the lines are needed only when some must be deallocated */
+	if (b && cmd->qty < la_batch_allocated_quantity(b) &&
+	    (rc = s->port->load_batch_lines(p, cmd->batchref, s->state)) != LA_OK)
+		return rc;
+	if ((rc = la_product_change_batch_quantity(p, cmd->batchref, cmd->qty)) != LA_OK)
+		return rc;
+	return la_uow_commit(bus);
+}
+
+static int cancel_batch(la_bus *bus, const la_message *cmd)
+{
+	la_product *p;
+	la_store *s = bus->store;
+	int rc = la_uow_get_by_batchref(&p, bus, cmd->batchref);
+	if (rc != LA_OK)
+		return invalid_ref(rc, cmd->batchref);
+	if ((rc = s->port->load_batch_lines(p, cmd->batchref, s->state)) != LA_OK ||
+	    (rc = la_product_cancel_batch(p, cmd->batchref)) != LA_OK)
+		return rc;
+	return la_uow_commit(bus);
+}
+
+int la_handle_command(la_bus *bus, const la_message *cmd)
+{
+	switch (cmd->kind) {
+	case LA_CMD_CREATE_BATCH:
+		return create_batch(bus, cmd);
+	case LA_CMD_ALLOCATE:
+		return allocate(bus, cmd);
+	case LA_CMD_DEALLOCATE:
+		return deallocate(bus, cmd);
+	case LA_CMD_CHANGE_BATCH_QUANTITY:
+		return change_batch_quantity(bus, cmd);
+	case LA_CMD_CANCEL_BATCH:
+		return cancel_batch(bus, cmd);
+	default:
+		return la_error_set(LA_EINVAL, "message kind %d is not a command", cmd->kind);
+	}
+}

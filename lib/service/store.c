@@ -1,0 +1,67 @@
+/* The store handle: a port vtable and the adapter's state. */
+#include "store_internal.h"
+
+#include "../util/alloc.h"
+#include "../util/error.h"
+
+int la_store_new(la_store **out, const la_store_port *port, void *state)
+{
+	if (!port || port->version < 1 || port->version > LA_STORE_PORT_VERSION) {
+		if (port && port->close)
+			port->close(state);
+		return la_error_set(LA_EUNSUPPORTED, "store port version %u is not supported",
+		                    port ? port->version : 0);
+	}
+	if (!out || !port->begin || !port->commit || !port->rollback || !port->end || !port->add ||
+	    !port->get || !port->get_by_batchref || !port->load_line || !port->load_batch_lines ||
+	    !port->allocations || !port->batches || !port->close) {
+		if (port->close)
+			port->close(state);
+		return la_error_set(LA_EINVAL, "store port %s lacks a required operation",
+		                    port->name ? port->name : "(unnamed)");
+	}
+	la_store *store = la_malloc(sizeof *store);
+	if (!store) {
+		port->close(state);
+		return la_error_nomem();
+	}
+	store->port = port;
+	store->state = state;
+	*out = store;
+	return LA_OK;
+}
+
+void la_store_free(la_store *store)
+{
+	if (!store)
+		return;
+	store->port->close(store->state);
+	la_free(store);
+}
+
+const char *la_store_adapter(const la_store *store)
+{
+	return store && store->port->name ? store->port->name : "unknown";
+}
+
+int la_store_has_outbox(const la_store *store)
+{
+	return store && store->port->relay_outbox != NULL;
+}
+
+int la_store_relay_outbox(size_t *out_sent, la_store *store, size_t max, la_publish_fn publish,
+                          void *payload)
+{
+	size_t sent = 0;
+	if (out_sent)
+		*out_sent = 0;
+	if (!store || !publish)
+		return la_error_set(LA_EINVAL, "store and publish are required");
+	if (!store->port->relay_outbox)
+		return la_error_set(LA_EUNSUPPORTED, "the %s store keeps no outbox",
+		                    la_store_adapter(store));
+	int rc = store->port->relay_outbox(&sent, max, publish, payload, store->state);
+	if (out_sent)
+		*out_sent = sent;
+	return rc;
+}
