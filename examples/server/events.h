@@ -1,0 +1,30 @@
+/*
+ * allocation-server — external events over Redis (spec §4), run inside the
+ * server with --redis: a relay thread publishing the transactional outbox
+ * and a consumer thread turning inbound messages into commands, each with
+ * its own store (and bus).
+ */
+#ifndef SERVER_EVENTS_H
+#define SERVER_EVENTS_H
+
+#include "workers.h"
+
+struct events;
+
+/* Non-zero when this build has Redis support. */
+int events_available(void);
+
+/* Check the URL and fill the parts of the worker configuration that Redis
+ * needs (outbox flag, publisher for stores without an outbox). */
+int events_configure(struct worker_config *config, const char *url, int streams);
+
+/* Start the relay and consumer threads (after workers_init). */
+int events_start(struct events **out, const char *url, int streams);
+
+/* Wake the relay after a command committed (may be NULL-safe). */
+void events_wake(void *events);
+
+/* Stop both threads and free everything. NULL is fine. */
+void events_stop(struct events *events);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * Endpoints: validate the body, build the command (the library validates
+ * again), hand it to this thread's bus, answer from the outcome. The bus
+ * returns only after the unit of work committed (or failed), so every 2xx is
+ * durable.
+ */
+#include "handlers.h"
+
+#include "body.h"
+#include "workers.h"
+
+#include <allocation/sys/ports.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALLOCATIONS_PREFIX "/allocations/"
+#define REPLY_FILLED       1 /* run_command filled the reply itself */
+
+static void (*after_command)(void *);
+static void *after_command_arg;
+
+void handlers_set_after_command(void (*fn)(void *), void *arg)
+{
+	after_command = fn;
+	after_command_arg = arg;
+}
+
+static struct worker *current_worker(struct reply *r)
+{
+	struct worker *w;
+	if (worker_current(&w) != LA_OK) {
+		reply_message(r, 503, "service unavailable: cannot open the store: %s",
+		              la_error_last());
+		return NULL;
+	}
+	return w;
+}
+
+/* Hand command to the bus and free it. The bus's status, or REPLY_FILLED. */
+static int run_command(struct reply *r, la_message *command)
+{
+	struct worker *w = current_worker(r);
+	if (!w) {
+		la_message_free(command);
+		return REPLY_FILLED;
+	}
+	int rc = la_bus_handle(worker_bus(w), command);
+	la_message_free(command);
+	if (rc == LA_OK && after_command)
+		after_command(after_command_arg);
+	return rc;
+}
+
+/* Build-and-run outcome → reply: success status with "OK", else the error. */
+static void finish(struct reply *r, int rc, unsigned int success)
+{
+	if (rc == LA_OK)
+		reply_text(r, success, "OK");
+	else if (rc != REPLY_FILLED)
+		reply_error(r, rc);
+}
+
+void handle_add_batch(struct reply *r, const struct request *req)
+{
+	json_t *obj = body_parse(r, req->body, req->body_length);
+	if (!obj)
+		return;
+	const char *ref, *sku, *eta;
+	int64_t qty;
+	if (!body_string(&ref, r, obj, "ref") && !body_string(&sku, r, obj, "sku") &&
+	    !body_qty(&qty, r, obj, "qty", 1) && !body_date(&eta, r, obj, "eta")) {
+		la_message *cmd;
+		int rc = la_command_create_batch(&cmd, ref, sku, qty, eta);
+		if (rc == LA_OK)
+			rc = run_command(r, cmd);
+		finish(r, rc, 201);
+	}
+	json_decref(obj);
+}
+
+void handle_allocate(struct reply *r, const struct request *req)
+{
+	json_t *obj = body_parse(r, req->body, req->body_length);
+	if (!obj)
+		return;
+	const char *orderid, *sku;
+	int64_t qty;
+	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku") &&
+	    !body_qty(&qty, r, obj, "qty", 1)) {
+		la_message *cmd;
+		int rc = la_command_allocate(&cmd, orderid, sku, qty);
+		if (rc == LA_OK)
+			rc = run_command(r, cmd);
+		if (rc == LA_ENOTFOUND) /* the spec's exact text */
+			reply_message(r, 400, "Invalid sku %s", sku);
+		else
+			finish(r, rc, 202);
+	}
+	json_decref(obj);
+}
+
+void handle_deallocate(struct reply *r, const struct request *req)
+{
+	json_t *obj = body_parse(r, req->body, req->body_length);
+	if (!obj)
+		return;
+	const char *orderid, *sku;
+	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku")) {
+		la_message *cmd;
+		int rc = la_command_deallocate(&cmd, orderid, sku);
+		if (rc == LA_OK)
+			rc = run_command(r, cmd);
+		/* An unknown sku is a bad request; a known sku without this line is 404. */
+		if (rc == LA_ENOTFOUND && strncmp(la_error_last(), "Invalid sku", 11) == 0)
+			reply_message(r, 400, "Invalid sku %s", sku);
+		else
+			finish(r, rc, 200);
+	}
+	json_decref(obj);
+}
+
+void handle_change_batch_quantity(struct reply *r, const struct request *req)
+{
+	json_t *obj = body_parse(r, req->body, req->body_length);
+	if (!obj)
+		return;
+	const char *ref;
+	int64_t qty;
+	if (!body_string(&ref, r, obj, "ref") && !body_qty(&qty, r, obj, "qty", 0)) {
+		la_message *cmd;
+		int rc = la_command_change_batch_quantity(&cmd, ref, qty);
+		if (rc == LA_OK)
+			rc = run_command(r, cmd);
+		if (rc == LA_ENOTFOUND)
+			reply_message(r, 400, "Invalid batch reference %s", ref);
+		else
+			finish(r, rc, 200);
+	}
+	json_decref(obj);
+}
+
+void handle_cancel_batch(struct reply *r, const struct request *req)
+{
+	json_t *obj = body_parse(r, req->body, req->body_length);
+	if (!obj)
+		return;
+	const char *ref;
+	if (!body_string(&ref, r, obj, "ref")) {
+		la_message *cmd;
+		int rc = la_command_cancel_batch(&cmd, ref);
+		if (rc == LA_OK)
+			rc = run_command(r, cmd);
+		if (rc == LA_ENOTFOUND)
+			reply_message(r, 400, "Invalid batch reference %s", ref);
+		else
+			finish(r, rc, 200);
+	}
+	json_decref(obj);
+}
+
+void handle_allocations(struct reply *r, const struct request *req)
+{
+	const char *orderid = req->path + strlen(ALLOCATIONS_PREFIX);
+	if (la_check_string(orderid, "orderid") != LA_OK) {
+		reply_error(r, LA_EINVAL);
+		return;
+	}
+	struct worker *w = current_worker(r);
+	if (!w)
+		return;
+	la_allocation_list *list;
+	int rc = la_view_allocations(&list, worker_store(w), orderid);
+	if (rc != LA_OK) {
+		reply_error(r, rc);
+		return;
+	}
+	size_t n = la_allocation_list_count(list);
+	if (n == 0) {
+		la_allocation_list_free(list);
+		reply_text(r, 404, "not found");
+		return;
+	}
+	json_t *array = json_array();
+	for (size_t i = 0; array && i < n; i++) {
+		json_t *item = json_pack("{s:s,s:s}", "sku", la_allocation_list_sku(list, i),
+		                         "batchref", la_allocation_list_batchref(list, i));
+		if (!item || json_array_append_new(array, item) != 0) {
+			json_decref(array);
+			array = NULL;
+		}
+	}
+	la_allocation_list_free(list);
+	reply_json_text(r, 200, array ? json_dumps(array, JSON_COMPACT) : NULL);
+	json_decref(array);
+}
+
+/* ?limit=N: 1..LA_BATCH_PAGE_MAX, absent → the default page. */
+static int parse_limit(size_t *out, struct reply *r, const char *text)
+{
+	*out = 0;
+	if (!text)
+		return 0;
+	char *end;
+	errno = 0;
+	long long n = strtoll(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end != '\0' || errno || n < 1 || n > LA_BATCH_PAGE_MAX) {
+		reply_message(r, 400,
+		              "query parameter 'limit' must be an integer 1-%d, not '%.40s'",
+		              LA_BATCH_PAGE_MAX, text);
+		return -1;
+	}
+	*out = (size_t)n;
+	return 0;
+}
+
+static json_t *batch_json(const la_batch_page *page, size_t i)
+{
+	const char *eta = la_batch_page_eta(page, i);
+	return json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I}", "ref", la_batch_page_ref(page, i), "sku",
+	                 la_batch_page_sku(page, i), "eta", eta ? json_string(eta) : json_null(),
+	                 "purchased", (json_int_t)la_batch_page_purchased(page, i), "allocated",
+	                 (json_int_t)la_batch_page_allocated(page, i), "available",
+	                 (json_int_t)la_batch_page_available(page, i), "lines",
+	                 (json_int_t)la_batch_page_lines(page, i));
+}
+
+static json_t *page_json(const la_batch_page *page)
+{
+	json_t *batches = json_array();
+	size_t n = la_batch_page_count(page);
+	for (size_t i = 0; batches && i < n; i++) {
+		json_t *item = batch_json(page, i);
+		if (!item || json_array_append_new(batches, item) != 0) {
+			json_decref(batches);
+			return NULL;
+		}
+	}
+	const char *next = la_batch_page_next(page);
+	return json_pack("{s:o,s:o}", "batches", batches, "next",
+	                 next ? json_string(next) : json_null());
+}
+
+void handle_batches(struct reply *r, const struct request *req)
+{
+	const char *sku = req->query(req->query_ctx, "sku");
+	const char *after = req->query(req->query_ctx, "after");
+	size_t limit;
+	if (parse_limit(&limit, r, req->query(req->query_ctx, "limit")) != 0)
+		return;
+	if (sku && !*sku)
+		sku = NULL;
+	if (sku && la_check_string(sku, "sku") != LA_OK) {
+		reply_error(r, LA_EINVAL);
+		return;
+	}
+	if (after && !*after)
+		after = NULL;
+	struct worker *w = current_worker(r);
+	if (!w)
+		return;
+	la_batch_page *page;
+	int rc = la_view_batches(&page, worker_store(w), sku, limit, after);
+	if (rc != LA_OK) {
+		reply_error(r, rc);
+		return;
+	}
+	json_t *obj = page_json(page);
+	la_batch_page_free(page);
+	reply_json_text(r, 200, obj ? json_dumps(obj, JSON_COMPACT) : NULL);
+	json_decref(obj);
+}

@@ -1,0 +1,152 @@
+/*
+ * Per-thread workers: a store and a bus (and an SMTP handle) for each thread,
+ * opened lazily. The registry lock is taken only when a thread opens its
+ * worker, never while a request runs.
+ */
+#include "workers.h"
+
+#include "store_url.h"
+
+#include <allocation/smtp.h>
+#include <allocation/sys/ports.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct worker {
+	la_store *store; /* NULL when it is the shared memory store */
+	la_bus *bus;
+	la_smtp *smtp;
+	void *publisher;
+	struct worker *next;
+};
+
+static struct worker_config config;
+static la_store *shared_memory_store;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct worker *registry;
+static _Thread_local struct worker *current;
+
+static int is_memory_url(const char *url)
+{
+	return strcmp(url, "memory:") == 0 || strcmp(url, "sqlite::memory:") == 0;
+}
+
+int workers_open_store(la_store **out, unsigned int flags)
+{
+	return la_example_open_store(out, config.db, flags);
+}
+
+int workers_init(const struct worker_config *cfg)
+{
+	config = *cfg;
+	if (is_memory_url(config.db))
+		return la_memory_store_new(&shared_memory_store);
+	la_store *probe;
+	int rc = workers_open_store(&probe, config.store_flags);
+	if (rc == LA_OK)
+		la_store_free(probe);
+	return rc;
+}
+
+void worker_free(struct worker *worker)
+{
+	if (!worker)
+		return;
+	la_bus_free(worker->bus);
+	la_store_free(worker->store);
+	la_smtp_free(worker->smtp);
+	if (worker->publisher && config.publisher_free)
+		config.publisher_free(worker->publisher);
+	free(worker);
+}
+
+static int worker_route(la_bus *bus, int kind, int enabled)
+{
+	return la_bus_set_route(bus, kind, enabled ? config.notify_to : NULL);
+}
+
+int worker_open(struct worker **out)
+{
+	struct worker *w = calloc(1, sizeof *w);
+	if (!w)
+		return la_error_set(LA_ENOMEM, "out of memory");
+	la_store *store = shared_memory_store;
+	int rc = LA_OK;
+	if (!store) {
+		rc = workers_open_store(&w->store, config.store_flags);
+		store = w->store;
+	}
+	la_bus_options opts;
+	if (rc == LA_OK)
+		rc = la_bus_options_init(&opts, LA_BUS_OPTIONS_VERSION);
+	if (rc == LA_OK && config.smtp) {
+		rc = la_smtp_new(&w->smtp, config.smtp, NULL);
+		opts.notify = la_smtp_notify;
+		opts.notify_payload = w->smtp;
+	}
+	/* With an outbox the relay publishes; otherwise the bus does. */
+	if (rc == LA_OK && config.publish && !la_store_has_outbox(store)) {
+		rc = config.publisher_new(&w->publisher, config.publisher_arg);
+		opts.publish = config.publish;
+		opts.publish_payload = w->publisher;
+	}
+	if (rc == LA_OK)
+		rc = la_bus_new(&w->bus, store, &opts);
+	if (rc == LA_OK)
+		rc = worker_route(w->bus, LA_EVT_OUT_OF_STOCK, config.notify_out_of_stock);
+	if (rc == LA_OK)
+		rc = worker_route(w->bus, LA_EVT_ALLOCATED, config.notify_allocated);
+	if (rc != LA_OK) {
+		worker_free(w);
+		return rc;
+	}
+	*out = w;
+	return LA_OK;
+}
+
+int worker_current(struct worker **out)
+{
+	if (current) {
+		*out = current;
+		return LA_OK;
+	}
+	struct worker *w;
+	int rc = worker_open(&w);
+	if (rc != LA_OK)
+		return rc;
+	pthread_mutex_lock(&registry_lock);
+	w->next = registry;
+	registry = w;
+	pthread_mutex_unlock(&registry_lock);
+	current = w;
+	*out = w;
+	return LA_OK;
+}
+
+la_bus *worker_bus(struct worker *worker)
+{
+	return worker->bus;
+}
+
+la_store *worker_store(struct worker *worker)
+{
+	return la_bus_store(worker->bus);
+}
+
+void workers_shutdown(void)
+{
+	pthread_mutex_lock(&registry_lock);
+	struct worker *w = registry;
+	registry = NULL;
+	pthread_mutex_unlock(&registry_lock);
+	while (w) {
+		struct worker *next = w->next;
+		worker_free(w);
+		w = next;
+	}
+	la_store_free(shared_memory_store);
+	shared_memory_store = NULL;
+	current = NULL;
+}
