@@ -1,0 +1,344 @@
+/*
+ * The streams consumer (--redis-mode streams): each inbound channel is a
+ * stream read with XREADGROUP from a consumer group. An entry is acknowledged
+ * (XACK) only after its command committed, together with a record of its key
+ * in a capped sorted set, in one MULTI/EXEC. At every (re)connection the
+ * consumer first re-reads its own pending entries (delivered before a crash,
+ * never acknowledged), then claims entries other consumers left idle.
+ */
+#include "consumer_internal.h"
+#include "conn.h"
+#include "inbound.h"
+
+#include <allocation/sys/ports.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define READ_COUNT       "100"
+#define BLOCK_MS         "1000"
+#define READ_WAIT_MS     5000    /* no reply to a BLOCK 1000 read by then: dead link */
+#define PENDING_RETRY_MS 5000    /* retry entries that failed transiently this often */
+#define CLAIM_IDLE_MS    "60000" /* claim other consumers' entries idle this long */
+#define PROCESSED_KEEP   100000  /* keys kept in the durable processed record */
+
+typedef struct session {
+	la_redis_consumer *c;
+	redisContext *ctx;
+	char processed_key[300];
+	int retry_pending;
+} session;
+
+static long long now_ms(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run a command; NULL when the connection broke. */
+static redisReply *command(session *s, int argc, const char **argv)
+{
+	return redis_conn_command(s->ctx, argc, argv, NULL);
+}
+
+static int create_groups(session *s)
+{
+	for (int i = 0; i < REDIS_INBOUND_COUNT; i++) {
+		/* from "0": entries added before the group first existed are consumed too */
+		const char *argv[6] = {"XGROUP",    "CREATE", redis_inbound_channels[i],
+		                       s->c->group, "0",      "MKSTREAM"};
+		redisReply *reply = command(s, 6, argv);
+		int rc = LA_OK;
+
+		if (!reply)
+			return LA_EIO;
+		if (reply->type == REDIS_REPLY_ERROR && !redis_reply_is_error(reply, "BUSYGROUP"))
+			rc = la_error_set(LA_EIO, "XGROUP CREATE %s: %s", redis_inbound_channels[i],
+			                  reply->str);
+		freeReplyObject(reply);
+		if (rc != LA_OK)
+			return rc;
+	}
+	return LA_OK;
+}
+
+/* 1 when key is in the durable record, 0 when not, -1 when the link broke. */
+static int processed_before(session *s, const char *key)
+{
+	const char *argv[3] = {"ZSCORE", s->processed_key, key};
+	redisReply *reply = command(s, 3, argv);
+	int found;
+
+	if (!reply)
+		return -1;
+	found = reply->type == REDIS_REPLY_STRING;
+	freeReplyObject(reply);
+	return found;
+}
+
+/* XACK the entry and record key (may be NULL), atomically. */
+static int acknowledge(session *s, const char *stream, const char *entry_id, const char *key)
+{
+	char score[32], keep[32];
+	const char *multi[1] = {"MULTI"}, *exec[1] = {"EXEC"};
+	const char *xack[4] = {"XACK", stream, s->c->group, entry_id};
+	const char *zadd[4] = {"ZADD", s->processed_key, score, key};
+	const char *trim[4] = {"ZREMRANGEBYRANK", s->processed_key, "0", keep};
+	int n = key ? 5 : 3, rc = LA_OK;
+
+	snprintf(score, sizeof(score), "%lld", now_ms(CLOCK_REALTIME));
+	snprintf(keep, sizeof(keep), "%d", -(PROCESSED_KEEP + 1));
+	if (redisAppendCommandArgv(s->ctx, 1, multi, NULL) != REDIS_OK ||
+	    redisAppendCommandArgv(s->ctx, 4, xack, NULL) != REDIS_OK ||
+	    (key && redisAppendCommandArgv(s->ctx, 4, zadd, NULL) != REDIS_OK) ||
+	    (key && redisAppendCommandArgv(s->ctx, 4, trim, NULL) != REDIS_OK) ||
+	    redisAppendCommandArgv(s->ctx, 1, exec, NULL) != REDIS_OK)
+		return la_error_set(LA_ENOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		void *reply = NULL;
+
+		if (redisGetReply(s->ctx, &reply) != REDIS_OK)
+			return la_error_set(LA_EIO, "Redis XACK: %s", s->ctx->errstr);
+		if (i == n - 1 && ((redisReply *)reply)->type != REDIS_REPLY_ARRAY)
+			rc = la_error_set(LA_EIO, "Redis refused XACK of %s %s", stream, entry_id);
+		freeReplyObject(reply);
+	}
+	return rc;
+}
+
+static int decode_entry(la_message **cmd, char **key, session *s, const char *stream,
+                        const redisReply *fields, const char *fallback)
+{
+	size_t count = fields->elements / 2;
+	const char **names = calloc(count + 1, sizeof(*names));
+	const char **values = calloc(count + 1, sizeof(*values));
+	size_t *lens = calloc(count + 1, sizeof(*lens));
+	int rc = LA_OK;
+
+	if (!names || !values || !lens)
+		rc = la_error_set(LA_ENOMEM, "out of memory");
+	for (size_t i = 0; rc == LA_OK && i < count; i++) {
+		const redisReply *name = fields->element[2 * i],
+		                 *value = fields->element[2 * i + 1];
+
+		if (name->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING)
+			rc = la_error_set(LA_EIO, "unexpected reply shape from XREADGROUP");
+		names[i] = name->str;
+		values[i] = value->str;
+		lens[i] = value->len;
+	}
+	if (rc == LA_OK)
+		rc = redis_consumer_decode_fields(cmd, key, s->c, stream, names, values, lens,
+		                                  count, fallback);
+	free(names);
+	free(values);
+	free(lens);
+	return rc;
+}
+
+/* Handle one entry [id, [field, value, ...]]: LA_OK, or LA_EIO when the link broke. */
+static int handle_entry(session *s, const char *stream, const redisReply *entry)
+{
+	const redisReply *fields;
+	const char *entry_id;
+	char fallback[600];
+	la_message *cmd = NULL;
+	char *key = NULL;
+	int rc, seen;
+
+	if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+	    entry->element[0]->type != REDIS_REPLY_STRING)
+		return la_error_set(LA_EIO, "unexpected reply shape from XREADGROUP");
+	entry_id = entry->element[0]->str;
+	fields = entry->element[1];
+	if (fields->type != REDIS_REPLY_ARRAY) /* trimmed from the stream while pending */
+		return acknowledge(s, stream, entry_id, NULL);
+	snprintf(fallback, sizeof(fallback), "%s/%s", stream, entry_id);
+	rc = decode_entry(&cmd, &key, s, stream, fields, fallback);
+	if (rc == LA_EINVAL) /* malformed: logged, skip it for good */
+		return acknowledge(s, stream, entry_id, NULL);
+	if (rc != LA_OK)
+		return rc;
+	seen = redis_consumer_seen(s->c, key) ? 1 : processed_before(s, key);
+	if (seen == 1 && !redis_seen_contains(s->c->seen, key))
+		redis_consumer_count_duplicate(s->c, key);
+	if (seen < 0)
+		rc = LA_EIO;
+	else if (seen == 1 || redis_consumer_apply(s->c, stream, cmd, key) == REDIS_DONE)
+		rc = acknowledge(s, stream, entry_id, key);
+	else
+		s->retry_pending = 1;
+	la_message_free(cmd);
+	free(key);
+	return rc;
+}
+
+/* Handle a reply [[stream, [entry, ...]], ...]; *last_id gets the last entry id seen. */
+static int handle_streams(session *s, const redisReply *reply, char *last_id, size_t size,
+                          size_t *count)
+{
+	*count = 0;
+	if (reply->type == REDIS_REPLY_NIL)
+		return LA_OK;
+	if (reply->type != REDIS_REPLY_ARRAY)
+		return la_error_set(LA_EIO, "XREADGROUP failed: %s",
+		                    reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
+	for (size_t i = 0; i < reply->elements; i++) {
+		const redisReply *pair = reply->element[i];
+		const redisReply *entries;
+
+		if (pair->type != REDIS_REPLY_ARRAY || pair->elements != 2 ||
+		    pair->element[1]->type != REDIS_REPLY_ARRAY)
+			return la_error_set(LA_EIO, "unexpected reply shape from XREADGROUP");
+		entries = pair->element[1];
+		for (size_t j = 0; j < entries->elements; j++) {
+			int rc = handle_entry(s, pair->element[0]->str, entries->element[j]);
+
+			if (rc != LA_OK)
+				return rc;
+			if (last_id)
+				snprintf(last_id, size, "%s", entries->element[j]->element[0]->str);
+			(*count)++;
+		}
+	}
+	return LA_OK;
+}
+
+/* Our own entries delivered earlier and never acknowledged (a crash, a failure). */
+static int pending_pass(session *s)
+{
+	for (int i = 0; i < REDIS_INBOUND_COUNT; i++) {
+		char cursor[64] = "0";
+		size_t count;
+
+		do {
+			const char *argv[8] = {
+			    "XREADGROUP", "GROUP",    s->c->group, s->c->name,
+			    "COUNT",      READ_COUNT, "STREAMS",   redis_inbound_channels[i]};
+			const char *args[9];
+			redisReply *reply;
+			int rc;
+
+			memcpy(args, argv, sizeof(argv));
+			args[8] = cursor;
+			if (!(reply = command(s, 9, args)))
+				return LA_EIO;
+			rc = handle_streams(s, reply, cursor, sizeof(cursor), &count);
+			freeReplyObject(reply);
+			if (rc != LA_OK)
+				return rc;
+		} while (count > 0 && !redis_waker_stopping(&s->c->w));
+	}
+	return LA_OK;
+}
+
+/* Entries other consumers of the group took and left idle (they died). */
+static int claim_pass(session *s)
+{
+	for (int i = 0; i < REDIS_INBOUND_COUNT; i++) {
+		char cursor[64] = "0-0";
+
+		for (int round = 0; round < 100 && !redis_waker_stopping(&s->c->w); round++) {
+			const char *argv[8] = {"XAUTOCLAIM",  redis_inbound_channels[i],
+			                       s->c->group,   s->c->name,
+			                       CLAIM_IDLE_MS, cursor,
+			                       "COUNT",       READ_COUNT};
+			redisReply *reply = command(s, 8, argv);
+			int rc = LA_OK;
+
+			if (!reply)
+				return LA_EIO;
+			if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
+				freeReplyObject(reply); /* Redis < 6.2: no XAUTOCLAIM */
+				return LA_OK;
+			}
+			for (size_t j = 0; rc == LA_OK && j < reply->element[1]->elements; j++)
+				rc = handle_entry(s, redis_inbound_channels[i],
+				                  reply->element[1]->element[j]);
+			snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
+			freeReplyObject(reply);
+			if (rc != LA_OK)
+				return rc;
+			if (strcmp(cursor, "0-0") == 0)
+				break;
+		}
+	}
+	return LA_OK;
+}
+
+/* New entries until stopped or the link breaks. */
+static int read_new(session *s)
+{
+	const char *argv[9 + REDIS_INBOUND_COUNT * 2] = {"XREADGROUP", "GROUP",  s->c->group,
+	                                                 s->c->name,   "COUNT",  READ_COUNT,
+	                                                 "BLOCK",      BLOCK_MS, "STREAMS"};
+	long long last_pending = now_ms(CLOCK_MONOTONIC);
+
+	for (int i = 0; i < REDIS_INBOUND_COUNT; i++) {
+		argv[9 + i] = redis_inbound_channels[i];
+		argv[9 + REDIS_INBOUND_COUNT + i] = ">";
+	}
+	while (!redis_waker_stopping(&s->c->w)) {
+		redisReply *reply = NULL;
+		size_t count;
+		int rc, rv = 0;
+		long long start = now_ms(CLOCK_MONOTONIC);
+
+		if (redis_conn_send(s->ctx, 9 + REDIS_INBOUND_COUNT * 2, argv, NULL) != LA_OK)
+			return LA_EIO;
+		while (rv == 0 && !redis_waker_stopping(&s->c->w) &&
+		       now_ms(CLOCK_MONOTONIC) - start < READ_WAIT_MS)
+			rv = redis_conn_read(&reply, s->ctx, &s->c->w, READ_WAIT_MS);
+		if (redis_waker_stopping(&s->c->w)) {
+			freeReplyObject(reply);
+			return LA_OK;
+		}
+		if (rv <= 0)
+			return rv < 0 ? LA_EIO
+			              : la_error_set(LA_EIO, "Redis did not answer XREADGROUP");
+		rc = handle_streams(s, reply, NULL, 0, &count);
+		freeReplyObject(reply);
+		if (rc != LA_OK)
+			return rc;
+		if (s->retry_pending &&
+		    now_ms(CLOCK_MONOTONIC) - last_pending >= PENDING_RETRY_MS) {
+			s->retry_pending = 0;
+			last_pending = now_ms(CLOCK_MONOTONIC);
+			if ((rc = pending_pass(s)) != LA_OK)
+				return rc;
+		}
+	}
+	return LA_OK;
+}
+
+int redis_consumer_run_streams(la_redis_consumer *c)
+{
+	session s = {c, NULL, "", 0};
+	int backoff = 0;
+
+	snprintf(s.processed_key, sizeof(s.processed_key), "allocation:processed:%s", c->group);
+	while (!redis_waker_stopping(&c->w)) {
+		int rc = redis_conn_open(&s.ctx, &c->ep, CONSUMER_TIMEOUT_MS);
+
+		if (rc == LA_OK && (rc = create_groups(&s)) == LA_OK &&
+		    (rc = pending_pass(&s)) == LA_OK && (rc = claim_pass(&s)) == LA_OK) {
+			if (backoff != 0)
+				la_log(LA_LOG_INFO, "redis consumer: reconnected");
+			la_log(LA_LOG_INFO, "redis consumer: reading streams as %s/%s", c->group,
+			       c->name);
+			backoff = 0;
+			rc = read_new(&s);
+		}
+		if (s.ctx) {
+			redisFree(s.ctx);
+			s.ctx = NULL;
+		}
+		if (rc != LA_OK && !redis_waker_stopping(&c->w))
+			backoff = redis_consumer_backoff(c, backoff, "stream read failed");
+	}
+	return LA_OK;
+}
