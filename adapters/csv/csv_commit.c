@@ -1,0 +1,109 @@
+/*
+ * Commit of the CSV folder store: check every product touched (optimistic
+ * version check, unique batch references), apply their change logs to the
+ * rows in memory, then rewrite the changed files atomically.
+ */
+#include "csv_store.h"
+
+#include <stdio.h>
+
+static int check_product(const csv_store *s, const la_product *p)
+{
+	const char *sku = la_product_sku(p);
+	if (la_product_is_new(p)) {
+		if (csv_data_has_product(&s->data, sku))
+			return la_error_set(LA_ECONFLICT, "product %s already exists", sku);
+	} else if (csv_data_version(&s->data, sku) != la_product_saved_version(p)) {
+		return la_error_set(LA_ECONFLICT, "product %s was changed concurrently", sku);
+	}
+	size_t n = la_product_change_count(p);
+	for (size_t i = 0; i < n; i++) {
+		la_change c;
+		int rc = la_product_change_at(&c, p, i);
+		if (rc)
+			return rc;
+		if (c.kind == LA_CHANGE_BATCH_ADDED &&
+		    csv_data_find_batch(&s->data, c.batchref) >= 0)
+			return la_error_set(LA_ECONFLICT, "batch reference %s already exists",
+			                    c.batchref);
+	}
+	return LA_OK;
+}
+
+static int apply_change(csv_store *s, const char *sku, const la_change *c)
+{
+	switch (c->kind) {
+	case LA_CHANGE_BATCH_ADDED:
+		s->dirty_batches = 1;
+		return csv_data_add_batch(&s->data, c->batchref, sku, c->qty, c->eta);
+	case LA_CHANGE_BATCH_QUANTITY:
+		s->dirty_batches = 1;
+		return csv_data_set_quantity(&s->data, c->batchref, c->qty);
+	case LA_CHANGE_BATCH_REMOVED:
+		s->dirty_batches = 1;
+		return csv_data_remove_batch(&s->data, c->batchref);
+	case LA_CHANGE_LINE_ALLOCATED:
+		s->dirty_allocations = 1;
+		return csv_data_add_line(&s->data, c->orderid, sku, c->qty, c->batchref,
+		                         c->sequence);
+	case LA_CHANGE_LINE_DEALLOCATED:
+		s->dirty_allocations = 1;
+		return csv_data_remove_line(&s->data, c->orderid, sku);
+	default:
+		return la_error_set(LA_EUNSUPPORTED, "unknown change kind %d", c->kind);
+	}
+}
+
+static int apply_product(csv_store *s, const la_product *p)
+{
+	const char *sku = la_product_sku(p);
+	size_t n = la_product_change_count(p);
+	for (size_t i = 0; i < n; i++) {
+		la_change c;
+		int rc = la_product_change_at(&c, p, i);
+		if (rc == LA_OK)
+			rc = apply_change(s, sku, &c);
+		if (rc)
+			return rc;
+	}
+	return csv_data_set_version(&s->data, sku, la_product_version(p));
+}
+
+static int has_changes(const la_product *p)
+{
+	return la_product_change_count(p) > 0;
+}
+
+int csv_store_commit(void *state)
+{
+	csv_store *s = state;
+	int rc = LA_OK;
+	for (size_t i = 0; rc == LA_OK && i < s->seen_count; i++)
+		if (has_changes(s->seen[i]))
+			rc = check_product(s, s->seen[i]);
+	if (rc)
+		return rc;
+	for (size_t i = 0; rc == LA_OK && i < s->seen_count; i++)
+		if (has_changes(s->seen[i]))
+			rc = apply_product(s, s->seen[i]);
+	if (rc) {
+		/* memory is half-changed: re-read the untouched files next time */
+		s->loaded = 0;
+		if (s->deferred)
+			s->broken = 1;
+		if (rc == LA_ECONFLICT) { /* not a race a retry would fix */
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s", la_error_last());
+			rc = la_error_set(LA_EDB, "%s", msg);
+		}
+		return rc;
+	}
+	if (!s->deferred) {
+		rc = csv_store_write(s);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < s->seen_count; i++)
+		la_product_changes_saved(s->seen[i]);
+	return LA_OK;
+}

@@ -1,0 +1,62 @@
+/*
+ * liballocation-csv — the filesystem adapter (spec §5): a store over a
+ * folder of CSV files, and the batch command that allocates orders.csv.
+ *
+ * The folder holds (RFC 4180, header row required, CRLF or LF):
+ *   batches.csv      ref,sku,qty,eta      (required; eta empty = in stock)
+ *   allocations.csv  orderid,sku,qty,batchref  (optional; rewritten)
+ *   orders.csv       orderid,sku,qty      (input of la_csv_allocate_orders)
+ * Columns may come in any order. A file is always replaced atomically
+ * (temporary file in the folder, fsync, rename): a crash leaves the old
+ * content or the new one, never a mix. Errors name the file and line, e.g.
+ * "batches.csv:3: qty is not a number: \"x\"".
+ *
+ * Link with -lallocation-csv (pkg-config allocation-csv, CMake
+ * allocation::csv).
+ *
+ * Threads and processes: a store is used by one thread at a time. Processes
+ * using this library on the same folder take turns through flock(2) on the
+ * folder (exclusive for a unit of work, shared for a query); other programs
+ * editing the files meanwhile are not excluded, and their edits are picked
+ * up at the next unit of work.
+ */
+#ifndef ALLOCATION_CSV_H
+#define ALLOCATION_CSV_H
+
+#include "bus.h"
+#include "common.h"
+#include "store.h"
+
+LA_BEGIN_DECL
+
+/**
+ * Open a store over folder. batches.csv (and allocations.csv when present)
+ * are read and checked now. Every commit rewrites the changed file(s);
+ * batches.csv only when batches changed. A product exists while it has a
+ * batch in batches.csv. There is no outbox.
+ *
+ * *out owned by the caller (la_store_free). Errors: LA_EINVAL (a bad file or
+ * row: the message names file and line), LA_EIO (folder or file unreadable,
+ * e.g. no batches.csv), LA_ENOMEM.
+ */
+LA_EXTERN(int) la_csv_store_open(la_store **out, const char *folder);
+
+/**
+ * Allocate every line of folder/orders.csv, in file order, through a bus
+ * (opts as for la_bus_new; NULL for the defaults) on the folder's store,
+ * then rewrite allocations.csv once: its old rows first, then the new ones
+ * in order. Lines already allocated are left as they are (idempotent).
+ *
+ * All or nothing: a bad row in any file or a failing command (e.g.
+ * "orders.csv:4: Invalid sku X") returns its code and leaves every file
+ * untouched. On success *out_allocated and *out_out_of_stock (either may be
+ * NULL) count the lines allocated (or already allocated) and those that
+ * found no stock.
+ */
+LA_EXTERN(int)
+la_csv_allocate_orders(size_t *out_allocated, size_t *out_out_of_stock, const char *folder,
+                       const la_bus_options *opts);
+
+LA_END_DECL
+
+#endif
