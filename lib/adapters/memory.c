@@ -13,13 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A row borrows its strings from the product and the batch: a batch is
+ * removed only after its lines, and so its rows, are gone. */
 typedef struct order_row {
-	char *sku, *batchref; /* one allocation: "sku\0batchref\0" */
+	const char *sku, *batchref;
 } order_row;
 
 typedef struct order_view {
-	order_row *rows;
+	order_row *rows; /* &first_row until a second row is added */
 	size_t count, capacity;
+	order_row first_row;
 	char orderid[];
 } order_view;
 
@@ -32,6 +35,8 @@ typedef struct memory_store {
 	size_t touched_count, touched_capacity;
 	la_product **added; /* new in this unit of work */
 	size_t added_count, added_capacity;
+	order_view **prepared; /* commit: the view of each allocated line, in order */
+	size_t prepared_count, prepared_capacity;
 } memory_store;
 
 static int push(la_product ***items, size_t *count, size_t *capacity, la_product *p)
@@ -135,38 +140,44 @@ static void memory_rollback(void *state)
 
 static order_view *order_view_get(memory_store *m, const char *orderid)
 {
-	order_view *view = la_strmap_get(&m->orders, orderid);
-	if (view)
-		return view;
+	if (la_strmap_reserve(&m->orders, 1) != LA_OK)
+		return NULL;
+	la_strmap_slot *slot = la_strmap_slot_of(&m->orders, orderid);
+	if (slot->key)
+		return slot->value;
 	size_t size = strlen(orderid) + 1;
-	view = la_calloc(1, sizeof *view + size);
+	order_view *view = la_calloc(1, sizeof *view + size);
 	if (!view)
 		return NULL;
 	memcpy(view->orderid, orderid, size);
-	if (la_strmap_put(&m->orders, view->orderid, view) != LA_OK) {
-		la_free(view);
-		return NULL;
-	}
+	view->rows = &view->first_row;
+	view->capacity = 1;
+	la_strmap_fill(&m->orders, slot, view->orderid, view);
 	return view;
 }
 
-static order_row make_row(const char *sku, const char *batchref)
+/* Room for one more row; the first lives inside the view. */
+static int reserve_row(order_view *view, size_t more)
 {
-	size_t sku_size = strlen(sku) + 1, ref_size = strlen(batchref) + 1;
-	order_row row = {la_malloc(sku_size + ref_size), NULL};
-	if (row.sku) {
-		memcpy(row.sku, sku, sku_size);
-		row.batchref = row.sku + sku_size;
-		memcpy(row.batchref, batchref, ref_size);
+	size_t need = view->count + more;
+	if (need <= view->capacity)
+		return LA_OK;
+	if (view->rows == &view->first_row) {
+		order_row *rows = la_malloc(2 * need * sizeof *rows);
+		if (!rows)
+			return LA_ENOMEM;
+		memcpy(rows, view->rows, view->count * sizeof *rows);
+		view->rows = rows;
+		view->capacity = 2 * need;
+		return LA_OK;
 	}
-	return row;
+	return la_grow((void **)&view->rows, &view->capacity, need, sizeof *view->rows);
 }
 
 static void remove_row(order_view *view, const char *sku)
 {
 	for (size_t i = 0; i < view->count; i++) {
 		if (strcmp(view->rows[i].sku, sku) == 0) {
-			la_free(view->rows[i].sku);
 			memmove(view->rows + i, view->rows + i + 1,
 			        (view->count - i - 1) * sizeof *view->rows);
 			view->count--;
@@ -175,27 +186,27 @@ static void remove_row(order_view *view, const char *sku)
 	}
 }
 
-/* Phase one: allocate every row and map slot the commit will need. */
-static int prepare(memory_store *m, order_row *rows, size_t *row_count)
+/* Phase one: allocate every view and map slot the commit will need. */
+static int prepare(memory_store *m)
 {
 	size_t added_batches = 0;
+	m->prepared_count = 0;
 	for (size_t t = 0; t < m->touched_count; t++) {
 		la_product *p = m->touched[t];
 		for (size_t i = 0; i < p->change_count; i++) {
-			la_change c;
-			la_product_change_at(&c, p, i);
-			if (c.kind == LA_CHANGE_BATCH_ADDED)
+			const la_change_entry *c = &p->changes[i];
+			if (c->kind == LA_CHANGE_BATCH_ADDED)
 				added_batches++;
-			if (c.kind != LA_CHANGE_LINE_ALLOCATED)
+			if (c->kind != LA_CHANGE_LINE_ALLOCATED)
 				continue;
-			order_view *view = order_view_get(m, c.orderid);
-			if (!view || la_grow((void **)&view->rows, &view->capacity,
-			                     view->count + *row_count + 1, sizeof *view->rows))
+			/* one command allocates at most one line per order: room for
+			 * p->change_count more rows is always enough */
+			order_view *view = order_view_get(m, c->line->orderid);
+			if (!view || reserve_row(view, p->change_count) != LA_OK ||
+			    la_grow((void **)&m->prepared, &m->prepared_capacity,
+			            m->prepared_count + 1, sizeof *m->prepared) != LA_OK)
 				return la_error_nomem();
-			order_row row = make_row(p->sku, c.batchref);
-			if (!row.sku)
-				return la_error_nomem();
-			rows[(*row_count)++] = row;
+			m->prepared[m->prepared_count++] = view;
 		}
 	}
 	return la_strmap_reserve(&m->batch_index, added_batches) == LA_OK ? LA_OK
@@ -205,39 +216,31 @@ static int prepare(memory_store *m, order_row *rows, size_t *row_count)
 static int memory_commit(void *state)
 {
 	memory_store *m = state;
-	size_t line_changes = 0, row_count = 0;
-	for (size_t t = 0; t < m->touched_count; t++)
-		line_changes += la_product_change_count(m->touched[t]);
-	order_row *rows = la_malloc(line_changes * sizeof *rows);
-	int rc = rows ? prepare(m, rows, &row_count) : la_error_nomem();
+	int rc = prepare(m);
 	if (rc != LA_OK) {
-		for (size_t i = 0; i < row_count; i++)
-			la_free(rows[i].sku);
-		la_free(rows);
 		rollback_products(m); /* a failed commit has rolled back */
 		return rc;
 	}
 	/* Phase two: nothing below allocates. */
-	size_t next_row = 0;
+	size_t next_view = 0;
 	for (size_t t = 0; t < m->touched_count; t++) {
 		la_product *p = m->touched[t];
 		for (size_t i = 0; i < p->change_count; i++) {
-			la_change c;
-			la_product_change_at(&c, p, i);
+			const la_change_entry *c = &p->changes[i];
 			order_view *view;
-			switch (c.kind) {
+			switch (c->kind) {
 			case LA_CHANGE_BATCH_ADDED:
-				la_strmap_put(&m->batch_index, p->changes[i].batch->ref, p);
+				la_strmap_put(&m->batch_index, c->batch->ref, p);
 				break;
 			case LA_CHANGE_BATCH_REMOVED:
-				la_strmap_remove(&m->batch_index, c.batchref);
+				la_strmap_remove(&m->batch_index, c->batch->ref);
 				break;
 			case LA_CHANGE_LINE_ALLOCATED:
-				view = la_strmap_get(&m->orders, c.orderid);
-				view->rows[view->count++] = rows[next_row++];
+				view = m->prepared[next_view++];
+				view->rows[view->count++] = (order_row){p->sku, c->batch->ref};
 				break;
 			case LA_CHANGE_LINE_DEALLOCATED:
-				view = la_strmap_get(&m->orders, c.orderid);
+				view = la_strmap_get(&m->orders, c->line->orderid);
 				if (view)
 					remove_row(view, p->sku);
 				break;
@@ -245,7 +248,6 @@ static int memory_commit(void *state)
 		}
 		la_product_changes_saved(p);
 	}
-	la_free(rows);
 	m->added_count = 0;
 	return LA_OK;
 }
@@ -342,9 +344,8 @@ static void memory_close(void *state)
 	index = 0;
 	while (la_strmap_next(&m->orders, &index, &key, &value)) {
 		order_view *view = value;
-		for (size_t i = 0; i < view->count; i++)
-			la_free(view->rows[i].sku);
-		la_free(view->rows);
+		if (view->rows != &view->first_row)
+			la_free(view->rows);
 		la_free(view);
 	}
 	la_strmap_dispose(&m->products);
@@ -352,6 +353,7 @@ static void memory_close(void *state)
 	la_strmap_dispose(&m->orders);
 	la_free(m->touched);
 	la_free(m->added);
+	la_free(m->prepared);
 	pthread_mutex_destroy(&m->lock);
 	la_free(m);
 }

@@ -67,8 +67,11 @@ int la_product_allocate(const char **out_batchref, la_product *p, const char *or
 	if (qty <= 0)
 		return la_error_set(LA_EINVAL, "qty must be greater than zero, got %lld",
 		                    (long long)qty);
-	la_line *existing = la_strmap_get(&p->line_by_order, orderid);
-	if (existing) {
+	if (la_strmap_reserve(&p->line_by_order, 1) != LA_OK)
+		return la_error_nomem();
+	la_strmap_slot *slot = la_strmap_slot_of(&p->line_by_order, orderid);
+	if (slot->key) {
+		la_line *existing = slot->value;
 		if (existing->qty != qty)
 			return la_error_set(
 			    LA_ECONFLICT, "Order line %s for %s is already allocated with qty %lld",
@@ -86,8 +89,7 @@ int la_product_allocate(const char **out_batchref, la_product *p, const char *or
 		return record_out_of_stock(p);
 	}
 	la_message *event;
-	if (la_product_reserve(p, 1, 1) != LA_OK ||
-	    la_strmap_reserve(&p->line_by_order, 1) != LA_OK)
+	if (la_product_reserve(p, 1, 1) != LA_OK)
 		return la_error_nomem();
 	la_line *line = la_line_create(orderid, qty, p->version + 1);
 	if (!line)
@@ -98,7 +100,7 @@ int la_product_allocate(const char **out_batchref, la_product *p, const char *or
 		return rc;
 	}
 	la_batch_link_line(chosen, line);
-	la_strmap_put(&p->line_by_order, line->orderid, line);
+	la_strmap_fill(&p->line_by_order, slot, line->orderid, line);
 	chosen->allocated += qty;
 	chosen->line_count++;
 	record(p, LA_CHANGE_LINE_ALLOCATED, chosen, line, 0, 0);

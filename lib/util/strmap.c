@@ -81,6 +81,22 @@ int la_strmap_put(la_strmap *map, const char *key, void *value)
 	return LA_OK;
 }
 
+la_strmap_slot *la_strmap_slot_of(la_strmap *map, const char *key)
+{
+	uint64_t hash = hash_key(key);
+	la_strmap_slot *slot = &map->slots[find_slot(map, key, hash)];
+	if (!slot->key)
+		slot->hash = hash;
+	return slot;
+}
+
+void la_strmap_fill(la_strmap *map, la_strmap_slot *slot, const char *key, void *value)
+{
+	slot->key = key;
+	slot->value = value;
+	map->count++;
+}
+
 void *la_strmap_remove(la_strmap *map, const char *key)
 {
 	if (!map->count)

@@ -31,6 +31,11 @@ void *la_strmap_get(const la_strmap *map, const char *key);
 int la_strmap_reserve(la_strmap *map, size_t more);
 /* Insert or replace; LA_OK or LA_ENOMEM (map unchanged). */
 int la_strmap_put(la_strmap *map, const char *key, void *value);
+/* The slot of key: its own if present (slot->key set), else the empty slot
+ * where it would go. Call la_strmap_reserve(map, 1) first so one exists.
+ * Fill an empty slot with la_strmap_fill: one probe for a lookup-or-insert. */
+la_strmap_slot *la_strmap_slot_of(la_strmap *map, const char *key);
+void la_strmap_fill(la_strmap *map, la_strmap_slot *slot, const char *key, void *value);
 /* Remove key; returns its value, or NULL when absent. */
 void *la_strmap_remove(la_strmap *map, const char *key);
 /* Iterate: start with *index = 0; returns 0 when done. */
