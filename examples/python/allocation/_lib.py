@@ -1,0 +1,364 @@
+"""Loading liballocation and declaring its C API for ctypes.
+
+Every exported function gets argtypes and restype here, once, so that the
+rest of the package calls typed functions and a wrong argument fails in
+Python instead of corrupting memory. Handles are plain ``c_void_p``: the
+classes in bus.py, stores.py, views.py and model.py are their types.
+
+The libraries are found through LA_LIBRARY_PATH (a directory, or several
+separated by ':'), else through ctypes.util.find_library (ldconfig's cache).
+Adapter libraries (SQLite, PostgreSQL) are optional and loaded on first use.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import threading
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_char_p,
+    c_int,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint,
+    c_uint64,
+    c_void_p,
+)
+
+# Status codes (common.h); never renumbered.
+LA_OK = 0
+LA_EINVAL = -1
+LA_ENOTFOUND = -2
+LA_ECONFLICT = -3
+LA_EUNSUPPORTED = -4
+LA_ENOMEM = -5
+LA_EDB = -6
+LA_EIO = -7
+LA_EUSER = -8
+LA_ESTATE = -9
+
+# Log levels.
+LA_LOG_ERROR = 1
+LA_LOG_WARN = 2
+LA_LOG_INFO = 3
+LA_LOG_DEBUG = 4
+
+# Message kinds (messages.h).
+LA_CMD_CREATE_BATCH = 1
+LA_CMD_ALLOCATE = 2
+LA_CMD_DEALLOCATE = 3
+LA_CMD_CHANGE_BATCH_QUANTITY = 4
+LA_CMD_CANCEL_BATCH = 5
+LA_EVT_ALLOCATED = 101
+LA_EVT_DEALLOCATED = 102
+LA_EVT_OUT_OF_STOCK = 103
+
+LA_REASON_REQUESTED = 1
+LA_REASON_STOCK_REDUCED = 2
+
+LA_STORE_OUTBOX = 0x1
+LA_BUS_OPTIONS_VERSION = 1
+LA_STORE_PORT_VERSION = 1
+LA_BATCH_PAGE_DEFAULT = 100
+LA_BATCH_PAGE_MAX = 1000
+
+LA_CHANGE_BATCH_ADDED = 1
+LA_CHANGE_BATCH_QUANTITY = 2
+LA_CHANGE_BATCH_REMOVED = 3
+LA_CHANGE_LINE_ALLOCATED = 4
+LA_CHANGE_LINE_DEALLOCATED = 5
+
+# Callback types. Handles reach Python as ints (c_void_p).
+LOG_FN = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+NOTIFY_FN = CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
+PUBLISH_FN = CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
+EVENT_HANDLER_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_void_p)
+MALLOC_FN = CFUNCTYPE(c_void_p, c_size_t)
+REALLOC_FN = CFUNCTYPE(c_void_p, c_void_p, c_size_t)
+FREE_FN = CFUNCTYPE(None, c_void_p)
+
+
+class BusOptions(Structure):
+    """la_bus_options (bus.h); filled by la_bus_options_init."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("max_retries", c_uint),
+        ("retry_delay_us", c_uint),
+        ("notify", NOTIFY_FN),
+        ("notify_payload", c_void_p),
+        ("publish", PUBLISH_FN),
+        ("publish_payload", c_void_p),
+    ]
+
+
+class Change(Structure):
+    """la_change (sys/ports.h): one entry of a product's change log."""
+
+    _fields_ = [
+        ("kind", c_int),
+        ("batchref", c_char_p),
+        ("orderid", c_char_p),
+        ("eta", c_char_p),
+        ("qty", c_int64),
+        ("sequence", c_int64),
+    ]
+
+
+# la_store_port (sys/ports.h): for adapters written against the ports.
+PORT_BEGIN_FN = CFUNCTYPE(c_int, c_void_p)
+PORT_COMMIT_FN = CFUNCTYPE(c_int, c_void_p)
+PORT_VOID_FN = CFUNCTYPE(None, c_void_p)
+PORT_ADD_FN = CFUNCTYPE(c_int, c_void_p, c_void_p)
+PORT_GET_FN = CFUNCTYPE(c_int, POINTER(c_void_p), c_char_p, c_void_p)
+PORT_LOAD_FN = CFUNCTYPE(c_int, c_void_p, c_char_p, c_void_p)
+PORT_ALLOCATIONS_FN = CFUNCTYPE(c_int, c_void_p, c_char_p, c_void_p)
+PORT_BATCHES_FN = CFUNCTYPE(c_int, c_void_p, c_char_p, c_size_t, c_char_p, c_void_p)
+PORT_RELAY_FN = CFUNCTYPE(c_int, POINTER(c_size_t), c_size_t, PUBLISH_FN, c_void_p, c_void_p)
+
+
+class StorePort(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("name", c_char_p),
+        ("begin", PORT_BEGIN_FN),
+        ("commit", PORT_COMMIT_FN),
+        ("rollback", PORT_VOID_FN),
+        ("end", PORT_VOID_FN),
+        ("add", PORT_ADD_FN),
+        ("get", PORT_GET_FN),
+        ("get_by_batchref", PORT_GET_FN),
+        ("load_line", PORT_LOAD_FN),
+        ("load_batch_lines", PORT_LOAD_FN),
+        ("allocations", PORT_ALLOCATIONS_FN),
+        ("batches", PORT_BATCHES_FN),
+        ("relay_outbox", PORT_RELAY_FN),
+        ("close", PORT_VOID_FN),
+    ]
+
+
+_OUT = POINTER(c_void_p)
+_S = c_char_p
+_P = c_void_p
+_I64 = c_int64
+_SZ = c_size_t
+
+# name: (restype, argtypes). The core library: every header of include/allocation.
+CORE_API = {
+    # common.h
+    "la_strerror": (_S, [c_int]),
+    "la_error_last": (_S, []),
+    "la_error_last_code": (c_int, []),
+    "la_error_clear": (None, []),
+    "la_set_log_callback": (None, [LOG_FN, _P]),
+    "la_set_allocator": (c_int, [MALLOC_FN, REALLOC_FN, FREE_FN]),
+    "la_version": (_S, []),
+    "la_version_numbers": (None, [POINTER(c_int), POINTER(c_int), POINTER(c_int)]),
+    # messages.h
+    "la_command_create_batch": (c_int, [_OUT, _S, _S, _I64, _S]),
+    "la_command_allocate": (c_int, [_OUT, _S, _S, _I64]),
+    "la_command_deallocate": (c_int, [_OUT, _S, _S]),
+    "la_command_change_batch_quantity": (c_int, [_OUT, _S, _I64]),
+    "la_command_cancel_batch": (c_int, [_OUT, _S]),
+    "la_event_allocated": (c_int, [_OUT, _S, _S, _I64, _S]),
+    "la_event_deallocated": (c_int, [_OUT, _S, _S, _I64, c_int]),
+    "la_event_out_of_stock": (c_int, [_OUT, _S]),
+    "la_message_copy": (c_int, [_OUT, _P]),
+    "la_message_free": (None, [_P]),
+    "la_message_kind_of": (c_int, [_P]),
+    "la_message_is_command": (c_int, [_P]),
+    "la_message_name": (_S, [_P]),
+    "la_message_orderid": (_S, [_P]),
+    "la_message_sku": (_S, [_P]),
+    "la_message_batchref": (_S, [_P]),
+    "la_message_eta": (_S, [_P]),
+    "la_message_qty": (_I64, [_P]),
+    "la_message_reason": (c_int, [_P]),
+    "la_message_reason_name": (_S, [_P]),
+    # char ** out as a void pointer, so that it can be handed back to la_free.
+    "la_message_to_json": (c_int, [_OUT, _P, _S]),
+    "la_free": (None, [_P]),
+    # model.h
+    "la_product_new": (c_int, [_OUT, _S]),
+    "la_product_free": (None, [_P]),
+    "la_product_sku": (_S, [_P]),
+    "la_product_version": (_I64, [_P]),
+    "la_product_add_batch": (c_int, [_P, _S, _I64, _S]),
+    "la_product_allocate": (c_int, [POINTER(c_char_p), _P, _S, _I64]),
+    "la_product_deallocate": (c_int, [_P, _S]),
+    "la_product_change_batch_quantity": (c_int, [_P, _S, _I64]),
+    "la_product_cancel_batch": (c_int, [_P, _S]),
+    "la_product_batch_count": (_SZ, [_P]),
+    "la_product_batch_at": (_P, [_P, _SZ]),
+    "la_product_find_batch": (_P, [_P, _S]),
+    "la_product_find_line": (_P, [_P, _S]),
+    "la_batch_reference": (_S, [_P]),
+    "la_batch_sku": (_S, [_P]),
+    "la_batch_eta": (_S, [_P]),
+    "la_batch_purchased_quantity": (_I64, [_P]),
+    "la_batch_allocated_quantity": (_I64, [_P]),
+    "la_batch_available_quantity": (_I64, [_P]),
+    "la_batch_line_count": (_I64, [_P]),
+    "la_batch_sequence": (_I64, [_P]),
+    "la_product_event_count": (_SZ, [_P]),
+    "la_product_event_at": (_P, [_P, _SZ]),
+    "la_product_clear_events": (None, [_P]),
+    # store.h
+    "la_store_free": (None, [_P]),
+    "la_store_adapter": (_S, [_P]),
+    "la_store_relay_outbox": (c_int, [POINTER(c_size_t), _P, _SZ, PUBLISH_FN, _P]),
+    "la_store_has_outbox": (c_int, [_P]),
+    # views.h
+    "la_view_allocations": (c_int, [_OUT, _P, _S]),
+    "la_allocation_list_count": (_SZ, [_P]),
+    "la_allocation_list_sku": (_S, [_P, _SZ]),
+    "la_allocation_list_batchref": (_S, [_P, _SZ]),
+    "la_allocation_list_free": (None, [_P]),
+    "la_view_batches": (c_int, [_OUT, _P, _S, _SZ, _S]),
+    "la_batch_page_count": (_SZ, [_P]),
+    "la_batch_page_ref": (_S, [_P, _SZ]),
+    "la_batch_page_sku": (_S, [_P, _SZ]),
+    "la_batch_page_eta": (_S, [_P, _SZ]),
+    "la_batch_page_purchased": (_I64, [_P, _SZ]),
+    "la_batch_page_allocated": (_I64, [_P, _SZ]),
+    "la_batch_page_available": (_I64, [_P, _SZ]),
+    "la_batch_page_lines": (_I64, [_P, _SZ]),
+    "la_batch_page_next": (_S, [_P]),
+    "la_batch_page_free": (None, [_P]),
+    # bus.h
+    "la_bus_options_init": (c_int, [POINTER(BusOptions), c_uint]),
+    "la_bus_new": (c_int, [_OUT, _P, POINTER(BusOptions)]),
+    "la_bus_free": (None, [_P]),
+    "la_bus_store": (_P, [_P]),
+    "la_bus_handle": (c_int, [_P, _P]),
+    "la_bus_result_batchref": (_S, [_P]),
+    "la_bus_subscribe": (c_int, [_P, c_int, EVENT_HANDLER_FN, _P]),
+    "la_bus_set_route": (c_int, [_P, c_int, _S]),
+    "la_bus_stats": (
+        None,
+        [_P, POINTER(c_uint64), POINTER(c_uint64), POINTER(c_uint64), POINTER(c_uint64)],
+    ),
+    # memory.h
+    "la_memory_store_new": (c_int, [_OUT]),
+    # sys/ports.h
+    "la_store_new": (c_int, [_OUT, POINTER(StorePort), _P]),
+    "la_product_load": (c_int, [_OUT, _S, _I64]),
+    "la_product_load_batch": (c_int, [_P, _S, _I64, _S, _I64, _I64, _I64]),
+    "la_product_load_line": (c_int, [_P, _S, _S, _I64, _I64]),
+    "la_product_batch_lines_loaded": (c_int, [_P, _S]),
+    "la_product_change_count": (_SZ, [_P]),
+    "la_product_change_at": (c_int, [POINTER(Change), _P, _SZ]),
+    "la_product_is_new": (c_int, [_P]),
+    "la_product_saved_version": (_I64, [_P]),
+    "la_product_changes_saved": (None, [_P]),
+    "la_product_revert_changes": (None, [_P]),
+    "la_allocation_list_append": (c_int, [_P, _S, _S]),
+    "la_batch_page_append": (c_int, [_P, _S, _S, _S, _I64, _I64, _I64]),
+    "la_batch_page_set_next": (c_int, [_P, _S]),
+    "la_batch_cursor_encode": (c_int, [_OUT, _S, _S, _I64]),
+    "la_batch_cursor_decode": (c_int, [_OUT, POINTER(c_int32), POINTER(c_int64), _S]),
+    "la_date_key": (c_int32, [_S]),
+    # Variadic (printf-style); declared in the one form the binding uses:
+    # a "%s" format and one string, so no caller text is ever a format.
+    "la_error_set": (c_int, [c_int, _S, _S]),
+    "la_log": (None, [c_int, _S, _S]),
+    "la_check_string": (c_int, [_S, _S]),
+}
+
+SQLITE_API = {
+    "la_sqlite_store_open": (c_int, [_OUT, _S, c_uint]),
+}
+
+PG_API = {
+    "la_pg_store_open": (c_int, [_OUT, _S, c_uint]),
+}
+
+# Library base name → the functions it exports.
+LIBRARIES = {
+    "allocation": CORE_API,
+    "allocation-sqlite": SQLITE_API,
+    "allocation-pg": PG_API,
+}
+
+
+class LibraryNotFound(OSError):
+    """A liballocation shared library could not be found or loaded."""
+
+
+def _search_dirs():
+    value = os.environ.get("LA_LIBRARY_PATH", "")
+    return [d for d in value.split(os.pathsep) if d]
+
+
+def _candidates(name):
+    """Paths or sonames to try for lib<name>, most specific first."""
+    found = []
+    for directory in _search_dirs():
+        for filename in (f"lib{name}.so.1", f"lib{name}.so", f"lib{name}.dylib"):
+            path = os.path.join(directory, filename)
+            if os.path.exists(path):
+                found.append(path)
+    system = ctypes.util.find_library(name)
+    if system:
+        found.append(system)
+    return found
+
+
+def _declare(lib, api):
+    for fname, (restype, argtypes) in api.items():
+        fn = getattr(lib, fname)
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
+_loaded = {}
+_lock = threading.Lock()
+
+
+def load(name="allocation"):
+    """The CDLL for lib<name> with its functions declared. Raises LibraryNotFound."""
+    lib = _loaded.get(name)
+    if lib is not None:
+        return lib
+    with _lock:
+        lib = _loaded.get(name)
+        if lib is not None:
+            return lib
+        if name != "allocation":
+            # Adapters need the core: load it first (and globally), so
+            # their DT_NEEDED entry resolves to the very same copy.
+            load("allocation")
+        errors = []
+        for candidate in _candidates(name):
+            try:
+                lib = ctypes.CDLL(candidate, mode=ctypes.RTLD_GLOBAL)
+                break
+            except OSError as exc:
+                errors.append(f"{candidate}: {exc}")
+        if lib is None:
+            where = os.environ.get("LA_LIBRARY_PATH") or "(LA_LIBRARY_PATH unset)"
+            detail = "; ".join(errors) if errors else "no candidate file"
+            raise LibraryNotFound(
+                f"lib{name} not found in {where} nor by ctypes.util.find_library: {detail}"
+            )
+        try:
+            _declare(lib, LIBRARIES[name])
+        except AttributeError as exc:
+            raise LibraryNotFound(f"lib{name} lacks a function the binding needs: {exc}")
+        _loaded[name] = lib
+        return lib
+
+
+def available(name):
+    """True when lib<name> can be loaded."""
+    try:
+        load(name)
+        return True
+    except LibraryNotFound:
+        return False
+
+
+lib = load("allocation")

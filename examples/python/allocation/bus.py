@@ -1,0 +1,230 @@
+"""The message bus (spec §1.3) and the book's bootstrap().
+
+``bootstrap`` wires a store, a notifications port and a publisher written in
+Python as plain callables into a la_bus. The C callbacks made for them live
+exactly as long as the bus.
+"""
+
+from ctypes import byref, c_uint64, c_void_p
+
+from . import _lib
+from . import stores as _stores
+from .callbacks import report_exception, status_of, string_pair
+from .errors import StateError, check, error_for
+from .messages import BUILDERS, KIND_OF, Allocate, Event, from_c
+
+_ROUTABLE = {_lib.LA_EVT_OUT_OF_STOCK, _lib.LA_EVT_ALLOCATED}
+
+
+class _BusState:
+    """The la_bus pointer and the C callbacks it calls.
+
+    Holds no reference to the bus object or the store, so the store can keep
+    it (to free the bus first) without a reference cycle.
+    """
+
+    def __init__(self, free):
+        self.ptr = None
+        self.free = free
+        self.callbacks = []
+
+    def close(self):
+        ptr, self.ptr = self.ptr, None
+        if ptr is not None:
+            self.free(ptr)
+        self.callbacks = []
+
+
+def _event_kind(event_class):
+    kind = KIND_OF.get(event_class)
+    if kind is None or not issubclass(event_class, Event):
+        raise TypeError(f"not an event class: {event_class!r}")
+    return kind
+
+
+class MessageBus:
+    """A la_bus on a store. Use one bus per thread (bus.h)."""
+
+    def __init__(
+        self,
+        store,
+        notify=None,
+        publish=None,
+        *,
+        max_retries=None,
+        retry_delay_us=None,
+        owns_store=False,
+    ):
+        lib = _lib.lib
+        self._state = _BusState(lib.la_bus_free)
+        self._store = store
+        self._owns_store = owns_store
+        opts = _lib.BusOptions()
+        check(lib.la_bus_options_init(byref(opts), _lib.LA_BUS_OPTIONS_VERSION))
+        if max_retries is not None:
+            opts.max_retries = max_retries
+        if retry_delay_us is not None:
+            opts.retry_delay_us = retry_delay_us
+        if notify is not None:
+            send = notify if callable(notify) else notify.send
+            opts.notify = self._keep(string_pair(send, "notify callback", _lib.NOTIFY_FN))
+        if publish is not None:
+            pub = publish if callable(publish) else publish.publish
+            opts.publish = self._keep(string_pair(pub, "publish callback", _lib.PUBLISH_FN))
+        out = c_void_p()
+        check(lib.la_bus_new(byref(out), store.ptr, byref(opts)))
+        self._state.ptr = out.value
+        store._attach(self._state)
+        # Hot-path functions bound once (handle is called in tight loops).
+        self._handle = lib.la_bus_handle
+        self._message_free = lib.la_message_free
+        self._result = lib.la_bus_result_batchref
+
+    def _keep(self, callback):
+        self._state.callbacks.append(callback)
+        return callback
+
+    @property
+    def ptr(self):
+        ptr = self._state.ptr
+        if ptr is None:
+            raise StateError("MessageBus is closed")
+        return ptr
+
+    @property
+    def store(self):
+        return self._store
+
+    @property
+    def closed(self):
+        return self._state.ptr is None
+
+    def handle(self, message):
+        """Handle a command or event dataclass and everything it leads to.
+
+        Returns the batch reference for Allocate (None when out of stock),
+        else None. A failed command raises the matching AllocationError.
+        """
+        ptr = self._state.ptr
+        if ptr is None:
+            raise StateError("MessageBus is closed")
+        build = BUILDERS.get(type(message))
+        if build is None:
+            raise TypeError(f"not a command or event of liballocation: {message!r}")
+        out = c_void_p()
+        rc = build(message, out)
+        if rc < 0:
+            raise error_for(rc)
+        msg = out.value
+        rc = self._handle(ptr, msg)
+        if rc < 0:
+            error = error_for(rc)
+            self._message_free(msg)
+            raise error
+        self._message_free(msg)
+        if type(message) is Allocate:
+            ref = self._result(ptr)
+            return ref.decode() if ref is not None else None
+        return None
+
+    def subscribe(self, event_class, handler):
+        """Run handler(event) for every event of that class, after earlier ones.
+
+        An exception in handler is logged and counts as a failed handler.
+        """
+        kind = _event_kind(event_class)
+        name = getattr(handler, "__qualname__", repr(handler))
+        lib = _lib.lib
+
+        def trampoline(bus, event, payload):
+            try:
+                return status_of(handler(from_c(event, lib)))
+            except BaseException:
+                return report_exception(f"event handler {name}")
+
+        callback = _lib.EVENT_HANDLER_FN(trampoline)
+        check(lib.la_bus_subscribe(self.ptr, kind, callback, None))
+        self._keep(callback)
+
+    def set_route(self, event_class, destination):
+        """Send notifications for OutOfStock or Allocated to destination (None: none)."""
+        kind = _event_kind(event_class)
+        if kind not in _ROUTABLE:
+            raise TypeError(f"{event_class.__name__} has no notification route")
+        dest = destination.encode() if destination is not None else None
+        check(_lib.lib.la_bus_set_route(self.ptr, kind, dest))
+
+    def stats(self):
+        """Counters since the bus was made."""
+        values = [c_uint64() for _ in range(4)]
+        _lib.lib.la_bus_stats(self.ptr, *(byref(v) for v in values))
+        names = ("commands", "events", "retries", "handler_failures")
+        return {name: v.value for name, v in zip(names, values)}
+
+    def close(self):
+        """Free the bus (and its store when bootstrap made it). Safe to repeat."""
+        state = getattr(self, "_state", None)
+        if state is None:
+            return
+        store = self._store
+        if state.ptr is not None and store is not None:
+            store._detach(state)
+        state.close()
+        if self._owns_store and store is not None:
+            store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def bootstrap(
+    store=None,
+    notify=None,
+    publish=None,
+    *,
+    handlers=None,
+    routes=None,
+    max_retries=None,
+    retry_delay_us=None,
+):
+    """A ready bus, as the book's bootstrap(): dependencies injected.
+
+    store: a Store, a database URL (opened and owned by the bus) or None for
+    a new in-memory store (owned). notify(destination, text) and
+    publish(channel, json) are plain callables (or objects with send /
+    publish methods). handlers: {EventClass: [handler, ...]}; routes:
+    {OutOfStock or Allocated: destination or None}.
+    """
+    owns = False
+    if store is None:
+        store, owns = _stores.memory(), True
+    elif isinstance(store, str):
+        store, owns = _stores.open(store), True
+    try:
+        bus = MessageBus(
+            store,
+            notify,
+            publish,
+            max_retries=max_retries,
+            retry_delay_us=retry_delay_us,
+            owns_store=owns,
+        )
+    except BaseException:
+        if owns:
+            store.close()
+        raise
+    for event_class, destination in (routes or {}).items():
+        bus.set_route(event_class, destination)
+    for event_class, fns in (handlers or {}).items():
+        for fn in fns if isinstance(fns, (list, tuple)) else [fns]:
+            bus.subscribe(event_class, fn)
+    return bus

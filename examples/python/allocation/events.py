@@ -1,0 +1,3 @@
+"""The events (the book's domain/events.py)."""
+
+from .messages import Allocated, Deallocated, Event, OutOfStock  # noqa: F401

@@ -1,0 +1,74 @@
+"""pytest set-up for the Python binding: import path, stores, fakes.
+
+ctest sets LA_LIBRARY_PATH to the build's library directories; run by hand:
+    LA_LIBRARY_PATH=build/lib:build/adapters/sqlite /usr/bin/python3 -m pytest -q tests/python
+"""
+
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "python"))
+
+import allocation  # noqa: E402
+from allocation import _lib, stores  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite: needs liballocation-sqlite")
+    config.addinivalue_line("markers", "postgres: needs liballocation-pg and a server")
+    config.addinivalue_line("markers", "slow: takes seconds")
+
+
+def pytest_collection_modifyitems(config, items):
+    have_sqlite = _lib.available("allocation-sqlite")
+    for item in items:
+        if "sqlite" in item.keywords and not have_sqlite:
+            item.add_marker(pytest.mark.skip(reason="liballocation-sqlite not built"))
+
+
+class FakeNotifications:
+    """The book's fake notifications port: records what it was sent."""
+
+    def __init__(self):
+        self.sent = {}
+
+    def send(self, destination, message):
+        self.sent.setdefault(destination, []).append(message)
+
+
+class FakePublisher:
+    def __init__(self):
+        self.published = []
+
+    def __call__(self, channel, json_text):
+        self.published.append((channel, json_text))
+
+
+@pytest.fixture
+def notifications():
+    return FakeNotifications()
+
+
+@pytest.fixture
+def publisher():
+    return FakePublisher()
+
+
+@pytest.fixture
+def bus(notifications, publisher):
+    with allocation.bootstrap(notify=notifications, publish=publisher) as b:
+        yield b
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:{tmp_path / 'allocation.db'}"
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url):
+    with stores.sqlite(sqlite_url) as store:
+        yield store
