@@ -40,6 +40,11 @@ function(la_add_library target)
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 
+  # Relocatable .pc files: the prefix is found from the file's own place, so
+  # `cmake --install --prefix DIR` works without reconfiguring.
+  file(RELATIVE_PATH pc_to_prefix "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+  string(REGEX REPLACE "/$" "" pc_to_prefix "${pc_to_prefix}")
+  set(CMAKE_INSTALL_PREFIX "\${pcfiledir}/${pc_to_prefix}")
   set(PC_NAME ${ARG_PC})
   set(PC_LIB ${target})
   set(PC_DESCRIPTION "${ARG_DESCRIPTION}")
