@@ -1,0 +1,157 @@
+/* The write commands: build a command message, hand it to the bus. */
+#include "cli.h"
+
+#include <allocation/csv.h>
+
+#include <string.h>
+
+int cli_parse_int64(const char *text, int64_t *out)
+{
+	const char *p = text;
+	int negative = *p == '-';
+	if (negative)
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	uint64_t v = 0;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (limit - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = negative ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
+
+int cli_number_arg(int64_t *out, const char *text, const char *name)
+{
+	if (cli_parse_int64(text, out) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "%s must be a whole number, not \"%.40s\"", name,
+		                text);
+	return CLI_EXIT_OK;
+}
+
+/* Hand a freshly built command (or the constructor's failure) to the bus. */
+static int run(cli_context *ctx, int built, la_message *cmd)
+{
+	int rc = built == LA_OK ? la_bus_handle(ctx->bus, cmd) : built;
+	la_message_free(cmd);
+	return rc == LA_OK ? CLI_EXIT_OK : cli_fail_library(rc, NULL);
+}
+
+static int add_batch(cli_context *ctx)
+{
+	int64_t qty;
+	int status = cli_number_arg(&qty, ctx->argv[2], "QTY");
+	if (status)
+		return status;
+	const char *eta = ctx->argc > 3 && *ctx->argv[3] ? ctx->argv[3] : NULL;
+	la_message *cmd = NULL;
+	int rc = la_command_create_batch(&cmd, ctx->argv[0], ctx->argv[1], qty, eta);
+	return run(ctx, rc, cmd);
+}
+
+static int allocate(cli_context *ctx)
+{
+	int64_t qty;
+	int status = cli_number_arg(&qty, ctx->argv[2], "QTY");
+	if (status)
+		return status;
+	la_message *cmd = NULL;
+	int rc = la_command_allocate(&cmd, ctx->argv[0], ctx->argv[1], qty);
+	status = run(ctx, rc, cmd);
+	if (status == CLI_EXIT_OK) {
+		const char *ref = la_bus_result_batchref(ctx->bus);
+		puts(ref ? ref : "out of stock");
+	}
+	return status;
+}
+
+static int deallocate(cli_context *ctx)
+{
+	la_message *cmd = NULL;
+	int rc = la_command_deallocate(&cmd, ctx->argv[0], ctx->argv[1]);
+	return run(ctx, rc, cmd);
+}
+
+static int change_batch_quantity(cli_context *ctx)
+{
+	int64_t qty;
+	int status = cli_number_arg(&qty, ctx->argv[1], "QTY");
+	if (status)
+		return status;
+	la_message *cmd = NULL;
+	int rc = la_command_change_batch_quantity(&cmd, ctx->argv[0], qty);
+	return run(ctx, rc, cmd);
+}
+
+static int cancel_batch(cli_context *ctx)
+{
+	la_message *cmd = NULL;
+	int rc = la_command_cancel_batch(&cmd, ctx->argv[0]);
+	return run(ctx, rc, cmd);
+}
+
+/* The folder is its own store (spec §5): --db plays no part. */
+static int allocate_from_csv(cli_context *ctx)
+{
+	const char *folder = ctx->argv[0];
+	la_store *probe = NULL;
+	int rc = la_csv_store_open(&probe, folder);
+	la_store_free(probe);
+	if (rc != LA_OK) {
+		const char *msg = la_error_last();
+		return cli_fail(CLI_EXIT_NO_STORE, "cannot open CSV folder %s: %s", folder,
+		                *msg ? msg : la_strerror(rc));
+	}
+	size_t allocated = 0, out_of_stock = 0;
+	rc = la_csv_allocate_orders(&allocated, &out_of_stock, folder, NULL);
+	if (rc != LA_OK)
+		return cli_fail_library(rc, folder);
+	printf("%zu allocated, %zu out of stock\n", allocated, out_of_stock);
+	return CLI_EXIT_OK;
+}
+
+static int help(cli_context *ctx)
+{
+	if (ctx->argc == 0) {
+		cli_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, ctx->argv[0]) == 0) {
+			cli_command_usage(stdout, c);
+			return CLI_EXIT_OK;
+		}
+	return cli_fail(CLI_EXIT_USAGE, "unknown command %s (see allocation --help)", ctx->argv[0]);
+}
+
+const cli_command cli_commands[] = {
+    {"add-batch", "REF SKU QTY [ETA]",
+     "add a batch of QTY units of SKU, arriving on ETA (YYYY-MM-DD; none: in stock)", 3, 4, 1,
+     add_batch},
+    {"allocate", "ORDERID SKU QTY",
+     "allocate an order line; prints the batch reference, or \"out of stock\"", 3, 3, 1, allocate},
+    {"deallocate", "ORDERID SKU", "cancel an order line (it is not reallocated)", 2, 2, 1,
+     deallocate},
+    {"change-batch-quantity", "REF QTY",
+     "set a batch's purchased quantity; lines that no longer fit are reallocated", 2, 2, 1,
+     change_batch_quantity},
+    {"cancel-batch", "REF", "remove a batch; each of its lines is reallocated", 1, 1, 1,
+     cancel_batch},
+    {"allocations", "ORDERID", "print the order's allocations as JSON [{\"sku\",\"batchref\"}]", 1,
+     1, 1, cli_print_allocations},
+    {"batches", "[SKU] [--limit N] [--after CURSOR]",
+     "print the batch dashboard as JSON {\"batches\": [...], \"next\": CURSOR or null}", 0, -1, 1,
+     cli_print_batches},
+    {"allocate-from-csv", "FOLDER",
+     "allocate every line of FOLDER/orders.csv against FOLDER/batches.csv, appending to "
+     "FOLDER/allocations.csv (--db is not used)",
+     1, 1, 0, allocate_from_csv},
+    {"help", "[COMMAND]", "show this help, or a command's", 0, 1, 0, help},
+    {NULL, NULL, NULL, 0, 0, 0, NULL},
+};
