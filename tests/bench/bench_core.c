@@ -76,7 +76,7 @@ static int compare_double(const void *a, const void *b)
 
 /* Median cost in ns of one allocation into a product already holding each
  * of levels[i] lines, measured over rounds of `per_round` allocations. */
-static void growth(const long *levels, int level_count, double *cost_ns)
+static void growth(const long *levels, int level_count, double *cost_ns, long background)
 {
 	enum { ROUNDS = 9, PER_ROUND = 2000 };
 	la_store *store;
@@ -84,7 +84,17 @@ static void growth(const long *levels, int level_count, double *cost_ns)
 	check(la_memory_store_new(&store), "store");
 	check(la_bus_new(&bus, store, NULL), "bus");
 	create_batch(bus, "big-batch", "GROWING-SKU", 1000000000);
-	char orderid[32];
+	char orderid[32], sku[32];
+	/* other products' lines, so the store is not empty when the product is */
+	for (long i = 0; i < background; i++) {
+		snprintf(sku, sizeof sku, "OTHER-%ld", i % 100);
+		if (i < 100) {
+			snprintf(orderid, sizeof orderid, "other-batch-%ld", i);
+			create_batch(bus, orderid, sku, 1000000000);
+		}
+		snprintf(orderid, sizeof orderid, "background-%ld", i);
+		allocate(bus, orderid, sku);
+	}
 	long made = 0;
 	for (int l = 0; l < level_count; l++) {
 		while (made < levels[l]) {
@@ -109,12 +119,20 @@ static void growth(const long *levels, int level_count, double *cost_ns)
 
 int main(int argc, char **argv)
 {
-	long count = argc > 1 ? atol(argv[1]) : 2000000;
+	long count = argc > 1 ? atol(argv[1]) : 1000000;
 	printf("liballocation %s core benchmark (in-memory store, one thread)\n", la_version());
 	throughput(count / 10, 100); /* warm-up */
-	double many = throughput(count, 1000);
-	double one = throughput(count, 1);
-	printf("%ld allocations through the bus (command built, handled, freed each time):\n",
+	/* median of 5 runs: the machine is shared, single runs are noisy */
+	double many_runs[5], one_runs[5];
+	for (int r = 0; r < 5; r++) {
+		many_runs[r] = throughput(count, 1000);
+		one_runs[r] = throughput(count, 1);
+	}
+	qsort(many_runs, 5, sizeof(double), compare_double);
+	qsort(one_runs, 5, sizeof(double), compare_double);
+	double many = many_runs[2], one = one_runs[2];
+	printf("%ld allocations through the bus (command built, handled, freed each time), "
+	       "median of 5 runs:\n",
 	       count);
 	printf("  spread over 1,000 skus:                 %10.0f allocations/s\n", many);
 	printf("  all into one sku (one product grows):   %10.0f allocations/s\n", one);
@@ -123,12 +141,15 @@ int main(int argc, char **argv)
 	printf("vs the book's Python reference (79/s on SQLite in memory): %.0fx\n", many / 79.0);
 
 	const long levels[] = {0, 10000, 100000};
-	double cost[3];
-	growth(levels, 3, cost);
+	double cost[3], empty[3];
+	growth(levels, 3, cost, 100000);
+	growth(levels, 3, empty, 0);
+	printf("cost of one allocation into a product holding N lines (median of 9 x 2,000):\n");
+	printf("  N        store also holds 100,000 other lines   store otherwise empty\n");
 	for (int i = 0; i < 3; i++)
-		printf(
-		    "cost per allocation with %6ld existing lines: %8.0f ns  (ratio to 0: %.2f)\n",
-		    levels[i], cost[i], cost[i] / cost[0]);
-	printf("target at 100,000 <= 1.5x: %s\n", cost[2] / cost[0] <= 1.5 ? "met" : "NOT met");
+		printf("  %-7ld  %8.0f ns (ratio to 0: %.2f)            %8.0f ns (ratio %.2f)\n",
+		       levels[i], cost[i], cost[i] / cost[0], empty[i], empty[i] / empty[0]);
+	printf("target at 100,000 <= 1.5x (store with other lines): %s\n",
+	       cost[2] / cost[0] <= 1.5 ? "met" : "NOT met");
 	return 0;
 }
