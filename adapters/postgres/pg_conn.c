@@ -1,0 +1,276 @@
+/*
+ * The connection: connecting and reconnecting, the pipeline (queue
+ * statements, then one round trip for all of them), and mapping server
+ * errors to LA_E* codes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_store.h"
+
+char *pg_strdup(const char *text)
+{
+	size_t len = strlen(text) + 1;
+	char *copy = malloc(len);
+	if (copy)
+		memcpy(copy, text, len);
+	return copy;
+}
+
+const char *pg_fmt_int(char *buf, int64_t v)
+{
+	snprintf(buf, 24, "%lld", (long long)v);
+	return buf;
+}
+
+int64_t pg_int(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return 0;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+const char *pg_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+void pg_clear_results(PGresult **results, int n)
+{
+	for (int i = 0; i < n; i++) {
+		PQclear(results[i]);
+		results[i] = NULL;
+	}
+}
+
+/* libpq prints notices to stderr by default; a library must not. */
+static void on_notice(void *arg, const char *message)
+{
+	(void)arg;
+	int len = (int)strlen(message);
+	while (len > 0 && message[len - 1] == '\n')
+		len--;
+	la_log(LA_LOG_DEBUG, "postgres: %.*s", len, message);
+}
+
+static int trimmed_len(const char *msg)
+{
+	int len = (int)strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	return len;
+}
+
+static int connection_lost(struct pg_store *store, const char *what, const char *msg)
+{
+	store->broken = 1;
+	la_log(LA_LOG_WARN, "postgres: connection lost while %s: %.*s", what, trimmed_len(msg),
+	       msg);
+	return la_error_set(LA_EDB, "PostgreSQL connection lost while %s: %.*s", what,
+	                    trimmed_len(msg), msg);
+}
+
+/* The LA_E* code for a failed result, with the server's message. */
+static int map_error(struct pg_store *store, const PGresult *res, const char *what)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorMessage(res) : "";
+	if (!msg[0])
+		msg = PQerrorMessage(store->conn);
+	/* No SQLSTATE: libpq's own error (socket closed, out of memory);
+	 * class 08 and 57P0x: the server ended the session. */
+	if (PQstatus(store->conn) == CONNECTION_BAD || !state || strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57P0", 4) == 0)
+		return connection_lost(store, what, msg);
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "23505") == 0) {
+		la_log(LA_LOG_DEBUG, "postgres: conflict while %s: %.*s", what, trimmed_len(msg),
+		       msg);
+		return la_error_set(LA_ECONFLICT, "concurrent change while %s (SQLSTATE %s): %.*s",
+		                    what, state, trimmed_len(msg), msg);
+	}
+	return la_error_set(LA_EDB, "PostgreSQL error while %s (SQLSTATE %s): %.*s", what, state,
+	                    trimmed_len(msg), msg);
+}
+
+int pg_queue(struct pg_store *store, enum pg_stmt which, int nparams, const char *const *values)
+{
+	if (store->broken)
+		return connection_lost(store, "sending a query", "not connected");
+	if (!PQsendQueryPrepared(store->conn, pg_statements[which].name, nparams, values, NULL,
+	                         NULL, 0))
+		return map_error(store, NULL, "sending a query");
+	store->queued++;
+	return LA_OK;
+}
+
+int pg_queue_sql(struct pg_store *store, const char *sql)
+{
+	if (store->broken)
+		return connection_lost(store, "sending a query", "not connected");
+	if (!PQsendQueryParams(store->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return map_error(store, NULL, "sending a query");
+	store->queued++;
+	return LA_OK;
+}
+
+int pg_begin_if_needed(struct pg_store *store)
+{
+	if (store->begun)
+		return LA_OK;
+	int rc = pg_queue_sql(store, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	if (rc == LA_OK)
+		store->begun = 1;
+	return rc;
+}
+
+/* Read and drop results up to the next sync point (a deferred round trip). */
+static int drain_to_sync(struct pg_store *store)
+{
+	int nulls = 0;
+	for (;;) {
+		PGresult *res = PQgetResult(store->conn);
+		if (!res) {
+			if (++nulls > 1 || PQstatus(store->conn) == CONNECTION_BAD)
+				return connection_lost(store, "reading results",
+				                       PQerrorMessage(store->conn));
+			continue;
+		}
+		nulls = 0;
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			return LA_OK;
+		}
+		if (st == PGRES_FATAL_ERROR) {
+			int rc = map_error(store, res, "finishing a transaction");
+			la_log(LA_LOG_WARN, "postgres: %s", la_error_last());
+			if (store->broken) {
+				PQclear(res);
+				return rc;
+			}
+		}
+		PQclear(res);
+	}
+}
+
+int pg_send_deferred(struct pg_store *store)
+{
+	store->queued = 0;
+	if (store->broken)
+		return connection_lost(store, "sending a query", "not connected");
+	if (PQpipelineSync(store->conn) != 1)
+		return map_error(store, NULL, "sending a query");
+	store->deferred++;
+	return LA_OK;
+}
+
+int pg_round_trip(struct pg_store *store, PGresult **results, int nkeep, const char *what)
+{
+	for (int i = 0; i < nkeep; i++)
+		results[i] = NULL;
+	int n = store->queued;
+	store->queued = 0;
+	if (store->broken)
+		return connection_lost(store, what, "not connected");
+	if (PQpipelineSync(store->conn) != 1)
+		return map_error(store, NULL, what);
+	for (; store->deferred > 0; store->deferred--) {
+		int rc = drain_to_sync(store);
+		if (rc != LA_OK)
+			return rc;
+	}
+	int rc = LA_OK;
+	for (int i = 0; i < n; i++) {
+		PGresult *res = PQgetResult(store->conn);
+		if (!res)
+			return connection_lost(store, what, PQerrorMessage(store->conn));
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_FATAL_ERROR && rc == LA_OK)
+			rc = map_error(store, res, what);
+		if (i < nkeep && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
+			results[i] = res;
+		else
+			PQclear(res);
+		if (store->broken)
+			return rc;
+		/* A NULL ends each statement's results. */
+		PGresult *extra = PQgetResult(store->conn);
+		if (extra) {
+			PQclear(extra);
+			return connection_lost(store, what, "unexpected extra result");
+		}
+	}
+	PGresult *sync = PQgetResult(store->conn);
+	if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+		PQclear(sync);
+		return connection_lost(store, what, PQerrorMessage(store->conn));
+	}
+	PQclear(sync);
+	return rc;
+}
+
+static int prepare_all(struct pg_store *store)
+{
+	for (int i = 0; i < PG_STMT_COUNT; i++) {
+		const struct pg_statement *s = &pg_statements[i];
+		if (!PQsendPrepare(store->conn, s->name, s->sql, s->nparams, NULL))
+			return map_error(store, NULL, "preparing statements");
+		store->queued++;
+	}
+	return pg_round_trip(store, NULL, 0, "preparing statements");
+}
+
+static int open_connection(struct pg_store *store)
+{
+	if (store->conn)
+		PQfinish(store->conn);
+	store->queued = store->deferred = 0;
+	store->broken = 1;
+	/* dbname is expanded when it is a connection string or URL; later
+	 * keywords override what it says. */
+	const char *keys[] = {"dbname", "client_encoding", "fallback_application_name", NULL};
+	const char *values[] = {store->conninfo, "UTF8", "liballocation", NULL};
+	store->conn = PQconnectdbParams(keys, values, 1);
+	if (!store->conn)
+		return la_error_set(LA_ENOMEM, "out of memory connecting to PostgreSQL");
+	if (PQstatus(store->conn) != CONNECTION_OK) {
+		const char *msg = PQerrorMessage(store->conn);
+		return la_error_set(LA_EDB, "cannot connect to PostgreSQL: %.*s", trimmed_len(msg),
+		                    msg);
+	}
+	PQsetNoticeProcessor(store->conn, on_notice, NULL);
+	store->broken = 0;
+	return LA_OK;
+}
+
+static int enter_pipeline(struct pg_store *store)
+{
+	if (!PQenterPipelineMode(store->conn))
+		return map_error(store, NULL, "entering pipeline mode");
+	return prepare_all(store);
+}
+
+int pg_connect(struct pg_store *store)
+{
+	int rc = open_connection(store);
+	if (rc == LA_OK)
+		rc = pg_schema_migrate(store);
+	if (rc == LA_OK)
+		rc = enter_pipeline(store);
+	return rc;
+}
+
+int pg_ensure_connected(struct pg_store *store)
+{
+	if (!store->broken && PQstatus(store->conn) == CONNECTION_OK)
+		return LA_OK;
+	la_log(LA_LOG_INFO, "postgres: reconnecting");
+	int rc = open_connection(store);
+	if (rc == LA_OK)
+		rc = enter_pipeline(store);
+	if (rc != LA_OK)
+		store->broken = 1;
+	return rc;
+}

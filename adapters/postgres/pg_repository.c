@@ -1,0 +1,193 @@
+/*
+ * The repository: products loaded lazily (the product row and its batch rows
+ * in one query, lines only when a command asks), kept in an identity map
+ * until the unit of work ends. The first query of a unit of work carries its
+ * BEGIN in the same round trip.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_store.h"
+
+/* BEGIN if needed, then one statement: one round trip. *out is its result. */
+static int query(PGresult **out, struct pg_store *store, enum pg_stmt which, int nparams,
+                 const char *const *values, const char *what)
+{
+	*out = NULL;
+	int rc = store->in_unit ? pg_begin_if_needed(store) : LA_OK;
+	int index = store->queued;
+	if (rc == LA_OK && index >= 8)
+		rc = la_error_set(LA_ESTATE, "postgres: too many queued statements");
+	if (rc == LA_OK)
+		rc = pg_queue(store, which, nparams, values);
+	if (rc != LA_OK)
+		return rc;
+	PGresult *results[9] = {NULL};
+	rc = pg_round_trip(store, results, index + 1, what);
+	if (rc == LA_OK) {
+		*out = results[index];
+		results[index] = NULL;
+	}
+	pg_clear_results(results, index + 1);
+	return rc;
+}
+
+static int remember(struct pg_store *store, la_product *product)
+{
+	if (store->seen_count == store->seen_cap) {
+		size_t cap = store->seen_cap ? store->seen_cap * 2 : 8;
+		la_product **grown = realloc(store->seen, cap * sizeof *grown);
+		if (!grown)
+			return la_error_set(LA_ENOMEM, "out of memory");
+		store->seen = grown;
+		store->seen_cap = cap;
+	}
+	store->seen[store->seen_count++] = product;
+	return LA_OK;
+}
+
+static la_product *seen_sku(struct pg_store *store, const char *sku)
+{
+	for (size_t i = 0; i < store->seen_count; i++)
+		if (strcmp(la_product_sku(store->seen[i]), sku) == 0)
+			return store->seen[i];
+	return NULL;
+}
+
+void pg_repo_forget_all(struct pg_store *store)
+{
+	for (size_t i = 0; i < store->seen_count; i++)
+		la_product_free(store->seen[i]);
+	store->seen_count = 0;
+}
+
+/* A product from the rows of PG_PRODUCT_GET / PG_PRODUCT_OF_BATCH. */
+static int build(la_product **out, const PGresult *res)
+{
+	la_product *product = NULL;
+	int rc = la_product_load(&product, PQgetvalue(res, 0, 7), pg_int(res, 0, 0));
+	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++) {
+		if (PQgetisnull(res, row, 1))
+			continue; /* a product without batches */
+		rc = la_product_load_batch(product, PQgetvalue(res, row, 1), pg_int(res, row, 2),
+		                           pg_text(res, row, 3), pg_int(res, row, 4),
+		                           pg_int(res, row, 5), pg_int(res, row, 6));
+	}
+	if (rc != LA_OK) {
+		la_product_free(product);
+		return rc;
+	}
+	*out = product;
+	return LA_OK;
+}
+
+static int load(la_product **out, struct pg_store *store, enum pg_stmt which, const char *key,
+                const char *what)
+{
+	PGresult *res;
+	int rc = query(&res, store, which, 1, &key, what);
+	if (rc != LA_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return LA_ENOTFOUND;
+	}
+	la_product *known = seen_sku(store, PQgetvalue(res, 0, 7));
+	if (known) {
+		/* Already handed out: it is the truth for this unit of work (the
+		 * batch was removed from it since). */
+		PQclear(res);
+		return LA_ENOTFOUND;
+	}
+	la_product *product;
+	rc = build(&product, res);
+	PQclear(res);
+	if (rc == LA_OK && (rc = remember(store, product)) != LA_OK)
+		la_product_free(product);
+	if (rc == LA_OK)
+		*out = product;
+	return rc;
+}
+
+int pg_repo_get(la_product **out, const char *sku, void *state)
+{
+	struct pg_store *store = state;
+	la_product *known = seen_sku(store, sku);
+	if (known) {
+		*out = known;
+		return LA_OK;
+	}
+	return load(out, store, PG_PRODUCT_GET, sku, "loading a product");
+}
+
+int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state)
+{
+	struct pg_store *store = state;
+	for (size_t i = 0; i < store->seen_count; i++)
+		if (la_product_find_batch(store->seen[i], ref)) {
+			*out = store->seen[i];
+			return LA_OK;
+		}
+	return load(out, store, PG_PRODUCT_OF_BATCH, ref, "loading the product of a batch");
+}
+
+int pg_repo_add(la_product *product, void *state)
+{
+	struct pg_store *store = state;
+	if (seen_sku(store, la_product_sku(product))) {
+		int rc = la_error_set(LA_ECONFLICT, "product %s is already in this unit of work",
+		                      la_product_sku(product));
+		la_product_free(product);
+		return rc;
+	}
+	int rc = remember(store, product);
+	if (rc != LA_OK)
+		la_product_free(product);
+	return rc;
+}
+
+/* Non-zero when some batch of product has stored lines. */
+static int has_lines(const la_product *product)
+{
+	for (size_t i = 0; i < la_product_batch_count(product); i++)
+		if (la_batch_line_count(la_product_batch_at(product, i)) > 0)
+			return 1;
+	return 0;
+}
+
+int pg_repo_load_line(la_product *product, const char *orderid, void *state)
+{
+	struct pg_store *store = state;
+	if (la_product_is_new(product) || la_product_find_line(product, orderid) ||
+	    !has_lines(product))
+		return LA_OK;
+	const char *params[2] = {orderid, la_product_sku(product)};
+	PGresult *res;
+	int rc = query(&res, store, PG_LINE_GET, 2, params, "loading an order line");
+	if (rc != LA_OK)
+		return rc;
+	if (PQntuples(res) > 0)
+		rc = la_product_load_line(product, PQgetvalue(res, 0, 0), orderid,
+		                          pg_int(res, 0, 1), pg_int(res, 0, 2));
+	PQclear(res);
+	return rc;
+}
+
+int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state)
+{
+	struct pg_store *store = state;
+	int rc = LA_OK;
+	if (!la_product_is_new(product)) {
+		PGresult *res;
+		rc = query(&res, store, PG_LINES_OF_BATCH, 1, &ref, "loading a batch's lines");
+		if (rc != LA_OK)
+			return rc;
+		for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
+			rc = la_product_load_line(product, ref, PQgetvalue(res, row, 0),
+			                          pg_int(res, row, 1), pg_int(res, row, 2));
+		PQclear(res);
+	}
+	if (rc == LA_OK)
+		rc = la_product_batch_lines_loaded(product, ref);
+	return rc;
+}

@@ -1,0 +1,127 @@
+/*
+ * The schema: created in an empty schema, migrated forward in an older one,
+ * refused when newer than this library. Every process that opens a store
+ * runs this under a transaction-scoped advisory lock keyed on the schema, so
+ * any number of them may start at once: the first creates, the others wait
+ * and then find the version current.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_store.h"
+
+/* migrations[i] takes a schema from version i to i + 1. */
+static const char *const migrations[PG_SCHEMA_VERSION] = {
+    "CREATE TABLE products ("
+    " sku text COLLATE \"C\" PRIMARY KEY,"
+    " version_number bigint NOT NULL);"
+    /* A batch row stores its allocated quantity and line count, kept in the
+     * same transaction as the lines, so neither loading a product nor the
+     * dashboard ever reads lines. */
+    "CREATE TABLE batches ("
+    " ref text COLLATE \"C\" PRIMARY KEY,"
+    " sku text COLLATE \"C\" NOT NULL REFERENCES products (sku),"
+    " purchased bigint NOT NULL,"
+    " eta date,"
+    " eta_key integer NOT NULL," /* 0 = in stock, else YYYYMMDD: in stock first */
+    " allocated bigint NOT NULL DEFAULT 0,"
+    " line_count bigint NOT NULL DEFAULT 0,"
+    " sequence bigint NOT NULL);"
+    "CREATE INDEX batches_by_sku ON batches (sku, eta_key, sequence);"
+    /* sequence: the product version at which the line was allocated;
+     * position: allocation order across products, for the read model. */
+    "CREATE TABLE allocations ("
+    " position bigint GENERATED ALWAYS AS IDENTITY,"
+    " orderid text COLLATE \"C\" NOT NULL,"
+    " sku text COLLATE \"C\" NOT NULL,"
+    " batchref text COLLATE \"C\" NOT NULL,"
+    " qty bigint NOT NULL,"
+    " sequence bigint NOT NULL,"
+    " PRIMARY KEY (orderid, sku));"
+    "CREATE INDEX allocations_by_batch ON allocations (batchref);"
+    "CREATE VIEW allocations_view AS"
+    " SELECT position, orderid, sku, batchref, qty FROM allocations;"
+    "CREATE TABLE outbox ("
+    " id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " channel text NOT NULL,"
+    " payload text NOT NULL,"
+    " created timestamptz NOT NULL DEFAULT now(),"
+    " sent timestamptz);" /* NULL until published */
+    "CREATE INDEX outbox_unsent ON outbox (id) WHERE sent IS NULL;"
+    /* The optimistic check as one statement that fails when it touches no
+     * row, so the commit's pipeline stops there and nothing after it runs. */
+    "CREATE FUNCTION allocation_save_version(p_sku text, p_old bigint, p_new bigint)"
+    " RETURNS void LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  UPDATE products SET version_number = p_new"
+    "   WHERE sku = p_sku AND version_number = p_old;"
+    "  IF NOT FOUND THEN"
+    "   RAISE EXCEPTION 'product % was changed concurrently (version % expected)',"
+    "    p_sku, p_old USING ERRCODE = 'serialization_failure';"
+    "  END IF;"
+    " END $$;",
+};
+
+static int exec(struct pg_store *store, const char *sql, PGresult **keep)
+{
+	PGresult *res = PQexec(store->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (keep)
+			*keep = res;
+		else
+			PQclear(res);
+		return LA_OK;
+	}
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn);
+	int len = (int)strlen(msg);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	la_error_set(LA_EDB, "PostgreSQL schema setup failed: %.*s", len, msg);
+	PQclear(res);
+	return LA_EDB;
+}
+
+int pg_schema_migrate(struct pg_store *store)
+{
+	int rc =
+	    exec(store,
+	         "BEGIN;"
+	         "SELECT pg_advisory_xact_lock(19521, hashtext('schema:' || current_schema()));"
+	         "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);",
+	         NULL);
+	PGresult *res = NULL;
+	if (rc == LA_OK)
+		rc = exec(store, "SELECT coalesce(max(version), 0) FROM schema_version", &res);
+	if (rc != LA_OK) {
+		PQclear(PQexec(store->conn, "ROLLBACK"));
+		return rc;
+	}
+	long version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (version > PG_SCHEMA_VERSION) {
+		PQclear(PQexec(store->conn, "ROLLBACK"));
+		return la_error_set(
+		    LA_EUNSUPPORTED,
+		    "PostgreSQL schema has allocation schema version %ld, newer than "
+		    "the %d this library knows; refusing to use it (upgrade "
+		    "liballocation)",
+		    version, PG_SCHEMA_VERSION);
+	}
+	for (long v = version; v < PG_SCHEMA_VERSION && rc == LA_OK; v++) {
+		la_log(LA_LOG_INFO, "postgres: migrating schema to version %ld", v + 1);
+		rc = exec(store, migrations[v], NULL);
+	}
+	if (rc == LA_OK && version < PG_SCHEMA_VERSION) {
+		char sql[128];
+		snprintf(sql, sizeof sql,
+		         "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d)",
+		         PG_SCHEMA_VERSION);
+		rc = exec(store, sql, NULL);
+	}
+	if (rc == LA_OK)
+		return exec(store, "COMMIT", NULL);
+	PQclear(PQexec(store->conn, "ROLLBACK"));
+	return rc;
+}

@@ -1,0 +1,99 @@
+/*
+ * Every statement the store runs, prepared once per connection. Parameters
+ * travel as text; casts say the types so no plan depends on guessing.
+ */
+#include "pg_store.h"
+
+/* The columns of a product load: the product row and each of its batches
+ * (LEFT JOIN: a product may have none), in allocation-preference order. */
+#define PRODUCT_COLUMNS                                                                            \
+	"SELECT p.version_number, b.ref, b.purchased, to_char(b.eta, 'YYYY-MM-DD'),"               \
+	" b.allocated, b.line_count, b.sequence, p.sku"
+
+#define BATCH_COLUMNS                                                                              \
+	"SELECT ref, sku, to_char(eta, 'YYYY-MM-DD'), purchased, allocated, line_count, sequence"  \
+	" FROM batches"
+
+#define BATCH_ORDER " ORDER BY sku, eta_key, sequence LIMIT $1::bigint"
+
+const struct pg_statement pg_statements[PG_STMT_COUNT] = {
+    [PG_PRODUCT_GET] = {"la_product_get",
+                        PRODUCT_COLUMNS " FROM products p LEFT JOIN batches b ON b.sku = p.sku"
+                                        " WHERE p.sku = $1::text ORDER BY b.eta_key, b.sequence",
+                        1},
+    [PG_PRODUCT_OF_BATCH] = {"la_product_of_batch",
+                             PRODUCT_COLUMNS
+                             " FROM batches x JOIN products p ON p.sku = x.sku"
+                             " LEFT JOIN batches b ON b.sku = p.sku"
+                             " WHERE x.ref = $1::text ORDER BY b.eta_key, b.sequence",
+                             1},
+    [PG_PRODUCT_INSERT] = {"la_product_insert",
+                           "INSERT INTO products (sku, version_number)"
+                           " VALUES ($1::text, $2::bigint)",
+                           2},
+    /* The optimistic check: raises 40001 when the row is not at version $2. */
+    [PG_PRODUCT_SAVE_VERSION] = {"la_product_save_version",
+                                 "SELECT allocation_save_version($1::text, $2::bigint, $3::bigint)",
+                                 3},
+    [PG_BATCH_INSERT] = {"la_batch_insert",
+                         "INSERT INTO batches (ref, sku, purchased, eta, eta_key, sequence)"
+                         " VALUES ($1::text, $2::text, $3::bigint, $4::date, $5::integer,"
+                         " $6::bigint)",
+                         6},
+    [PG_BATCH_QUANTITY] = {"la_batch_quantity",
+                           "UPDATE batches SET purchased = $2::bigint WHERE ref = $1::text", 2},
+    [PG_BATCH_DELETE] = {"la_batch_delete", "DELETE FROM batches WHERE ref = $1::text", 1},
+    [PG_LINE_GET] = {"la_line_get",
+                     "SELECT batchref, qty, sequence FROM allocations"
+                     " WHERE orderid = $1::text AND sku = $2::text",
+                     2},
+    [PG_LINES_OF_BATCH] = {"la_lines_of_batch",
+                           "SELECT orderid, qty, sequence FROM allocations"
+                           " WHERE batchref = $1::text ORDER BY sequence",
+                           1},
+    /* A line and its batch's stored figures in one statement. */
+    [PG_LINE_ALLOCATE] = {"la_line_allocate",
+                          "WITH line AS (INSERT INTO allocations"
+                          " (orderid, sku, batchref, qty, sequence) VALUES"
+                          " ($1::text, $2::text, $3::text, $4::bigint, $5::bigint)"
+                          " RETURNING batchref, qty)"
+                          " UPDATE batches b SET allocated = b.allocated + line.qty,"
+                          " line_count = b.line_count + 1 FROM line WHERE b.ref = line.batchref",
+                          5},
+    [PG_LINE_DEALLOCATE] = {"la_line_deallocate",
+                            "WITH line AS (DELETE FROM allocations"
+                            " WHERE orderid = $1::text AND sku = $2::text"
+                            " RETURNING batchref, qty)"
+                            " UPDATE batches b SET allocated = b.allocated - line.qty,"
+                            " line_count = b.line_count - 1 FROM line"
+                            " WHERE b.ref = line.batchref",
+                            2},
+    [PG_VIEW_ALLOCATIONS] = {"la_view_allocations",
+                             "SELECT sku, batchref FROM allocations_view"
+                             " WHERE orderid = $1::text ORDER BY position",
+                             1},
+    [PG_VIEW_BATCHES] = {"la_view_batches", BATCH_COLUMNS BATCH_ORDER, 1},
+    [PG_VIEW_BATCHES_AFTER] = {"la_view_batches_after",
+                               BATCH_COLUMNS " WHERE (sku, eta_key, sequence) >"
+                                             " ($2::text, $3::integer, $4::bigint)" BATCH_ORDER,
+                               4},
+    [PG_VIEW_BATCHES_OF_SKU] = {"la_view_batches_of_sku",
+                                BATCH_COLUMNS " WHERE sku = $2::text" BATCH_ORDER, 2},
+    [PG_VIEW_BATCHES_OF_SKU_AFTER] = {"la_view_batches_of_sku_after",
+                                      BATCH_COLUMNS
+                                      " WHERE sku = $2::text AND (sku, eta_key, sequence) >"
+                                      " ($3::text, $4::integer, $5::bigint)" BATCH_ORDER,
+                                      5},
+    [PG_OUTBOX_INSERT] = {"la_outbox_insert",
+                          "INSERT INTO outbox (channel, payload) VALUES ($1::text, $2::text)", 2},
+    /* One relay per schema at a time (transaction-scoped advisory lock), so
+     * messages go out in id order; a relay that finds it taken gets nothing. */
+    [PG_OUTBOX_PENDING] = {"la_outbox_pending",
+                           "WITH relay AS MATERIALIZED (SELECT pg_try_advisory_xact_lock("
+                           "19521, hashtext('outbox:' || current_schema())) AS mine)"
+                           " SELECT o.id, o.channel, o.payload FROM relay, outbox o"
+                           " WHERE relay.mine AND o.sent IS NULL ORDER BY o.id LIMIT $1::bigint",
+                           1},
+    [PG_OUTBOX_MARK_SENT] = {"la_outbox_mark_sent",
+                             "UPDATE outbox SET sent = now() WHERE id = ANY ($1::bigint[])", 1},
+};

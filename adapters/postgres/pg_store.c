@@ -1,0 +1,107 @@
+/*
+ * la_pg_store_open: one store, one connection. Connecting also creates or
+ * migrates the schema and prepares every statement (one round trip).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <allocation/postgres.h>
+
+#include "pg_store.h"
+
+static void pg_close(void *state)
+{
+	struct pg_store *store = state;
+	if (!store)
+		return;
+	if (store->in_unit)
+		pg_unit_end(store);
+	free(store->seen);
+	if (store->conn)
+		PQfinish(store->conn);
+	free(store->conninfo);
+	free(store);
+}
+
+static const la_store_port port_plain = {
+    .version = LA_STORE_PORT_VERSION,
+    .name = "postgres",
+    .begin = pg_unit_begin,
+    .commit = pg_unit_commit,
+    .rollback = pg_unit_rollback,
+    .end = pg_unit_end,
+    .add = pg_repo_add,
+    .get = pg_repo_get,
+    .get_by_batchref = pg_repo_get_by_batchref,
+    .load_line = pg_repo_load_line,
+    .load_batch_lines = pg_repo_load_batch_lines,
+    .allocations = pg_view_allocations,
+    .batches = pg_view_batches,
+    .relay_outbox = NULL,
+    .close = pg_close,
+};
+
+static const la_store_port port_outbox = {
+    .version = LA_STORE_PORT_VERSION,
+    .name = "postgres",
+    .begin = pg_unit_begin,
+    .commit = pg_unit_commit,
+    .rollback = pg_unit_rollback,
+    .end = pg_unit_end,
+    .add = pg_repo_add,
+    .get = pg_repo_get,
+    .get_by_batchref = pg_repo_get_by_batchref,
+    .load_line = pg_repo_load_line,
+    .load_batch_lines = pg_repo_load_batch_lines,
+    .allocations = pg_view_allocations,
+    .batches = pg_view_batches,
+    .relay_outbox = pg_outbox_relay,
+    .close = pg_close,
+};
+
+/* Outbox ids must not collide across connections and processes. */
+static uint64_t random_prefix(void)
+{
+	uint64_t value = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (f) {
+		if (fread(&value, sizeof value, 1, f) != 1)
+			value = 0;
+		fclose(f);
+	}
+	if (value == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		value = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
+		        ((uint64_t)getpid() << 16) ^ (uint64_t)(uintptr_t)&value;
+	}
+	return value;
+}
+
+int la_pg_store_open(la_store **out, const char *conninfo, unsigned int flags)
+{
+	if (!out)
+		return la_error_set(LA_EINVAL, "la_pg_store_open: out is NULL");
+	*out = NULL;
+	if (flags & ~LA_STORE_OUTBOX)
+		return la_error_set(LA_EINVAL, "la_pg_store_open: unknown flags 0x%x", flags);
+	struct pg_store *store = calloc(1, sizeof *store);
+	if (!store)
+		return la_error_set(LA_ENOMEM, "out of memory");
+	store->flags = flags;
+	store->conninfo = pg_strdup(conninfo ? conninfo : "");
+	if (!store->conninfo) {
+		free(store);
+		return la_error_set(LA_ENOMEM, "out of memory");
+	}
+	store->id_prefix = random_prefix();
+	int rc = pg_connect(store);
+	if (rc != LA_OK) {
+		pg_close(store);
+		return rc;
+	}
+	return la_store_new(out, (flags & LA_STORE_OUTBOX) ? &port_outbox : &port_plain, store);
+}

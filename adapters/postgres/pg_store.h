@@ -1,0 +1,131 @@
+/*
+ * Internal to liballocation-pg: the store's state and the helpers its files
+ * share. Nothing here is exported (hidden visibility, no la_ prefix).
+ *
+ * The connection stays in libpq pipeline mode for its whole life: statements
+ * are queued (pg_queue*) and one pg_round_trip sends them with a sync point
+ * and reads their results, so several statements cost one round trip.
+ */
+#ifndef ALLOCATION_PG_STORE_H
+#define ALLOCATION_PG_STORE_H
+
+#include <stdint.h>
+#include <libpq-fe.h>
+
+#include <allocation/sys/ports.h>
+
+/* Every statement the store runs; prepared once per connection (pg_sql.c). */
+enum pg_stmt {
+	PG_PRODUCT_GET,
+	PG_PRODUCT_OF_BATCH,
+	PG_PRODUCT_INSERT,
+	PG_PRODUCT_SAVE_VERSION,
+	PG_BATCH_INSERT,
+	PG_BATCH_QUANTITY,
+	PG_BATCH_DELETE,
+	PG_LINE_GET,
+	PG_LINES_OF_BATCH,
+	PG_LINE_ALLOCATE,
+	PG_LINE_DEALLOCATE,
+	PG_VIEW_ALLOCATIONS,
+	PG_VIEW_BATCHES,
+	PG_VIEW_BATCHES_AFTER,
+	PG_VIEW_BATCHES_OF_SKU,
+	PG_VIEW_BATCHES_OF_SKU_AFTER,
+	PG_OUTBOX_INSERT,
+	PG_OUTBOX_PENDING,
+	PG_OUTBOX_MARK_SENT,
+	PG_STMT_COUNT
+};
+
+struct pg_statement {
+	const char *name;
+	const char *sql;
+	int nparams;
+};
+
+/* pg_sql.c */
+extern const struct pg_statement pg_statements[PG_STMT_COUNT];
+
+struct pg_store {
+	PGconn *conn;
+	char *conninfo;
+	unsigned int flags;
+	int broken;   /* the connection failed: reconnect before the next use */
+	int queued;   /* statements queued since the last sync */
+	int deferred; /* syncs sent whose results are read at the next round trip */
+
+	/* unit of work */
+	int in_unit;       /* between begin and end */
+	int begun;         /* BEGIN queued or sent: a transaction is open */
+	la_product **seen; /* identity map: every product handed out or added */
+	size_t seen_count;
+	size_t seen_cap;
+
+	/* outbox message ids: per-connection random prefix + counter */
+	uint64_t id_prefix;
+	uint64_t id_counter;
+};
+
+/* ---- pg_conn.c ---- */
+/* Connect (again), enter pipeline mode, prepare every statement. */
+int pg_connect(struct pg_store *store);
+/* Reconnect when the connection was lost; LA_OK when usable. */
+int pg_ensure_connected(struct pg_store *store);
+/* Queue a prepared statement with text parameters (NULL = SQL NULL). */
+int pg_queue(struct pg_store *store, enum pg_stmt which, int nparams, const char *const *values);
+/* Queue SQL text without parameters (BEGIN, COMMIT, ROLLBACK, DDL). */
+int pg_queue_sql(struct pg_store *store, const char *sql);
+/*
+ * Send a sync point and read the results of the statements queued since the
+ * last one. results[i] (i < nkeep) receives the i-th statement's result (the
+ * caller PQclears it, NULL where none); others are discarded. Returns LA_OK,
+ * or the mapped error of the first failing statement (the message set;
+ * what names the operation).
+ */
+int pg_round_trip(struct pg_store *store, PGresult **results, int nkeep, const char *what);
+/* Send a sync point now and read its results at the next round trip. */
+int pg_send_deferred(struct pg_store *store);
+/* Queue BEGIN ISOLATION LEVEL REPEATABLE READ if the unit of work has not yet. */
+int pg_begin_if_needed(struct pg_store *store);
+/* Free the results of a round trip. */
+void pg_clear_results(PGresult **results, int n);
+/* Parse an integer column (0 for NULL). */
+int64_t pg_int(const PGresult *res, int row, int col);
+/* A text column, NULL for SQL NULL. */
+const char *pg_text(const PGresult *res, int row, int col);
+/* Format v into buf (at least 24 bytes) and return buf. */
+const char *pg_fmt_int(char *buf, int64_t v);
+char *pg_strdup(const char *text);
+
+/* ---- pg_schema.c ---- */
+#define PG_SCHEMA_VERSION 1
+/* Create or migrate the schema under an advisory lock (before pipeline mode). */
+int pg_schema_migrate(struct pg_store *store);
+
+/* ---- pg_repository.c ---- */
+int pg_repo_add(la_product *product, void *state);
+int pg_repo_get(la_product **out, const char *sku, void *state);
+int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state);
+int pg_repo_load_line(la_product *product, const char *orderid, void *state);
+int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state);
+void pg_repo_forget_all(struct pg_store *store);
+
+/* ---- pg_unit.c ---- */
+int pg_unit_begin(void *state);
+int pg_unit_commit(void *state);
+void pg_unit_rollback(void *state);
+void pg_unit_end(void *state);
+
+/* ---- pg_views.c ---- */
+int pg_view_allocations(la_allocation_list *into, const char *orderid, void *state);
+int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
+                    void *state);
+
+/* ---- pg_outbox.c ---- */
+/* Queue the outbox rows of product's Allocated events. */
+int pg_outbox_queue(struct pg_store *store, const la_product *product);
+int pg_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
+                    void *state);
+
+#endif

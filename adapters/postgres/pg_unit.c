@@ -1,0 +1,155 @@
+/*
+ * The unit of work. begin costs nothing (BEGIN travels with the first
+ * query); commit sends every write, the optimistic version check, the outbox
+ * rows and COMMIT in one pipeline: one round trip. A unit of work that wrote
+ * nothing, and a rollback, do not wait for the server at all: their
+ * COMMIT/ROLLBACK is sent at once and its result read with the next round
+ * trip.
+ */
+#include <stdio.h>
+
+#include "pg_store.h"
+
+/* Statements queued before an intermediate sync (keeps socket buffers small). */
+#define PG_MAX_QUEUED 256
+
+int pg_unit_begin(void *state)
+{
+	struct pg_store *store = state;
+	if (store->in_unit)
+		return la_error_set(LA_ESTATE, "postgres: a unit of work is already open");
+	int rc = pg_ensure_connected(store);
+	if (rc != LA_OK)
+		return rc;
+	store->in_unit = 1;
+	store->begun = 0;
+	return LA_OK;
+}
+
+static int queue_change(struct pg_store *store, const la_product *product, const la_change *c)
+{
+	char n1[24], n2[24], n3[24];
+	const char *sku = la_product_sku(product);
+	switch (c->kind) {
+	case LA_CHANGE_BATCH_ADDED: {
+		const char *p[6] = {c->batchref,
+		                    sku,
+		                    pg_fmt_int(n1, c->qty),
+		                    c->eta,
+		                    pg_fmt_int(n2, c->eta ? la_date_key(c->eta) : 0),
+		                    pg_fmt_int(n3, c->sequence)};
+		return pg_queue(store, PG_BATCH_INSERT, 6, p);
+	}
+	case LA_CHANGE_BATCH_QUANTITY: {
+		const char *p[2] = {c->batchref, pg_fmt_int(n1, c->qty)};
+		return pg_queue(store, PG_BATCH_QUANTITY, 2, p);
+	}
+	case LA_CHANGE_BATCH_REMOVED:
+		return pg_queue(store, PG_BATCH_DELETE, 1, &c->batchref);
+	case LA_CHANGE_LINE_ALLOCATED: {
+		const char *p[5] = {c->orderid, sku, c->batchref, pg_fmt_int(n1, c->qty),
+		                    pg_fmt_int(n2, c->sequence)};
+		return pg_queue(store, PG_LINE_ALLOCATE, 5, p);
+	}
+	case LA_CHANGE_LINE_DEALLOCATED: {
+		const char *p[2] = {c->orderid, sku};
+		return pg_queue(store, PG_LINE_DEALLOCATE, 2, p);
+	}
+	default:
+		return la_error_set(LA_EUNSUPPORTED, "postgres: unknown change kind %d", c->kind);
+	}
+}
+
+/* Keep the pipeline short: an intermediate sync does not end the transaction. */
+static int maybe_flush(struct pg_store *store)
+{
+	if (store->queued < PG_MAX_QUEUED)
+		return LA_OK;
+	return pg_round_trip(store, NULL, 0, "writing changes");
+}
+
+/* Queue what product changed; *changed set when it wrote anything. */
+static int queue_product(struct pg_store *store, const la_product *product, int *changed)
+{
+	char old_v[24], new_v[24];
+	const char *sku = la_product_sku(product);
+	size_t count = la_product_change_count(product);
+	int64_t version = la_product_version(product);
+	int rc;
+	if (la_product_is_new(product)) {
+		const char *p[2] = {sku, pg_fmt_int(new_v, version)};
+		rc = pg_queue(store, PG_PRODUCT_INSERT, 2, p);
+	} else if (count > 0 || version != la_product_saved_version(product)) {
+		const char *p[3] = {sku, pg_fmt_int(old_v, la_product_saved_version(product)),
+		                    pg_fmt_int(new_v, version)};
+		rc = pg_queue(store, PG_PRODUCT_SAVE_VERSION, 3, p);
+	} else {
+		return LA_OK;
+	}
+	*changed = 1;
+	for (size_t i = 0; rc == LA_OK && i < count; i++) {
+		la_change change;
+		rc = la_product_change_at(&change, product, i);
+		if (rc == LA_OK)
+			rc = queue_change(store, product, &change);
+		if (rc == LA_OK)
+			rc = maybe_flush(store);
+	}
+	if (rc == LA_OK && (store->flags & LA_STORE_OUTBOX))
+		rc = pg_outbox_queue(store, product);
+	return rc;
+}
+
+/* Finish the transaction without waiting for the server's answer. */
+static void finish_deferred(struct pg_store *store, const char *sql)
+{
+	if (store->begun && !store->broken && pg_queue_sql(store, sql) == LA_OK)
+		pg_send_deferred(store);
+	store->begun = 0;
+}
+
+int pg_unit_commit(void *state)
+{
+	struct pg_store *store = state;
+	if (!store->in_unit)
+		return la_error_set(LA_ESTATE, "postgres: commit outside a unit of work");
+	int changed = 0;
+	int rc = pg_begin_if_needed(store);
+	for (size_t i = 0; rc == LA_OK && i < store->seen_count; i++)
+		rc = queue_product(store, store->seen[i], &changed);
+	if (rc == LA_OK && !changed) {
+		/* Read only: nothing can fail at COMMIT worth waiting for. */
+		finish_deferred(store, "COMMIT");
+		return LA_OK;
+	}
+	if (rc == LA_OK)
+		rc = pg_queue_sql(store, "COMMIT");
+	if (rc == LA_OK)
+		rc = pg_round_trip(store, NULL, 0, "committing");
+	if (rc != LA_OK) {
+		/* The transaction is aborted (or gone with the connection). */
+		finish_deferred(store, "ROLLBACK");
+		return rc;
+	}
+	store->begun = 0;
+	for (size_t i = 0; i < store->seen_count; i++)
+		la_product_changes_saved(store->seen[i]);
+	return LA_OK;
+}
+
+void pg_unit_rollback(void *state)
+{
+	struct pg_store *store = state;
+	/* Statements queued but not sent belong to the abandoned transaction;
+	 * they run (or are skipped) before the ROLLBACK. */
+	finish_deferred(store, "ROLLBACK");
+}
+
+void pg_unit_end(void *state)
+{
+	struct pg_store *store = state;
+	if (store->begun)
+		pg_unit_rollback(state);
+	pg_repo_forget_all(store);
+	store->in_unit = 0;
+}

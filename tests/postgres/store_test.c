@@ -1,0 +1,278 @@
+/*
+ * The PostgreSQL store through the bus: opening and the schema, the
+ * repository and the unit of work, with raw SQL checks on what is stored.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <allocation/postgres.h>
+
+#include "pg_test.h"
+
+static la_store *store;
+static la_bus *bus;
+
+static void setup(void)
+{
+	pgt_open(&store, &bus, 0, NULL);
+}
+
+static void teardown(void)
+{
+	pgt_close(store, bus);
+	store = NULL;
+	bus = NULL;
+}
+
+TestSuite(postgres_store, .init = setup, .fini = teardown);
+
+Test(postgres_store, open_creates_the_schema_at_the_current_version)
+{
+	cr_assert_str_eq(la_store_adapter(store), "postgres");
+	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM pg_views"
+	                              " WHERE viewname = 'allocations_view'"
+	                              " AND schemaname = current_schema()"),
+	             1);
+	/* a second open finds it current and leaves it alone */
+	la_store *again;
+	cr_assert_eq(test_store_reopen(&again, store), LA_OK, "%s", la_error_last());
+	la_store_free(again);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
+}
+
+Test(postgres_store, a_newer_schema_is_refused)
+{
+	PGconn *conn = test_pg_connect(store);
+	cr_assert_eq(test_pg_exec(conn, "UPDATE schema_version SET version = 99"), 0);
+	PQfinish(conn);
+	la_store *again = NULL;
+	cr_assert_eq(test_store_reopen(&again, store), LA_EUNSUPPORTED);
+	cr_assert_null(again);
+	cr_assert(strstr(la_error_last(), "99"), "%s", la_error_last());
+}
+
+struct opener {
+	la_store *first;
+	int rc;
+};
+
+static void *open_one(void *arg)
+{
+	struct opener *o = arg;
+	la_store *s = NULL;
+	o->rc = test_pg_store_reopen(&s, o->first, 0);
+	la_store_free(s);
+	return NULL;
+}
+
+Test(postgres_store, many_processes_may_create_the_schema_at_once)
+{
+	/* a fresh, empty schema: every opener races to create the tables */
+	PGconn *conn = test_pg_connect(store);
+	cr_assert_eq(test_pg_exec(conn, "DROP TABLE products, batches, allocations, outbox,"
+	                                " schema_version CASCADE;"
+	                                " DROP FUNCTION allocation_save_version"),
+	             0);
+	PQfinish(conn);
+	struct opener openers[6];
+	pthread_t threads[6];
+	for (int i = 0; i < 6; i++) {
+		openers[i] = (struct opener){store, -100};
+		pthread_create(&threads[i], NULL, open_one, &openers[i]);
+	}
+	for (int i = 0; i < 6; i++) {
+		pthread_join(threads[i], NULL);
+		cr_expect_eq(openers[i].rc, LA_OK, "opener %d: %d", i, openers[i].rc);
+	}
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 1);
+}
+
+Test(postgres_store, bad_connection_strings_and_flags_are_refused)
+{
+	la_store *s = NULL;
+	cr_assert_eq(la_pg_store_open(&s, "host=127.0.0.1 port=1 connect_timeout=2", 0), LA_EDB);
+	cr_assert_null(s);
+	cr_assert(strstr(la_error_last(), "cannot connect"), "%s", la_error_last());
+	cr_assert_eq(la_pg_store_open(&s, "not a = valid ' string", 0), LA_EDB);
+	cr_assert_eq(la_pg_store_open(&s, test_pg_conninfo(store), 0x80), LA_EINVAL);
+	cr_assert_eq(la_pg_store_open(NULL, test_pg_conninfo(store), 0), LA_EINVAL);
+}
+
+Test(postgres_store, a_url_works_as_well_as_key_values)
+{
+	char url[256];
+	const char *port = strstr(test_pg_base_conninfo(), "port=");
+	cr_assert_not_null(port);
+	snprintf(url, sizeof url,
+	         "postgresql://postgres@127.0.0.1:%d/postgres?options=-csearch_path%%3D%s",
+	         atoi(port + 5),
+	         strstr(test_pg_conninfo(store), "search_path=") + strlen("search_path="));
+	url[strlen(url) - 1] = '\0'; /* the closing quote of options='...' */
+	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	la_store *s = NULL;
+	cr_assert_eq(la_pg_store_open(&s, url, 0), LA_OK, "%s: %s", url, la_error_last());
+	la_batch_page *page = NULL;
+	cr_assert_eq(la_view_batches(&page, s, NULL, 0, NULL), LA_OK, "%s", la_error_last());
+	cr_assert_eq(la_batch_page_count(page), 1);
+	la_batch_page_free(page);
+	la_store_free(s);
+}
+
+Test(postgres_store, commit_persists_for_other_connections)
+{
+	pgt_create_batch(bus, "b1", "LAMP", 100, NULL);
+	char ref[64];
+	cr_assert_eq(pgt_allocate(bus, "o1", "LAMP", 10, ref, sizeof ref), LA_OK, "%s",
+	             la_error_last());
+	cr_assert_str_eq(ref, "b1");
+	cr_assert_eq(pgt_value(store, "SELECT version_number FROM products WHERE sku = 'LAMP'"), 2);
+	cr_assert_eq(pgt_value(store, "SELECT allocated FROM batches WHERE ref = 'b1'"), 10);
+	cr_assert_eq(pgt_value(store, "SELECT line_count FROM batches WHERE ref = 'b1'"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT sequence FROM allocations WHERE orderid = 'o1'"), 2);
+	la_store *other;
+	la_bus *other_bus;
+	pgt_reopen(&other, &other_bus, store, 0, NULL);
+	cr_assert_eq(pgt_allocate(other_bus, "o2", "LAMP", 5, ref, sizeof ref), LA_OK);
+	cr_assert_eq(pgt_value(store, "SELECT allocated FROM batches WHERE ref = 'b1'"), 15);
+	pgt_close(other, other_bus);
+	pgt_check_invariants(store);
+}
+
+Test(postgres_store, prefers_in_stock_then_earlier_eta)
+{
+	pgt_create_batch(bus, "late", "CLOCK", 100, "2011-01-03");
+	pgt_create_batch(bus, "early", "CLOCK", 100, "2011-01-02");
+	char ref[64];
+	cr_assert_eq(pgt_allocate(bus, "o1", "CLOCK", 10, ref, sizeof ref), LA_OK);
+	cr_assert_str_eq(ref, "early");
+	pgt_create_batch(bus, "stock", "CLOCK", 100, NULL);
+	cr_assert_eq(pgt_allocate(bus, "o2", "CLOCK", 10, ref, sizeof ref), LA_OK);
+	cr_assert_str_eq(ref, "stock");
+}
+
+Test(postgres_store, allocation_is_idempotent_per_order_and_sku)
+{
+	pgt_create_batch(bus, "b1", "LAMP", 100, NULL);
+	pgt_create_batch(bus, "b2", "LAMP", 100, NULL);
+	char ref[64];
+	cr_assert_eq(pgt_allocate(bus, "o1", "LAMP", 10, ref, sizeof ref), LA_OK);
+	cr_assert_str_eq(ref, "b1");
+	/* a fresh connection knows only what is stored */
+	la_store *other;
+	la_bus *other_bus;
+	pgt_reopen(&other, &other_bus, store, 0, NULL);
+	cr_assert_eq(pgt_allocate(other_bus, "o1", "LAMP", 10, ref, sizeof ref), LA_OK);
+	cr_assert_str_eq(ref, "b1");
+	cr_assert_eq(pgt_allocate(other_bus, "o1", "LAMP", 11, ref, sizeof ref), LA_ECONFLICT);
+	pgt_close(other, other_bus);
+	cr_assert_eq(pgt_value(store, "SELECT version_number FROM products"), 3);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM allocations"), 1);
+	pgt_check_invariants(store);
+}
+
+Test(postgres_store, unknown_sku_and_batch_give_the_spec_messages)
+{
+	cr_assert_eq(pgt_allocate(bus, "o1", "NOPE", 1, NULL, 0), LA_ENOTFOUND);
+	cr_assert_str_eq(la_error_last(), "Invalid sku NOPE");
+	cr_assert_eq(pgt_change_quantity(bus, "nope", 5), LA_ENOTFOUND);
+	cr_assert_str_eq(la_error_last(), "Invalid batch reference nope");
+}
+
+Test(postgres_store, out_of_stock_writes_nothing)
+{
+	pgt_create_batch(bus, "b1", "LAMP", 5, NULL);
+	char ref[64];
+	cr_assert_eq(pgt_allocate(bus, "o1", "LAMP", 10, ref, sizeof ref), LA_OK);
+	cr_assert_str_eq(ref, "");
+	cr_assert_eq(pgt_value(store, "SELECT version_number FROM products"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM allocations"), 0);
+	/* the store is still usable after a unit of work that wrote nothing */
+	cr_assert_eq(pgt_allocate(bus, "o2", "LAMP", 5, ref, sizeof ref), LA_OK);
+	cr_assert_str_eq(ref, "b1");
+}
+
+Test(postgres_store, deallocate_removes_the_line_and_its_figures)
+{
+	pgt_create_batch(bus, "b1", "LAMP", 100, NULL);
+	cr_assert_eq(pgt_allocate(bus, "o1", "LAMP", 10, NULL, 0), LA_OK);
+	cr_assert_eq(pgt_allocate(bus, "o2", "LAMP", 20, NULL, 0), LA_OK);
+	cr_assert_eq(pgt_deallocate(bus, "o1", "LAMP"), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pgt_value(store, "SELECT allocated FROM batches"), 20);
+	cr_assert_eq(pgt_value(store, "SELECT line_count FROM batches"), 1);
+	cr_assert_eq(pgt_deallocate(bus, "o1", "LAMP"), LA_ENOTFOUND);
+	pgt_check_invariants(store);
+}
+
+Test(postgres_store, change_batch_quantity_reallocates)
+{
+	/* the book: two batches of 50, two orders of 20, batch1 → 25 */
+	pgt_create_batch(bus, "batch1", "INDIFFERENT-TABLE", 50, NULL);
+	pgt_create_batch(bus, "batch2", "INDIFFERENT-TABLE", 50, "2011-01-02");
+	cr_assert_eq(pgt_allocate(bus, "order1", "INDIFFERENT-TABLE", 20, NULL, 0), LA_OK);
+	cr_assert_eq(pgt_allocate(bus, "order2", "INDIFFERENT-TABLE", 20, NULL, 0), LA_OK);
+	cr_assert_eq(pgt_change_quantity(bus, "batch1", 25), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pgt_value(store, "SELECT purchased - allocated FROM batches"
+	                              " WHERE ref = 'batch1'"),
+	             5);
+	cr_assert_eq(pgt_value(store, "SELECT purchased - allocated FROM batches"
+	                              " WHERE ref = 'batch2'"),
+	             30);
+	/* the most recent line moved */
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM allocations WHERE orderid = 'order2'"
+	                              " AND batchref = 'batch2'"),
+	             1);
+	pgt_check_invariants(store);
+}
+
+Test(postgres_store, cancel_batch_reallocates_its_lines)
+{
+	pgt_create_batch(bus, "b1", "LAMP", 100, NULL);
+	pgt_create_batch(bus, "b2", "LAMP", 100, "2011-01-02");
+	cr_assert_eq(pgt_allocate(bus, "o1", "LAMP", 10, NULL, 0), LA_OK);
+	cr_assert_eq(pgt_allocate(bus, "o2", "LAMP", 20, NULL, 0), LA_OK);
+	cr_assert_eq(pgt_cancel_batch(bus, "b1"), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM batches WHERE ref = 'b1'"), 0);
+	cr_assert_eq(pgt_value(store, "SELECT allocated FROM batches WHERE ref = 'b2'"), 30);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM allocations WHERE batchref = 'b2'"), 2);
+	pgt_check_invariants(store);
+}
+
+Test(postgres_store, create_batch_is_idempotent_and_refs_are_unique)
+{
+	pgt_create_batch(bus, "b1", "LAMP", 100, "2011-01-02");
+	pgt_create_batch(bus, "b1", "LAMP", 100, "2011-01-02"); /* redelivered */
+	la_message *msg;
+	cr_assert_eq(la_command_create_batch(&msg, "b1", "DESK", 100, NULL), LA_OK);
+	cr_assert_eq(la_bus_handle(bus, msg), LA_ECONFLICT);
+	la_message_free(msg);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM batches"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM products"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT eta_key FROM batches"), 20110102);
+}
+
+Test(postgres_store, a_lost_connection_is_reported_and_the_next_unit_reconnects)
+{
+	pgt_create_batch(bus, "b1", "LAMP", 100, NULL);
+	PGconn *ctl = test_pg_connect(store);
+	char sql[256];
+	snprintf(sql, sizeof sql,
+	         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+	         " WHERE application_name = '%s'",
+	         test_pg_app_name(store));
+	cr_assert_eq(test_pg_value(ctl, sql), 1);
+	PQfinish(ctl);
+	/* the store finds out at its next round trip */
+	int rc = pgt_allocate(bus, "o1", "LAMP", 1, NULL, 0);
+	cr_assert_eq(rc, LA_EDB, "%d %s", rc, la_error_last());
+	cr_assert(strstr(la_error_last(), "connection"), "%s", la_error_last());
+	char ref[64];
+	cr_assert_eq(pgt_allocate(bus, "o1", "LAMP", 1, ref, sizeof ref), LA_OK, "%s",
+	             la_error_last());
+	cr_assert_str_eq(ref, "b1");
+}
