@@ -177,62 +177,134 @@ static int handle_entry(session *s, const char *stream, const redisReply *entry)
 	return rc;
 }
 
-/* Handle a reply [[stream, [entry, ...]], ...]; *last_id gets the last entry id seen. */
-static int handle_streams(session *s, const redisReply *reply, char *last_id, size_t size,
-                          size_t *count)
+/* One entry of a read reply, with the stream it came from. */
+typedef struct entry_ref {
+	const char *stream;
+	const redisReply *entry;
+	unsigned long long ms, seq;
+} entry_ref;
+
+static int by_entry_id(const void *a, const void *b)
 {
-	*count = 0;
-	if (reply->type == REDIS_REPLY_NIL)
-		return LA_OK;
+	const entry_ref *x = a, *y = b;
+
+	if (x->ms != y->ms)
+		return x->ms < y->ms ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return 0;
+}
+
+static int check_shape(const redisReply *reply)
+{
+	if (reply->type == REDIS_REPLY_ERROR)
+		return la_error_set(LA_EIO, "XREADGROUP failed: %s", reply->str);
 	if (reply->type != REDIS_REPLY_ARRAY)
-		return la_error_set(LA_EIO, "XREADGROUP failed: %s",
-		                    reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
+		return la_error_set(LA_EIO, "unexpected reply shape from XREADGROUP");
 	for (size_t i = 0; i < reply->elements; i++) {
 		const redisReply *pair = reply->element[i];
-		const redisReply *entries;
 
 		if (pair->type != REDIS_REPLY_ARRAY || pair->elements != 2 ||
+		    pair->element[0]->type != REDIS_REPLY_STRING ||
 		    pair->element[1]->type != REDIS_REPLY_ARRAY)
 			return la_error_set(LA_EIO, "unexpected reply shape from XREADGROUP");
-		entries = pair->element[1];
-		for (size_t j = 0; j < entries->elements; j++) {
-			int rc = handle_entry(s, pair->element[0]->str, entries->element[j]);
+		for (size_t j = 0; j < pair->element[1]->elements; j++) {
+			const redisReply *e = pair->element[1]->element[j];
 
-			if (rc != LA_OK)
-				return rc;
-			if (last_id)
-				snprintf(last_id, size, "%s", entries->element[j]->element[0]->str);
-			(*count)++;
+			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+			    e->element[0]->type != REDIS_REPLY_STRING)
+				return la_error_set(LA_EIO,
+				                    "unexpected reply shape from XREADGROUP");
 		}
 	}
 	return LA_OK;
 }
 
+/*
+ * Handle a reply [[stream, [entry, ...]], ...]. Entries of different streams
+ * are taken in entry-id order (the time Redis added them), so that a batch
+ * created just before its quantity changes is created first. *count gets the
+ * number of entries.
+ */
+static int handle_streams(session *s, const redisReply *reply, size_t *count)
+{
+	entry_ref *refs;
+	size_t n = 0;
+	int rc;
+
+	*count = 0;
+	if (reply->type == REDIS_REPLY_NIL)
+		return LA_OK;
+	if ((rc = check_shape(reply)) != LA_OK)
+		return rc;
+	for (size_t i = 0; i < reply->elements; i++)
+		n += reply->element[i]->element[1]->elements;
+	if (n == 0)
+		return LA_OK;
+	if (!(refs = calloc(n, sizeof(*refs))))
+		return la_error_set(LA_ENOMEM, "out of memory");
+	n = 0;
+	for (size_t i = 0; i < reply->elements; i++) {
+		const redisReply *entries = reply->element[i]->element[1];
+
+		for (size_t j = 0; j < entries->elements; j++, n++) {
+			refs[n].stream = reply->element[i]->element[0]->str;
+			refs[n].entry = entries->element[j];
+			sscanf(refs[n].entry->element[0]->str, "%llu-%llu", &refs[n].ms,
+			       &refs[n].seq);
+		}
+	}
+	qsort(refs, n, sizeof(*refs), by_entry_id);
+	for (size_t k = 0; k < n && rc == LA_OK; k++)
+		rc = handle_entry(s, refs[k].stream, refs[k].entry);
+	free(refs);
+	*count = n;
+	return rc;
+}
+
+/* Last entry id of stream in reply, into cursor (unchanged when none). */
+static void advance_cursor(char *cursor, size_t size, const redisReply *reply, const char *stream)
+{
+	if (reply->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i < reply->elements; i++) {
+		const redisReply *entries = reply->element[i]->element[1];
+
+		if (strcmp(reply->element[i]->element[0]->str, stream) == 0 &&
+		    entries->elements > 0)
+			snprintf(cursor, size, "%s",
+			         entries->element[entries->elements - 1]->element[0]->str);
+	}
+}
+
 /* Our own entries delivered earlier and never acknowledged (a crash, a failure). */
 static int pending_pass(session *s)
 {
+	char cursors[REDIS_INBOUND_COUNT][64];
+	const char *argv[7 + REDIS_INBOUND_COUNT * 2] = {
+	    "XREADGROUP", "GROUP", s->c->group, s->c->name, "COUNT", READ_COUNT, "STREAMS"};
+	size_t count;
+
 	for (int i = 0; i < REDIS_INBOUND_COUNT; i++) {
-		char cursor[64] = "0";
-		size_t count;
-
-		do {
-			const char *argv[8] = {
-			    "XREADGROUP", "GROUP",    s->c->group, s->c->name,
-			    "COUNT",      READ_COUNT, "STREAMS",   redis_inbound_channels[i]};
-			const char *args[9];
-			redisReply *reply;
-			int rc;
-
-			memcpy(args, argv, sizeof(argv));
-			args[8] = cursor;
-			if (!(reply = command(s, 9, args)))
-				return LA_EIO;
-			rc = handle_streams(s, reply, cursor, sizeof(cursor), &count);
-			freeReplyObject(reply);
-			if (rc != LA_OK)
-				return rc;
-		} while (count > 0 && !redis_waker_stopping(&s->c->w));
+		snprintf(cursors[i], sizeof(cursors[i]), "0");
+		argv[7 + i] = redis_inbound_channels[i];
+		argv[7 + REDIS_INBOUND_COUNT + i] = cursors[i];
 	}
+	do {
+		redisReply *reply = command(s, 7 + REDIS_INBOUND_COUNT * 2, argv);
+		int rc;
+
+		if (!reply)
+			return LA_EIO;
+		rc = handle_streams(s, reply, &count);
+		if (rc == LA_OK)
+			for (int i = 0; i < REDIS_INBOUND_COUNT; i++)
+				advance_cursor(cursors[i], sizeof(cursors[i]), reply,
+				               redis_inbound_channels[i]);
+		freeReplyObject(reply);
+		if (rc != LA_OK)
+			return rc;
+	} while (count > 0 && !redis_waker_stopping(&s->c->w));
 	return LA_OK;
 }
 
@@ -300,7 +372,7 @@ static int read_new(session *s)
 		if (rv <= 0)
 			return rv < 0 ? LA_EIO
 			              : la_error_set(LA_EIO, "Redis did not answer XREADGROUP");
-		rc = handle_streams(s, reply, NULL, 0, &count);
+		rc = handle_streams(s, reply, &count);
 		freeReplyObject(reply);
 		if (rc != LA_OK)
 			return rc;
