@@ -61,7 +61,7 @@ def main():
         rate = statistics.median(rates)
         results[existing] = rate
         print(f"  {existing:>6,} existing lines: {rate:>10,.0f} allocations/s"
-              f"   book's Python {book:,.0f}/s   ratio {rate / book:>9,.0f}x")
+              f"   book's Python {book:>5,.0f}/s   ratio {rate / book:>9,.0f}x")
     met = results[0] >= TARGET
     print(f"target >= {TARGET:,.0f}/s (nearly empty product): {'met' if met else 'NOT met'}")
     print(f"cost at 10,000 lines / cost at 0: {results[0] / results[10_000]:.2f}")

@@ -14,7 +14,7 @@ The shared libraries are found through LA_LIBRARY_PATH (a directory or a
 
 from . import _lib
 from . import callbacks, commands, errors, events, messages, model, stores, views  # noqa: F401
-from .bus import MessageBus, bootstrap  # noqa: F401
+from .bus import MessageBus, allocate_orders_csv, bootstrap  # noqa: F401
 from .callbacks import set_log_handler  # noqa: F401
 from .errors import (  # noqa: F401
     AllocationError,

@@ -276,11 +276,20 @@ PG_API = {
     "la_pg_store_open": (c_int, [_OUT, _S, c_uint]),
 }
 
+CSV_API = {
+    "la_csv_store_open": (c_int, [_OUT, _S]),
+    "la_csv_allocate_orders": (
+        c_int,
+        [POINTER(c_size_t), POINTER(c_size_t), _S, POINTER(BusOptions)],
+    ),
+}
+
 # Library base name → the functions it exports.
 LIBRARIES = {
     "allocation": CORE_API,
     "allocation-sqlite": SQLITE_API,
     "allocation-pg": PG_API,
+    "allocation-csv": CSV_API,
 }
 
 
@@ -315,7 +324,7 @@ def _declare(lib, api):
 
 
 _loaded = {}
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def load(name="allocation"):

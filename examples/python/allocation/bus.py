@@ -5,7 +5,7 @@ Python as plain callables into a la_bus. The C callbacks made for them live
 exactly as long as the bus.
 """
 
-from ctypes import byref, c_uint64, c_void_p
+from ctypes import byref, c_size_t, c_uint64, c_void_p
 
 from . import _lib
 from . import stores as _stores
@@ -35,6 +35,27 @@ class _BusState:
         self.callbacks = []
 
 
+def _options(keep, notify, publish, max_retries, retry_delay_us):
+    """la_bus_options with Python ports; their C callbacks are appended to keep."""
+    opts = _lib.BusOptions()
+    check(_lib.lib.la_bus_options_init(byref(opts), _lib.LA_BUS_OPTIONS_VERSION))
+    if max_retries is not None:
+        opts.max_retries = max_retries
+    if retry_delay_us is not None:
+        opts.retry_delay_us = retry_delay_us
+    if notify is not None:
+        send = notify if callable(notify) else notify.send
+        callback = string_pair(send, "notify callback", _lib.NOTIFY_FN)
+        keep.append(callback)  # the very object: reading opts.notify back would copy
+        opts.notify = callback
+    if publish is not None:
+        pub = publish if callable(publish) else publish.publish
+        callback = string_pair(pub, "publish callback", _lib.PUBLISH_FN)
+        keep.append(callback)
+        opts.publish = callback
+    return opts
+
+
 def _event_kind(event_class):
     kind = KIND_OF.get(event_class)
     if kind is None or not issubclass(event_class, Event):
@@ -59,18 +80,7 @@ class MessageBus:
         self._state = _BusState(lib.la_bus_free)
         self._store = store
         self._owns_store = owns_store
-        opts = _lib.BusOptions()
-        check(lib.la_bus_options_init(byref(opts), _lib.LA_BUS_OPTIONS_VERSION))
-        if max_retries is not None:
-            opts.max_retries = max_retries
-        if retry_delay_us is not None:
-            opts.retry_delay_us = retry_delay_us
-        if notify is not None:
-            send = notify if callable(notify) else notify.send
-            opts.notify = self._keep(string_pair(send, "notify callback", _lib.NOTIFY_FN))
-        if publish is not None:
-            pub = publish if callable(publish) else publish.publish
-            opts.publish = self._keep(string_pair(pub, "publish callback", _lib.PUBLISH_FN))
+        opts = _options(self._state.callbacks, notify, publish, max_retries, retry_delay_us)
         out = c_void_p()
         check(lib.la_bus_new(byref(out), store.ptr, byref(opts)))
         self._state.ptr = out.value
@@ -228,3 +238,17 @@ def bootstrap(
         for fn in fns if isinstance(fns, (list, tuple)) else [fns]:
             bus.subscribe(event_class, fn)
     return bus
+
+
+def allocate_orders_csv(folder, notify=None, publish=None, *, max_retries=None):
+    """Allocate every line of folder/orders.csv (spec §5), all or nothing.
+
+    Returns (allocated, out_of_stock): lines allocated (or already) and
+    lines that found no stock. Needs liballocation-csv.
+    """
+    fn = _stores.csv_library().la_csv_allocate_orders
+    keep = []
+    opts = _options(keep, notify, publish, max_retries, None)
+    allocated, out_of_stock = c_size_t(), c_size_t()
+    check(fn(byref(allocated), byref(out_of_stock), folder.encode(), byref(opts)))
+    return allocated.value, out_of_stock.value

@@ -89,7 +89,7 @@ def error_for(code, message=None):
     if not message:
         message = lib.la_strerror(code).decode()
     cls = BY_CODE.get(code, AllocationError)
-    if cls is NotFound and message.startswith("Invalid sku"):
+    if cls is NotFound and "Invalid sku " in message:
         cls = InvalidSku
     return cls(message, code)
 

@@ -56,13 +56,21 @@ def _flags(outbox):
     return _lib.LA_STORE_OUTBOX if outbox else 0
 
 
-def _open_with(libname, fname, target, outbox):
+def _adapter(libname):
     if not _lib.available(libname):
         raise Unsupported(f"lib{libname} is not available (set LA_LIBRARY_PATH)")
-    fn = getattr(_lib.load(libname), fname)
+    return _lib.load(libname)
+
+
+def _open_with(libname, fname, target, outbox):
+    fn = getattr(_adapter(libname), fname)
     out = c_void_p()
     check(fn(byref(out), target.encode(), _flags(outbox)))
     return Store(out.value)
+
+
+def csv_library():
+    return _adapter("allocation-csv")
 
 
 def memory():
@@ -80,6 +88,13 @@ def sqlite(url="sqlite::memory:", outbox=False):
 def postgres(conninfo, outbox=False):
     """A PostgreSQL store: any libpq conninfo or postgresql:// URL."""
     return _open_with("allocation-pg", "la_pg_store_open", conninfo, outbox)
+
+
+def csv(folder):
+    """A store over a folder of CSV files (spec §5): batches.csv, allocations.csv."""
+    out = c_void_p()
+    check(csv_library().la_csv_store_open(byref(out), folder.encode()))
+    return Store(out.value)
 
 
 def open(url, outbox=False):
