@@ -40,7 +40,7 @@ json_t *body_parse(struct reply *r, const char *data, size_t length)
 		return NULL;
 	}
 	json_error_t error;
-	json_t *root = json_loadb(data, length, JSON_REJECT_DUPLICATES, &error);
+	json_t *root = json_loadb(data, length, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
 	if (!root) {
 		reply_message(r, 400, "body is not valid JSON: %s at line %d column %d", error.text,
 		              error.line, error.column);

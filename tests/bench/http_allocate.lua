@@ -1,0 +1,44 @@
+-- wrk script: POST /allocate with a unique orderid per request.
+-- Each wrk thread gets its own prefix so orderids never repeat across threads.
+-- SKU comes from the environment (BENCH_SKU), default "BENCH-SKU".
+local counter = 0
+local prefix = "t"
+local sku = os.getenv("BENCH_SKU") or "BENCH-SKU"
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+	thread:set("prefix", "w" .. next_id .. "-" .. os.time())
+	next_id = next_id + 1
+	table.insert(threads, thread)
+end
+
+function init(args)
+	wrk.method = "POST"
+	wrk.path = "/allocate"
+	wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+	counter = counter + 1
+	local body = string.format('{"orderid":"%s-%d","sku":"%s","qty":1}', prefix, counter, sku)
+	return wrk.format(nil, nil, nil, body)
+end
+
+local failures = 0
+function response(status, headers, body)
+	if status ~= 202 then
+		failures = failures + 1
+		if failures <= 3 then
+			io.stderr:write("unexpected status " .. status .. ": " .. body .. "\n")
+		end
+	end
+end
+
+function done(summary, latency, requests)
+	io.write(string.format("requests/s: %.0f\n", summary.requests / (summary.duration / 1e6)))
+	io.write(string.format("p50_ms: %.3f\n", latency:percentile(50) / 1000))
+	io.write(string.format("p99_ms: %.3f\n", latency:percentile(99) / 1000))
+	io.write(string.format("non_2xx: %d\n", summary.errors.status))
+	io.write(string.format("socket_errors: %d\n", summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end

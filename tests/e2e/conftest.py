@@ -1,0 +1,174 @@
+"""End-to-end fixtures: the real allocation-server binary on a free port.
+
+ctest sets ALLOCATION_SERVER to the binary and, for the PostgreSQL runs,
+LA_TEST_PG_CONNINFO_FILE to the file holding the test server's conninfo.
+By hand:
+    ALLOCATION_SERVER=build/examples/server/allocation-server \
+        /usr/bin/python3 -m pytest -q tests/e2e -m "not postgres"
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+import requests
+
+SERVER = os.environ.get("ALLOCATION_SERVER")
+PG_CONNINFO_FILE = os.environ.get("LA_TEST_PG_CONNINFO_FILE")
+PSQL = os.environ.get("LA_TEST_PSQL", "/usr/bin/psql")
+LISTENING = re.compile(r"listening on (http://[^ /]+/)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs the test PostgreSQL server")
+    config.addinivalue_line("markers", "slow: takes several seconds")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if not SERVER:
+            item.add_marker(pytest.mark.skip(reason="ALLOCATION_SERVER is not set"))
+        elif "postgres" in item.keywords and not PG_CONNINFO_FILE:
+            item.add_marker(pytest.mark.skip(reason="LA_TEST_PG_CONNINFO_FILE is not set"))
+
+
+def unique(prefix):
+    """A name no other test (or earlier run on the same database) uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One allocation-server process; stop() checks it exits 0 on SIGTERM."""
+
+    def __init__(self, log_path, db, *args, env=None):
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        cmd = [SERVER, "--listen", "127.0.0.1:0", "--db", db, *args]
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=self.log, env=env or os.environ.copy()
+        )
+        self.url = self._wait_listening()
+        self.session = requests.Session()
+
+    def _wait_listening(self):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with open(self.log_path, "r", errors="replace") as f:
+                m = LISTENING.search(f.read())
+            if m:
+                return m.group(1).rstrip("/")
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.kill()
+        raise AssertionError(f"server did not start:\n{self.read_log()}")
+
+    def read_log(self):
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def post(self, path, json=None, data=None, **kw):
+        return self.session.post(self.url + path, json=json, data=data, timeout=30, **kw)
+
+    def get(self, path, **kw):
+        return self.session.get(self.url + path, timeout=30, **kw)
+
+    def batches(self, sku=None, **params):
+        if sku is not None:
+            params["sku"] = sku
+        r = self.get("/batches", params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def stop(self):
+        """SIGTERM: the server finishes in-flight requests and exits 0."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError("server did not stop on SIGTERM")
+        self.session.close()
+        self.log.close()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def pg_conninfo(dbname=None):
+    with open(PG_CONNINFO_FILE) as f:
+        conninfo = f.read().strip()
+    if dbname:
+        conninfo = re.sub(r"dbname=\S+", "", conninfo).strip() + f" dbname={dbname}"
+    return conninfo
+
+
+def psql(sql):
+    subprocess.run(
+        [PSQL, pg_conninfo(), "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """A fresh, empty store on each backend: a new SQLite file, or a new
+    database on the test PostgreSQL server (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield "sqlite:" + str(tmp_path / "allocation.db")
+        return
+    name = "e2e_" + uuid.uuid4().hex[:12]
+    psql(f"CREATE DATABASE {name}")
+    try:
+        yield pg_conninfo(name)
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return "sqlite:" + str(tmp_path / "allocation.db")
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    """start_server(db, *flags) → a running Server, stopped after the test."""
+    servers = []
+
+    def start(db, *args, env=None):
+        server = Server(tmp_path / f"server{len(servers)}.log", db, *args, env=env)
+        servers.append(server)
+        return server
+
+    yield start
+    failures = []
+    for server in servers:
+        if server.proc.poll() is None:
+            code = server.stop()
+            if code != 0:
+                failures.append(f"exit {code}:\n{server.read_log()}")
+        else:
+            server.log.close()
+    assert not failures, failures
+
+
+@pytest.fixture
+def server(db_url, start_server):
+    return start_server(db_url)

@@ -1,0 +1,97 @@
+"""Notifications by e-mail (spec §1.2) at a real SMTP sink: aiosmtpd running
+in the test process on a free port."""
+
+import email
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from conftest import free_port, unique
+
+
+class Sink:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+    def wait_for(self, count, timeout=10):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+@pytest.fixture
+def smtp():
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.url = f"smtp://127.0.0.1:{controller.port}"
+    yield sink
+    controller.stop()
+
+
+def parse(envelope):
+    msg = email.message_from_bytes(envelope.content)
+    return msg, msg.get_payload(decode=True).decode("utf-8").strip()
+
+
+def test_out_of_stock_sends_email(db_url, start_server, smtp):
+    server = start_server(db_url, "--smtp", smtp.url)
+    sku, batch = unique("sku"), unique("b")
+    assert server.post("/add_batch", json={"ref": batch, "sku": sku, "qty": 5, "eta": None}).ok
+    r = server.post("/allocate", json={"orderid": unique("o"), "sku": sku, "qty": 10})
+    assert r.status_code == 202
+
+    [envelope] = smtp.wait_for(1)
+    assert envelope.mail_from == "allocations@example.com"
+    assert envelope.rcpt_tos == ["stock@made.com"]
+    msg, body = parse(envelope)
+    assert msg["From"] == "allocations@example.com"
+    assert msg["To"] == "stock@made.com"
+    assert msg["Subject"] == "allocation service notification"
+    assert body == f"Out of stock for {sku}"
+
+
+def test_notify_to_and_allocated_route(sqlite_url, start_server, smtp):
+    server = start_server(sqlite_url, "--smtp", smtp.url, "--notify-to", "ops@example.org",
+                          "--notify-on", "out_of_stock,allocated")
+    sku, batch, orderid = unique("sku"), unique("b"), unique("o")
+    assert server.post("/add_batch", json={"ref": batch, "sku": sku, "qty": 5, "eta": None}).ok
+    assert server.post("/allocate", json={"orderid": orderid, "sku": sku, "qty": 3}).ok
+    assert server.post("/allocate", json={"orderid": unique("o"), "sku": sku, "qty": 3}).ok
+
+    first, second = smtp.wait_for(2)
+    assert first.rcpt_tos == second.rcpt_tos == ["ops@example.org"]
+    assert parse(first)[1] == f"Allocated order {orderid} {sku} x3 to batch {batch}"
+    assert parse(second)[1] == f"Out of stock for {sku}"
+
+
+def test_no_email_when_out_of_stock_route_is_off(sqlite_url, start_server, smtp):
+    server = start_server(sqlite_url, "--smtp", smtp.url, "--notify-on", "none")
+    sku = unique("sku")
+    assert server.post("/add_batch", json={"ref": unique("b"), "sku": sku, "qty": 1,
+                                           "eta": None}).ok
+    assert server.post("/allocate", json={"orderid": unique("o"), "sku": sku, "qty": 2}).ok
+    time.sleep(0.3)
+    assert smtp.messages == []
+
+
+def test_failed_send_never_fails_the_allocation(sqlite_url, start_server):
+    dead = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
+    server = start_server(sqlite_url, "--smtp", dead, "--notify-on", "out_of_stock,allocated")
+    sku, batch, orderid = unique("sku"), unique("b"), unique("o")
+    assert server.post("/add_batch", json={"ref": batch, "sku": sku, "qty": 1,
+                                           "eta": None}).ok
+    r = server.post("/allocate", json={"orderid": orderid, "sku": sku, "qty": 1})
+    assert r.status_code == 202
+    assert server.get(f"/allocations/{orderid}").json() == [{"sku": sku, "batchref": batch}]
+    r = server.post("/allocate", json={"orderid": unique("o"), "sku": sku, "qty": 1})
+    assert r.status_code == 202
+    assert "smtp" in server.read_log()
