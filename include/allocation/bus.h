@@ -1,5 +1,6 @@
-/*
- * liballocation — the message bus (spec §1.3): the service layer.
+/**
+ * @file allocation/bus.h
+ * @brief The message bus (spec §1.3): the service layer.
  *
  * la_bus_handle puts a message on a FIFO queue and works until the queue is
  * empty: a command goes to its one handler, run in its own unit of work on
@@ -29,9 +30,16 @@
 
 LA_BEGIN_DECL
 
+/** The message bus (opaque). */
 typedef struct la_bus la_bus;
 
-/** Notifications port: send message to destination. LA_OK or a code. */
+/**
+ * Notifications port: send message to destination (e.g. an e-mail).
+ * @param destination e.g. "stock@made.com" (borrowed for the call).
+ * @param message the text, e.g. "Out of stock for SKU" (borrowed).
+ * @param payload la_bus_options.notify_payload.
+ * @return #LA_OK, or a negative code (logged; the other handlers still run).
+ */
 typedef int (*la_notify_fn)(const char *destination, const char *message, void *payload);
 
 /** Bus options. Members are only ever added at the end. */
@@ -39,61 +47,115 @@ typedef struct la_bus_options {
 	unsigned int version;     /**< LA_BUS_OPTIONS_VERSION */
 	unsigned int max_retries; /**< retries of a conflicted command; default 10 */
 	unsigned int
-	    retry_delay_us;  /**< base pause before a retry, jittered and doubled; default 200 */
-	la_notify_fn notify; /**< notifications port, or NULL (none sent) */
-	void *notify_payload;
+	    retry_delay_us;    /**< base pause before a retry, jittered and doubled; default 200 */
+	la_notify_fn notify;   /**< notifications port, or NULL (none sent) */
+	void *notify_payload;  /**< passed to notify */
 	la_publish_fn publish; /**< external publisher, or NULL (none published) */
-	void *publish_payload;
+	void *publish_payload; /**< passed to publish */
 } la_bus_options;
 
+/** The version of la_bus_options these headers describe. */
 #define LA_BUS_OPTIONS_VERSION 1
+/** Initialiser of la_bus_options with the defaults. */
 #define LA_BUS_OPTIONS_INIT                                                                        \
 	{                                                                                          \
 		LA_BUS_OPTIONS_VERSION, 10, 200, NULL, NULL, NULL, NULL                            \
 	}
 
-/** Fill opts with the defaults of that version (ctypes cannot expand macros). */
+/**
+ * Fill opts with the defaults of that version (ctypes cannot expand macros).
+ * @param[out] opts the caller's struct.
+ * @param version #LA_BUS_OPTIONS_VERSION (or an older version).
+ * @return #LA_OK; #LA_EUNSUPPORTED for NULL opts or a version this library
+ *         does not know.
+ */
 LA_EXTERN(int) la_bus_options_init(la_bus_options *opts, unsigned int version);
 
 /**
- * New bus on store (borrowed: it must outlive the bus). opts may be NULL for
- * the defaults; it is copied. *out owned by the caller.
+ * New bus on store.
+ * @param[out] out the bus, owned by the caller (la_bus_free()).
+ * @param store borrowed: it must outlive the bus.
+ * @param opts NULL for the defaults; copied.
+ * @return #LA_OK; #LA_EINVAL (NULL out or store); #LA_EUNSUPPORTED (unknown
+ *         opts->version); #LA_ENOMEM.
  */
 LA_EXTERN(int) la_bus_new(la_bus **out, la_store *store, const la_bus_options *opts);
-/** Free the bus; NULL is fine. */
+/** Free the bus (not its store); NULL is fine. */
 LA_EXTERN(void) la_bus_free(la_bus *bus);
 
-/** The store the bus runs on (borrowed). */
+/** The store the bus runs on (borrowed), or NULL for NULL. */
 LA_EXTERN(la_store *) la_bus_store(la_bus *bus);
 
 /**
- * Handle a command or an event and everything it leads to. The message stays
- * the caller's. Returns the command's status (LA_OK also when an allocation
- * found no stock; see la_bus_result_batchref). Called from inside one of this
- * bus's event handlers, the message is queued and LA_OK returned.
+ * Handle a command or an event and everything it leads to.
+ *
+ * Called from inside one of this bus's event handlers, the message is queued
+ * (copied) and LA_OK returned.
+ *
+ * @param bus the bus.
+ * @param message stays the caller's (borrowed for the call).
+ * @return the command's status: #LA_OK (also when an allocation found no
+ *         stock; see la_bus_result_batchref()); #LA_EINVAL (NULL argument, or
+ *         a bad field); #LA_ENOTFOUND ("Invalid sku SKU", "Invalid batch
+ *         reference REF", a line not allocated); #LA_ECONFLICT (different
+ *         values for an existing batch or line, or a concurrent change that
+ *         outlasted the retries); #LA_ENOMEM; the store's #LA_EDB / #LA_EIO.
+ *         On failure la_error_last() names the problem and the store holds
+ *         no change of the failed command (messages queued after it are
+ *         dropped; commands already done stay done). Events always return
+ *         #LA_OK.
  */
 LA_EXTERN(int) la_bus_handle(la_bus *bus, const la_message *message);
 
 /**
- * After la_bus_handle of an Allocate: the batch the line went to, or NULL
- * when it was out of stock. Borrowed until the next la_bus_handle.
+ * After la_bus_handle of an Allocate: the batch the line went to.
+ * @param bus the bus, or NULL.
+ * @return the batch reference, borrowed until the next la_bus_handle; NULL
+ *         when it was out of stock (or the last message was not an Allocate
+ *         that succeeded).
  */
 LA_EXTERN(const char *) la_bus_result_batchref(const la_bus *bus);
 
-/** Event handler: return LA_OK, or a code (logged; the other handlers still run). */
+/**
+ * Event handler.
+ * @param bus the bus running it: la_bus_handle() on it queues a message.
+ * @param event the event (borrowed for the call: copy to keep).
+ * @param payload the pointer given to la_bus_subscribe().
+ * @return #LA_OK, or a code (logged; the other handlers still run).
+ */
 typedef int (*la_event_handler_fn)(la_bus *bus, const la_message *event, void *payload);
 
-/** Add a handler for events of kind (LA_EVT_*), run after those registered earlier. */
+/**
+ * Add a handler for events of kind, run after those registered earlier.
+ * @param bus the bus.
+ * @param kind #LA_EVT_ALLOCATED, #LA_EVT_DEALLOCATED or #LA_EVT_OUT_OF_STOCK.
+ * @param fn the handler, called on the thread that runs la_bus_handle().
+ * @param payload passed to fn; not owned.
+ * @return #LA_OK; #LA_EINVAL (NULL bus or fn, not an event kind); #LA_ENOMEM.
+ */
 LA_EXTERN(int) la_bus_subscribe(la_bus *bus, int kind, la_event_handler_fn fn, void *payload);
 
 /**
- * Route notifications of event kind (LA_EVT_OUT_OF_STOCK or
- * LA_EVT_ALLOCATED) to destination (copied), or stop them with NULL.
- * Default: OutOfStock → "stock@made.com", Allocated → none.
+ * Route notifications of an event kind. Default: OutOfStock →
+ * "stock@made.com", Allocated → none.
+ * @param bus the bus.
+ * @param kind #LA_EVT_OUT_OF_STOCK or #LA_EVT_ALLOCATED.
+ * @param destination where to send (copied), or NULL to stop them.
+ * @return #LA_OK; #LA_EINVAL (NULL bus, another kind, a bad destination);
+ *         #LA_ENOMEM.
  */
 LA_EXTERN(int) la_bus_set_route(la_bus *bus, int kind, const char *destination);
 
-/** Counters since the bus was made; any out pointer may be NULL. */
+/**
+ * Counters since the bus was made.
+ * @param bus the bus (NULL reads as zeros).
+ * @param[out] commands commands run, reallocations included.
+ * @param[out] events events dispatched.
+ * @param[out] retries retries of conflicted commands.
+ * @param[out] handler_failures event handlers that failed.
+ *
+ * Any out pointer may be NULL.
+ */
 LA_EXTERN(void)
 la_bus_stats(const la_bus *bus, uint64_t *commands, uint64_t *events, uint64_t *retries,
              uint64_t *handler_failures);

@@ -1,5 +1,6 @@
-/*
- * liballocation — the domain model (spec §1.1).
+/**
+ * @file allocation/model.h
+ * @brief The domain model (spec §1.1): product, batch, order line.
  *
  * A product (the aggregate) owns its batches; a batch holds the order lines
  * allocated to it. Every change goes through the product, records events and
@@ -9,6 +10,12 @@
  * la_product_free. Batches (const la_batch *) and event messages returned by
  * accessors are borrowed from their product and valid until the product
  * changes or is freed.
+ *
+ * Errors: a failing change returns a negative code with la_error_last() set
+ * and leaves the product exactly as it was (out of memory included).
+ *
+ * Threads: a product is used by one thread at a time; separate products
+ * work in parallel.
  */
 #ifndef ALLOCATION_MODEL_H
 #define ALLOCATION_MODEL_H
@@ -18,51 +25,107 @@
 
 LA_BEGIN_DECL
 
+/** The aggregate root: one sku, its batches and their lines (opaque). */
 typedef struct la_product la_product;
+/** A batch (shipment) of a product (opaque, always borrowed). */
 typedef struct la_batch la_batch;
 
-/** New empty product for sku (validated). *out owned by the caller. */
+/**
+ * New empty product, version 0.
+ * @param[out] out the product, owned by the caller (la_product_free()).
+ * @param sku the product's sku, 1–255 bytes (copied).
+ * @return #LA_OK, #LA_EINVAL (bad sku or NULL out), #LA_ENOMEM.
+ */
 LA_EXTERN(int) la_product_new(la_product **out, const char *sku);
-/** Free a product, its batches, lines and pending events; NULL is fine. */
+/**
+ * Free a product, its batches, lines and pending events.
+ * @param product the caller's own product, or NULL (nothing happens). Never a
+ *        product a store handed out: the store frees those.
+ */
 LA_EXTERN(void) la_product_free(la_product *product);
 
+/** The product's sku (borrowed from the product), or NULL for NULL. */
 LA_EXTERN(const char *) la_product_sku(const la_product *product);
+/** The product's version_number (0 when new; +1 per change), or 0 for NULL. */
 LA_EXTERN(int64_t) la_product_version(const la_product *product);
 
 /**
- * Add a batch. ref unique within the product (LA_ECONFLICT otherwise; unique
- * across products is the repository's job), qty >= 0, eta "YYYY-MM-DD" or
- * NULL. Bumps the version.
+ * Add a batch. Bumps the version.
+ * @param product the product.
+ * @param ref the batch reference (copied), unique within the product
+ *        (unique across products is the repository's job).
+ * @param qty purchased quantity, >= 0.
+ * @param eta "YYYY-MM-DD" or NULL (in stock).
+ * @return #LA_OK; #LA_EINVAL naming the bad field; #LA_ECONFLICT when the
+ *         product has the ref already; #LA_ENOMEM.
  */
 LA_EXTERN(int)
 la_product_add_batch(la_product *product, const char *ref, int64_t qty, const char *eta);
 
 /**
  * Allocate the line (orderid, product sku, qty) to the first batch that can
- * take it (in stock first, then by ETA, then creation order).
- * On success *out_batchref is the chosen batch's reference (borrowed), or
- * NULL when out of stock (an OutOfStock event is recorded; not an error).
- * Already allocated with the same qty: *out_batchref is its batch, nothing
- * changes. Same orderid with another qty: LA_ECONFLICT.
+ * take it (in stock first, then by ETA, then creation order). Success records
+ * an Allocated event and bumps the version.
+ *
+ * @param[out] out_batchref the chosen batch's reference (borrowed from the
+ *        product), or NULL when out of stock (an OutOfStock event is
+ *        recorded; not an error). Already allocated with the same qty: its
+ *        batch, and nothing changes.
+ * @param product the product.
+ * @param orderid the order (copied).
+ * @param qty the line's quantity, > 0.
+ * @return #LA_OK (also when out of stock); #LA_EINVAL; #LA_ECONFLICT when
+ *         orderid is already allocated with another qty; #LA_ENOMEM.
  */
 LA_EXTERN(int)
 la_product_allocate(const char **out_batchref, la_product *product, const char *orderid,
                     int64_t qty);
 
-/** Deallocate the product's line for orderid (reason "requested"). LA_ENOTFOUND if none. */
+/**
+ * Deallocate the product's line for orderid (reason "requested"): records a
+ * Deallocated event and bumps the version. The line is not reallocated.
+ * @param product the product.
+ * @param orderid the order.
+ * @return #LA_OK; #LA_ENOTFOUND when the line is not allocated ("Order line
+ *         ... is not allocated"); #LA_EINVAL; #LA_ENOMEM.
+ */
 LA_EXTERN(int) la_product_deallocate(la_product *product, const char *orderid);
 
 /**
  * Set a batch's purchased quantity; while it is over-allocated, deallocate
- * its most recently allocated lines (reason "stock_reduced").
+ * its most recently allocated lines (reason "stock_reduced", one Deallocated
+ * event each). Bumps the version once.
+ * @param product the product.
+ * @param ref the batch.
+ * @param qty the new purchased quantity, >= 0.
+ * @return #LA_OK; #LA_EINVAL; #LA_ENOTFOUND ("Invalid batch reference ...");
+ *         #LA_ESTATE when lines must go but a store has not loaded them
+ *         (la_product_batch_lines_loaded()); #LA_ENOMEM.
  */
 LA_EXTERN(int) la_product_change_batch_quantity(la_product *product, const char *ref, int64_t qty);
 
-/** Remove a batch, deallocating each of its lines (reason "stock_reduced"). */
+/**
+ * Remove a batch, deallocating each of its lines, oldest first (reason
+ * "stock_reduced", one Deallocated event each). Bumps the version once.
+ * @param product the product.
+ * @param ref the batch.
+ * @return #LA_OK; #LA_EINVAL; #LA_ENOTFOUND ("Invalid batch reference ...");
+ *         #LA_ESTATE when a store has not loaded the batch's lines;
+ *         #LA_ENOMEM.
+ */
 LA_EXTERN(int) la_product_cancel_batch(la_product *product, const char *ref);
 
-/* Batches, in allocation-preference order. */
+/**
+ * @name Batches
+ * In allocation-preference order: in stock first, then by ETA, then by
+ * creation. Returned batches are borrowed from the product and valid until
+ * it changes or is freed.
+ * @{
+ */
+
+/** Number of batches of the product (0 for NULL). */
 LA_EXTERN(size_t) la_product_batch_count(const la_product *product);
+/** The batch at index in preference order, or NULL when out of range. */
 LA_EXTERN(const la_batch *) la_product_batch_at(const la_product *product, size_t index);
 /** The batch with reference ref, or NULL. */
 LA_EXTERN(const la_batch *) la_product_find_batch(const la_product *product, const char *ref);
@@ -72,23 +135,49 @@ LA_EXTERN(const la_batch *) la_product_find_batch(const la_product *product, con
  */
 LA_EXTERN(const la_batch *) la_product_find_line(const la_product *product, const char *orderid);
 
+/** @} */
+
+/**
+ * @name Batch fields
+ * Each takes a batch (borrowed, or NULL) and returns a field; strings are
+ * borrowed like the batch. NULL reads as NULL or 0.
+ * @{
+ */
+
+/** The batch reference. */
 LA_EXTERN(const char *) la_batch_reference(const la_batch *batch);
+/** The sku of the batch's product. */
 LA_EXTERN(const char *) la_batch_sku(const la_batch *batch);
 /** "YYYY-MM-DD" or NULL (in stock). */
 LA_EXTERN(const char *) la_batch_eta(const la_batch *batch);
+/** Purchased quantity. */
 LA_EXTERN(int64_t) la_batch_purchased_quantity(const la_batch *batch);
+/** Sum of the quantities of the lines allocated to the batch. */
 LA_EXTERN(int64_t) la_batch_allocated_quantity(const la_batch *batch);
+/** Purchased minus allocated. */
 LA_EXTERN(int64_t) la_batch_available_quantity(const la_batch *batch);
 /** Number of lines allocated to the batch. */
 LA_EXTERN(int64_t) la_batch_line_count(const la_batch *batch);
 /** Creation sequence: ties on ETA keep this order. */
 LA_EXTERN(int64_t) la_batch_sequence(const la_batch *batch);
 
-/* Events recorded and not yet taken, oldest first (borrowed). */
+/** @} */
+
+/**
+ * @name Recorded events
+ * Events recorded and not yet taken by a bus, oldest first. Returned events
+ * are borrowed from the product: copy them (la_message_copy()) to keep them.
+ * @{
+ */
+
+/** Number of recorded events (0 for NULL). */
 LA_EXTERN(size_t) la_product_event_count(const la_product *product);
+/** The event at index, oldest first, or NULL when out of range. */
 LA_EXTERN(const la_message *) la_product_event_at(const la_product *product, size_t index);
-/** Drop the recorded events. */
+/** Drop (and free) the recorded events; NULL is fine. */
 LA_EXTERN(void) la_product_clear_events(la_product *product);
+
+/** @} */
 
 LA_END_DECL
 

@@ -1,9 +1,14 @@
-/*
- * liballocation — read models (spec §1.4, CQRS).
+/**
+ * @file allocation/views.h
+ * @brief Read models (spec §1.4, CQRS).
  *
  * Queries never load aggregates: each adapter answers them from its
  * denormalised views. Results are new objects owned by the caller; strings
  * read from them are borrowed and live as long as the result.
+ *
+ * Threads: a query uses its store, so it runs on the thread that uses the
+ * store (the memory store also takes its lock). A result is used by one
+ * thread at a time.
  */
 #ifndef ALLOCATION_VIEWS_H
 #define ALLOCATION_VIEWS_H
@@ -13,18 +18,29 @@
 
 LA_BEGIN_DECL
 
+/** The (sku, batchref) pairs of one order (opaque, owned by the caller). */
 typedef struct la_allocation_list la_allocation_list;
+/** One page of the batch dashboard (opaque, owned by the caller). */
 typedef struct la_batch_page la_batch_page;
 
 /**
  * The (sku, batchref) pairs allocated for orderid, in allocation order.
- * Unknown order: an empty list. *out owned by the caller.
+ * @param[out] out the list, owned by the caller (la_allocation_list_free()).
+ *        Unknown order: an empty list.
+ * @param store the store to read.
+ * @param orderid the order, 1–255 bytes.
+ * @return #LA_OK; #LA_EINVAL (NULL out or store, bad orderid); #LA_ENOMEM;
+ *         the adapter's #LA_EDB / #LA_EIO.
  */
 LA_EXTERN(int) la_view_allocations(la_allocation_list **out, la_store *store, const char *orderid);
 
+/** Number of rows in the list (0 for NULL). */
 LA_EXTERN(size_t) la_allocation_list_count(const la_allocation_list *list);
+/** Sku of row index (borrowed from the list), or NULL when out of range. */
 LA_EXTERN(const char *) la_allocation_list_sku(const la_allocation_list *list, size_t index);
+/** Batch reference of row index (borrowed from the list), or NULL when out of range. */
 LA_EXTERN(const char *) la_allocation_list_batchref(const la_allocation_list *list, size_t index);
+/** Free a list; NULL is fine. */
 LA_EXTERN(void) la_allocation_list_free(la_allocation_list *list);
 
 /** Page size used when la_view_batches is given limit 0. */
@@ -34,27 +50,51 @@ LA_EXTERN(void) la_allocation_list_free(la_allocation_list *list);
 
 /**
  * The batch dashboard: every batch (only sku's when sku is not NULL) with
- * its figures, ordered by sku, then allocation preference. At most limit rows
- * (0: LA_BATCH_PAGE_DEFAULT; capped at LA_BATCH_PAGE_MAX), starting after the
- * cursor `after` (NULL: from the start) that a previous page returned.
- * LA_EINVAL for a malformed cursor. *out owned by the caller.
+ * its figures, ordered by sku, then allocation preference, in one query.
+ *
+ * @param[out] out the page, owned by the caller (la_batch_page_free()).
+ * @param store the store to read.
+ * @param sku only this product's batches, or NULL for all.
+ * @param limit at most this many rows (0: #LA_BATCH_PAGE_DEFAULT; capped at
+ *        #LA_BATCH_PAGE_MAX).
+ * @param after the cursor a previous page returned (la_batch_page_next()),
+ *        or NULL to start from the beginning.
+ * @return #LA_OK; #LA_EINVAL for a malformed cursor, a bad sku or a NULL
+ *         out/store; #LA_ENOMEM; the adapter's #LA_EDB / #LA_EIO.
  */
 LA_EXTERN(int)
 la_view_batches(la_batch_page **out, la_store *store, const char *sku, size_t limit,
                 const char *after);
 
+/**
+ * @name Dashboard rows
+ * Each takes a page (borrowed, or NULL) and a row index; strings are borrowed
+ * from the page. Out of range reads as NULL or 0.
+ * @{
+ */
+
+/** Number of rows on the page (0 for NULL). */
 LA_EXTERN(size_t) la_batch_page_count(const la_batch_page *page);
+/** Batch reference of row index. */
 LA_EXTERN(const char *) la_batch_page_ref(const la_batch_page *page, size_t index);
+/** Sku of row index. */
 LA_EXTERN(const char *) la_batch_page_sku(const la_batch_page *page, size_t index);
 /** "YYYY-MM-DD" or NULL. */
 LA_EXTERN(const char *) la_batch_page_eta(const la_batch_page *page, size_t index);
+/** Purchased quantity of row index. */
 LA_EXTERN(int64_t) la_batch_page_purchased(const la_batch_page *page, size_t index);
+/** Allocated quantity of row index. */
 LA_EXTERN(int64_t) la_batch_page_allocated(const la_batch_page *page, size_t index);
+/** Available quantity (purchased - allocated) of row index. */
 LA_EXTERN(int64_t) la_batch_page_available(const la_batch_page *page, size_t index);
+/** Number of lines allocated to the batch of row index. */
 LA_EXTERN(int64_t) la_batch_page_lines(const la_batch_page *page, size_t index);
 /** Cursor for the next page, or NULL when this is the last page. */
 LA_EXTERN(const char *) la_batch_page_next(const la_batch_page *page);
+/** Free a page; NULL is fine. */
 LA_EXTERN(void) la_batch_page_free(la_batch_page *page);
+
+/** @} */
 
 LA_END_DECL
 
