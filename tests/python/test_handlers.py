@@ -215,3 +215,21 @@ class TestCustomHandlers:
             bus.handle(commands.CreateBatch("b1", "LAMP", 0, None))
             bus.handle(commands.Allocate("o1", "LAMP", 1))
         assert sent == [("stock@made.com", "Out of stock for LAMP")]
+
+
+def test_allocate_from_a_handler_is_queued_and_returns_none(bus):
+    answers = []
+    bus.handle(commands.CreateBatch("b1", "LAMP", 10, None))
+    bus.handle(commands.CreateBatch("c1", "CHAIR", 10, None))
+
+    def also_a_chair(event):
+        if event.sku == "LAMP":
+            answers.append(bus.handle(commands.Allocate(event.orderid, "CHAIR", 1)))
+
+    bus.subscribe(events.Allocated, also_a_chair)
+    assert bus.handle(commands.Allocate("o1", "LAMP", 1)) == "b1"
+    assert answers == [None]
+    assert views.allocations("o1", bus.store) == [
+        {"sku": "LAMP", "batchref": "b1"},
+        {"sku": "CHAIR", "batchref": "c1"},
+    ]

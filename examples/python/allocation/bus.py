@@ -27,6 +27,7 @@ class _BusState:
         self.ptr = None
         self.free = free
         self.callbacks = []
+        self.nesting = 0  # > 0 while one of this bus's event handlers runs
 
     def close(self):
         ptr, self.ptr = self.ptr, None
@@ -114,6 +115,8 @@ class MessageBus:
 
         Returns the batch reference for Allocate (None when out of stock),
         else None. A failed command raises the matching AllocationError.
+        Called from one of this bus's event handlers, the message is queued
+        (bus.h) and None returned: its outcome is not known yet.
         """
         ptr = self._state.ptr
         if ptr is None:
@@ -132,7 +135,7 @@ class MessageBus:
             self._message_free(msg)
             raise error
         self._message_free(msg)
-        if type(message) is Allocate:
+        if type(message) is Allocate and not self._state.nesting:
             ref = self._result(ptr)
             return ref.decode() if ref is not None else None
         return None
@@ -146,11 +149,16 @@ class MessageBus:
         name = getattr(handler, "__qualname__", repr(handler))
         lib = _lib.lib
 
+        state = self._state
+
         def trampoline(bus, event, payload):
+            state.nesting += 1
             try:
                 return status_of(handler(from_c(event, lib)))
             except BaseException:
                 return report_exception(f"event handler {name}")
+            finally:
+                state.nesting -= 1
 
         callback = _lib.EVENT_HANDLER_FN(trampoline)
         check(lib.la_bus_subscribe(self.ptr, kind, callback, None))
