@@ -1,0 +1,169 @@
+/*
+ * The transactional outbox: Allocated events are stored by the commit that
+ * produced them, and the relay publishes them afterwards in id order (which
+ * is commit order: writers are serialised by BEGIN IMMEDIATE), marking them
+ * sent once published. A crash between publishing and marking republishes:
+ * at least once, and the unique "id" lets consumers drop duplicates.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sqlite_store.h"
+
+#define CHANNEL_ALLOCATED "line_allocated"
+#define RELAY_CHUNK       64
+
+void sq_outbox_init_ids(struct sq_store *store)
+{
+	/* SQLite's PRNG is seeded from the OS: a prefix no other connection has. */
+	sqlite3_randomness(sizeof store->id_prefix, &store->id_prefix);
+	store->id_counter = 0;
+}
+
+static int insert_event(struct sq_store *store, const la_message *event)
+{
+	char id[48];
+	snprintf(id, sizeof id, "%016" PRIx64 "-%" PRIx64, store->id_prefix, ++store->id_counter);
+	char *json = NULL;
+	int rc = la_message_to_json(&json, event, id);
+	if (rc != LA_OK)
+		return rc;
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_OUTBOX_INSERT);
+	if (!stmt) {
+		la_free(json);
+		return la_error_last_code();
+	}
+	sq_bind_text(stmt, 1, CHANNEL_ALLOCATED);
+	sq_bind_text(stmt, 2, json);
+	int step = sqlite3_step(stmt);
+	sq_done(stmt);
+	la_free(json);
+	if (step != SQLITE_DONE)
+		return sq_fail(store, step, "writing the outbox");
+	return LA_OK;
+}
+
+int sq_outbox_write(struct sq_store *store, const la_product *product)
+{
+	size_t count = la_product_event_count(product);
+	for (size_t i = 0; i < count; i++) {
+		const la_message *event = la_product_event_at(product, i);
+		if (la_message_kind_of(event) != LA_EVT_ALLOCATED)
+			continue;
+		int rc = insert_event(store, event);
+		if (rc != LA_OK)
+			return rc;
+	}
+	return LA_OK;
+}
+
+struct pending {
+	int64_t id;
+	char *channel;
+	char *payload;
+};
+
+static void free_pending(struct pending *rows, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(rows[i].channel);
+		free(rows[i].payload);
+	}
+}
+
+/* Copy up to limit unsent rows, so no read snapshot is held while publishing. */
+static int read_pending(struct sq_store *store, struct pending *rows, size_t limit,
+                        size_t *out_count)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_OUTBOX_PENDING);
+	if (!stmt)
+		return la_error_last_code();
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)limit);
+	size_t count = 0;
+	int rc = LA_OK, step = SQLITE_DONE;
+	while (count < limit && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct pending *row = &rows[count];
+		const char *channel = (const char *)sqlite3_column_text(stmt, 1);
+		const char *payload = (const char *)sqlite3_column_text(stmt, 2);
+		row->id = sqlite3_column_int64(stmt, 0);
+		row->channel = sq_strndup(channel ? channel : "", channel ? strlen(channel) : 0);
+		row->payload = sq_strndup(payload ? payload : "", payload ? strlen(payload) : 0);
+		count++;
+		if (!row->channel || !row->payload) {
+			rc = la_error_set(LA_ENOMEM, "Out of memory");
+			break;
+		}
+	}
+	if (rc == LA_OK && count < limit && step != SQLITE_DONE)
+		rc = sq_fail(store, step, "reading the outbox");
+	sq_done(stmt);
+	if (rc != LA_OK) {
+		free_pending(rows, count);
+		count = 0;
+	}
+	*out_count = count;
+	return rc;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Mark every row up to last as sent: one small transaction per chunk. */
+static int mark_sent(struct sq_store *store, int64_t last)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_OUTBOX_MARK_SENT);
+	if (!stmt)
+		return la_error_last_code();
+	sqlite3_bind_int64(stmt, 1, now_ms());
+	sqlite3_bind_int64(stmt, 2, last);
+	int step = sqlite3_step(stmt);
+	sq_done(stmt);
+	if (step != SQLITE_DONE)
+		return sq_fail(store, step, "marking outbox messages sent");
+	return LA_OK;
+}
+
+int sq_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload, void *state)
+{
+	struct sq_store *store = state;
+	size_t sent = 0;
+	int rc = LA_OK;
+	if (store->in_uow)
+		rc = la_error_set(LA_ESTATE, "SQLite store: outbox relay inside a unit of work");
+	while (rc == LA_OK && (max == 0 || sent < max)) {
+		struct pending rows[RELAY_CHUNK];
+		size_t limit = RELAY_CHUNK, count = 0;
+		if (max && max - sent < limit)
+			limit = max - sent;
+		rc = read_pending(store, rows, limit, &count);
+		if (rc != LA_OK || count == 0)
+			break;
+		int64_t last = 0;
+		for (size_t i = 0; i < count && rc == LA_OK; i++) {
+			rc = publish(rows[i].channel, rows[i].payload, payload);
+			if (rc == LA_OK) {
+				last = rows[i].id;
+				sent++;
+			}
+		}
+		free_pending(rows, count);
+		if (last) {
+			int mark = mark_sent(store, last);
+			if (rc == LA_OK)
+				rc = mark;
+		}
+		if (count < limit)
+			break;
+	}
+	if (out_sent)
+		*out_sent = sent;
+	return rc;
+}

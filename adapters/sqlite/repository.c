@@ -1,0 +1,224 @@
+/*
+ * The repository: products loaded lazily (product row and batch rows; lines
+ * only on request), kept in an identity map for the unit of work so that a
+ * product asked for twice is the same object, and freed at its end.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_store.h"
+
+static la_product *seen_find(const struct sq_store *store, const char *sku)
+{
+	for (size_t i = 0; i < store->seen_count; i++)
+		if (strcmp(la_product_sku(store->seen[i]), sku) == 0)
+			return store->seen[i];
+	return NULL;
+}
+
+/* Takes product: frees it on failure. */
+static int seen_add(struct sq_store *store, la_product *product)
+{
+	if (store->seen_count == store->seen_cap) {
+		size_t cap = store->seen_cap ? store->seen_cap * 2 : 4;
+		la_product **grown = realloc(store->seen, cap * sizeof *grown);
+		if (!grown) {
+			la_product_free(product);
+			return la_error_set(LA_ENOMEM, "Out of memory");
+		}
+		store->seen = grown;
+		store->seen_cap = cap;
+	}
+	store->seen[store->seen_count++] = product;
+	return LA_OK;
+}
+
+void sq_repo_clear(struct sq_store *store)
+{
+	for (size_t i = 0; i < store->seen_count; i++)
+		la_product_free(store->seen[i]);
+	store->seen_count = 0;
+}
+
+static int require_transaction(const struct sq_store *store)
+{
+	if (!store->in_uow)
+		return la_error_set(LA_ESTATE, "SQLite store: repository used outside a unit of "
+		                               "work");
+	return LA_OK;
+}
+
+int sq_repo_add(la_product *product, void *state)
+{
+	struct sq_store *store = state;
+	int rc = require_transaction(store);
+	if (rc == LA_OK && seen_find(store, la_product_sku(product)))
+		rc = la_error_set(LA_ECONFLICT, "Product %s already exists",
+		                  la_product_sku(product));
+	if (rc != LA_OK) {
+		la_product_free(product);
+		return rc;
+	}
+	return seen_add(store, product);
+}
+
+/* Build the product from the rows of SQ_PRODUCT_GET (already stepped once). */
+static int load_rows(la_product **out, struct sq_store *store, sqlite3_stmt *stmt, const char *sku)
+{
+	la_product *product;
+	int rc = la_product_load(&product, sku, sqlite3_column_int64(stmt, 0));
+	if (rc != LA_OK)
+		return rc;
+	int step = SQLITE_ROW;
+	while (step == SQLITE_ROW && rc == LA_OK) {
+		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL) /* LEFT JOIN: no batch */
+			rc = la_product_load_batch(
+			    product, (const char *)sqlite3_column_text(stmt, 1),
+			    sqlite3_column_int64(stmt, 2),
+			    (const char *)sqlite3_column_text(stmt, 3),
+			    sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5),
+			    sqlite3_column_int64(stmt, 6));
+		if (rc == LA_OK)
+			step = sqlite3_step(stmt);
+	}
+	if (rc == LA_OK && step != SQLITE_DONE)
+		rc = sq_fail(store, step, "loading a product");
+	if (rc != LA_OK) {
+		la_product_free(product);
+		return rc;
+	}
+	*out = product;
+	return LA_OK;
+}
+
+int sq_repo_get(la_product **out, const char *sku, void *state)
+{
+	struct sq_store *store = state;
+	int rc = require_transaction(store);
+	if (rc != LA_OK)
+		return rc;
+	la_product *product = seen_find(store, sku);
+	if (product) {
+		*out = product;
+		return LA_OK;
+	}
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_PRODUCT_GET);
+	if (!stmt)
+		return la_error_last_code();
+	sq_bind_text(stmt, 1, sku);
+	int step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		rc = load_rows(&product, store, stmt, sku);
+	else if (step == SQLITE_DONE)
+		rc = LA_ENOTFOUND;
+	else
+		rc = sq_fail(store, step, "loading a product");
+	sq_done(stmt);
+	if (rc != LA_OK)
+		return rc;
+	rc = seen_add(store, product);
+	if (rc == LA_OK)
+		*out = product;
+	return rc;
+}
+
+int sq_repo_get_by_batchref(la_product **out, const char *ref, void *state)
+{
+	struct sq_store *store = state;
+	int rc = require_transaction(store);
+	if (rc != LA_OK)
+		return rc;
+	for (size_t i = 0; i < store->seen_count; i++)
+		if (la_product_find_batch(store->seen[i], ref)) {
+			*out = store->seen[i];
+			return LA_OK;
+		}
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_PRODUCT_OF_BATCH);
+	if (!stmt)
+		return la_error_last_code();
+	sq_bind_text(stmt, 1, ref);
+	char sku[512];
+	int step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(stmt, 0);
+		size_t len = text ? strlen(text) : 0;
+		if (len >= sizeof sku)
+			len = sizeof sku - 1;
+		memcpy(sku, text ? text : "", len);
+		sku[len] = '\0';
+		rc = LA_OK;
+	} else if (step == SQLITE_DONE) {
+		rc = LA_ENOTFOUND;
+	} else {
+		rc = sq_fail(store, step, "finding a batch");
+	}
+	sq_done(stmt);
+	if (rc != LA_OK)
+		return rc;
+	return sq_repo_get(out, sku, state);
+}
+
+/* A line this unit of work deallocated is still in the table until commit:
+ * it must not come back. */
+static int deallocated_here(const la_product *product, const char *orderid)
+{
+	for (size_t i = la_product_change_count(product); i-- > 0;) {
+		la_change change;
+		if (la_product_change_at(&change, product, i) != LA_OK || !change.orderid)
+			continue;
+		if (strcmp(change.orderid, orderid) == 0)
+			return change.kind == LA_CHANGE_LINE_DEALLOCATED;
+	}
+	return 0;
+}
+
+int sq_repo_load_line(la_product *product, const char *orderid, void *state)
+{
+	struct sq_store *store = state;
+	int rc = require_transaction(store);
+	if (rc != LA_OK || la_product_find_line(product, orderid))
+		return rc;
+	if (la_product_change_count(product) && deallocated_here(product, orderid))
+		return LA_OK;
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_LINE_GET);
+	if (!stmt)
+		return la_error_last_code();
+	sq_bind_text(stmt, 1, orderid);
+	sq_bind_text(stmt, 2, la_product_sku(product));
+	int step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		rc = la_product_load_line(product, (const char *)sqlite3_column_text(stmt, 0),
+		                          orderid, sqlite3_column_int64(stmt, 1),
+		                          sqlite3_column_int64(stmt, 2));
+	else if (step != SQLITE_DONE)
+		rc = sq_fail(store, step, "loading an order line");
+	sq_done(stmt);
+	return rc;
+}
+
+int sq_repo_load_batch_lines(la_product *product, const char *ref, void *state)
+{
+	struct sq_store *store = state;
+	int rc = require_transaction(store);
+	if (rc != LA_OK)
+		return rc;
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_LINES_OF_BATCH);
+	if (!stmt)
+		return la_error_last_code();
+	int changed = la_product_change_count(product) != 0;
+	sq_bind_text(stmt, 1, ref);
+	int step = SQLITE_DONE;
+	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *orderid = (const char *)sqlite3_column_text(stmt, 0);
+		if (changed && deallocated_here(product, orderid))
+			continue;
+		rc = la_product_load_line(product, ref, orderid, sqlite3_column_int64(stmt, 1),
+		                          sqlite3_column_int64(stmt, 2));
+	}
+	if (rc == LA_OK && step != SQLITE_DONE)
+		rc = sq_fail(store, step, "loading the lines of a batch");
+	sq_done(stmt);
+	if (rc == LA_OK)
+		rc = la_product_batch_lines_loaded(product, ref);
+	return rc;
+}

@@ -1,0 +1,122 @@
+/*
+ * Internal to liballocation-sqlite: the store's state and the helpers its
+ * files share. Nothing here is exported (hidden visibility, no la_ prefix).
+ */
+#ifndef ALLOCATION_SQLITE_STORE_H
+#define ALLOCATION_SQLITE_STORE_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include <allocation/sys/ports.h>
+
+/* Every statement the store runs, prepared once per connection on first use. */
+enum sq_stmt {
+	SQ_BEGIN,
+	SQ_COMMIT,
+	SQ_ROLLBACK,
+	SQ_PRODUCT_GET,
+	SQ_PRODUCT_OF_BATCH,
+	SQ_PRODUCT_INSERT,
+	SQ_PRODUCT_BUMP,
+	SQ_BATCH_INSERT,
+	SQ_BATCH_QUANTITY,
+	SQ_BATCH_DELETE,
+	SQ_BATCH_LINE_ADDED,
+	SQ_BATCH_LINE_REMOVED,
+	SQ_LINE_GET,
+	SQ_LINES_OF_BATCH,
+	SQ_LINE_INSERT,
+	SQ_LINE_DELETE,
+	SQ_VIEW_ALLOCATIONS,
+	SQ_VIEW_BATCHES,
+	SQ_VIEW_BATCHES_OF_SKU,
+	SQ_OUTBOX_INSERT,
+	SQ_OUTBOX_PENDING,
+	SQ_OUTBOX_MARK_SENT,
+	SQ_STMT_COUNT
+};
+
+struct sq_store {
+	sqlite3 *db;
+	char *path; /* for messages */
+	unsigned int flags;
+	sqlite3_stmt *stmts[SQ_STMT_COUNT];
+
+	/* unit of work */
+	int in_uow;         /* between begin and end */
+	int in_transaction; /* between BEGIN IMMEDIATE and COMMIT/ROLLBACK */
+	la_product **seen;  /* identity map: every product handed out or added */
+	size_t seen_count;
+	size_t seen_cap;
+
+	/* outbox message ids: per-connection random prefix + counter */
+	uint64_t id_prefix;
+	uint64_t id_counter;
+};
+
+/* ---- store.c ---- */
+/* The adapter's state for url (what la_sqlite_store_open wraps; tests drive
+ * it directly through the port functions below). */
+int sq_store_open(struct sq_store **out, const char *url, unsigned int flags);
+void sq_store_close(void *state);
+const la_store_port *sq_store_port(unsigned int flags);
+
+/* ---- url.c ---- */
+struct sq_url {
+	char *path; /* file name, or ":memory:" */
+	int memory; /* in-memory database */
+	int durability_full;
+};
+int sq_url_parse(struct sq_url *out, const char *url);
+void sq_url_clear(struct sq_url *url);
+char *sq_strndup(const char *text, size_t len);
+
+/* ---- statements.c ---- */
+/* The prepared statement, reset and unbound; NULL after setting the error. */
+sqlite3_stmt *sq_stmt(struct sq_store *store, enum sq_stmt which);
+/* Reset a statement after use so it holds no read lock. */
+void sq_done(sqlite3_stmt *stmt);
+/* Map a SQLite result code to an LA_E* code and set the error message. */
+int sq_fail(struct sq_store *store, int rc, const char *what);
+/* Run one cached statement that returns no rows. */
+int sq_exec_cached(struct sq_store *store, enum sq_stmt which, const char *what);
+/* Run SQL text once (schema, pragmas). */
+int sq_exec(struct sq_store *store, const char *sql, const char *what);
+void sq_finalize_all(struct sq_store *store);
+/* Bind a string, or NULL. */
+int sq_bind_text(sqlite3_stmt *stmt, int index, const char *text);
+
+/* ---- schema.c ---- */
+/* Check the file's schema, create or migrate it; set the pragmas. */
+int sq_schema_prepare(struct sq_store *store, int durability_full, int memory);
+
+/* ---- repository.c ---- */
+int sq_repo_add(la_product *product, void *state);
+int sq_repo_get(la_product **out, const char *sku, void *state);
+int sq_repo_get_by_batchref(la_product **out, const char *ref, void *state);
+int sq_repo_load_line(la_product *product, const char *orderid, void *state);
+int sq_repo_load_batch_lines(la_product *product, const char *ref, void *state);
+/* Forget (and free) every product of the unit of work. */
+void sq_repo_clear(struct sq_store *store);
+
+/* ---- unit_of_work.c ---- */
+int sq_uow_begin(void *state);
+int sq_uow_commit(void *state);
+void sq_uow_rollback(void *state);
+void sq_uow_end(void *state);
+
+/* ---- outbox.c ---- */
+/* Store the Allocated events of product (inside the commit's transaction). */
+int sq_outbox_write(struct sq_store *store, const la_product *product);
+int sq_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
+                    void *state);
+/* Seed the message-id prefix of this connection. */
+void sq_outbox_init_ids(struct sq_store *store);
+
+/* ---- views.c ---- */
+int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state);
+int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
+                    void *state);
+
+#endif

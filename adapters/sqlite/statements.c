@@ -1,0 +1,141 @@
+/*
+ * The SQL the store runs, prepared once per connection on first use and kept
+ * (SQLITE_PREPARE_PERSISTENT), and the mapping of SQLite errors to LA_E*.
+ */
+#include <string.h>
+
+#include "sqlite_store.h"
+
+static const char *const sql_text[SQ_STMT_COUNT] = {
+    [SQ_BEGIN] = "BEGIN IMMEDIATE",
+    [SQ_COMMIT] = "COMMIT",
+    [SQ_ROLLBACK] = "ROLLBACK",
+    /* One statement loads a product and all its batch rows (never lines). */
+    [SQ_PRODUCT_GET] = "SELECT p.version_number, b.ref, b.purchased, b.eta, b.allocated,"
+                       " b.line_count, b.sequence"
+                       " FROM products p LEFT JOIN batches b ON b.sku = p.sku"
+                       " WHERE p.sku = ?1 ORDER BY b.eta_key, b.sequence",
+    [SQ_PRODUCT_OF_BATCH] = "SELECT sku FROM batches WHERE ref = ?1",
+    [SQ_PRODUCT_INSERT] = "INSERT INTO products(sku, version_number) VALUES(?1, ?2)",
+    /* The optimistic check: touches no row if someone else committed first. */
+    [SQ_PRODUCT_BUMP] = "UPDATE products SET version_number = ?2"
+                        " WHERE sku = ?1 AND version_number = ?3",
+    [SQ_BATCH_INSERT] = "INSERT INTO batches(ref, sku, purchased, eta, eta_key, allocated,"
+                        " line_count, sequence) VALUES(?1, ?2, ?3, ?4, ?5, 0, 0, ?6)",
+    [SQ_BATCH_QUANTITY] = "UPDATE batches SET purchased = ?2 WHERE ref = ?1",
+    [SQ_BATCH_DELETE] = "DELETE FROM batches WHERE ref = ?1",
+    [SQ_BATCH_LINE_ADDED] = "UPDATE batches SET allocated = allocated + ?2,"
+                            " line_count = line_count + 1 WHERE ref = ?1",
+    [SQ_BATCH_LINE_REMOVED] = "UPDATE batches SET allocated = allocated - ?2,"
+                              " line_count = line_count - 1 WHERE ref = ?1",
+    [SQ_LINE_GET] = "SELECT batchref, qty, sequence FROM allocations"
+                    " WHERE orderid = ?1 AND sku = ?2",
+    [SQ_LINES_OF_BATCH] = "SELECT orderid, qty, sequence FROM allocations WHERE batchref = ?1",
+    [SQ_LINE_INSERT] = "INSERT INTO allocations(orderid, sku, batchref, qty, sequence)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [SQ_LINE_DELETE] = "DELETE FROM allocations WHERE orderid = ?1 AND sku = ?2",
+    [SQ_VIEW_ALLOCATIONS] = "SELECT sku, batchref FROM allocations_view WHERE orderid = ?1"
+                            " ORDER BY position",
+    /* The dashboard: one query, keyset pagination by row-value comparison. */
+    [SQ_VIEW_BATCHES] = "SELECT ref, sku, eta, purchased, allocated, line_count, sequence"
+                        " FROM batches WHERE (sku, eta_key, sequence) > (?1, ?2, ?3)"
+                        " ORDER BY sku, eta_key, sequence LIMIT ?4",
+    [SQ_VIEW_BATCHES_OF_SKU] = "SELECT ref, sku, eta, purchased, allocated, line_count,"
+                               " sequence FROM batches"
+                               " WHERE sku = ?5 AND (sku, eta_key, sequence) > (?1, ?2, ?3)"
+                               " ORDER BY eta_key, sequence LIMIT ?4",
+    [SQ_OUTBOX_INSERT] = "INSERT INTO outbox(channel, payload) VALUES(?1, ?2)",
+    [SQ_OUTBOX_PENDING] = "SELECT id, channel, payload FROM outbox WHERE sent IS NULL"
+                          " ORDER BY id LIMIT ?1",
+    [SQ_OUTBOX_MARK_SENT] = "UPDATE outbox SET sent = ?1 WHERE sent IS NULL AND id <= ?2",
+};
+
+int sq_fail(struct sq_store *store, int rc, const char *what)
+{
+	const char *detail = store && store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc);
+	const char *file = store && store->path ? store->path : "?";
+	int code;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return la_error_set(LA_ECONFLICT,
+		                    "SQLite %s: %s: database busy (another connection held it "
+		                    "longer than the busy timeout): %s",
+		                    file, what, detail);
+	case SQLITE_CONSTRAINT:
+		code = LA_ECONFLICT;
+		break;
+	case SQLITE_NOMEM:
+		code = LA_ENOMEM;
+		break;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		code = LA_EIO;
+		break;
+	case SQLITE_NOTADB:
+		code = LA_EINVAL;
+		break;
+	default:
+		code = LA_EDB;
+		break;
+	}
+	return la_error_set(code, "SQLite %s: %s: %s", file, what, detail);
+}
+
+sqlite3_stmt *sq_stmt(struct sq_store *store, enum sq_stmt which)
+{
+	sqlite3_stmt *stmt = store->stmts[which];
+	if (stmt)
+		return stmt;
+	int rc = sqlite3_prepare_v3(store->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
+	                            &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		sq_fail(store, rc, "preparing a statement");
+		return NULL;
+	}
+	store->stmts[which] = stmt;
+	return stmt;
+}
+
+void sq_done(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+}
+
+int sq_bind_text(sqlite3_stmt *stmt, int index, const char *text)
+{
+	if (!text)
+		return sqlite3_bind_null(stmt, index);
+	return sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
+}
+
+int sq_exec_cached(struct sq_store *store, enum sq_stmt which, const char *what)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, which);
+	if (!stmt)
+		return la_error_last_code();
+	int rc = sqlite3_step(stmt);
+	sq_done(stmt);
+	if (rc != SQLITE_DONE)
+		return sq_fail(store, rc, what);
+	return LA_OK;
+}
+
+int sq_exec(struct sq_store *store, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(store, rc, what);
+	return LA_OK;
+}
+
+void sq_finalize_all(struct sq_store *store)
+{
+	for (int i = 0; i < SQ_STMT_COUNT; i++) {
+		sqlite3_finalize(store->stmts[i]);
+		store->stmts[i] = NULL;
+	}
+}

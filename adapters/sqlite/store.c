@@ -1,0 +1,98 @@
+/*
+ * la_sqlite_store_open: one SQLite connection wrapped as a la_store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <allocation/sqlite.h>
+
+#include "sqlite_store.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+void sq_store_close(void *state)
+{
+	struct sq_store *store = state;
+	if (!store)
+		return;
+	if (store->db && store->in_uow)
+		sq_uow_end(store);
+	sq_repo_clear(store);
+	free(store->seen);
+	sq_finalize_all(store);
+	sqlite3_close_v2(store->db);
+	free(store->path);
+	free(store);
+}
+
+#define SQ_PORT(relay)                                                                             \
+	{                                                                                          \
+		LA_STORE_PORT_VERSION, "sqlite", sq_uow_begin, sq_uow_commit, sq_uow_rollback,     \
+		    sq_uow_end, sq_repo_add, sq_repo_get, sq_repo_get_by_batchref,                 \
+		    sq_repo_load_line, sq_repo_load_batch_lines, sq_view_allocations,              \
+		    sq_view_batches, relay, sq_store_close                                         \
+	}
+
+static const la_store_port port_plain = SQ_PORT(NULL);
+static const la_store_port port_outbox = SQ_PORT(sq_outbox_relay);
+
+static int open_connection(struct sq_store *store)
+{
+	int rc = sqlite3_open_v2(store->path, &store->db,
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+	                             SQLITE_OPEN_EXRESCODE,
+	                         NULL);
+	if (rc != SQLITE_OK) {
+		if (!store->db)
+			return la_error_set(LA_ENOMEM, "Out of memory opening SQLite %s",
+			                    store->path);
+		return sq_fail(store, rc, "opening the database");
+	}
+	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+	return LA_OK;
+}
+
+const la_store_port *sq_store_port(unsigned int flags)
+{
+	return (flags & LA_STORE_OUTBOX) ? &port_outbox : &port_plain;
+}
+
+int sq_store_open(struct sq_store **out, const char *url, unsigned int flags)
+{
+	if (flags & ~LA_STORE_OUTBOX)
+		return la_error_set(LA_EINVAL, "la_sqlite_store_open: unknown flags 0x%x",
+		                    flags & ~LA_STORE_OUTBOX);
+	struct sq_url parsed;
+	int rc = sq_url_parse(&parsed, url);
+	if (rc != LA_OK)
+		return rc;
+	struct sq_store *store = calloc(1, sizeof *store);
+	if (!store) {
+		sq_url_clear(&parsed);
+		return la_error_set(LA_ENOMEM, "Out of memory");
+	}
+	store->path = parsed.path; /* taken */
+	store->flags = flags;
+	rc = open_connection(store);
+	if (rc == LA_OK)
+		rc = sq_schema_prepare(store, parsed.durability_full, parsed.memory);
+	if (rc != LA_OK) {
+		sq_store_close(store);
+		return rc;
+	}
+	sq_outbox_init_ids(store);
+	*out = store;
+	return LA_OK;
+}
+
+int la_sqlite_store_open(la_store **out, const char *url, unsigned int flags)
+{
+	if (!out)
+		return la_error_set(LA_EINVAL, "la_sqlite_store_open: out is NULL");
+	*out = NULL;
+	struct sq_store *store;
+	int rc = sq_store_open(&store, url, flags);
+	if (rc != LA_OK)
+		return rc;
+	return la_store_new(out, sq_store_port(flags), store);
+}

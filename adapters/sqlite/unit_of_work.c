@@ -1,0 +1,224 @@
+/*
+ * The unit of work: one BEGIN IMMEDIATE transaction. Commit writes only what
+ * the products recorded in their change logs (the deltas), behind the
+ * optimistic version check, and the outbox rows, then COMMIT.
+ */
+#include <string.h>
+
+#include "sqlite_store.h"
+
+/* Step a statement that returns no rows; *changes = rows it touched. */
+static int run(struct sq_store *store, sqlite3_stmt *stmt, int *changes, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+	sq_done(stmt);
+	if (rc != SQLITE_DONE)
+		return sq_fail(store, rc, what);
+	if (changes)
+		*changes = sqlite3_changes(store->db);
+	return LA_OK;
+}
+
+/* A delta that must touch exactly one row, else storage and model disagree. */
+static int run_one(struct sq_store *store, sqlite3_stmt *stmt, const char *what, const char *name)
+{
+	int changes = 0;
+	int rc = run(store, stmt, &changes, what);
+	if (rc == LA_OK && changes != 1)
+		rc = la_error_set(LA_ECONFLICT, "SQLite %s: %s: %s is not stored as expected",
+		                  store->path, what, name);
+	return rc;
+}
+
+#define STMT(store, which)                                                                         \
+	sqlite3_stmt *stmt = sq_stmt((store), (which));                                            \
+	if (!stmt)                                                                                 \
+		return la_error_last_code();
+
+static int batch_added(struct sq_store *store, const char *sku, const la_change *c)
+{
+	STMT(store, SQ_BATCH_INSERT);
+	sq_bind_text(stmt, 1, c->batchref);
+	sq_bind_text(stmt, 2, sku);
+	sqlite3_bind_int64(stmt, 3, c->qty);
+	sq_bind_text(stmt, 4, c->eta);
+	sqlite3_bind_int(stmt, 5, c->eta ? la_date_key(c->eta) : 0);
+	sqlite3_bind_int64(stmt, 6, c->sequence);
+	int rc = run(store, stmt, NULL, "adding a batch");
+	if (rc == LA_ECONFLICT)
+		rc = la_error_set(LA_ECONFLICT, "Batch reference %s already exists", c->batchref);
+	return rc;
+}
+
+static int batch_quantity(struct sq_store *store, const la_change *c)
+{
+	STMT(store, SQ_BATCH_QUANTITY);
+	sq_bind_text(stmt, 1, c->batchref);
+	sqlite3_bind_int64(stmt, 2, c->qty);
+	return run_one(store, stmt, "changing a batch quantity", c->batchref);
+}
+
+static int batch_removed(struct sq_store *store, const la_change *c)
+{
+	STMT(store, SQ_BATCH_DELETE);
+	sq_bind_text(stmt, 1, c->batchref);
+	return run_one(store, stmt, "removing a batch", c->batchref);
+}
+
+/* The batch row's allocated quantity and line count follow its lines. */
+static int batch_lines(struct sq_store *store, enum sq_stmt which, const la_change *c)
+{
+	STMT(store, which);
+	sq_bind_text(stmt, 1, c->batchref);
+	sqlite3_bind_int64(stmt, 2, c->qty);
+	return run_one(store, stmt, "updating a batch's allocation", c->batchref);
+}
+
+static int line_allocated(struct sq_store *store, const char *sku, const la_change *c)
+{
+	STMT(store, SQ_LINE_INSERT);
+	sq_bind_text(stmt, 1, c->orderid);
+	sq_bind_text(stmt, 2, sku);
+	sq_bind_text(stmt, 3, c->batchref);
+	sqlite3_bind_int64(stmt, 4, c->qty);
+	sqlite3_bind_int64(stmt, 5, c->sequence);
+	int rc = run(store, stmt, NULL, "storing an allocation");
+	if (rc == LA_ECONFLICT)
+		return la_error_set(LA_ECONFLICT, "Order line %s %s is already allocated",
+		                    c->orderid, sku);
+	if (rc != LA_OK)
+		return rc;
+	return batch_lines(store, SQ_BATCH_LINE_ADDED, c);
+}
+
+static int line_deallocated(struct sq_store *store, const char *sku, const la_change *c)
+{
+	STMT(store, SQ_LINE_DELETE);
+	sq_bind_text(stmt, 1, c->orderid);
+	sq_bind_text(stmt, 2, sku);
+	int rc = run_one(store, stmt, "removing an allocation", c->orderid);
+	if (rc != LA_OK)
+		return rc;
+	return batch_lines(store, SQ_BATCH_LINE_REMOVED, c);
+}
+
+static int write_change(struct sq_store *store, const char *sku, const la_change *c)
+{
+	switch (c->kind) {
+	case LA_CHANGE_BATCH_ADDED:
+		return batch_added(store, sku, c);
+	case LA_CHANGE_BATCH_QUANTITY:
+		return batch_quantity(store, c);
+	case LA_CHANGE_BATCH_REMOVED:
+		return batch_removed(store, c);
+	case LA_CHANGE_LINE_ALLOCATED:
+		return line_allocated(store, sku, c);
+	case LA_CHANGE_LINE_DEALLOCATED:
+		return line_deallocated(store, sku, c);
+	default:
+		return la_error_set(LA_EUNSUPPORTED, "SQLite store: unknown change kind %d",
+		                    c->kind);
+	}
+}
+
+/* Insert a new product, or move its version from saved to current. */
+static int write_version(struct sq_store *store, const la_product *p)
+{
+	const char *sku = la_product_sku(p);
+	int changes = 0;
+	if (la_product_is_new(p)) {
+		STMT(store, SQ_PRODUCT_INSERT);
+		sq_bind_text(stmt, 1, sku);
+		sqlite3_bind_int64(stmt, 2, la_product_version(p));
+		int rc = run(store, stmt, NULL, "adding a product");
+		if (rc == LA_ECONFLICT)
+			rc = la_error_set(LA_ECONFLICT, "Product %s already exists", sku);
+		return rc;
+	}
+	STMT(store, SQ_PRODUCT_BUMP);
+	sq_bind_text(stmt, 1, sku);
+	sqlite3_bind_int64(stmt, 2, la_product_version(p));
+	sqlite3_bind_int64(stmt, 3, la_product_saved_version(p));
+	int rc = run(store, stmt, &changes, "updating a product's version");
+	if (rc == LA_OK && changes != 1)
+		rc = la_error_set(LA_ECONFLICT,
+		                  "Product %s was changed concurrently (expected version %lld)",
+		                  sku, (long long)la_product_saved_version(p));
+	return rc;
+}
+
+static int write_product(struct sq_store *store, const la_product *p)
+{
+	size_t count = la_product_change_count(p);
+	if (!la_product_is_new(p) && count == 0 &&
+	    la_product_version(p) == la_product_saved_version(p))
+		return LA_OK;
+	int rc = write_version(store, p);
+	const char *sku = la_product_sku(p);
+	for (size_t i = 0; i < count && rc == LA_OK; i++) {
+		la_change change;
+		rc = la_product_change_at(&change, p, i);
+		if (rc == LA_OK)
+			rc = write_change(store, sku, &change);
+	}
+	if (rc == LA_OK && (store->flags & LA_STORE_OUTBOX))
+		rc = sq_outbox_write(store, p);
+	return rc;
+}
+
+static void rollback_transaction(struct sq_store *store)
+{
+	/* Some errors (I/O, full disk) have already rolled SQLite back. */
+	if (store->in_transaction && !sqlite3_get_autocommit(store->db))
+		sq_exec_cached(store, SQ_ROLLBACK, "rolling back");
+	store->in_transaction = 0;
+}
+
+int sq_uow_begin(void *state)
+{
+	struct sq_store *store = state;
+	if (store->in_uow)
+		return la_error_set(LA_ESTATE, "SQLite store: a unit of work is already open");
+	int rc = sq_exec_cached(store, SQ_BEGIN, "beginning a unit of work");
+	if (rc != LA_OK)
+		return rc;
+	store->in_uow = 1;
+	store->in_transaction = 1;
+	return LA_OK;
+}
+
+int sq_uow_commit(void *state)
+{
+	struct sq_store *store = state;
+	if (!store->in_transaction)
+		return la_error_set(LA_ESTATE, "SQLite store: commit outside a unit of work");
+	int rc = LA_OK;
+	for (size_t i = 0; i < store->seen_count && rc == LA_OK; i++)
+		rc = write_product(store, store->seen[i]);
+	if (rc == LA_OK)
+		rc = sq_exec_cached(store, SQ_COMMIT, "committing");
+	if (rc != LA_OK) {
+		rollback_transaction(store);
+		return rc;
+	}
+	store->in_transaction = 0;
+	for (size_t i = 0; i < store->seen_count; i++)
+		la_product_changes_saved(store->seen[i]);
+	return LA_OK;
+}
+
+void sq_uow_rollback(void *state)
+{
+	struct sq_store *store = state;
+	rollback_transaction(store);
+	for (size_t i = 0; i < store->seen_count; i++)
+		la_product_revert_changes(store->seen[i]);
+}
+
+void sq_uow_end(void *state)
+{
+	struct sq_store *store = state;
+	rollback_transaction(store);
+	sq_repo_clear(store);
+	store->in_uow = 0;
+}

@@ -1,0 +1,103 @@
+/*
+ * The read models, answered from the tables the commit keeps current, never
+ * by loading aggregates: allocations_view for an order, and the batch
+ * dashboard as one keyset-paginated SELECT over the batch rows.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "sqlite_store.h"
+
+int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state)
+{
+	struct sq_store *store = state;
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_VIEW_ALLOCATIONS);
+	if (!stmt)
+		return la_error_last_code();
+	sq_bind_text(stmt, 1, orderid);
+	int rc = LA_OK, step = SQLITE_DONE;
+	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+		rc = la_allocation_list_append(into, (const char *)sqlite3_column_text(stmt, 0),
+		                               (const char *)sqlite3_column_text(stmt, 1));
+	if (rc == LA_OK && step != SQLITE_DONE)
+		rc = sq_fail(store, step, "reading allocations");
+	sq_done(stmt);
+	return rc;
+}
+
+/* Bind the position to start after: the cursor's key, or before everything. */
+static int bind_cursor(sqlite3_stmt *stmt, const char *after, char **owned_sku)
+{
+	*owned_sku = NULL;
+	if (!after) {
+		/* SKUs are at least one byte long and eta keys are >= 0. */
+		sqlite3_bind_text(stmt, 1, "", 0, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 2, -1);
+		sqlite3_bind_int64(stmt, 3, INT64_MIN);
+		return LA_OK;
+	}
+	int32_t eta_key;
+	int64_t sequence;
+	int rc = la_batch_cursor_decode(owned_sku, &eta_key, &sequence, after);
+	if (rc != LA_OK)
+		return rc;
+	sq_bind_text(stmt, 1, *owned_sku);
+	sqlite3_bind_int(stmt, 2, eta_key);
+	sqlite3_bind_int64(stmt, 3, sequence);
+	return LA_OK;
+}
+
+/* The cursor of the page's last row: where the next page starts. */
+static int set_next(la_batch_page *page, int64_t last_sequence)
+{
+	size_t last = la_batch_page_count(page) - 1;
+	char *cursor = NULL;
+	int rc = la_batch_cursor_encode(&cursor, la_batch_page_sku(page, last),
+	                                la_batch_page_eta(page, last), last_sequence);
+	if (rc == LA_OK)
+		rc = la_batch_page_set_next(page, cursor);
+	la_free(cursor);
+	return rc;
+}
+
+int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
+                    void *state)
+{
+	struct sq_store *store = state;
+	if (limit == 0)
+		limit = LA_BATCH_PAGE_DEFAULT;
+	if (limit > LA_BATCH_PAGE_MAX)
+		limit = LA_BATCH_PAGE_MAX;
+	sqlite3_stmt *stmt = sq_stmt(store, sku ? SQ_VIEW_BATCHES_OF_SKU : SQ_VIEW_BATCHES);
+	if (!stmt)
+		return la_error_last_code();
+	char *cursor_sku;
+	int rc = bind_cursor(stmt, after, &cursor_sku);
+	if (rc != LA_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)limit + 1); /* one more: is there a next page? */
+	if (sku)
+		sq_bind_text(stmt, 5, sku);
+	size_t rows = 0;
+	int64_t last_sequence = 0;
+	int step = SQLITE_DONE;
+	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (rows == limit) {
+			rc = set_next(into, last_sequence);
+			step = SQLITE_DONE;
+			break;
+		}
+		rc = la_batch_page_append(
+		    into, (const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 2), sqlite3_column_int64(stmt, 3),
+		    sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5));
+		last_sequence = sqlite3_column_int64(stmt, 6);
+		rows++;
+	}
+	if (rc == LA_OK && step != SQLITE_DONE)
+		rc = sq_fail(store, step, "reading the batch dashboard");
+	sq_done(stmt);
+	la_free(cursor_sku);
+	return rc;
+}

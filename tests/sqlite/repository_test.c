@@ -1,0 +1,129 @@
+/*
+ * The repository on a real SQLite file, driven through the port functions
+ * as the bus drives them: get by sku and by batch ref, the identity map,
+ * and lazy loading of lines.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "sqlite_store.h"
+#include "sqlite_test_support.h"
+
+static struct sq_store *state;
+
+/* A file with batches b1, b2 (sku LAMP) and b3 (sku DESK); o1, o2 on b1. */
+static const char *fixture(void)
+{
+	const char *path = sqlt_path("repository");
+	la_store *store;
+	la_bus *bus;
+	sqlt_open(&store, &bus, path, 0);
+	sqlt_create_batch(bus, "b1", "LAMP", 100, NULL);
+	sqlt_create_batch(bus, "b2", "LAMP", 100, "2011-01-02");
+	sqlt_create_batch(bus, "b3", "DESK", 10, NULL);
+	cr_assert_eq(sqlt_allocate(bus, "o1", "LAMP", 2, NULL, 0), LA_OK);
+	cr_assert_eq(sqlt_allocate(bus, "o2", "LAMP", 3, NULL, 0), LA_OK);
+	la_bus_free(bus);
+	la_store_free(store);
+	cr_assert_eq(sq_store_open(&state, path, 0), LA_OK, "%s", la_error_last());
+	cr_assert_eq(sq_uow_begin(state), LA_OK, "%s", la_error_last());
+	return path;
+}
+
+static void teardown(void)
+{
+	if (state) {
+		sq_uow_end(state);
+		sq_store_close(state);
+		state = NULL;
+	}
+}
+
+TestSuite(sqlite_repository, .fini = teardown);
+
+Test(sqlite_repository, get_by_batchref_returns_the_product_holding_the_batch)
+{
+	fixture();
+	la_product *p = NULL;
+	cr_assert_eq(sq_repo_get_by_batchref(&p, "b3", state), LA_OK, "%s", la_error_last());
+	cr_assert_str_eq(la_product_sku(p), "DESK");
+	cr_assert_not_null(la_product_find_batch(p, "b3"));
+	cr_assert_eq(sq_repo_get_by_batchref(&p, "b2", state), LA_OK);
+	cr_assert_str_eq(la_product_sku(p), "LAMP");
+	cr_assert_eq(la_product_batch_count(p), 2);
+	cr_assert_eq(sq_repo_get_by_batchref(&p, "nope", state), LA_ENOTFOUND);
+}
+
+Test(sqlite_repository, get_loads_product_and_batches_with_stored_figures)
+{
+	fixture();
+	la_product *p = NULL;
+	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_OK, "%s", la_error_last());
+	/* two batches and two allocations: version 4 */
+	cr_assert_eq(la_product_version(p), 4);
+	cr_assert_eq(la_product_saved_version(p), 4);
+	cr_assert_eq(la_product_is_new(p), 0);
+	const la_batch *b1 = la_product_batch_at(p, 0);
+	cr_assert_str_eq(la_batch_reference(b1), "b1");
+	cr_assert_eq(la_batch_allocated_quantity(b1), 5);
+	cr_assert_eq(la_batch_line_count(b1), 2);
+	cr_assert_null(la_batch_eta(b1));
+	const la_batch *b2 = la_product_batch_at(p, 1);
+	cr_assert_str_eq(la_batch_eta(b2), "2011-01-02");
+	cr_assert_eq(la_batch_available_quantity(b2), 100);
+	cr_assert_eq(sq_repo_get(&p, "CHAIR", state), LA_ENOTFOUND);
+}
+
+Test(sqlite_repository, identity_map_gives_the_same_product_twice)
+{
+	fixture();
+	la_product *a = NULL, *b = NULL, *c = NULL;
+	cr_assert_eq(sq_repo_get(&a, "LAMP", state), LA_OK);
+	cr_assert_eq(sq_repo_get(&b, "LAMP", state), LA_OK);
+	cr_assert_eq(sq_repo_get_by_batchref(&c, "b2", state), LA_OK);
+	cr_assert_eq(a, b);
+	cr_assert_eq(a, c);
+}
+
+Test(sqlite_repository, lines_are_loaded_only_on_request)
+{
+	fixture();
+	la_product *p = NULL;
+	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_OK);
+	cr_assert_null(la_product_find_line(p, "o1"), "get must not load lines");
+	cr_assert_eq(sq_repo_load_line(p, "o1", state), LA_OK, "%s", la_error_last());
+	const la_batch *b = la_product_find_line(p, "o1");
+	cr_assert_not_null(b);
+	cr_assert_str_eq(la_batch_reference(b), "b1");
+	cr_assert_null(la_product_find_line(p, "o2"), "load_line loads one line");
+	cr_assert_eq(sq_repo_load_line(p, "o9", state), LA_OK, "unknown line: nothing to load");
+	cr_assert_null(la_product_find_line(p, "o9"));
+	cr_assert_eq(sq_repo_load_batch_lines(p, "b1", state), LA_OK, "%s", la_error_last());
+	cr_assert_not_null(la_product_find_line(p, "o2"));
+	cr_assert_eq(la_batch_allocated_quantity(la_product_find_batch(p, "b1")), 5);
+}
+
+Test(sqlite_repository, a_line_deallocated_in_the_unit_of_work_is_not_loaded_again)
+{
+	const char *path = fixture();
+	la_product *p = NULL;
+	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_OK);
+	cr_assert_eq(sq_repo_load_line(p, "o1", state), LA_OK);
+	cr_assert_eq(la_product_deallocate(p, "o1"), LA_OK, "%s", la_error_last());
+	cr_assert_eq(sq_repo_load_line(p, "o1", state), LA_OK);
+	cr_assert_eq(sq_repo_load_batch_lines(p, "b1", state), LA_OK, "%s", la_error_last());
+	cr_assert_null(la_product_find_line(p, "o1"));
+	cr_assert_eq(la_batch_allocated_quantity(la_product_find_batch(p, "b1")), 3);
+	cr_assert_eq(sq_uow_commit(state), LA_OK, "%s", la_error_last());
+	sqlt_check_invariants(path);
+}
+
+Test(sqlite_repository, outside_a_unit_of_work_is_refused)
+{
+	fixture();
+	sq_uow_end(state);
+	la_product *p = NULL;
+	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_ESTATE);
+}
