@@ -90,3 +90,18 @@ def test_relay_outbox_on_memory_store_is_unsupported():
     with allocation.stores.memory() as store:
         with pytest.raises(allocation.Unsupported):
             store.relay_outbox(lambda channel, text: None)
+
+
+def test_closing_the_bus_inside_its_handler_is_refused(bus):
+    errors = []
+
+    def closes(event):
+        try:
+            bus.close()
+        except allocation.StateError as exc:
+            errors.append(str(exc))
+
+    bus.subscribe(events.Allocated, closes)
+    bus.handle(commands.CreateBatch("b1", "LAMP", 5, None))
+    assert bus.handle(commands.Allocate("o1", "LAMP", 1)) == "b1"
+    assert errors and not bus.closed

@@ -34,6 +34,14 @@ from .stores import Store  # noqa: F401
 
 __version__ = _lib.lib.la_version().decode()
 
+__all__ = [
+    "AllocationError", "Batch", "Conflict", "DatabaseError", "IOError_", "InvalidArgument",
+    "InvalidSku", "MessageBus", "NoMemory", "NotFound", "OrderLine", "Product", "StateError",
+    "Store", "Unsupported", "UserAbort", "allocate_orders_csv", "bootstrap", "callbacks",
+    "commands", "errors", "events", "messages", "model", "set_log_handler", "stores",
+    "version_info", "views",
+]
+
 
 def version_info():
     """(major, minor, patch) of the loaded library."""

@@ -30,6 +30,10 @@ class _BusState:
         self.nesting = 0  # > 0 while one of this bus's event handlers runs
 
     def close(self):
+        if self.nesting:
+            # Freeing a bus under its own la_bus_handle would pull the
+            # memory from under the C code that called this handler.
+            raise StateError("a bus cannot be closed from inside its own event handler")
         ptr, self.ptr = self.ptr, None
         if ptr is not None:
             self.free(ptr)

@@ -8,3 +8,5 @@ from .messages import (  # noqa: F401
     CreateBatch,
     Deallocate,
 )
+
+__all__ = ["Command", "CreateBatch", "Allocate", "Deallocate", "ChangeBatchQuantity", "CancelBatch"]
