@@ -284,12 +284,45 @@ CSV_API = {
     ),
 }
 
+_U64P = POINTER(c_uint64)
+
+# Redis and SMTP: declared so that the C ports can be used from Python as
+# they are (la_redis_publish and la_smtp_notify fit la_publish_fn and
+# la_notify_fn); see redis.h and smtp.h.
+REDIS_API = {
+    "la_redis_new": (c_int, [_OUT, _S, c_int]),
+    "la_redis_publish": (c_int, [_S, _S, _P]),
+    "la_redis_free": (None, [_P]),
+    "la_redis_consumer_new": (c_int, [_OUT, _S, c_int, _P]),
+    "la_redis_consumer_set_group": (c_int, [_P, _S, _S]),
+    "la_redis_consumer_set_relay": (None, [_P, _P]),
+    "la_redis_consumer_run": (c_int, [_P]),
+    "la_redis_consumer_stop": (None, [_P]),
+    "la_redis_consumer_stats": (None, [_P, _U64P, _U64P, _U64P, _U64P]),
+    "la_redis_consumer_free": (None, [_P]),
+    "la_redis_relay_new": (c_int, [_OUT, _S, c_int, _P]),
+    "la_redis_relay_flush": (c_int, [_P, POINTER(c_size_t)]),
+    "la_redis_relay_run": (c_int, [_P]),
+    "la_redis_relay_wake": (None, [_P]),
+    "la_redis_relay_stop": (None, [_P]),
+    "la_redis_relay_stats": (None, [_P, _U64P, _U64P]),
+    "la_redis_relay_free": (None, [_P]),
+}
+
+SMTP_API = {
+    "la_smtp_new": (c_int, [_OUT, _S, _S]),
+    "la_smtp_notify": (c_int, [_S, _S, _P]),
+    "la_smtp_free": (None, [_P]),
+}
+
 # Library base name → the functions it exports.
 LIBRARIES = {
     "allocation": CORE_API,
     "allocation-sqlite": SQLITE_API,
     "allocation-pg": PG_API,
     "allocation-csv": CSV_API,
+    "allocation-redis": REDIS_API,
+    "allocation-smtp": SMTP_API,
 }
 
 
