@@ -6,12 +6,13 @@
 #include "csv_store.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static int check_product(const csv_store *s, const la_product *p)
 {
 	const char *sku = la_product_sku(p);
 	if (la_product_is_new(p)) {
-		if (csv_data_has_product(&s->data, sku))
+		if (csv_store_knows(s, sku))
 			return la_error_set(LA_ECONFLICT, "product %s already exists", sku);
 	} else if (csv_data_version(&s->data, sku) != la_product_saved_version(p)) {
 		return la_error_set(LA_ECONFLICT, "product %s was changed concurrently", sku);
@@ -66,6 +67,8 @@ static int apply_product(csv_store *s, const la_product *p)
 		if (rc)
 			return rc;
 	}
+	if (csv_map_put(&s->known_skus, sku, strlen(sku), 1))
+		return la_error_set(LA_ENOMEM, "out of memory");
 	return csv_data_set_version(&s->data, sku, la_product_version(p));
 }
 

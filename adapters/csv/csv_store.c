@@ -183,12 +183,19 @@ static la_product *seen_product(csv_store *s, const char *sku)
 	return NULL;
 }
 
+int csv_store_knows(const csv_store *s, const char *sku)
+{
+	int64_t unused;
+	return csv_data_has_product(&s->data, sku) ||
+	       csv_map_get(&s->known_skus, sku, strlen(sku), &unused);
+}
+
 static int csv_get(la_product **out, const char *sku, void *state)
 {
 	csv_store *s = state;
 	if ((*out = seen_product(s, sku)) != NULL)
 		return LA_OK;
-	if (!csv_data_has_product(&s->data, sku))
+	if (!csv_store_knows(s, sku))
 		return LA_ENOTFOUND;
 	la_product *p;
 	int rc = la_product_load(&p, sku, csv_data_version(&s->data, sku));
@@ -301,6 +308,7 @@ static void csv_close(void *state)
 		return;
 	csv_end(s);
 	csv_data_free(&s->data);
+	csv_map_free(&s->known_skus);
 	free(s->seen);
 	free(s->dropped);
 	if (s->dirfd >= 0)

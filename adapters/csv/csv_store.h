@@ -23,6 +23,9 @@ typedef struct csv_store {
 	int deferred; /* commits stay in memory until csv_store_flush */
 	int dirty_batches, dirty_allocations;
 	int broken; /* a deferred commit failed half-way: flush must refuse */
+	/* skus committed through this store: they stay known when their last
+	 * batch goes, although batches.csv cannot say so */
+	csv_map known_skus;
 } csv_store;
 
 /* Open a store on folder; *state is borrowed from *out (for csv_orders.c). */
@@ -40,6 +43,9 @@ int csv_store_write(csv_store *s);
 int csv_store_defer(csv_store *s);
 int csv_store_flush(csv_store *s);
 void csv_store_discard(csv_store *s);
+
+/* Non-zero when sku names a product: it has a batch, or was committed here. */
+int csv_store_knows(const csv_store *s, const char *sku);
 
 /* The port's commit (csv_commit.c). */
 int csv_store_commit(void *state);

@@ -105,6 +105,8 @@ static int allocate_from_csv(cli_context *ctx)
 	la_store_free(probe);
 	if (rc != LA_OK) {
 		const char *msg = la_error_last();
+		if (strncmp(msg, "cannot open CSV folder", 22) == 0) /* names the folder already */
+			return cli_fail(CLI_EXIT_NO_STORE, "%s", msg);
 		return cli_fail(CLI_EXIT_NO_STORE, "cannot open CSV folder %s: %s", folder,
 		                *msg ? msg : la_strerror(rc));
 	}

@@ -1,0 +1,428 @@
+/*
+ * The `allocation` program, run for real (path in $ALLOCATION_CLI) in a
+ * fresh temporary working directory per test: every command, the JSON it
+ * prints, its one-line errors and its exit statuses.
+ */
+#define _DEFAULT_SOURCE
+#include <criterion/criterion.h>
+
+#include <jansson.h>
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char workdir[256];
+
+typedef struct result {
+	int status; /* exit status, or -1 when killed */
+	char out[8192];
+	char err[8192];
+} result;
+
+static void read_file(char *into, size_t size, const char *path)
+{
+	into[0] = '\0';
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	size_t n = fread(into, 1, size - 1, f);
+	into[n] = '\0';
+	fclose(f);
+}
+
+/* Run allocation with the arguments (NULL-terminated); env_db, when not
+ * NULL, is put in ALLOCATION_DB (else it is unset). */
+static result run_env(const char *env_db, const char *first, ...)
+{
+	const char *argv[32];
+	int argc = 0;
+	const char *exe = getenv("ALLOCATION_CLI");
+	cr_assert_not_null(exe, "ALLOCATION_CLI must name the allocation program");
+	argv[argc++] = exe;
+	va_list ap;
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *)) {
+		cr_assert_lt(argc, 31);
+		argv[argc++] = a;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		if (chdir(workdir) != 0)
+			_exit(126);
+		int out = open(".stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int err = open(".stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+			_exit(126);
+		if (env_db)
+			setenv("ALLOCATION_DB", env_db, 1);
+		else
+			unsetenv("ALLOCATION_DB");
+		execv(exe, (char *const *)argv);
+		_exit(127);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	result r;
+	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	char path[300];
+	snprintf(path, sizeof(path), "%s/.stdout", workdir);
+	read_file(r.out, sizeof(r.out), path);
+	snprintf(path, sizeof(path), "%s/.stderr", workdir);
+	read_file(r.err, sizeof(r.err), path);
+	return r;
+}
+
+#define run(...) run_env(NULL, __VA_ARGS__, NULL)
+
+/* Expect success with exactly this stdout and nothing on stderr. */
+#define expect_ok(r, output)                                                                       \
+	do {                                                                                       \
+		result r_ = (r);                                                                   \
+		cr_expect_eq(r_.status, 0, "exit %d, stderr: %s", r_.status, r_.err);              \
+		cr_expect_str_eq(r_.out, output);                                                  \
+		cr_expect_str_eq(r_.err, "");                                                      \
+	} while (0)
+
+/* Expect failure with this status and exactly one line on stderr. */
+#define expect_error(r, code, line)                                                                \
+	do {                                                                                       \
+		result r_ = (r);                                                                   \
+		cr_expect_eq(r_.status, code, "exit %d, stderr: %s", r_.status, r_.err);           \
+		cr_expect_str_eq(r_.err, "allocation: " line "\n");                                \
+		cr_expect_str_eq(r_.out, "");                                                      \
+	} while (0)
+
+static void setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(workdir, sizeof(workdir), "%s/la-cli-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	cr_assert_not_null(mkdtemp(workdir));
+}
+
+static void teardown(void)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", workdir);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+static int exists(const char *name)
+{
+	char path[300];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s", workdir, name);
+	return stat(path, &st) == 0;
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/%s", workdir, name);
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(cli, help_lists_every_command_and_the_exit_codes)
+{
+	result r = run("--help");
+	cr_expect_eq(r.status, 0);
+	const char *expected[] = {"Usage: allocation",
+	                          "add-batch REF SKU QTY [ETA]",
+	                          "allocate ORDERID SKU QTY",
+	                          "deallocate ORDERID SKU",
+	                          "change-batch-quantity REF QTY",
+	                          "cancel-batch REF",
+	                          "allocations ORDERID",
+	                          "batches [SKU]",
+	                          "allocate-from-csv FOLDER",
+	                          "--db URL",
+	                          "ALLOCATION_DB",
+	                          "Exit status"};
+	for (size_t i = 0; i < sizeof(expected) / sizeof(*expected); i++)
+		cr_expect(strstr(r.out, expected[i]) != NULL, "--help lacks \"%s\"", expected[i]);
+	cr_expect_str_eq(r.err, "");
+
+	r = run("allocate", "--help");
+	cr_expect_eq(r.status, 0);
+	cr_expect(strstr(r.out, "allocate ORDERID SKU QTY") != NULL, "%s", r.out);
+	r = run("help", "batches");
+	cr_expect_eq(r.status, 0);
+	cr_expect(strstr(r.out, "--limit N") != NULL, "%s", r.out);
+	cr_expect(!exists("allocation.db"), "help must not create a database");
+}
+
+Test(cli, version)
+{
+	result r = run("--version");
+	cr_expect_eq(r.status, 0);
+	cr_expect(strncmp(r.out, "allocation 1.", 13) == 0, "%s", r.out);
+}
+
+Test(cli, usage_errors_exit_2_with_one_line)
+{
+	result r = run_env(NULL, NULL);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "allocation: no command given (see allocation --help)\n");
+	expect_error(run("frobnicate"), 2, "unknown command frobnicate (see allocation --help)");
+	expect_error(run("--bogus", "batches"), 2,
+	             "unknown option --bogus (see allocation --help)");
+	expect_error(run("allocate", "o1"), 2,
+	             "usage: allocation allocate ORDERID SKU QTY (see allocation allocate --help)");
+	expect_error(
+	    run("add-batch", "b", "s", "1", "2011-01-01", "extra"), 2,
+	    "usage: allocation add-batch REF SKU QTY [ETA] (see allocation add-batch --help)");
+	expect_error(run("--db"), 2, "--db needs a database URL");
+	cr_expect(!exists("allocation.db"), "a usage error must not create a database");
+}
+
+Test(cli, numbers_are_parsed_strictly)
+{
+	expect_error(run("allocate", "o1", "s", "12abc"), 2,
+	             "QTY must be a whole number, not \"12abc\"");
+	expect_error(run("allocate", "o1", "s", ""), 2, "QTY must be a whole number, not \"\"");
+	expect_error(run("allocate", "o1", "s", " 5"), 2, "QTY must be a whole number, not \" 5\"");
+	expect_error(run("add-batch", "b1", "s", "99999999999999999999"), 2,
+	             "QTY must be a whole number, not \"99999999999999999999\"");
+	expect_error(run("change-batch-quantity", "b1", "0x10"), 2,
+	             "QTY must be a whole number, not \"0x10\"");
+	expect_error(run("batches", "--limit", "ten"), 2,
+	             "--limit must be a whole number, not \"ten\"");
+	expect_error(run("batches", "--limit=0"), 2, "--limit must be between 1 and 1000");
+}
+
+Test(cli, add_batch_and_allocate_on_the_default_sqlite_file)
+{
+	expect_ok(run("add-batch", "b-later", "LAMP", "10", "2011-01-02"), "");
+	expect_ok(run("add-batch", "b-now", "LAMP", "10"), "");
+	cr_expect(exists("allocation.db"), "the default database is allocation.db in the cwd");
+	expect_ok(run("allocate", "o1", "LAMP", "8"), "b-now\n");
+	expect_ok(run("allocate", "o2", "LAMP", "8"), "b-later\n");
+	/* out of stock is an outcome, not an error */
+	expect_ok(run("allocate", "o3", "LAMP", "8"), "out of stock\n");
+	/* idempotent per (orderid, sku) */
+	expect_ok(run("allocate", "o1", "LAMP", "8"), "b-now\n");
+}
+
+Test(cli, refused_commands_exit_1_with_the_library_message)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_error(run("allocate", "o1", "NOPE", "1"), 1, "Invalid sku NOPE");
+	expect_error(run("change-batch-quantity", "bx", "5"), 1, "Invalid batch reference bx");
+	expect_error(run("cancel-batch", "bx"), 1, "Invalid batch reference bx");
+	result r = run("deallocate", "o1", "LAMP");
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.err, "not allocated") != NULL, "%s", r.err);
+	r = run("allocate", "o1", "LAMP", "0");
+	cr_expect_eq(r.status, 1, "qty 0 is refused by the library");
+	cr_expect(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "one line: %s", r.err);
+	r = run("add-batch", "b2", "LAMP", "1", "2011-02-30");
+	cr_expect_eq(r.status, 1, "a bad date is refused");
+	/* a batch with other values under an existing ref */
+	r = run("add-batch", "b1", "LAMP", "11");
+	cr_expect_eq(r.status, 1);
+	/* the same values again: a redelivered message, fine */
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+}
+
+Test(cli, allocations_print_json_in_allocation_order)
+{
+	expect_ok(run("allocations", "nobody"), "[]\n");
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("add-batch", "b2", "SOFA", "10"), "");
+	expect_ok(run("allocate", "o1", "SOFA", "1"), "b2\n");
+	expect_ok(run("allocate", "o1", "LAMP", "1"), "b1\n");
+	expect_ok(
+	    run("allocations", "o1"),
+	    "[{\"sku\":\"SOFA\",\"batchref\":\"b2\"},{\"sku\":\"LAMP\",\"batchref\":\"b1\"}]\n");
+}
+
+Test(cli, json_output_escapes_strings)
+{
+	const char *order = "o \"quoted\" \\ back\nslash";
+	expect_ok(run("add-batch", "b\"1", "s\xC3\xA9", "10"), "");
+	expect_ok(run("allocate", order, "s\xC3\xA9", "1"), "b\"1\n");
+	result r = run("allocations", order);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	json_error_t error;
+	json_t *root = json_loads(r.out, 0, &error);
+	cr_assert_not_null(root, "not JSON: %s (%s)", r.out, error.text);
+	cr_assert(json_is_array(root));
+	cr_assert_eq(json_array_size(root), 1);
+	json_t *row = json_array_get(root, 0);
+	cr_expect_str_eq(json_string_value(json_object_get(row, "sku")), "s\xC3\xA9");
+	cr_expect_str_eq(json_string_value(json_object_get(row, "batchref")), "b\"1");
+	json_decref(root);
+}
+
+Test(cli, batches_dashboard_with_filter_and_pages)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("add-batch", "b2", "LAMP", "20", "2011-01-01"), "");
+	expect_ok(run("add-batch", "c1", "SOFA", "5"), "");
+	expect_ok(run("allocate", "o1", "LAMP", "4"), "b1\n");
+	expect_ok(run("batches", "SOFA"),
+	          "{\"batches\":[{\"ref\":\"c1\",\"sku\":\"SOFA\",\"eta\":null,\"purchased\":5,"
+	          "\"allocated\":0,\"available\":5,\"lines\":0}],\"next\":null}\n");
+
+	/* two pages of two and one: every batch once, in order */
+	result r = run("batches", "--limit", "2");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	json_t *page = json_loads(r.out, 0, NULL);
+	cr_assert_not_null(page, "%s", r.out);
+	json_t *rows = json_object_get(page, "batches");
+	cr_assert_eq(json_array_size(rows), 2);
+	json_t *b1 = json_array_get(rows, 0);
+	cr_expect_str_eq(json_string_value(json_object_get(b1, "ref")), "b1");
+	cr_expect_eq(json_integer_value(json_object_get(b1, "allocated")), 4);
+	cr_expect_eq(json_integer_value(json_object_get(b1, "available")), 6);
+	cr_expect_eq(json_integer_value(json_object_get(b1, "lines")), 1);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(rows, 1), "eta")),
+	                 "2011-01-01");
+	const char *next = json_string_value(json_object_get(page, "next"));
+	cr_assert_not_null(next, "a cursor when more rows follow");
+	char after[256];
+	snprintf(after, sizeof(after), "--after=%s", next);
+	json_decref(page);
+
+	r = run("batches", after, "--limit=2");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	page = json_loads(r.out, 0, NULL);
+	cr_assert_not_null(page, "%s", r.out);
+	rows = json_object_get(page, "batches");
+	cr_assert_eq(json_array_size(rows), 1);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(rows, 0), "ref")), "c1");
+	cr_expect(json_is_null(json_object_get(page, "next")));
+	json_decref(page);
+
+	r = run("batches", "--after", "not-a-cursor");
+	cr_expect_eq(r.status, 1, "a malformed cursor is refused: %s", r.err);
+	cr_expect(strncmp(r.err, "allocation: ", 12) == 0 &&
+	              strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+	          "one line: %s", r.err);
+}
+
+Test(cli, deallocate_change_quantity_and_cancel_batch)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "50"), "");
+	expect_ok(run("add-batch", "b2", "LAMP", "50", "2011-01-02"), "");
+	expect_ok(run("allocate", "o1", "LAMP", "20"), "b1\n");
+	expect_ok(run("allocate", "o2", "LAMP", "20"), "b1\n");
+	/* b1 to 25: the most recent line (o2) moves to b2 */
+	expect_ok(run("change-batch-quantity", "b1", "25"), "");
+	expect_ok(run("allocations", "o2"), "[{\"sku\":\"LAMP\",\"batchref\":\"b2\"}]\n");
+	expect_ok(run("deallocate", "o2", "LAMP"), "");
+	expect_ok(run("allocations", "o2"), "[]\n");
+	/* cancelling b1 moves o1 to b2 */
+	expect_ok(run("cancel-batch", "b1"), "");
+	expect_ok(run("allocations", "o1"), "[{\"sku\":\"LAMP\",\"batchref\":\"b2\"}]\n");
+	expect_ok(
+	    run("batches"),
+	    "{\"batches\":[{\"ref\":\"b2\",\"sku\":\"LAMP\",\"eta\":\"2011-01-02\","
+	    "\"purchased\":50,\"allocated\":20,\"available\":30,\"lines\":1}],\"next\":null}\n");
+}
+
+Test(cli, database_url_from_option_or_environment)
+{
+	expect_ok(run_env("sqlite:from-env.db", "add-batch", "b1", "LAMP", "10", NULL), "");
+	cr_expect(exists("from-env.db"));
+	cr_expect(!exists("allocation.db"));
+	expect_ok(run("--db", "sqlite:from-env.db", "allocate", "o1", "LAMP", "1"), "b1\n");
+	/* --db wins over the environment; a bare path is SQLite */
+	expect_ok(
+	    run_env("sqlite:from-env.db", "--db=bare.db", "add-batch", "x", "SOFA", "1", NULL), "");
+	cr_expect(exists("bare.db"));
+	expect_ok(run("--db", "bare.db", "allocate", "o1", "SOFA", "1"), "x\n");
+	/* memory: starts empty every time */
+	expect_error(run("--db", "memory:", "allocate", "o1", "LAMP", "1"), 1, "Invalid sku LAMP");
+}
+
+Test(cli, store_that_cannot_be_opened_exits_3)
+{
+	result r = run("--db", "sqlite:no/such/folder/x.db", "batches");
+	cr_expect_eq(r.status, 3, "%s", r.err);
+	cr_expect(strncmp(r.err,
+	                  "allocation: cannot open database sqlite:no/such/folder/x.db: ", 61) == 0,
+	          "%s", r.err);
+	r = run("--db", "mysql://localhost/x", "batches");
+	cr_expect_eq(r.status, 3, "%s", r.err);
+	cr_expect(strstr(r.err, "unknown database URL") != NULL, "%s", r.err);
+	/* PostgreSQL on a port where nothing listens (or no adapter built) */
+	r = run("--db", "postgresql://127.0.0.1:1/x?connect_timeout=2", "batches");
+	cr_expect_eq(r.status, 3, "%s", r.err);
+	cr_expect(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "one line: %s", r.err);
+	r = run("--db", "csv:missing-folder", "batches");
+	cr_expect_eq(r.status, 3, "%s", r.err);
+}
+
+static char *read_back(const char *name)
+{
+	static char buf[4096];
+	char path[300];
+	snprintf(path, sizeof(path), "%s/%s", workdir, name);
+	read_file(buf, sizeof(buf), path);
+	return buf;
+}
+
+static void make_shop(const char *batches, const char *orders)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/shop", workdir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	if (batches)
+		write_file("shop/batches.csv", batches);
+	if (orders)
+		write_file("shop/orders.csv", orders);
+}
+
+Test(cli, allocate_from_csv_spec_example)
+{
+	make_shop("ref,sku,qty,eta\nb1,s1,100,\nb2,s2,100,2011-01-01\nb3,s2,100,2011-01-02\n",
+	          "orderid,sku,qty\no,s1,3\no,s2,12\no,s3,1\n");
+	write_file("shop/orders.csv", "orderid,sku,qty\no,s1,3\no,s2,12\n");
+	expect_ok(run("allocate-from-csv", "shop"), "2 allocated, 0 out of stock\n");
+	cr_expect_str_eq(read_back("shop/allocations.csv"),
+	                 "orderid,sku,qty,batchref\r\no,s1,3,b1\r\no,s2,12,b2\r\n");
+	cr_expect(!exists("allocation.db"), "allocate-from-csv does not touch --db");
+	/* the folder is also a store for the other commands */
+	expect_ok(run("--db", "csv:shop", "allocations", "o"),
+	          "[{\"sku\":\"s1\",\"batchref\":\"b1\"},{\"sku\":\"s2\",\"batchref\":\"b2\"}]\n");
+	expect_ok(run("--db", "csv:shop", "allocate", "o2", "s2", "90"), "b3\n");
+}
+
+Test(cli, allocate_from_csv_errors)
+{
+	make_shop(NULL, "orderid,sku,qty\no,s1,3\n");
+	expect_error(
+	    run("allocate-from-csv", "shop"), 3,
+	    "cannot open CSV folder shop: batches.csv: cannot read: No such file or directory");
+	write_file("shop/batches.csv", "ref,sku,qty,eta\nb1,s1,100,\n");
+	write_file("shop/allocations.csv", "orderid,sku,qty,batchref\nold,s1,1,b1\n");
+	write_file("shop/orders.csv", "orderid,sku,qty\no,s1,3\no,s1,x\n");
+	expect_error(run("allocate-from-csv", "shop"), 1,
+	             "shop: orders.csv:3: qty is not a number: \"x\"");
+	write_file("shop/orders.csv", "orderid,sku,qty\no,s1,3\np,NOPE,1\n");
+	expect_error(run("allocate-from-csv", "shop"), 1, "shop: orders.csv:3: Invalid sku NOPE");
+	cr_expect_str_eq(read_back("shop/allocations.csv"),
+	                 "orderid,sku,qty,batchref\nold,s1,1,b1\n");
+	write_file("shop/batches.csv", "ref,sku,qty,eta\nb1,s1,100,2011-13-01\n");
+	expect_error(run("allocate-from-csv", "shop"), 3,
+	             "cannot open CSV folder shop: batches.csv:2: eta is not a date (YYYY-MM-DD): "
+	             "\"2011-13-01\"");
+	expect_error(run("allocate-from-csv", "nowhere"), 3,
+	             "cannot open CSV folder nowhere: No such file or directory");
+}
