@@ -7,6 +7,7 @@ By hand:
         /usr/bin/python3 -m pytest -q tests/e2e -m "not postgres"
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -127,12 +128,12 @@ def psql(sql):
     )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    """A fresh, empty store on each backend: a new SQLite file, or a new
-    database on the test PostgreSQL server (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield "sqlite:" + str(tmp_path / "allocation.db")
+@contextlib.contextmanager
+def fresh_store(backend, tmp_dir):
+    """A fresh, empty store: a new SQLite file in tmp_dir, or a new database
+    on the test PostgreSQL server (dropped afterwards)."""
+    if backend == "sqlite":
+        yield "sqlite:" + str(tmp_dir / "allocation.db")
         return
     name = "e2e_" + uuid.uuid4().hex[:12]
     psql(f"CREATE DATABASE {name}")
@@ -142,31 +143,61 @@ def db_url(request, tmp_path):
         psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    with fresh_store(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
 def sqlite_url(tmp_path):
     return "sqlite:" + str(tmp_path / "allocation.db")
 
 
+class Servers:
+    """Starts servers; stop_all() stops them and checks each exited 0."""
+
+    def __init__(self, tmp_dir):
+        self.tmp_dir = tmp_dir
+        self.servers = []
+
+    def __call__(self, db, *args, env=None):
+        server = Server(self.tmp_dir / f"server{len(self.servers)}.log", db, *args, env=env)
+        self.servers.append(server)
+        return server
+
+    def stop_all(self):
+        failures = []
+        for server in self.servers:
+            if server.proc.poll() is None:
+                code = server.stop()
+                if code != 0:
+                    failures.append(f"exit {code}:\n{server.read_log()}")
+            else:
+                server.log.close()
+        assert not failures, failures
+
+
 @pytest.fixture
 def start_server(tmp_path):
     """start_server(db, *flags) → a running Server, stopped after the test."""
-    servers = []
+    servers = Servers(tmp_path)
+    yield servers
+    servers.stop_all()
 
-    def start(db, *args, env=None):
-        server = Server(tmp_path / f"server{len(servers)}.log", db, *args, env=env)
-        servers.append(server)
-        return server
 
-    yield start
-    failures = []
-    for server in servers:
-        if server.proc.poll() is None:
-            code = server.stop()
-            if code != 0:
-                failures.append(f"exit {code}:\n{server.read_log()}")
-        else:
-            server.log.close()
-    assert not failures, failures
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_server(request, tmp_path_factory):
+    """One server on a fresh store for a whole module (tests that must leave
+    the state unchanged can share it)."""
+    tmp_dir = tmp_path_factory.mktemp("module")
+    with fresh_store(request.param, tmp_dir) as url:
+        servers = Servers(tmp_dir)
+        yield servers(url)
+        servers.stop_all()
 
 
 @pytest.fixture

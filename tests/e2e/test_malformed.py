@@ -59,9 +59,11 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def prepared(server):
-    """A batch with one allocation, the state every malformed request must leave alone."""
+@pytest.fixture(scope="module")
+def prepared(module_server):
+    """A batch with one allocation, the state every malformed request must leave
+    alone (so one server serves the whole module)."""
+    server = module_server
     r = server.post("/add_batch", json={"ref": BATCH, "sku": SKU, "qty": 10, "eta": None})
     assert r.status_code == 201, r.text
     r = server.post("/allocate", json={"orderid": "o-kept", "sku": SKU, "qty": 2})
@@ -127,8 +129,9 @@ def test_bad_query_parameters_are_400(prepared):
     assert "orderid" in r.json()["message"]
 
 
-def test_string_of_255_bytes_is_accepted(prepared):
-    server = prepared
+def test_string_of_255_bytes_is_accepted(server):
+    r = server.post("/add_batch", json={"ref": BATCH, "sku": SKU, "qty": 10, "eta": None})
+    assert r.status_code == 201, r.text
     orderid = "é" * 127 + "x"  # 255 bytes of UTF-8
     r = server.post("/allocate", json={"orderid": orderid, "sku": SKU, "qty": 1})
     assert r.status_code == 202, r.text
