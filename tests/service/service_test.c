@@ -807,6 +807,19 @@ Test(service, reallocation_with_another_qty_conflicts)
 	state_free(&s);
 }
 
+Test(service, domain_conflicts_are_not_retried)
+{
+	/* Retries are for concurrent changes; a refused command fails at once. */
+	bad_input_fixture();
+	cr_assert_eq(allocate("o1", "SKU", 5), LA_ECONFLICT);
+	cr_assert_eq(create_batch("b1", "SKU", 99, NULL), LA_ECONFLICT);
+	uint64_t commands = 0, retries = 0;
+	la_bus_stats(w.bus, &commands, NULL, &retries, NULL);
+	cr_assert_eq(commands, 7);
+	cr_assert_eq(retries, 0, "%llu retries of commands that can never succeed",
+	             (unsigned long long)retries);
+}
+
 Test(service, bad_messages_and_arguments)
 {
 	bad_input_fixture();

@@ -1,0 +1,378 @@
+/*
+ * The bus against a scripted store port (sys/ports.h): how it drives units of
+ * work — one end per begin, retries of commit conflicts, other failures
+ * returned at once, events only from committed work — and la_store_new's
+ * checks. The fake keeps whole products in memory and can fail on demand.
+ */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fake {
+	la_product *products[32];
+	size_t count;
+	int in_uow;
+	int begins, ends, commits, rollbacks, closes, violations;
+	int begin_error;     /* begin fails with this (0: succeeds) */
+	int get_error;       /* get fails with this (0: normal) */
+	int commit_error;    /* code of scripted commit failures */
+	int commit_failures; /* how many commits fail next */
+	int view_error;      /* the read-model calls fail with this */
+} fake;
+
+static fake f;
+
+static void drop_unsaved_new(void)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < f.count; i++) {
+		la_product_revert_changes(f.products[i]);
+		if (la_product_is_new(f.products[i]))
+			la_product_free(f.products[i]);
+		else
+			f.products[kept++] = f.products[i];
+	}
+	f.count = kept;
+}
+
+static int fake_begin(void *state)
+{
+	if (f.in_uow)
+		f.violations++;
+	if (f.begin_error)
+		return la_error_set(f.begin_error, "scripted begin failure");
+	f.begins++;
+	f.in_uow = 1;
+	return LA_OK;
+}
+
+static int fake_commit(void *state)
+{
+	if (!f.in_uow)
+		f.violations++;
+	f.commits++;
+	if (f.commit_failures > 0) {
+		f.commit_failures--;
+		drop_unsaved_new(); /* a failed commit has rolled back */
+		return la_error_set(f.commit_error, "scripted commit failure");
+	}
+	for (size_t i = 0; i < f.count; i++)
+		la_product_changes_saved(f.products[i]);
+	return LA_OK;
+}
+
+static void fake_rollback(void *state)
+{
+	if (!f.in_uow)
+		f.violations++;
+	f.rollbacks++;
+	drop_unsaved_new();
+}
+
+static void fake_end(void *state)
+{
+	if (!f.in_uow)
+		f.violations++;
+	f.ends++;
+	f.in_uow = 0;
+}
+
+static int fake_add(la_product *p, void *state)
+{
+	if (!f.in_uow)
+		f.violations++;
+	cr_assert_lt(f.count, 32);
+	f.products[f.count++] = p;
+	return LA_OK;
+}
+
+static int fake_get(la_product **out, const char *sku, void *state)
+{
+	if (!f.in_uow)
+		f.violations++;
+	if (f.get_error)
+		return la_error_set(f.get_error, "scripted get failure");
+	for (size_t i = 0; i < f.count; i++) {
+		if (strcmp(la_product_sku(f.products[i]), sku) == 0) {
+			*out = f.products[i];
+			return LA_OK;
+		}
+	}
+	return LA_ENOTFOUND;
+}
+
+static int fake_get_by_batchref(la_product **out, const char *ref, void *state)
+{
+	if (!f.in_uow)
+		f.violations++;
+	for (size_t i = 0; i < f.count; i++) {
+		if (la_product_find_batch(f.products[i], ref)) {
+			*out = f.products[i];
+			return LA_OK;
+		}
+	}
+	return LA_ENOTFOUND;
+}
+
+static int fake_load(la_product *p, const char *key, void *state)
+{
+	if (!f.in_uow)
+		f.violations++;
+	return LA_OK; /* whole products live here */
+}
+
+static int fake_allocations(la_allocation_list *into, const char *orderid, void *state)
+{
+	if (f.view_error)
+		return la_error_set(f.view_error, "scripted view failure");
+	for (size_t i = 0; i < f.count; i++) {
+		const la_batch *b = la_product_find_line(f.products[i], orderid);
+		if (b) {
+			int rc = la_allocation_list_append(into, la_product_sku(f.products[i]),
+			                                   la_batch_reference(b));
+			if (rc != LA_OK)
+				return rc;
+		}
+	}
+	return LA_OK;
+}
+
+static int fake_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
+                        void *state)
+{
+	return f.view_error ? la_error_set(f.view_error, "scripted view failure") : LA_OK;
+}
+
+static void fake_close(void *state)
+{
+	f.closes++;
+	for (size_t i = 0; i < f.count; i++)
+		la_product_free(f.products[i]);
+	f.count = 0;
+}
+
+static const la_store_port fake_port = {
+    .version = LA_STORE_PORT_VERSION,
+    .name = "fake",
+    .begin = fake_begin,
+    .commit = fake_commit,
+    .rollback = fake_rollback,
+    .end = fake_end,
+    .add = fake_add,
+    .get = fake_get,
+    .get_by_batchref = fake_get_by_batchref,
+    .load_line = fake_load,
+    .load_batch_lines = fake_load,
+    .allocations = fake_allocations,
+    .batches = fake_batches,
+    .relay_outbox = NULL,
+    .close = fake_close,
+};
+
+static la_store *store;
+static la_bus *bus;
+static int published;
+
+static int on_publish(const char *channel, const char *json, void *payload)
+{
+	published++;
+	return LA_OK;
+}
+
+static void setup(void)
+{
+	memset(&f, 0, sizeof f);
+	published = 0;
+	cr_assert_eq(la_store_new(&store, &fake_port, &f), LA_OK, "%s", la_error_last());
+	la_bus_options opts;
+	cr_assert_eq(la_bus_options_init(&opts, LA_BUS_OPTIONS_VERSION), LA_OK);
+	opts.max_retries = 3;
+	opts.retry_delay_us = 1;
+	opts.publish = on_publish;
+	cr_assert_eq(la_bus_new(&bus, store, &opts), LA_OK, "%s", la_error_last());
+}
+
+static void teardown(void)
+{
+	la_bus_free(bus);
+	la_store_free(store);
+}
+
+TestSuite(bus_port, .init = setup, .fini = teardown);
+
+static int run(la_message *m, int rc)
+{
+	cr_assert_eq(rc, LA_OK, "constructor: %s", la_error_last());
+	rc = la_bus_handle(bus, m);
+	la_message_free(m);
+	return rc;
+}
+
+static int create(const char *ref, const char *sku, int64_t qty)
+{
+	la_message *m = NULL;
+	int rc = la_command_create_batch(&m, ref, sku, qty, NULL);
+	return run(m, rc);
+}
+
+static int allocate(const char *orderid, const char *sku, int64_t qty)
+{
+	la_message *m = NULL;
+	int rc = la_command_allocate(&m, orderid, sku, qty);
+	return run(m, rc);
+}
+
+static uint64_t retries(void)
+{
+	uint64_t n = 0;
+	la_bus_stats(bus, NULL, NULL, &n, NULL);
+	return n;
+}
+
+/* Every unit of work begun was ended, with no call outside one. */
+static void expect_balanced(void)
+{
+	cr_assert_eq(f.violations, 0, "port called outside a unit of work");
+	cr_assert_eq(f.ends, f.begins, "%d begins, %d ends", f.begins, f.ends);
+	cr_assert_not(f.in_uow);
+}
+
+Test(bus_port, store_handle_basics)
+{
+	cr_assert_str_eq(la_store_adapter(store), "fake");
+	cr_assert_eq(la_bus_store(bus), store);
+	cr_assert_not(la_store_has_outbox(store));
+	size_t sent = 99;
+	cr_assert_eq(la_store_relay_outbox(&sent, store, 0, on_publish, NULL), LA_EUNSUPPORTED);
+	cr_assert_eq(sent, 0);
+}
+
+Test(bus_port, commit_conflicts_are_retried)
+{
+	cr_assert_eq(create("b1", "SKU", 10), LA_OK);
+	f.commit_error = LA_ECONFLICT;
+	f.commit_failures = 2;
+	int begins = f.begins;
+	cr_assert_eq(allocate("o1", "SKU", 4), LA_OK, "%s", la_error_last());
+	cr_assert_str_eq(la_bus_result_batchref(bus), "b1");
+	cr_assert_eq(f.begins - begins, 3);
+	cr_assert_eq(retries(), 2);
+	/* Only the committed attempt's Allocated event reached the handlers. */
+	cr_assert_eq(published, 1);
+	const la_batch *b = la_product_find_batch(f.products[0], "b1");
+	cr_assert_eq(la_batch_allocated_quantity(b), 4);
+	cr_assert_eq(la_batch_line_count(b), 1);
+	expect_balanced();
+}
+
+Test(bus_port, new_product_survives_a_retried_commit)
+{
+	f.commit_error = LA_ECONFLICT;
+	f.commit_failures = 1;
+	cr_assert_eq(create("b1", "SKU", 10), LA_OK, "%s", la_error_last());
+	cr_assert_eq(f.count, 1);
+	cr_assert_eq(la_product_batch_count(f.products[0]), 1);
+	cr_assert_eq(retries(), 1);
+	expect_balanced();
+}
+
+Test(bus_port, gives_up_after_max_retries)
+{
+	cr_assert_eq(create("b1", "SKU", 10), LA_OK);
+	int64_t version = la_product_version(f.products[0]);
+	f.commit_error = LA_ECONFLICT;
+	f.commit_failures = 100;
+	int begins = f.begins;
+	cr_assert_eq(allocate("o1", "SKU", 4), LA_ECONFLICT);
+	cr_assert_eq(f.begins - begins, 4, "1 attempt + 3 retries");
+	cr_assert_eq(retries(), 3);
+	cr_assert_eq(published, 0);
+	cr_assert_eq(la_product_version(f.products[0]), version);
+	expect_balanced();
+}
+
+Test(bus_port, other_commit_failures_are_returned_at_once)
+{
+	cr_assert_eq(create("b1", "SKU", 10), LA_OK);
+	f.commit_error = LA_EDB;
+	f.commit_failures = 1;
+	int begins = f.begins;
+	cr_assert_eq(allocate("o1", "SKU", 4), LA_EDB);
+	cr_assert_str_eq(la_error_last(), "scripted commit failure");
+	cr_assert_eq(f.begins - begins, 1);
+	cr_assert_eq(retries(), 0);
+	cr_assert_eq(published, 0);
+	cr_assert_eq(la_batch_allocated_quantity(la_product_find_batch(f.products[0], "b1")), 0);
+	expect_balanced();
+	/* And the next command works. */
+	cr_assert_eq(allocate("o1", "SKU", 4), LA_OK);
+	cr_assert_eq(published, 1);
+}
+
+Test(bus_port, repository_failure_is_not_an_unknown_sku)
+{
+	cr_assert_eq(create("b1", "SKU", 10), LA_OK);
+	f.get_error = LA_EDB;
+	int commits = f.commits;
+	cr_assert_eq(allocate("o1", "SKU", 4), LA_EDB);
+	cr_assert_str_eq(la_error_last(), "scripted get failure");
+	cr_assert_eq(f.commits, commits);
+	expect_balanced();
+}
+
+Test(bus_port, begin_failure_is_returned_without_end)
+{
+	f.begin_error = LA_EIO;
+	cr_assert_eq(create("b1", "SKU", 10), LA_EIO);
+	cr_assert_eq(f.begins, 0);
+	cr_assert_eq(f.ends, 0);
+	f.begin_error = 0;
+	cr_assert_eq(create("b1", "SKU", 10), LA_OK);
+	expect_balanced();
+}
+
+Test(bus_port, failed_commands_roll_back)
+{
+	cr_assert_eq(create("b1", "SKU", 10), LA_OK);
+	cr_assert_eq(allocate("o1", "SKU", 4), LA_OK);
+	int rollbacks = f.rollbacks;
+	cr_assert_eq(allocate("o1", "NOPE", 4), LA_ENOTFOUND);
+	cr_assert_eq(allocate("o1", "SKU", 5), LA_ECONFLICT);
+	la_message *m = NULL;
+	int rc = la_command_deallocate(&m, "o2", "SKU");
+	cr_assert_eq(run(m, rc), LA_ENOTFOUND);
+	cr_assert_geq(f.rollbacks - rollbacks, 3, "a failed command was not rolled back");
+	expect_balanced();
+}
+
+Test(bus_port, view_failures_propagate)
+{
+	f.view_error = LA_EDB;
+	la_allocation_list *list = NULL;
+	cr_assert_eq(la_view_allocations(&list, store, "o1"), LA_EDB);
+	cr_assert_null(list);
+	la_batch_page *page = NULL;
+	cr_assert_eq(la_view_batches(&page, store, NULL, 5, NULL), LA_EDB);
+	cr_assert_null(page);
+}
+
+Test(bus_port, store_new_checks_the_port)
+{
+	la_store *s = NULL;
+	fake saved = f;
+	la_store_port port = fake_port;
+	port.version = 0;
+	cr_assert_neq(la_store_new(&s, &port, &f), LA_OK);
+	cr_assert_null(s);
+	port.version = LA_STORE_PORT_VERSION + 1;
+	cr_assert_neq(la_store_new(&s, &port, &f), LA_OK);
+	port = fake_port;
+	port.begin = NULL;
+	cr_assert_eq(la_store_new(&s, &port, &f), LA_EINVAL);
+	cr_assert_null(s);
+	/* Each refusal closed the state it was given. */
+	cr_assert_eq(f.closes, saved.closes + 3);
+	cr_assert_eq(la_store_new(&s, NULL, NULL), LA_EINVAL);
+}
