@@ -1,6 +1,8 @@
 """Integration through the binding on PostgreSQL (the test server of the
 PostgreSQL adapter's tests: its conninfo is in LA_TEST_PG_CONNINFO_FILE)."""
 
+import ctypes
+import ctypes.util
 import os
 import threading
 import uuid
@@ -13,15 +15,43 @@ from allocation import _lib, commands, stores, views
 pytestmark = pytest.mark.postgres
 
 
+def sql(conninfo, statement):
+    """Run one statement through libpq (ctypes: the suite needs no driver)."""
+    pq = ctypes.CDLL(ctypes.util.find_library("pq"))
+    pq.PQconnectdb.restype = ctypes.c_void_p
+    pq.PQconnectdb.argtypes = [ctypes.c_char_p]
+    pq.PQexec.restype = ctypes.c_void_p
+    pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    pq.PQresultStatus.argtypes = [ctypes.c_void_p]
+    pq.PQclear.argtypes = [ctypes.c_void_p]
+    pq.PQfinish.argtypes = [ctypes.c_void_p]
+    pq.PQerrorMessage.restype = ctypes.c_char_p
+    pq.PQerrorMessage.argtypes = [ctypes.c_void_p]
+    conn = pq.PQconnectdb(conninfo.encode())
+    try:
+        result = pq.PQexec(conn, statement.encode())
+        ok = pq.PQresultStatus(result) == 1  # PGRES_COMMAND_OK
+        pq.PQclear(result)
+        assert ok, pq.PQerrorMessage(conn)
+    finally:
+        pq.PQfinish(conn)
+
+
 @pytest.fixture(scope="module")
 def conninfo():
+    """A conninfo on a schema of this module's own: the server is shared with
+    the adapter's suites running at the same time."""
     path = os.environ.get("LA_TEST_PG_CONNINFO_FILE")
     if not path:
         pytest.skip("LA_TEST_PG_CONNINFO_FILE not set (run through ctest -L postgres)")
     if not _lib.available("allocation-pg"):
         pytest.skip("liballocation-pg not built")
     with open(path) as f:
-        return f.read().strip()
+        base = f.read().strip()
+    schema = f"py_{uuid.uuid4().hex[:12]}"
+    sql(base, f"CREATE SCHEMA {schema}")
+    yield f"{base} options='-csearch_path={schema}'"
+    sql(base, f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture
