@@ -1,7 +1,10 @@
 #!/bin/sh
 # Throwaway redis-server for tests, on 127.0.0.1 and a free port, in DIR.
-#   redis_server.sh start DIR   start (re-using DIR/port when DIR has one, so a
-#                               restart keeps the URL); prints redis://127.0.0.1:PORT
+#   redis_server.sh start DIR [ARG...]
+#                               start (re-using DIR/port when DIR has one, so a
+#                               restart keeps the URL), with extra redis-server
+#                               arguments (e.g. --requirepass x); prints
+#                               redis://127.0.0.1:PORT
 #   redis_server.sh stop DIR    stop it (data is not saved)
 #   redis_server.sh url DIR     print the URL
 # Persistence is off: a restart comes back empty, like a crashed server.
@@ -9,6 +12,7 @@ set -eu
 
 cmd=${1:?usage: redis_server.sh start|stop|url DIR}
 dir=${2:?usage: redis_server.sh start|stop|url DIR}
+shift 2
 server=${REDIS_SERVER:-redis-server}
 cli=${REDIS_CLI:-redis-cli}
 
@@ -24,12 +28,15 @@ start)
 	port=$(cat "$dir/port")
 	"$server" --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
 		--pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
-		--save "" --appendonly no --protected-mode no >/dev/null
+		--save "" --appendonly no --protected-mode no "$@" >/dev/null
 	for _ in $(seq 100); do
-		if [ "$("$cli" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; then
+		# up when it answers, even if only to say it wants a password
+		case "$("$cli" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" in
+		PONG | NOAUTH*)
 			echo "redis://127.0.0.1:$port"
 			exit 0
-		fi
+			;;
+		esac
 		sleep 0.05
 	done
 	echo "redis_server.sh: redis-server did not start on port $port; see $dir/redis.log" >&2
@@ -42,10 +49,10 @@ stop)
 	kill "$pid" 2>/dev/null || true
 	# gone once it stops answering (a zombie may linger until it is reaped)
 	for _ in $(seq 200); do
-		"$cli" -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 || break
+		[ -n "$("$cli" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" ] || break
 		sleep 0.02
 	done
-	if "$cli" -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; then
+	if [ -n "$("$cli" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" ]; then
 		kill -9 "$pid" 2>/dev/null || true
 		sleep 0.1
 	fi

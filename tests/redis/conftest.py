@@ -1,0 +1,270 @@
+"""Fixtures for the Redis end-to-end tests: a private redis-server per test
+(started by tests/support/redis_server.sh on a free loopback port, so a test
+may stop and restart it) and the real allocation-server with --redis.
+
+ctest sets ALLOCATION_SERVER (the binary) and REDIS_SERVER_SCRIPT. By hand:
+    ALLOCATION_SERVER=build/examples/server/allocation-server \\
+        /usr/bin/python3 -m pytest -q tests/redis
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+import redis
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.environ.get("ALLOCATION_SERVER")
+SCRIPT = os.environ.get(
+    "REDIS_SERVER_SCRIPT", os.path.join(HERE, "..", "support", "redis_server.sh")
+)
+LISTENING = re.compile(r"listening on (http://[^ /]+/)")
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = None
+    if not SERVER:
+        skip = pytest.mark.skip(reason="ALLOCATION_SERVER is not set")
+    elif not shutil.which("redis-server"):
+        skip = pytest.mark.skip(reason="redis-server is not installed")
+    if skip:
+        for item in items:
+            item.add_marker(skip)
+
+
+class RedisServer:
+    """A throwaway redis-server in its own directory; restart keeps the port."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        self.url = None
+        self.password = None  # used by client() while the server wants one
+
+    def start(self, *args):
+        out = subprocess.run(
+            [SCRIPT, "start", self.dir, *args], check=True, capture_output=True, text=True
+        )
+        self.url = out.stdout.strip()
+        return self.url
+
+    def stop(self):
+        subprocess.run([SCRIPT, "stop", self.dir], check=True)
+
+    def client(self, **kw):
+        return redis.Redis.from_url(self.url, decode_responses=True,
+                                    password=self.password, **kw)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(str(tmp_path / "redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+class Service:
+    """One allocation-server process with --redis."""
+
+    def __init__(self, workdir, db, redis_url, mode="pubsub", env=None):
+        self.workdir = workdir
+        self.db = db
+        self.redis_url = redis_url
+        self.mode = mode
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = None
+        self.starts = 0
+        self.start()
+
+    def start(self, env=None):
+        self.starts += 1
+        self.log_path = os.path.join(self.workdir, f"server-{self.starts}.log")
+        self.log = open(self.log_path, "wb")
+        cmd = [SERVER, "--listen", "127.0.0.1:0", "--db", self.db, "--quiet",
+               "--redis", self.redis_url, "--redis-mode", self.mode]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log,
+                                     env=dict(self.env, **(env or {})))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            m = LISTENING.search(self.read_log())
+            if m:
+                self.url = m.group(1).rstrip("/")
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.kill()
+        raise AssertionError(f"server did not start:\n{self.read_log()}")
+
+    def read_log(self):
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def post(self, path, body):
+        return requests.post(self.url + path, json=body, timeout=10)
+
+    def add_batch(self, ref, sku, qty, eta=None):
+        r = self.post("/add_batch", {"ref": ref, "sku": sku, "qty": qty, "eta": eta})
+        assert r.status_code == 201, r.text
+
+    def allocate(self, orderid, sku, qty):
+        return self.post("/allocate", {"orderid": orderid, "sku": sku, "qty": qty})
+
+    def allocations(self, orderid):
+        r = requests.get(f"{self.url}/allocations/{orderid}", timeout=10)
+        return r.json() if r.status_code == 200 else []
+
+    def batches(self, sku):
+        r = requests.get(f"{self.url}/batches", params={"sku": sku}, timeout=10)
+        assert r.status_code == 200, r.text
+        return {b["ref"]: b for b in r.json()["batches"]}
+
+    def stop(self):
+        """SIGTERM: a clean shutdown (exit status 0)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError(f"server did not stop:\n{self.read_log()}")
+            assert rc == 0, f"server exited {rc}:\n{self.read_log()}"
+        self.proc = None
+
+    def kill(self):
+        """SIGKILL: a crash."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+@pytest.fixture
+def service_factory(tmp_path):
+    services = []
+
+    def make(redis_url, mode="pubsub", db=None, env=None):
+        s = Service(str(tmp_path), db or f"sqlite:{tmp_path / 'allocation.db'}",
+                    redis_url, mode, env)
+        services.append(s)
+        return s
+
+    yield make
+    for s in services:
+        s.kill()
+
+
+class Subscriber:
+    """Collects what is published on line_allocated, reconnecting by itself
+    (pub/sub) or reading the stream from its start (streams)."""
+
+    def __init__(self, server, mode="pubsub", channel="line_allocated"):
+        self.server = server
+        self.mode = mode
+        self.channel = channel
+        self.messages = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.subscribed = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        if mode == "pubsub":
+            assert self.subscribed.wait(5), "test subscriber could not subscribe"
+
+    def _run(self):
+        last_id = "0"
+        while not self.stopping.is_set():
+            try:
+                client = self.server.client(socket_timeout=1, socket_connect_timeout=1)
+                if self.mode == "pubsub":
+                    pubsub = client.pubsub()
+                    pubsub.subscribe(self.channel)
+                    self.subscribed.set()
+                    while not self.stopping.is_set():
+                        m = pubsub.get_message(timeout=0.2)
+                        if m and m["type"] == "message":
+                            with self.lock:
+                                self.messages.append(json.loads(m["data"]))
+                else:
+                    while not self.stopping.is_set():
+                        got = client.xread({self.channel: last_id}, block=200, count=100)
+                        for _, entries in got or []:
+                            for entry_id, fields in entries:
+                                last_id = entry_id
+                                with self.lock:
+                                    self.messages.append(json.loads(fields["json"]))
+            except (redis.ConnectionError, redis.TimeoutError, OSError):
+                self.subscribed.clear()
+                time.sleep(0.005)
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.messages)
+
+    def wait_for(self, predicate, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = [m for m in self.snapshot() if predicate(m)]
+            if got:
+                return got
+            time.sleep(0.01)
+        return []
+
+    def wait_count(self, n, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.snapshot()) < n:
+            time.sleep(0.01)
+        return self.snapshot()
+
+    def close(self):
+        self.stopping.set()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def subscriber_factory():
+    subs = []
+
+    def make(server, mode="pubsub"):
+        s = Subscriber(server, mode)
+        subs.append(s)
+        return s
+
+    yield make
+    for s in subs:
+        s.close()
+
+
+def wait_until(predicate, timeout=5.0, interval=0.01):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def wait_consumer_ready(server, mode, timeout=5.0):
+    """The service's consumer is listening: subscribed, or its group exists."""
+    client = server.client()
+    if mode == "pubsub":
+        ok = wait_until(
+            lambda: dict(client.pubsub_numsub("change_batch_quantity")).get(
+                "change_batch_quantity", 0) >= 1, timeout)
+    else:
+        def group_exists():
+            try:
+                return any(g["name"] == "allocation"
+                           for g in client.xinfo_groups("change_batch_quantity"))
+            except redis.ResponseError:
+                return False
+        ok = wait_until(group_exists, timeout)
+    assert ok, "the service's consumer is not listening"
