@@ -2,7 +2,8 @@
 # install_test.sh CMAKE CC BUILD_DIR CONSUMER_SRC WORK_DIR
 #
 # Installs BUILD_DIR into WORK_DIR/prefix, builds the consumer example there
-# in the two ways a downstream project does, and checks what each prints.
+# in the two ways a downstream project does, and checks what each prints;
+# then runs the Python binding on the installed libraries.
 set -eu
 cmake=$1 cc=$2 build=$3 src=$4 work=$5
 
@@ -55,3 +56,28 @@ LD_LIBRARY_PATH=$libdir run pkgconfig "$work/consumer-pkgconfig"
 grep "allocation package: $prefix/" "$work/cmake-configure.log"
 "$cmake" --build "$work/cmake-build" >"$work/cmake-build.log"
 run cmake "$work/cmake-build/allocation-consumer"
+
+# 3. The Python binding on the installed libraries (LA_LIBRARY_PATH).
+py_out=$(LA_LIBRARY_PATH=$libdir PYTHONPATH=$src/../python PYTHONDONTWRITEBYTECODE=1 \
+	/usr/bin/python3 - "$work/python.db" <<'PY'
+import sys
+import allocation
+from allocation import _lib, commands, views
+with allocation.bootstrap("sqlite:" + sys.argv[1]) as bus:
+    bus.handle(commands.CreateBatch("consumer-batch", "CONSUMER-LAMP", 10))
+    print(bus.handle(commands.Allocate("consumer-order", "CONSUMER-LAMP", 3)))
+    print(views.allocations("consumer-order", bus))
+print(_lib.load("allocation")._name)
+print(_lib.load("allocation-sqlite")._name)
+PY
+)
+echo "$py_out"
+py_expected="consumer-batch
+[{'sku': 'CONSUMER-LAMP', 'batchref': 'consumer-batch'}]
+$libdir/liballocation.so.1
+$libdir/liballocation-sqlite.so.1"
+if [ "$py_out" != "$py_expected" ]; then
+	printf 'python on the installed libraries printed:\n%s\nexpected:\n%s\n' "$py_out" "$py_expected" >&2
+	exit 1
+fi
+echo "python binding: ok"
