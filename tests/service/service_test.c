@@ -56,13 +56,14 @@ static struct {
 	records logs;      /* log callback */
 	records trace;     /* order in which ports and user handlers ran */
 	size_t published_by_bus;
+	int notify_result, publish_result; /* what the ports answer */
 } w;
 
 static int on_notify(const char *destination, const char *message, void *payload)
 {
 	records_add(&w.notes, destination, message);
 	records_add(&w.trace, "notify", message);
-	return LA_OK;
+	return w.notify_result;
 }
 
 static int on_publish(const char *channel, const char *json, void *payload)
@@ -71,7 +72,7 @@ static int on_publish(const char *channel, const char *json, void *payload)
 		w.published_by_bus++;
 	records_add(&w.published, channel, json);
 	records_add(&w.trace, "publish", channel);
-	return LA_OK;
+	return payload == &w.published_by_bus ? w.publish_result : LA_OK;
 }
 
 static void on_log(int level, const char *message, void *payload)
@@ -854,6 +855,49 @@ Test(service, bad_messages_and_arguments)
 	cr_assert_neq(la_bus_options_init(&opts, 999), LA_OK);
 	expect_unchanged(&s, "bad arguments");
 	state_free(&s);
+}
+
+Test(service, failing_ports_are_logged_and_counted)
+{
+	MUST(create_batch("b1", "SKU", 1, NULL));
+	w.notify_result = LA_EIO;
+	w.publish_result = LA_EIO;
+	size_t logs = w.logs.count;
+	cr_assert_str_eq(allocate_to("o1", "SKU", 1), "b1");
+	cr_assert_str_eq(allocate_to("o2", "SKU", 1), "");
+	cr_assert_eq(w.notes.count, 1);
+	uint64_t failures = 0;
+	la_bus_stats(w.bus, NULL, NULL, NULL, &failures);
+	/* The notification failed; so did the publication, where the bus publishes. */
+	uint64_t expected = la_store_has_outbox(w.store) ? 1 : 2;
+	cr_assert_eq(failures, expected, "handler failures %llu", (unsigned long long)failures);
+	cr_assert_geq(w.logs.count - logs, expected, "failures not logged");
+	expect_allocations("o1", "SKU:b1");
+}
+
+Test(service, route_destination_is_copied)
+{
+	char destination[32] = "stock@example.com";
+	MUST(la_bus_set_route(w.bus, LA_EVT_OUT_OF_STOCK, destination));
+	strcpy(destination, "changed@example.com");
+	MUST(create_batch("b1", "SKU", 1, NULL));
+	cr_assert_str_eq(allocate_to("o1", "SKU", 2), "");
+	cr_assert_eq(w.notes.count, 1);
+	cr_assert_str_eq(w.notes.items[0].a, "stock@example.com");
+}
+
+Test(service, cancelled_reference_can_be_used_again)
+{
+	MUST(create_batch("b1", "SKU", 10, NULL));
+	MUST(cancel_batch("b1"));
+	MUST(create_batch("b1", "OTHER", 3, "2011-01-01"));
+	rows r = dashboard(NULL, 0);
+	cr_assert_eq(r.count, 1);
+	cr_assert_str_eq(r.items[0].sku, "OTHER");
+	cr_assert_eq(r.items[0].purchased, 3);
+	free(r.items);
+	cr_assert_str_eq(allocate_to("o1", "OTHER", 3), "b1");
+	cr_assert_str_eq(allocate_to("o1", "SKU", 3), "");
 }
 
 /* ---- user event handlers ---- */

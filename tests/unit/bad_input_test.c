@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* The bad strings every string field must reject. */
-#define BAD_STRINGS 6
+#define BAD_STRINGS (3 + TEST_BAD_UTF8)
 static const char *bad_string(int i)
 {
 	switch (i) {
@@ -298,6 +298,17 @@ Test(bad_input, product_cancel_batch)
 	cr_assert_eq(la_product_cancel_batch(NULL, "b1"), LA_EINVAL);
 	free(before);
 	la_product_free(p);
+}
+
+Test(bad_input, check_string_names_the_field)
+{
+	char what[64];
+	for (int i = 0; i < BAD_STRINGS; i++) {
+		snprintf(what, sizeof what, "check_string #%d", i);
+		expect_einval(la_check_string(bad_string(i), "widget"), "widget", what);
+	}
+	cr_assert_eq(la_check_string(test_repeat('z', LONG_OK_LEN, 0), "widget"), LA_OK);
+	cr_assert_eq(la_check_string("\xF0\x9F\x98\x80", "widget"), LA_OK);
 }
 
 Test(bad_input, product_lookups_with_bad_keys)

@@ -239,6 +239,22 @@ static void expect_balanced(void)
 	cr_assert_not(f.in_uow);
 }
 
+Test(bus_port, options_defaults)
+{
+	la_bus_options opts;
+	memset(&opts, 0xAB, sizeof opts);
+	cr_assert_eq(la_bus_options_init(&opts, LA_BUS_OPTIONS_VERSION), LA_OK);
+	cr_assert_eq(opts.version, LA_BUS_OPTIONS_VERSION);
+	cr_assert_eq(opts.max_retries, 10);
+	cr_assert_eq(opts.retry_delay_us, 200);
+	cr_assert_null(opts.notify);
+	cr_assert_null(opts.publish);
+	cr_assert_null(opts.notify_payload);
+	cr_assert_null(opts.publish_payload);
+	cr_assert_neq(la_bus_options_init(NULL, LA_BUS_OPTIONS_VERSION), LA_OK);
+	cr_assert_neq(la_bus_options_init(&opts, 0), LA_OK);
+}
+
 Test(bus_port, store_handle_basics)
 {
 	cr_assert_str_eq(la_store_adapter(store), "fake");

@@ -348,3 +348,17 @@ Test(allocate, many_lines_and_batches)
 	cr_assert_str_eq(la_batch_reference(la_product_find_line(p, "o01234")), "b123");
 	la_product_free(p);
 }
+
+Test(allocate, huge_quantities_do_not_overflow)
+{
+	la_product *p = test_product("HUGE");
+	test_add_batch(p, "b1", INT64_MAX, NULL);
+	test_add_batch(p, "b2", INT64_MAX, "2011-01-01");
+	cr_assert_str_eq(test_allocate(p, "o1", INT64_MAX - 1), "b1");
+	cr_assert_str_eq(test_allocate(p, "o2", 2), "b2");
+	cr_assert_str_eq(test_allocate(p, "o3", 1), "b1");
+	cr_assert_eq(la_batch_available_quantity(la_product_find_batch(p, "b1")), 0);
+	cr_assert_str_eq(test_allocate(p, "o4", INT64_MAX - 2), "b2");
+	cr_assert_null(test_allocate(p, "o5", INT64_MAX));
+	la_product_free(p);
+}

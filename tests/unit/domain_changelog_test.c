@@ -155,6 +155,46 @@ Test(changelog, revert_restores_exact_state)
 	la_product_free(p);
 }
 
+Test(changelog, revert_of_a_cancellation_restores_lines_and_their_order)
+{
+	la_product *p = saved_product(); /* b1: o1 10, o2 20 */
+	const char *ids[] = {"o1", "o2", NULL};
+	char *before = test_product_snapshot(p, ids);
+	cr_assert_eq(la_product_cancel_batch(p, "b1"), LA_OK);
+	cr_assert_eq(la_product_change_batch_quantity(p, "b2", 0), LA_OK);
+	la_product_revert_changes(p);
+	char *after = test_product_snapshot(p, ids);
+	cr_assert_str_eq(after, before);
+
+	/* Still most recent first: o2 goes before o1. */
+	cr_assert_eq(la_product_change_batch_quantity(p, "b1", 15), LA_OK);
+	cr_assert_eq(la_product_event_count(p), 1);
+	char *t = test_event_text(la_product_event_at(p, 0));
+	cr_assert_str_eq(t, "Deallocated o2 DESK 20 stock_reduced");
+	free(t);
+	free(before);
+	free(after);
+	la_product_free(p);
+}
+
+Test(changelog, revert_after_saved_cancellation)
+{
+	la_product *p = saved_product();
+	cr_assert_eq(la_product_cancel_batch(p, "b1"), LA_OK);
+	la_product_changes_saved(p);
+	la_product_clear_events(p);
+	char *before = test_product_snapshot(p, NULL);
+	test_add_batch(p, "b1", 5, NULL); /* the reference is free again */
+	test_allocate(p, "o1", 5);
+	la_product_revert_changes(p);
+	char *after = test_product_snapshot(p, NULL);
+	cr_assert_str_eq(after, before);
+	cr_assert_null(la_product_find_batch(p, "b1"));
+	free(before);
+	free(after);
+	la_product_free(p);
+}
+
 Test(changelog, revert_without_changes_is_a_no_op)
 {
 	la_product *p = saved_product();

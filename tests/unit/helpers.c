@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const test_bad_utf8[3] = {"ab\x80", "\xC0\xAF", "x\xE2\x82"};
+const char *const test_bad_utf8[TEST_BAD_UTF8] = {"ab\x80",       "\xC0\xAF",         "x\xE2\x82",
+                                                  "\xED\xA0\x80", "\xF4\x90\x80\x80", "ok\xFF"};
 
 const char *test_repeat(char c, size_t n, int slot)
 {

@@ -15,8 +15,10 @@
 #define LONG_BAD_LEN 256
 /* A string of n copies of c (n < 1024) in a static buffer per slot 0..3. */
 const char *test_repeat(char c, size_t n, int slot);
-/* Invalid UTF-8: a lone continuation byte, an overlong form, a truncated sequence. */
-extern const char *const test_bad_utf8[3];
+/* Invalid UTF-8: a lone continuation byte, an overlong form, a truncated
+ * sequence, a surrogate, a code point past U+10FFFF, a 0xFF byte. */
+#define TEST_BAD_UTF8 6
+extern const char *const test_bad_utf8[TEST_BAD_UTF8];
 
 /* A new product for sku; the test fails if it cannot be made. */
 la_product *test_product(const char *sku);
