@@ -42,7 +42,7 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
                         " ORDER BY sku, eta_key, sequence LIMIT ?4",
     [SQ_VIEW_BATCHES_OF_SKU] = "SELECT ref, sku, eta, purchased, allocated, line_count,"
                                " sequence FROM batches"
-                               " WHERE sku = ?5 AND (sku, eta_key, sequence) > (?1, ?2, ?3)"
+                               " WHERE sku = ?1 AND (eta_key, sequence) > (?2, ?3)"
                                " ORDER BY eta_key, sequence LIMIT ?4",
     [SQ_OUTBOX_INSERT] = "INSERT INTO outbox(channel, payload) VALUES(?1, ?2)",
     [SQ_OUTBOX_PENDING] = "SELECT id, channel, payload FROM outbox WHERE sent IS NULL"

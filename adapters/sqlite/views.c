@@ -25,23 +25,33 @@ int sq_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 	return rc;
 }
 
-/* Bind the position to start after: the cursor's key, or before everything. */
-static int bind_cursor(sqlite3_stmt *stmt, const char *after, char **owned_sku)
+/* Bind the key to start after: ?1 sku, ?2 eta key, ?3 sequence. Without a
+ * cursor, before everything (SKUs are at least one byte long, eta keys are
+ * >= 0). With a sku filter, ?1 is that sku and a cursor on another sku means
+ * from its start or nothing at all; so the index is entered at the cursor. */
+static int bind_cursor(sqlite3_stmt *stmt, const char *sku, const char *after, char **owned_sku)
 {
+	int32_t eta_key = -1;
+	int64_t sequence = INT64_MIN;
 	*owned_sku = NULL;
-	if (!after) {
-		/* SKUs are at least one byte long and eta keys are >= 0. */
-		sqlite3_bind_text(stmt, 1, "", 0, SQLITE_STATIC);
-		sqlite3_bind_int(stmt, 2, -1);
-		sqlite3_bind_int64(stmt, 3, INT64_MIN);
-		return LA_OK;
+	if (after) {
+		int rc = la_batch_cursor_decode(owned_sku, &eta_key, &sequence, after);
+		if (rc != LA_OK)
+			return rc;
 	}
-	int32_t eta_key;
-	int64_t sequence;
-	int rc = la_batch_cursor_decode(owned_sku, &eta_key, &sequence, after);
-	if (rc != LA_OK)
-		return rc;
-	sq_bind_text(stmt, 1, *owned_sku);
+	if (sku) {
+		int order = *owned_sku ? strcmp(*owned_sku, sku) : -1;
+		if (order < 0) {
+			eta_key = -1;
+			sequence = INT64_MIN;
+		} else if (order > 0) {
+			eta_key = INT32_MAX;
+			sequence = INT64_MAX;
+		}
+		sq_bind_text(stmt, 1, sku);
+	} else {
+		sq_bind_text(stmt, 1, *owned_sku ? *owned_sku : "");
+	}
 	sqlite3_bind_int(stmt, 2, eta_key);
 	sqlite3_bind_int64(stmt, 3, sequence);
 	return LA_OK;
@@ -72,12 +82,10 @@ int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const ch
 	if (!stmt)
 		return la_error_last_code();
 	char *cursor_sku;
-	int rc = bind_cursor(stmt, after, &cursor_sku);
+	int rc = bind_cursor(stmt, sku, after, &cursor_sku);
 	if (rc != LA_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)limit + 1); /* one more: is there a next page? */
-	if (sku)
-		sq_bind_text(stmt, 5, sku);
 	size_t rows = 0;
 	int64_t last_sequence = 0;
 	int step = SQLITE_DONE;
