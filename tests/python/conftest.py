@@ -17,6 +17,13 @@ from allocation import _lib, stores  # noqa: E402
 
 
 def pytest_configure(config):
+    # ctest names the libraries it built: one that does not load is an error,
+    # not a reason to skip its tests.
+    for name in filter(None, os.environ.get("LA_TEST_REQUIRE_LIBRARIES", "").split(",")):
+        try:
+            _lib.load(name)
+        except _lib.LibraryNotFound as exc:
+            raise pytest.UsageError(f"a library this build made does not load: {exc}")
     config.addinivalue_line("markers", "sqlite: needs liballocation-sqlite")
     config.addinivalue_line("markers", "postgres: needs liballocation-pg and a server")
     config.addinivalue_line("markers", "slow: takes seconds")
