@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# HTTP benchmark of allocation-server with wrk (Debian package "wrk").
+#
+#   tests/bench/bench_http.sh [SERVER_BINARY] [sqlite|postgres|memory ...]
+#
+# For each store (default: sqlite, then postgres when the build has it): start
+# the server on a fresh store, add one batch big enough for every request,
+# then
+#   1. POST /allocate with a unique orderid per request (http_allocate.lua),
+#   2. GET /allocations/<orderid> over 1,000 allocated orders (http_get.lua),
+# and print requests/s, p50 and p99 for each. wrk and the server share the
+# machine. Knobs (environment): BENCH_DURATION (s, default 10),
+# BENCH_CONNECTIONS (default 16), BENCH_WRK_THREADS (default 2),
+# BENCH_SERVER_THREADS (the server's --threads; default: its own default).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+server=${1:-$root/build/examples/server/allocation-server}
+shift || true
+stores=("$@")
+[ ${#stores[@]} -gt 0 ] || stores=(sqlite postgres)
+duration=${BENCH_DURATION:-10}
+connections=${BENCH_CONNECTIONS:-16}
+wrk_threads=${BENCH_WRK_THREADS:-2}
+python=/usr/bin/python3
+
+command -v wrk >/dev/null || { echo "bench_http: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+[ -x "$server" ] || { echo "bench_http: no server binary at $server" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/la-bench-http.XXXXXX)
+server_pid=
+pg_started=
+cleanup() {
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+	[ -n "$pg_started" ] && sh "$root/tests/support/pg_server.sh" stop "$work/pg" >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_server() { # db-url → sets url
+	local log=$work/server.log
+	local args=(--listen 127.0.0.1:0 --db "$1" --quiet)
+	[ -n "${BENCH_SERVER_THREADS:-}" ] && args+=(--threads "$BENCH_SERVER_THREADS")
+	"$server" "${args[@]}" 2>"$log" &
+	server_pid=$!
+	url=
+	for _ in $(seq 200); do
+		url=$(grep -o 'listening on http://[^ ]*' "$log" | sed 's/listening on //; s,/$,,') || true
+		[ -n "$url" ] && break
+		sleep 0.05
+	done
+	[ -n "$url" ] || { cat "$log" >&2; exit 1; }
+	threads=$(grep -o '([0-9]* threads' "$log" | tr -dc 0-9)
+}
+
+stop_server() {
+	kill -TERM "$server_pid"
+	wait "$server_pid" || true
+	server_pid=
+}
+
+prepare() { # sku: one batch for everything, 1,000 orders to read back
+	curl -sf -X POST "$url/add_batch" -d "{\"ref\":\"bench-batch-$1\",\"sku\":\"$1\",\"qty\":1000000000000,\"eta\":null}" >/dev/null
+	"$python" - "$url" "$1" <<'PY'
+import sys
+import requests
+url, sku = sys.argv[1], sys.argv[2]
+s = requests.Session()
+for i in range(1, 1001):
+    r = s.post(url + "/allocate", json={"orderid": f"get-{i}", "sku": sku, "qty": 1})
+    assert r.status_code == 202, r.text
+PY
+}
+
+run_wrk() { # label script
+	local out
+	out=$(BENCH_SKU=$sku BENCH_ORDERS=1000 BENCH_PREFIX=get \
+		wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --latency -s "$here/$2" "$url/")
+	local rps p50 p99 bad
+	rps=$(sed -n 's/^requests\/s: //p' <<<"$out")
+	p50=$(sed -n 's/^p50_ms: //p' <<<"$out")
+	p99=$(sed -n 's/^p99_ms: //p' <<<"$out")
+	bad=$(sed -n 's/^non_2xx: //p' <<<"$out")
+	printf '| %-9s | %-22s | %7s | %9s | %9s | %5s | %4s |\n' "$store" "$1" "$rps" "$p50" "$p99" "$bad" "$threads"
+}
+
+echo "wrk: ${wrk_threads} threads, ${connections} connections, ${duration} s per run; $(nproc) CPUs shared with the server"
+echo
+echo "| store     | request                | req/s   | p50 (ms)  | p99 (ms)  | non-2xx | server threads |"
+echo "|-----------|------------------------|---------|-----------|-----------|---------|------|"
+for store in "${stores[@]}"; do
+	case $store in
+	sqlite) db="sqlite:$work/bench.db" ;;
+	memory) db="memory:" ;;
+	postgres)
+		if ! sh "$root/tests/support/pg_server.sh" start "$work/pg" >/dev/null 2>"$work/pg.err"; then
+			echo "| postgres  | (server did not start: $(head -c 200 "$work/pg.err")) |"
+			continue
+		fi
+		pg_started=1
+		db=$(cat "$work/pg/conninfo")
+		;;
+	*) echo "bench_http: unknown store $store" >&2; exit 2 ;;
+	esac
+	start_server "$db"
+	sku=bench-$store
+	if ! prepare "$sku" 2>"$work/prepare.err"; then
+		echo "| $store | (could not prepare: $(tail -1 "$work/prepare.err")) |"
+		stop_server
+		continue
+	fi
+	run_wrk "POST /allocate" http_allocate.lua
+	run_wrk "GET /allocations/<id>" http_get.lua
+	stop_server
+done
