@@ -105,3 +105,13 @@ def test_closing_the_bus_inside_its_handler_is_refused(bus):
     bus.handle(commands.CreateBatch("b1", "LAMP", 5, None))
     assert bus.handle(commands.Allocate("o1", "LAMP", 1)) == "b1"
     assert errors and not bus.closed
+
+
+def test_a_raising_log_handler_is_ignored(bus):
+    allocation.set_log_handler(boom)
+    try:
+        bus.subscribe(events.Allocated, boom)  # makes the library log
+        bus.handle(commands.CreateBatch("b1", "LAMP", 5, None))
+        assert bus.handle(commands.Allocate("o1", "LAMP", 1)) == "b1"
+    finally:
+        allocation.set_log_handler(None)
