@@ -168,6 +168,13 @@ int csv_data_load(csv_data *data, const char *batches, size_t batches_len, const
 		csv_data_free(data);
 		return rc;
 	}
+	for (size_t i = 0; i < data->batch_count; i++)
+		if (data->batches[i].allocated >
+		    data->batches[i].purchased) /* e.g. a crash between two renames */
+			la_log(LA_LOG_WARN, "%s: batch %s has %lld allocated of %lld purchased",
+			       CSV_BATCHES_FILE, data->batches[i].ref,
+			       (long long)data->batches[i].allocated,
+			       (long long)data->batches[i].purchased);
 	/* above every loaded line's sequence, so new lines sort as most recent */
 	data->base_version = (int64_t)data->line_count + 1;
 	return LA_OK;
