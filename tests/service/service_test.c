@@ -1015,6 +1015,18 @@ Test(service, events_can_be_handled_directly)
 	cr_assert_str_eq(w.notes.items[0].b, "Out of stock for SOFA");
 }
 
+Test(service, stock_reduced_deallocation_event_reallocates)
+{
+	MUST(create_batch("b1", "SKU", 10, NULL));
+	la_message *m = NULL;
+	MUST(la_event_deallocated(&m, "o9", "SKU", 3, LA_REASON_STOCK_REDUCED));
+	MUST(handle(m));
+	expect_allocations("o9", "SKU:b1");
+	MUST(la_event_deallocated(&m, "o8", "SKU", 3, LA_REASON_REQUESTED));
+	MUST(handle(m));
+	expect_allocations("o8", "");
+}
+
 /* ---- a second connection, where the adapter has one ---- */
 
 Test(service, reopened_store_sees_the_same_data)

@@ -285,3 +285,52 @@ Test(load, rejects_lines_on_unknown_batches)
 	cr_assert_eq(la_product_load(&(la_product *){NULL}, "", 1), LA_EINVAL);
 	la_product_free(p);
 }
+
+Test(load, batches_loaded_in_any_order_sort_by_preference)
+{
+	la_product *p = NULL;
+	/* Stored sequences never exceed the stored version. */
+	cr_assert_eq(la_product_load(&p, "STORED", 9), LA_OK);
+	cr_assert_eq(la_product_load_batch(p, "late", 10, "2012-01-01", 0, 0, 1), LA_OK);
+	cr_assert_eq(la_product_load_batch(p, "second", 10, NULL, 0, 0, 7), LA_OK);
+	cr_assert_eq(la_product_load_batch(p, "first", 10, NULL, 0, 0, 5), LA_OK);
+	cr_assert_eq(la_product_load_batch(p, "early", 10, "2011-01-01", 0, 0, 2), LA_OK);
+	const char *expected[] = {"first", "second", "early", "late"};
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_str_eq(la_batch_reference(la_product_batch_at(p, i)), expected[i],
+		                 "position %zu", i);
+	cr_assert_str_eq(test_allocate(p, "o1", 10), "first");
+
+	/* A new batch comes after every stored one on ties. */
+	test_add_batch(p, "new", 10, NULL);
+	const la_batch *b = la_product_find_batch(p, "new");
+	cr_assert_gt(la_batch_sequence(b), 7);
+	cr_assert_str_eq(la_batch_reference(la_product_batch_at(p, 2)), "new");
+	la_change c = change(p, la_product_change_count(p) - 1);
+	cr_assert_eq(c.kind, LA_CHANGE_BATCH_ADDED);
+	cr_assert_eq(c.sequence, la_batch_sequence(b));
+	la_product_free(p);
+}
+
+Test(load, new_lines_are_more_recent_than_stored_ones)
+{
+	la_product *p = NULL;
+	cr_assert_eq(la_product_load(&p, "STORED", 9), LA_OK);
+	cr_assert_eq(la_product_load_batch(p, "b1", 30, NULL, 20, 2, 1), LA_OK);
+	cr_assert_eq(la_product_load_line(p, "b1", "o2", 10, 9), LA_OK);
+	cr_assert_eq(la_product_load_line(p, "b1", "o1", 10, 4), LA_OK);
+	cr_assert_eq(la_product_batch_lines_loaded(p, "b1"), LA_OK);
+	cr_assert_str_eq(test_allocate(p, "o3", 10), "b1");
+	cr_assert_gt(change(p, 0).sequence, 9);
+	la_product_clear_events(p);
+	/* 30 allocated, 15 purchased: o3 (newest) then o2 go; o1 stays. */
+	cr_assert_eq(la_product_change_batch_quantity(p, "b1", 15), LA_OK);
+	cr_assert_eq(la_product_event_count(p), 2);
+	char *t0 = test_event_text(la_product_event_at(p, 0));
+	char *t1 = test_event_text(la_product_event_at(p, 1));
+	cr_assert_str_eq(t0, "Deallocated o3 STORED 10 stock_reduced");
+	cr_assert_str_eq(t1, "Deallocated o2 STORED 10 stock_reduced");
+	free(t0);
+	free(t1);
+	la_product_free(p);
+}
