@@ -27,6 +27,7 @@ typedef struct cli_context {
 	char **argv;
 	la_store *store; /* opened by main for commands that use the database */
 	la_bus *bus;
+	la_bus_options bus_options; /* for buses made by commands (allocate-from-csv) */
 } cli_context;
 
 typedef int (*cli_command_fn)(cli_context *ctx);

@@ -111,7 +111,7 @@ static int allocate_from_csv(cli_context *ctx)
 		                *msg ? msg : la_strerror(rc));
 	}
 	size_t allocated = 0, out_of_stock = 0;
-	rc = la_csv_allocate_orders(&allocated, &out_of_stock, folder, NULL);
+	rc = la_csv_allocate_orders(&allocated, &out_of_stock, folder, &ctx->bus_options);
 	if (rc != LA_OK)
 		return cli_fail_library(rc, folder);
 	printf("%zu allocated, %zu out of stock\n", allocated, out_of_stock);

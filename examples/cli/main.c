@@ -111,10 +111,7 @@ static int open_store(cli_context *ctx)
 		return cli_fail(CLI_EXIT_NO_STORE, "cannot open database %s: %s", ctx->db,
 		                *msg ? msg : la_strerror(rc));
 	}
-	la_bus_options opts = LA_BUS_OPTIONS_INIT;
-	opts.notify = notify_to_stderr;
-	opts.notify_payload = &ctx->verbose;
-	rc = la_bus_new(&ctx->bus, ctx->store, &opts);
+	rc = la_bus_new(&ctx->bus, ctx->store, &ctx->bus_options);
 	if (rc != LA_OK)
 		return cli_fail_library(rc, NULL);
 	return CLI_EXIT_OK;
@@ -131,6 +128,9 @@ int main(int argc, char **argv)
 		return -first;
 	if (ctx.verbose)
 		la_set_log_callback(log_to_stderr, NULL);
+	la_bus_options_init(&ctx.bus_options, LA_BUS_OPTIONS_VERSION);
+	ctx.bus_options.notify = notify_to_stderr;
+	ctx.bus_options.notify_payload = &ctx.verbose;
 
 	const cli_command *cmd = find_command(argv[first]);
 	if (!cmd)
