@@ -6,8 +6,10 @@
 # For each store (default: sqlite, then postgres when the build has it): start
 # the server on a fresh store, add one batch big enough for every request,
 # then
-#   1. POST /allocate with a unique orderid per request (http_allocate.lua),
-#   2. GET /allocations/<orderid> over 1,000 allocated orders (http_get.lua),
+#   1. POST /allocate with a unique orderid per request (http_allocate.lua)
+#      on one sku (every request updates the same product: they serialise),
+#   2. the same spread over BENCH_SKUS skus (default 64),
+#   3. GET /allocations/<orderid> over 1,000 allocated orders (http_get.lua),
 # and print requests/s, p50 and p99 for each. wrk and the server share the
 # machine. Knobs (environment): BENCH_DURATION (s, default 10),
 # BENCH_CONNECTIONS (default 16), BENCH_WRK_THREADS (default 2),
@@ -22,6 +24,7 @@ stores=("$@")
 duration=${BENCH_DURATION:-10}
 connections=${BENCH_CONNECTIONS:-16}
 wrk_threads=${BENCH_WRK_THREADS:-2}
+skus=${BENCH_SKUS:-64}
 python=/usr/bin/python3
 
 command -v wrk >/dev/null || { echo "bench_http: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
@@ -59,35 +62,38 @@ stop_server() {
 	server_pid=
 }
 
-prepare() { # sku: one batch for everything, 1,000 orders to read back
-	curl -sf -X POST "$url/add_batch" -d "{\"ref\":\"bench-batch-$1\",\"sku\":\"$1\",\"qty\":1000000000000,\"eta\":null}" >/dev/null
-	"$python" - "$url" "$1" <<'PY'
+prepare() { # sku: a batch for everything on sku and sku-1..N, 1,000 orders to read back
+	"$python" - "$url" "$1" "$skus" <<'PY'
 import sys
 import requests
-url, sku = sys.argv[1], sys.argv[2]
+url, sku, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 s = requests.Session()
+for name in [sku] + [f"{sku}-{i}" for i in range(1, n + 1)]:
+    r = s.post(url + "/add_batch", json={"ref": "batch-" + name, "sku": name,
+                                         "qty": 10**12, "eta": None})
+    assert r.status_code == 201, r.text
 for i in range(1, 1001):
     r = s.post(url + "/allocate", json={"orderid": f"get-{i}", "sku": sku, "qty": 1})
     assert r.status_code == 202, r.text
 PY
 }
 
-run_wrk() { # label script
+run_wrk() { # label script [BENCH_SKUS]
 	local out
-	out=$(BENCH_SKU=$sku BENCH_ORDERS=1000 BENCH_PREFIX=get \
+	out=$(BENCH_SKU=$sku BENCH_SKUS=${3:-1} BENCH_ORDERS=1000 BENCH_PREFIX=get \
 		wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --latency -s "$here/$2" "$url/")
 	local rps p50 p99 bad
 	rps=$(sed -n 's/^requests\/s: //p' <<<"$out")
 	p50=$(sed -n 's/^p50_ms: //p' <<<"$out")
 	p99=$(sed -n 's/^p99_ms: //p' <<<"$out")
 	bad=$(sed -n 's/^non_2xx: //p' <<<"$out")
-	printf '| %-9s | %-22s | %7s | %9s | %9s | %5s | %4s |\n' "$store" "$1" "$rps" "$p50" "$p99" "$bad" "$threads"
+	printf '| %-9s | %-24s | %7s | %9s | %9s | %5s | %4s |\n' "$store" "$1" "$rps" "$p50" "$p99" "$bad" "$threads"
 }
 
 echo "wrk: ${wrk_threads} threads, ${connections} connections, ${duration} s per run; $(nproc) CPUs shared with the server"
 echo
-echo "| store     | request                | req/s   | p50 (ms)  | p99 (ms)  | non-2xx | server threads |"
-echo "|-----------|------------------------|---------|-----------|-----------|---------|------|"
+echo "| store     | request                  | req/s   | p50 (ms)  | p99 (ms)  | non-2xx | server threads |"
+echo "|-----------|--------------------------|---------|-----------|-----------|---------|------|"
 for store in "${stores[@]}"; do
 	case $store in
 	sqlite) db="sqlite:$work/bench.db" ;;
@@ -109,7 +115,8 @@ for store in "${stores[@]}"; do
 		stop_server
 		continue
 	fi
-	run_wrk "POST /allocate" http_allocate.lua
+	run_wrk "POST /allocate, 1 sku" http_allocate.lua 1
+	run_wrk "POST /allocate, $skus skus" http_allocate.lua "$skus"
 	run_wrk "GET /allocations/<id>" http_get.lua
 	stop_server
 done

@@ -1,9 +1,11 @@
 -- wrk script: POST /allocate with a unique orderid per request.
 -- Each wrk thread gets its own prefix so orderids never repeat across threads.
--- SKU comes from the environment (BENCH_SKU), default "BENCH-SKU".
+-- SKUs come from the environment: BENCH_SKU (default "BENCH-SKU") alone, or
+-- with BENCH_SKUS=N > 1 the N skus BENCH_SKU-1 .. BENCH_SKU-N in turn.
 local counter = 0
 local prefix = "t"
 local sku = os.getenv("BENCH_SKU") or "BENCH-SKU"
+local skus = tonumber(os.getenv("BENCH_SKUS") or "1")
 local threads = {}
 local next_id = 0
 
@@ -21,7 +23,11 @@ end
 
 function request()
 	counter = counter + 1
-	local body = string.format('{"orderid":"%s-%d","sku":"%s","qty":1}', prefix, counter, sku)
+	local s = sku
+	if skus > 1 then
+		s = sku .. "-" .. (counter % skus + 1)
+	end
+	local body = string.format('{"orderid":"%s-%d","sku":"%s","qty":1}', prefix, counter, s)
 	return wrk.format(nil, nil, nil, body)
 end
 
