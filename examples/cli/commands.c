@@ -151,9 +151,8 @@ const cli_command cli_commands[] = {
      "print the batch dashboard as JSON {\"batches\": [...], \"next\": CURSOR or null}", 0, -1, 1,
      cli_print_batches},
     {"allocate-from-csv", "FOLDER",
-     "allocate every line of FOLDER/orders.csv against FOLDER/batches.csv, appending to "
-     "FOLDER/allocations.csv (--db is not used)",
-     1, 1, 0, allocate_from_csv},
+     "allocate FOLDER/orders.csv on FOLDER/batches.csv into FOLDER/allocations.csv (no --db)", 1, 1,
+     0, allocate_from_csv},
     {"help", "[COMMAND]", "show this help, or a command's", 0, 1, 0, help},
     {NULL, NULL, NULL, 0, 0, 0, NULL},
 };
