@@ -109,3 +109,14 @@ def test_sigterm_under_load_answers_only_durable_2xx(tmp_path):
         assert row["lines"] >= len(accepted)  # a request cut off mid-reply may have committed
     finally:
         assert again.stop() == 0
+
+
+def test_address_in_use_is_reported_and_exits_1(tmp_path):
+    first = Server(tmp_path / "first.log", "sqlite:" + str(tmp_path / "one.db"))
+    try:
+        port = first.url.rsplit(":", 1)[1]
+        r = run("--listen", f"127.0.0.1:{port}", "--db", "sqlite:" + str(tmp_path / "two.db"))
+        assert r.returncode == 1
+        assert "cannot listen" in r.stderr
+    finally:
+        assert first.stop() == 0
