@@ -188,6 +188,19 @@ static int still_current(connection *c, const la_product *p)
 	                    la_product_sku(p));
 }
 
+/* A line this unit of work deallocated stays in the rows until commit:
+ * loading it again would bring it back. */
+static int deallocated_since_load(const la_product *p, const char *orderid)
+{
+	for (size_t k = 0; k < la_product_change_count(p); k++) {
+		la_change ch;
+		la_product_change_at(&ch, p, k);
+		if (ch.kind == LA_CHANGE_LINE_DEALLOCATED && strcmp(ch.orderid, orderid) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int array_load_line(la_product *product, const char *orderid, void *state)
 {
 	connection *c = state;
@@ -195,7 +208,7 @@ static int array_load_line(la_product *product, const char *orderid, void *state
 	int rc = still_current(c, product);
 	const line_row *line =
 	    rc == LA_OK ? db_line(c->db, la_product_sku(product), orderid) : NULL;
-	if (line)
+	if (line && !deallocated_since_load(product, orderid))
 		rc = la_product_load_line(product, line->batchref, orderid, line->qty,
 		                          line->sequence);
 	pthread_mutex_unlock(&c->db->lock);
@@ -210,7 +223,8 @@ static int array_load_batch_lines(la_product *product, const char *ref, void *st
 	int rc = still_current(c, product);
 	for (size_t i = 0; rc == LA_OK && i < db->lines.count; i++) {
 		const line_row *line = table_at(&db->lines, i);
-		if (strcmp(line->batchref, ref) == 0)
+		if (strcmp(line->batchref, ref) == 0 &&
+		    !deallocated_since_load(product, line->orderid))
 			rc = la_product_load_line(product, ref, line->orderid, line->qty,
 			                          line->sequence);
 	}
