@@ -324,6 +324,7 @@ void la_product_clear_events(la_product *p)
 
 void la_product_take_events(la_product *p, la_message **into)
 {
-	memcpy(into, p->events, p->event_count * sizeof *into);
+	if (p->event_count) /* memcpy from a NULL array is undefined even for 0 bytes */
+		memcpy(into, p->events, p->event_count * sizeof *into);
 	p->event_count = 0;
 }

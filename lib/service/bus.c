@@ -146,9 +146,7 @@ int la_bus_run_command(la_bus *bus, const la_message *command)
 {
 	const la_store *s = bus->store;
 	for (unsigned int attempt = 0;; attempt++) {
-		bus->seen_count = 0;
-		bus->committed = 0;
-		int rc = s->port->begin(s->state);
+		int rc = la_uow_begin(bus);
 		if (rc == LA_OK) {
 			rc = la_handle_command(bus, command);
 			if (!bus->committed)
@@ -156,7 +154,8 @@ int la_bus_run_command(la_bus *bus, const la_message *command)
 			s->port->end(s->state);
 		}
 		bus->seen_count = 0;
-		if (rc != LA_ECONFLICT || attempt >= bus->options.max_retries)
+		if (rc != LA_ECONFLICT || !bus->store_conflict ||
+		    attempt >= bus->options.max_retries)
 			return rc;
 		bus->retries++;
 		la_log(LA_LOG_DEBUG, "%s conflicted (%s); retry %u", la_message_name(command),

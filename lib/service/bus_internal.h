@@ -29,6 +29,7 @@ struct la_bus {
 	la_product **seen;
 	size_t seen_count, seen_capacity;
 	int committed;
+	int store_conflict; /* the store reported a concurrent change: worth a retry */
 
 	int depth; /* 0 while running the caller's own message */
 	int has_result;
@@ -42,6 +43,9 @@ struct la_bus {
 int la_uow_get(la_product **out, la_bus *bus, const char *sku);
 int la_uow_get_by_batchref(la_product **out, la_bus *bus, const char *ref);
 int la_uow_add(la_bus *bus, la_product *product);
+int la_uow_load_line(la_bus *bus, la_product *product, const char *orderid);
+int la_uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref);
+int la_uow_begin(la_bus *bus);
 int la_uow_commit(la_bus *bus);
 
 /* Run one command in its own unit of work, retrying conflicts. */

@@ -54,11 +54,10 @@ static int allocate(la_bus *bus, const la_message *cmd)
 {
 	la_product *p;
 	const char *batchref;
-	la_store *s = bus->store;
 	int rc = la_uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
-	if ((rc = s->port->load_line(p, cmd->orderid, s->state)) != LA_OK ||
+	if ((rc = la_uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
 	    (rc = la_product_allocate(&batchref, p, cmd->orderid, cmd->qty)) != LA_OK)
 		return rc;
 	char chosen[256] = "";
@@ -76,11 +75,10 @@ static int allocate(la_bus *bus, const la_message *cmd)
 static int deallocate(la_bus *bus, const la_message *cmd)
 {
 	la_product *p;
-	la_store *s = bus->store;
 	int rc = la_uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
-	if ((rc = s->port->load_line(p, cmd->orderid, s->state)) != LA_OK ||
+	if ((rc = la_uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
 	    (rc = la_product_deallocate(p, cmd->orderid)) != LA_OK)
 		return rc;
 	return la_uow_commit(bus);
@@ -89,14 +87,13 @@ static int deallocate(la_bus *bus, const la_message *cmd)
 static int change_batch_quantity(la_bus *bus, const la_message *cmd)
 {
 	la_product *p;
-	la_store *s = bus->store;
 	int rc = la_uow_get_by_batchref(&p, bus, cmd->batchref);
 	if (rc != LA_OK)
 		return invalid_ref(rc, cmd->batchref);
 	const la_batch *b = la_product_find_batch(p, cmd->batchref);
 	/* the lines are needed only when some must be deallocated */
 	if (b && cmd->qty < la_batch_allocated_quantity(b) &&
-	    (rc = s->port->load_batch_lines(p, cmd->batchref, s->state)) != LA_OK)
+	    (rc = la_uow_load_batch_lines(bus, p, cmd->batchref)) != LA_OK)
 		return rc;
 	if ((rc = la_product_change_batch_quantity(p, cmd->batchref, cmd->qty)) != LA_OK)
 		return rc;
@@ -106,11 +103,10 @@ static int change_batch_quantity(la_bus *bus, const la_message *cmd)
 static int cancel_batch(la_bus *bus, const la_message *cmd)
 {
 	la_product *p;
-	la_store *s = bus->store;
 	int rc = la_uow_get_by_batchref(&p, bus, cmd->batchref);
 	if (rc != LA_OK)
 		return invalid_ref(rc, cmd->batchref);
-	if ((rc = s->port->load_batch_lines(p, cmd->batchref, s->state)) != LA_OK ||
+	if ((rc = la_uow_load_batch_lines(bus, p, cmd->batchref)) != LA_OK ||
 	    (rc = la_product_cancel_batch(p, cmd->batchref)) != LA_OK)
 		return rc;
 	return la_uow_commit(bus);

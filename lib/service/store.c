@@ -6,8 +6,10 @@
 
 int la_store_new(la_store **out, const la_store_port *port, void *state)
 {
-	if (!port || port->version < 1 || port->version > LA_STORE_PORT_VERSION) {
-		if (port && port->close)
+	if (!port)
+		return la_error_set(LA_EINVAL, "port is NULL");
+	if (port->version < 1 || port->version > LA_STORE_PORT_VERSION) {
+		if (port->close)
 			port->close(state);
 		return la_error_set(LA_EUNSUPPORTED, "store port version %u is not supported",
 		                    port ? port->version : 0);

@@ -19,18 +19,48 @@ static int remember(la_bus *bus, la_product *product)
 	return LA_OK;
 }
 
+/* A conflict the store reports is a concurrent change, worth retrying; one
+ * the domain reports (a rule broken) would fail the same way every time. */
+static int from_store(la_bus *bus, int rc)
+{
+	if (rc == LA_ECONFLICT)
+		bus->store_conflict = 1;
+	return rc;
+}
+
+int la_uow_begin(la_bus *bus)
+{
+	const la_store *s = bus->store;
+	bus->seen_count = 0;
+	bus->committed = 0;
+	bus->store_conflict = 0;
+	return from_store(bus, s->port->begin(s->state));
+}
+
 int la_uow_get(la_product **out, la_bus *bus, const char *sku)
 {
 	const la_store *s = bus->store;
-	int rc = s->port->get(out, sku, s->state);
+	int rc = from_store(bus, s->port->get(out, sku, s->state));
 	return rc == LA_OK ? remember(bus, *out) : rc;
 }
 
 int la_uow_get_by_batchref(la_product **out, la_bus *bus, const char *ref)
 {
 	const la_store *s = bus->store;
-	int rc = s->port->get_by_batchref(out, ref, s->state);
+	int rc = from_store(bus, s->port->get_by_batchref(out, ref, s->state));
 	return rc == LA_OK ? remember(bus, *out) : rc;
+}
+
+int la_uow_load_line(la_bus *bus, la_product *product, const char *orderid)
+{
+	const la_store *s = bus->store;
+	return from_store(bus, s->port->load_line(product, orderid, s->state));
+}
+
+int la_uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref)
+{
+	const la_store *s = bus->store;
+	return from_store(bus, s->port->load_batch_lines(product, ref, s->state));
 }
 
 int la_uow_add(la_bus *bus, la_product *product)
@@ -42,7 +72,7 @@ int la_uow_add(la_bus *bus, la_product *product)
 		return rc;
 	}
 	const la_store *s = bus->store;
-	rc = s->port->add(product, s->state);
+	rc = from_store(bus, s->port->add(product, s->state));
 	if (rc != LA_OK)
 		bus->seen_count--;
 	return rc;
@@ -58,7 +88,7 @@ int la_uow_commit(la_bus *bus)
 	            sizeof *bus->queue) != LA_OK)
 		return la_error_nomem();
 	const la_store *s = bus->store;
-	int rc = s->port->commit(s->state);
+	int rc = from_store(bus, s->port->commit(s->state));
 	if (rc != LA_OK)
 		return rc;
 	bus->committed = 1;
