@@ -182,6 +182,7 @@ typedef struct entry_ref {
 	const char *stream;
 	const redisReply *entry;
 	unsigned long long ms, seq;
+	size_t position; /* in the reply: stream order, then entry order */
 } entry_ref;
 
 static int by_entry_id(const void *a, const void *b)
@@ -192,7 +193,7 @@ static int by_entry_id(const void *a, const void *b)
 		return x->ms < y->ms ? -1 : 1;
 	if (x->seq != y->seq)
 		return x->seq < y->seq ? -1 : 1;
-	return 0;
+	return x->position < y->position ? -1 : x->position > y->position;
 }
 
 static int check_shape(const redisReply *reply)
@@ -222,9 +223,9 @@ static int check_shape(const redisReply *reply)
 
 /*
  * Handle a reply [[stream, [entry, ...]], ...]. Entries of different streams
- * are taken in entry-id order (the time Redis added them), so that a batch
- * created just before its quantity changes is created first. *count gets the
- * number of entries.
+ * are taken in entry-id order (the millisecond Redis added them), so that a
+ * batch created just before its quantity changes is created first; ties go
+ * in the order of redis_inbound_channels. *count gets the number of entries.
  */
 static int handle_streams(session *s, const redisReply *reply, size_t *count)
 {
@@ -250,6 +251,7 @@ static int handle_streams(session *s, const redisReply *reply, size_t *count)
 		for (size_t j = 0; j < entries->elements; j++, n++) {
 			refs[n].stream = reply->element[i]->element[0]->str;
 			refs[n].entry = entries->element[j];
+			refs[n].position = n;
 			sscanf(refs[n].entry->element[0]->str, "%llu-%llu", &refs[n].ms,
 			       &refs[n].seq);
 		}

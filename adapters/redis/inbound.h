@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #define REDIS_INBOUND_COUNT 4
-/* change_batch_quantity, batch_created, batch_cancelled, allocation_required */
+/* batch_created, change_batch_quantity, allocation_required, batch_cancelled */
 extern const char *const redis_inbound_channels[REDIS_INBOUND_COUNT];
 
 /*

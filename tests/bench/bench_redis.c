@@ -46,7 +46,7 @@ static void check(int rc, const char *what)
 }
 
 static void create_batch(la_bus *bus, const char *ref, const char *sku, int64_t qty,
-			 const char *eta)
+                         const char *eta)
 {
 	la_message *m = NULL;
 
@@ -138,7 +138,7 @@ static int wait_allocated(listener *l, const char *orderid)
 
 		if (l->streams) {
 			r = cmd(l->c, "XREAD COUNT 100 BLOCK 1000 STREAMS line_allocated %s",
-				l->last_id, NULL);
+			        l->last_id, NULL);
 			if (r->type == REDIS_REPLY_ARRAY) {
 				redisReply *entries = r->element[0]->element[1];
 
@@ -146,7 +146,7 @@ static int wait_allocated(listener *l, const char *orderid)
 					redisReply *e = entries->element[i];
 
 					snprintf(l->last_id, sizeof(l->last_id), "%s",
-						 e->element[0]->str);
+					         e->element[0]->str);
 					if (strstr(e->element[1]->element[3]->str, needle))
 						found = 1;
 				}
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 
 	if (!url || rounds <= 0 || relay_n <= 0) {
 		fprintf(stderr, "usage: bench_redis REDIS_URL [pubsub|streams] [ROUNDS] "
-				"[RELAY_MESSAGES]\n");
+		                "[RELAY_MESSAGES]\n");
 		return 2;
 	}
 	if (!mkdtemp(dir)) {
@@ -242,14 +242,16 @@ int main(int argc, char **argv)
 		redisReply *r = cmd(pub, "XREVRANGE line_allocated + - COUNT 1", NULL, NULL);
 
 		if (r->type == REDIS_REPLY_ARRAY && r->elements == 1)
-			snprintf(l.last_id, sizeof(l.last_id), "%s", r->element[0]->element[0]->str);
+			snprintf(l.last_id, sizeof(l.last_id), "%s",
+			         r->element[0]->element[0]->str);
 		freeReplyObject(r);
 	}
 	for (int tries = 0;; tries++) { /* until the consumer listens */
-		redisReply *r = streams ? cmd(pub, "XINFO GROUPS change_batch_quantity", NULL, NULL)
-					: cmd(pub, "PUBSUB NUMSUB change_batch_quantity", NULL, NULL);
+		redisReply *r = streams
+		                    ? cmd(pub, "XINFO GROUPS change_batch_quantity", NULL, NULL)
+		                    : cmd(pub, "PUBSUB NUMSUB change_batch_quantity", NULL, NULL);
 		int ready = streams ? r->type == REDIS_REPLY_ARRAY && r->elements > 0
-				    : r->element[1]->integer > 0;
+		                    : r->element[1]->integer > 0;
 
 		freeReplyObject(r);
 		if (ready)
@@ -265,8 +267,9 @@ int main(int argc, char **argv)
 		snprintf(order, sizeof(order), "o-%d", i);
 		snprintf(json, sizeof(json), "{\"batchref\":\"%s\",\"qty\":5}", ref);
 		t0 = now_s();
-		freeReplyObject(streams ? cmd(pub, "XADD change_batch_quantity * json %s", json, NULL)
-					: cmd(pub, "PUBLISH change_batch_quantity %s", json, NULL));
+		freeReplyObject(streams
+		                    ? cmd(pub, "XADD change_batch_quantity * json %s", json, NULL)
+		                    : cmd(pub, "PUBLISH change_batch_quantity %s", json, NULL));
 		if (!wait_allocated(&l, order)) {
 			fprintf(stderr, "bench_redis: no line_allocated for %s\n", order);
 			return 1;

@@ -2,9 +2,11 @@
 (started by tests/support/redis_server.sh on a free loopback port, so a test
 may stop and restart it) and the real allocation-server with --redis.
 
-ctest sets ALLOCATION_SERVER (the binary) and REDIS_SERVER_SCRIPT. By hand:
+ctest sets ALLOCATION_SERVER (the binary) and REDIS_SERVER_SCRIPT, and for the
+PostgreSQL runs LA_TEST_PG_CONNINFO_FILE (the postgres_server fixture's
+conninfo). By hand:
     ALLOCATION_SERVER=build/examples/server/allocation-server \\
-        /usr/bin/python3 -m pytest -q tests/redis
+        /usr/bin/python3 -m pytest -q tests/redis -m "not postgres"
 """
 
 import json
@@ -13,9 +15,10 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
+import sqlite3
 import threading
 import time
+import uuid
 
 import pytest
 import redis
@@ -26,7 +29,13 @@ SERVER = os.environ.get("ALLOCATION_SERVER")
 SCRIPT = os.environ.get(
     "REDIS_SERVER_SCRIPT", os.path.join(HERE, "..", "support", "redis_server.sh")
 )
+PG_CONNINFO_FILE = os.environ.get("LA_TEST_PG_CONNINFO_FILE")
+PSQL = os.environ.get("LA_TEST_PSQL", "/usr/bin/psql")
 LISTENING = re.compile(r"listening on (http://[^ /]+/)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs the test PostgreSQL server")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -35,9 +44,51 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason="ALLOCATION_SERVER is not set")
     elif not shutil.which("redis-server"):
         skip = pytest.mark.skip(reason="redis-server is not installed")
-    if skip:
-        for item in items:
+    for item in items:
+        if skip:
             item.add_marker(skip)
+        elif "postgres" in item.keywords and not PG_CONNINFO_FILE:
+            item.add_marker(pytest.mark.skip(reason="LA_TEST_PG_CONNINFO_FILE is not set"))
+
+
+class Store:
+    """Where the service keeps its data: a SQLite file or a fresh PostgreSQL
+    database; sql() runs a statement on it from the side (as an operator would)."""
+
+    def __init__(self, kind, url):
+        self.kind = kind
+        self.url = url
+
+    def sql(self, statement):
+        if self.kind == "sqlite":
+            db = sqlite3.connect(self.url[len("sqlite:"):], timeout=10)
+            db.executescript(statement)
+            db.close()
+        else:
+            subprocess.run([PSQL, self.url, "-v", "ON_ERROR_STOP=1", "-q", "-c", statement],
+                           check=True, capture_output=True)
+
+
+def pg_conninfo(dbname=None):
+    with open(PG_CONNINFO_FILE) as f:
+        conninfo = f.read().strip()
+    if dbname:
+        conninfo = re.sub(r"dbname=\S+", "", conninfo).strip() + f" dbname={dbname}"
+    return conninfo
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        yield Store("sqlite", f"sqlite:{tmp_path / 'allocation.db'}")
+        return
+    name = "redis_e2e_" + uuid.uuid4().hex[:12]
+    admin = Store("postgres", pg_conninfo())
+    admin.sql(f"CREATE DATABASE {name}")
+    try:
+        yield Store("postgres", pg_conninfo(name))
+    finally:
+        admin.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 class RedisServer:
@@ -148,12 +199,11 @@ class Service:
 
 
 @pytest.fixture
-def service_factory(tmp_path):
+def service_factory(tmp_path, store):
     services = []
 
-    def make(redis_url, mode="pubsub", db=None, env=None):
-        s = Service(str(tmp_path), db or f"sqlite:{tmp_path / 'allocation.db'}",
-                    redis_url, mode, env)
+    def make(redis_url, mode="pubsub", env=None):
+        s = Service(str(tmp_path), store.url, redis_url, mode, env)
         services.append(s)
         return s
 

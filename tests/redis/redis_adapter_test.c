@@ -425,9 +425,9 @@ Test(redis_consumer_streams, acknowledges_malformed_and_failed_entries)
 
 	xadd_json(c, "change_batch_quantity", "{nope");
 	xadd_json(c, "change_batch_quantity", "{\"batchref\":\"ghost\",\"qty\":1}");
-	r = test_redis_command(c, "XADD allocation_required * orderid o1 sku S qty 2");
-	freeReplyObject(r);
 	r = test_redis_command(c, "XADD batch_created * ref b1 sku S qty 10 eta %s", "");
+	freeReplyObject(r);
+	r = test_redis_command(c, "XADD allocation_required * orderid o1 sku S qty 2");
 	freeReplyObject(r);
 	service_start(&s, url, LA_REDIS_STREAMS);
 	service_run(&s);

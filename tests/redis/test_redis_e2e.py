@@ -3,7 +3,6 @@
 the tests start, stop and restart."""
 
 import json
-import sqlite3
 import time
 
 import pytest
@@ -171,17 +170,24 @@ def test_sigkill_between_commit_and_publish_publishes_after_restart(
     svc.stop()
 
 
+REFUSE_DOOMED = {
+    "sqlite": """CREATE TRIGGER refuse_doomed BEFORE INSERT ON outbox
+                 WHEN NEW.payload LIKE '%"orderid":"doomed"%'
+                 BEGIN SELECT RAISE(ABORT, 'test: refused'); END;""",
+    "postgres": """CREATE FUNCTION refuse_doomed() RETURNS trigger LANGUAGE plpgsql
+                   AS $$ BEGIN RAISE EXCEPTION 'test: refused'; END $$;
+                   CREATE TRIGGER refuse_doomed BEFORE INSERT ON outbox FOR EACH ROW
+                   WHEN (NEW.payload LIKE '%"orderid":"doomed"%')
+                   EXECUTE FUNCTION refuse_doomed();""",
+}
+
+
 def test_a_rolled_back_allocation_publishes_nothing(
-        redis_server, service_factory, subscriber_factory, tmp_path):
+        redis_server, service_factory, subscriber_factory, store):
     svc, sub = start(redis_server, service_factory, subscriber_factory, "pubsub")
     svc.add_batch("b1", "SOFA", 10)
     # Make the outbox write of one order fail: its whole transaction rolls back.
-    db = sqlite3.connect(str(tmp_path / "allocation.db"), timeout=10)
-    db.execute("""CREATE TRIGGER refuse_doomed BEFORE INSERT ON outbox
-                  WHEN NEW.payload LIKE '%"orderid":"doomed"%'
-                  BEGIN SELECT RAISE(ABORT, 'test: refused'); END""")
-    db.commit()
-    db.close()
+    store.sql(REFUSE_DOOMED[store.kind])
 
     r = svc.allocate("doomed", "SOFA", 2)
     assert r.status_code >= 400, r.text
