@@ -118,3 +118,28 @@ Test(postgres_outbox, without_the_flag_there_is_no_outbox)
 	cr_assert_eq(la_store_relay_outbox(NULL, store, 0, collect, &sink), LA_EUNSUPPORTED);
 	pgt_close(store, bus);
 }
+
+Test(postgres_outbox, one_relay_at_a_time_keeps_the_order)
+{
+	la_store *store;
+	la_bus *bus;
+	pgt_open(&store, &bus, LA_STORE_OUTBOX, NULL);
+	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	cr_assert_eq(pgt_allocate(bus, "o1", "LAMP", 1, NULL, 0), LA_OK);
+	/* another relay (here: the test) holds the relay lock of this schema */
+	PGconn *other = test_pg_connect(store);
+	cr_assert_eq(test_pg_exec(other, "BEGIN"), 0);
+	cr_assert_eq(test_pg_value(other, "SELECT pg_try_advisory_xact_lock(19521,"
+	                                  " hashtext('outbox:' || current_schema()))::int"),
+	             1);
+	struct sink sink = {0};
+	size_t sent = 99;
+	cr_assert_eq(la_store_relay_outbox(&sent, store, 0, collect, &sink), LA_OK, "%s",
+	             la_error_last());
+	cr_assert_eq(sent, 0);
+	cr_assert_eq(test_pg_exec(other, "COMMIT"), 0);
+	PQfinish(other);
+	cr_assert_eq(la_store_relay_outbox(&sent, store, 0, collect, &sink), LA_OK);
+	cr_assert_eq(sent, 1);
+	pgt_close(store, bus);
+}
