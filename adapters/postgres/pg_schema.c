@@ -83,32 +83,48 @@ static int exec(struct pg_store *store, const char *sql, PGresult **keep)
 	return LA_EDB;
 }
 
-int pg_schema_migrate(struct pg_store *store)
+/* The schema's version: 0 when there is no schema_version table. */
+static int read_version(struct pg_store *store, long *out)
 {
-	int rc =
-	    exec(store,
-	         "BEGIN;"
-	         "SELECT pg_advisory_xact_lock(19521, hashtext('schema:' || current_schema()));"
-	         "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);",
-	         NULL);
-	PGresult *res = NULL;
-	if (rc == LA_OK)
-		rc = exec(store, "SELECT coalesce(max(version), 0) FROM schema_version", &res);
-	if (rc != LA_OK) {
-		PQclear(PQexec(store->conn, "ROLLBACK"));
-		return rc;
+	PGresult *res = PQexec(store->conn, "SELECT coalesce(max(version), 0) FROM schema_version");
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	*out = 0;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		*out = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+		return LA_OK;
 	}
-	long version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	int missing = state && strcmp(state, "42P01") == 0; /* undefined_table */
 	PQclear(res);
-	if (version > PG_SCHEMA_VERSION) {
-		PQclear(PQexec(store->conn, "ROLLBACK"));
-		return la_error_set(
-		    LA_EUNSUPPORTED,
-		    "PostgreSQL schema has allocation schema version %ld, newer than "
-		    "the %d this library knows; refusing to use it (upgrade "
-		    "liballocation)",
-		    version, PG_SCHEMA_VERSION);
-	}
+	return missing ? LA_OK : exec(store, "SELECT 1 FROM schema_version", NULL);
+}
+
+static int refuse_newer(long version)
+{
+	return la_error_set(LA_EUNSUPPORTED,
+	                    "PostgreSQL schema has allocation schema version %ld, newer than the "
+	                    "%d this library knows; refusing to use it (upgrade liballocation)",
+	                    version, PG_SCHEMA_VERSION);
+}
+
+/* Under the lock: look again (another process may have just done it), then
+ * create or migrate. Runs inside a transaction. */
+static int migrate_locked(struct pg_store *store)
+{
+	PGresult *res = NULL;
+	int rc = exec(store, "SELECT to_regclass('schema_version') IS NULL", &res);
+	if (rc != LA_OK)
+		return rc;
+	int missing = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (missing &&
+	    (rc = exec(store, "CREATE TABLE schema_version (version integer NOT NULL)", NULL)))
+		return rc;
+	long version;
+	if ((rc = read_version(store, &version)) != LA_OK)
+		return rc;
+	if (version > PG_SCHEMA_VERSION)
+		return refuse_newer(version);
 	for (long v = version; v < PG_SCHEMA_VERSION && rc == LA_OK; v++) {
 		la_log(LA_LOG_INFO, "postgres: migrating schema to version %ld", v + 1);
 		rc = exec(store, migrations[v], NULL);
@@ -120,6 +136,25 @@ int pg_schema_migrate(struct pg_store *store)
 		         PG_SCHEMA_VERSION);
 		rc = exec(store, sql, NULL);
 	}
+	return rc;
+}
+
+int pg_schema_migrate(struct pg_store *store)
+{
+	/* The usual case, a current schema, costs one query and takes no lock
+	 * (and needs no CREATE privilege). */
+	long version;
+	int rc = read_version(store, &version);
+	if (rc != LA_OK || version == PG_SCHEMA_VERSION)
+		return rc;
+	if (version > PG_SCHEMA_VERSION)
+		return refuse_newer(version);
+	rc = exec(store,
+	          "BEGIN; SELECT pg_advisory_xact_lock(19521, hashtext('schema:' || "
+	          "current_schema()))",
+	          NULL);
+	if (rc == LA_OK)
+		rc = migrate_locked(store);
 	if (rc == LA_OK)
 		return exec(store, "COMMIT", NULL);
 	PQclear(PQexec(store->conn, "ROLLBACK"));
