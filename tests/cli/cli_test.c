@@ -3,7 +3,9 @@
  * fresh temporary working directory per test: every command, the JSON it
  * prints, its one-line errors and its exit statuses.
  */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 #include <criterion/criterion.h>
 
 #include <jansson.h>

@@ -1,5 +1,7 @@
 /* examples/common/store_url.c: which adapter each database URL reaches. */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 #include <criterion/criterion.h>
 
 #include <allocation/allocation.h>

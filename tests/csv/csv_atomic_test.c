@@ -4,7 +4,9 @@
  * so the file alternates between two known contents) is killed with SIGKILL
  * at random moments; every time, the file is exactly one of the two.
  */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 #include <criterion/criterion.h>
 
 #include <allocation/allocation.h>

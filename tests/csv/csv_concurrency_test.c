@@ -3,7 +3,9 @@
  * allocations of a sku with 300 units → exactly 300 lines in
  * allocations.csv, every one reported by a child, none twice.
  */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 #include <criterion/criterion.h>
 
 #include <allocation/allocation.h>

@@ -1,4 +1,6 @@
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 /* The CSV folder store and allocate-from-csv (spec §5) on real files. */
 #include <criterion/criterion.h>
 

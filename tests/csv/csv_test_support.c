@@ -1,4 +1,6 @@
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 #include "csv_test_support.h"
 
 #include <criterion/criterion.h>

@@ -1,4 +1,6 @@
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 /* tests/support/store_factory.h for the CSV folder store: each store is a
  * new folder holding an empty batches.csv (header only). */
 #include "store_factory.h"
