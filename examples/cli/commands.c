@@ -1,7 +1,9 @@
 /* The write commands: build a command message, hand it to the bus. */
 #include "cli.h"
 
+#ifdef LA_CLI_HAVE_CSV
 #include <allocation/csv.h>
+#endif
 
 #include <string.h>
 
@@ -96,6 +98,7 @@ static int cancel_batch(cli_context *ctx)
 	return run(ctx, rc, cmd);
 }
 
+#ifdef LA_CLI_HAVE_CSV
 /* The folder is its own store (spec §5): --db plays no part. */
 static int allocate_from_csv(cli_context *ctx)
 {
@@ -117,6 +120,13 @@ static int allocate_from_csv(cli_context *ctx)
 	printf("%zu allocated, %zu out of stock\n", allocated, out_of_stock);
 	return CLI_EXIT_OK;
 }
+#else
+static int allocate_from_csv(cli_context *ctx)
+{
+	(void)ctx;
+	return cli_fail(CLI_EXIT_NO_STORE, "this build has no CSV adapter (liballocation-csv)");
+}
+#endif
 
 static int help(cli_context *ctx)
 {
