@@ -276,3 +276,29 @@ Test(postgres_store, a_lost_connection_is_reported_and_the_next_unit_reconnects)
 	             la_error_last());
 	cr_assert_str_eq(ref, "b1");
 }
+
+Test(postgres_store, a_large_change_is_written_in_several_syncs_of_one_transaction)
+{
+	/* cancelling a batch of 600 lines writes 600 deallocations at once,
+	 * more than one pipeline sync holds; then each line is reallocated */
+	pgt_create_batch(bus, "big", "LAMP", 600, NULL);
+	pgt_create_batch(bus, "spare", "LAMP", 1000, "2011-01-02");
+	PGconn *conn = test_pg_connect(store);
+	cr_assert_eq(test_pg_exec(conn,
+	                          "BEGIN;"
+	                          "INSERT INTO allocations (orderid, sku, batchref, qty, sequence)"
+	                          " SELECT 'o' || i, 'LAMP', 'big', 1, i + 2"
+	                          " FROM generate_series(1, 600) i;"
+	                          "UPDATE batches SET allocated = 600, line_count = 600"
+	                          " WHERE ref = 'big';"
+	                          "UPDATE products SET version_number = 602;"
+	                          "COMMIT"),
+	             0);
+	PQfinish(conn);
+	cr_assert_eq(pgt_cancel_batch(bus, "big"), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM batches"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM allocations WHERE batchref = 'spare'"),
+	             600);
+	cr_assert_eq(pgt_value(store, "SELECT allocated FROM batches WHERE ref = 'spare'"), 600);
+	pgt_check_invariants(store);
+}
