@@ -91,6 +91,47 @@ static int load_rows(la_product **out, struct sq_store *store, sqlite3_stmt *stm
 	return LA_OK;
 }
 
+/* The product row and its batch rows, in one statement. */
+static int load_product(la_product **out, struct sq_store *store, const char *sku)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_PRODUCT_GET);
+	if (!stmt)
+		return la_error_last_code();
+	sq_bind_text(stmt, 1, sku);
+	int rc, step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		rc = load_rows(out, store, stmt, sku);
+	else if (step == SQLITE_DONE)
+		rc = LA_ENOTFOUND;
+	else
+		rc = sq_fail(store, step, "loading a product");
+	sq_done(stmt);
+	if (rc == LA_OK)
+		sq_cache_store(store, *out);
+	return rc;
+}
+
+/* A cached product is checked against the stored version: one integer read
+ * instead of every batch row; on a mismatch the rows are read again. */
+static int load_cached(la_product **out, struct sq_store *store, const char *sku)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_PRODUCT_VERSION);
+	if (!stmt)
+		return la_error_last_code();
+	sq_bind_text(stmt, 1, sku);
+	int rc = LA_OK, step = sqlite3_step(stmt);
+	int64_t version = step == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	if (step == SQLITE_DONE)
+		rc = LA_ENOTFOUND;
+	else if (step != SQLITE_ROW)
+		rc = sq_fail(store, step, "reading a product's version");
+	sq_done(stmt);
+	if (rc != LA_OK)
+		return rc;
+	rc = sq_cache_build(out, store, sku, version);
+	return rc == LA_ENOTFOUND ? load_product(out, store, sku) : rc;
+}
+
 int sq_repo_get(la_product **out, const char *sku, void *state)
 {
 	struct sq_store *store = state;
@@ -102,18 +143,8 @@ int sq_repo_get(la_product **out, const char *sku, void *state)
 		*out = product;
 		return LA_OK;
 	}
-	sqlite3_stmt *stmt = sq_stmt(store, SQ_PRODUCT_GET);
-	if (!stmt)
-		return la_error_last_code();
-	sq_bind_text(stmt, 1, sku);
-	int step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW)
-		rc = load_rows(&product, store, stmt, sku);
-	else if (step == SQLITE_DONE)
-		rc = LA_ENOTFOUND;
-	else
-		rc = sq_fail(store, step, "loading a product");
-	sq_done(stmt);
+	rc = sq_cache_has(store, sku) ? load_cached(&product, store, sku)
+	                              : load_product(&product, store, sku);
 	if (rc != LA_OK)
 		return rc;
 	rc = seen_add(store, product);

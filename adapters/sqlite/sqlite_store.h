@@ -16,6 +16,7 @@ enum sq_stmt {
 	SQ_COMMIT,
 	SQ_ROLLBACK,
 	SQ_PRODUCT_GET,
+	SQ_PRODUCT_VERSION,
 	SQ_PRODUCT_OF_BATCH,
 	SQ_PRODUCT_INSERT,
 	SQ_PRODUCT_BUMP,
@@ -49,6 +50,11 @@ struct sq_store {
 	la_product **seen;  /* identity map: every product handed out or added */
 	size_t seen_count;
 	size_t seen_cap;
+
+	/* committed product rows, checked by version (product_cache.c) */
+	struct sq_cached_product *cache;
+	size_t cache_count;
+	size_t cache_next;
 
 	/* outbox message ids: per-connection random prefix + counter */
 	uint64_t id_prefix;
@@ -99,6 +105,14 @@ int sq_repo_load_line(la_product *product, const char *orderid, void *state);
 int sq_repo_load_batch_lines(la_product *product, const char *ref, void *state);
 /* Forget (and free) every product of the unit of work. */
 void sq_repo_clear(struct sq_store *store);
+
+/* ---- product_cache.c ---- */
+int sq_cache_has(struct sq_store *store, const char *sku);
+/* A new product from the cached rows if they are at version; else LA_ENOTFOUND. */
+int sq_cache_build(la_product **out, struct sq_store *store, const char *sku, int64_t version);
+/* Remember product as stored (just loaded, or just committed). */
+void sq_cache_store(struct sq_store *store, const la_product *product);
+void sq_cache_free(struct sq_store *store);
 
 /* ---- unit_of_work.c ---- */
 int sq_uow_begin(void *state);

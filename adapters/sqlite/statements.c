@@ -15,6 +15,7 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
                        " b.line_count, b.sequence"
                        " FROM products p LEFT JOIN batches b ON b.sku = p.sku"
                        " WHERE p.sku = ?1 ORDER BY b.eta_key, b.sequence",
+    [SQ_PRODUCT_VERSION] = "SELECT version_number FROM products WHERE sku = ?1",
     [SQ_PRODUCT_OF_BATCH] = "SELECT sku FROM batches WHERE ref = ?1",
     [SQ_PRODUCT_INSERT] = "INSERT INTO products(sku, version_number) VALUES(?1, ?2)",
     /* The optimistic check: touches no row if someone else committed first. */

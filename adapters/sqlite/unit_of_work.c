@@ -202,8 +202,14 @@ int sq_uow_commit(void *state)
 		return rc;
 	}
 	store->in_transaction = 0;
-	for (size_t i = 0; i < store->seen_count; i++)
-		la_product_changes_saved(store->seen[i]);
+	for (size_t i = 0; i < store->seen_count; i++) {
+		la_product *p = store->seen[i];
+		int written = la_product_is_new(p) || la_product_change_count(p) ||
+		              la_product_version(p) != la_product_saved_version(p);
+		la_product_changes_saved(p);
+		if (written)
+			sq_cache_store(store, p); /* now exactly what is stored */
+	}
 	return LA_OK;
 }
 

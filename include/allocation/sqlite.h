@@ -1,12 +1,16 @@
-/*
- * liballocation-sqlite — the store over SQLite: repository, unit of work,
- * read models and a transactional outbox in one SQLite file (or in memory).
+/**
+ * @file allocation/sqlite.h
+ * @brief liballocation-sqlite: the store over SQLite — repository, unit of
+ * work, read models and a transactional outbox in one SQLite file (or in
+ * memory).
  *
+ * @code
  *   la_store *store;
  *   if (la_sqlite_store_open(&store, "sqlite:allocation.db", 0) != LA_OK)
  *           fprintf(stderr, "%s\n", la_error_last());
  *   ... la_bus_new(&bus, store, NULL) ...
  *   la_store_free(store);
+ * @endcode
  *
  * The adapter creates its schema in a new or empty file and migrates older
  * versions of it (the version lives in PRAGMA user_version, the file is
@@ -35,30 +39,32 @@ LA_BEGIN_DECL
 #define LA_SQLITE_APPLICATION_ID 0x4c41414c
 
 /**
- * Open (creating it if needed) the store at url:
+ * Open (creating it if needed) the store at url.
  *
- *   "sqlite:PATH" or a bare "PATH"   a file (created, with its schema)
- *   "sqlite::memory:"                a private in-memory database
+ * Durability: "normal" (the default) commits with synchronous=NORMAL in WAL
+ * mode — a committed unit of work survives any crash of the process, but the
+ * last ones may be lost on power failure or an OS crash; "full"
+ * (synchronous=FULL) syncs the WAL at every commit, so they survive that too,
+ * at a cost per commit (docs/sqlite.md has figures).
  *
- * optionally followed by a query "?durability=normal|full":
- * normal (the default) commits with synchronous=NORMAL in WAL mode — a
- * committed unit of work survives any crash of the process, the last ones
- * may be lost on power failure or OS crash; full (synchronous=FULL) syncs
- * the WAL at every commit, so they survive that too, at a cost per commit.
- *
- * flags: 0 or LA_STORE_OUTBOX — keep a transactional outbox: each commit
- * stores the Allocated events of its products (JSON with a unique "id") in
- * the same transaction, and la_store_relay_outbox publishes them in commit
- * order, at least once.
- *
- * On success *out is a new store owned by the caller (la_store_free).
- * Errors (la_error_last names the file and the problem):
- *   LA_EINVAL       malformed URL or option; a file that is not a database,
- *                   or belongs to another application (foreign tables)
- *   LA_EUNSUPPORTED the file's schema is newer than this library
- *   LA_EIO          the file cannot be opened or created
- *   LA_ECONFLICT    another process held the database locked too long
- *   LA_EDB          any other SQLite error; LA_ENOMEM
+ * @param out   receives the new store, owned by the caller (la_store_free);
+ *              set to NULL on failure.
+ * @param url   "sqlite:PATH" or a bare "PATH" for a file (created with its
+ *              schema when missing), "sqlite::memory:" for a private
+ *              in-memory database; optionally followed by
+ *              "?durability=normal" or "?durability=full".
+ * @param flags 0, or LA_STORE_OUTBOX to keep a transactional outbox: each
+ *              commit stores the Allocated events of its products (JSON with
+ *              a unique "id") in the same transaction, and
+ *              la_store_relay_outbox publishes them in commit order, at
+ *              least once.
+ * @return LA_OK, or a negative code, with la_error_last naming the file and
+ *         the problem: LA_EINVAL for a malformed URL, option or flag, a file
+ *         that is not a database or that belongs to another application;
+ *         LA_EUNSUPPORTED for a schema newer than this library; LA_EIO when
+ *         the file cannot be opened or created; LA_ECONFLICT when another
+ *         process held the database locked past the busy timeout; LA_ENOMEM;
+ *         LA_EDB for any other SQLite error.
  */
 LA_EXTERN(int) la_sqlite_store_open(la_store **out, const char *url, unsigned int flags);
 

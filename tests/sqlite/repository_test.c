@@ -127,3 +127,54 @@ Test(sqlite_repository, outside_a_unit_of_work_is_refused)
 	la_product *p = NULL;
 	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_ESTATE);
 }
+
+Test(sqlite_repository, another_connections_commit_is_seen_through_the_cache)
+{
+	const char *path = fixture();
+	la_product *p = NULL;
+	const char *ref = NULL;
+	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_OK); /* cached at version 4 */
+	sq_uow_end(state);
+
+	struct sq_store *other = NULL;
+	cr_assert_eq(sq_store_open(&other, path, 0), LA_OK);
+	cr_assert_eq(sq_uow_begin(other), LA_OK);
+	cr_assert_eq(sq_repo_get(&p, "LAMP", other), LA_OK);
+	cr_assert_eq(la_product_allocate(&ref, p, "o3", 7), LA_OK);
+	cr_assert_eq(la_product_add_batch(p, "b4", 1, "2011-01-01"), LA_OK);
+	cr_assert_eq(sq_uow_commit(other), LA_OK, "%s", la_error_last());
+	sq_uow_end(other);
+	sq_store_close(other);
+
+	cr_assert_eq(sq_uow_begin(state), LA_OK);
+	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_OK);
+	cr_assert_eq(la_product_version(p), 6);
+	cr_assert_eq(la_product_batch_count(p), 3);
+	cr_assert_eq(la_batch_allocated_quantity(la_product_find_batch(p, "b1")), 12);
+	cr_assert_eq(la_batch_line_count(la_product_find_batch(p, "b1")), 3);
+}
+
+Test(sqlite_repository, a_rolled_back_change_does_not_reach_the_cache)
+{
+	fixture();
+	la_product *p = NULL;
+	const char *ref = NULL;
+	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_OK);
+	cr_assert_eq(la_product_allocate(&ref, p, "o3", 7), LA_OK);
+	sq_uow_rollback(state);
+	sq_uow_end(state);
+	cr_assert_eq(sq_uow_begin(state), LA_OK);
+	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_OK);
+	cr_assert_eq(la_product_version(p), 4);
+	cr_assert_eq(la_batch_allocated_quantity(la_product_find_batch(p, "b1")), 5);
+	/* and a committed one does: the next unit of work builds from it */
+	cr_assert_eq(sq_repo_load_line(p, "o3", state), LA_OK);
+	cr_assert_eq(la_product_allocate(&ref, p, "o3", 7), LA_OK);
+	cr_assert_eq(sq_uow_commit(state), LA_OK, "%s", la_error_last());
+	sq_uow_end(state);
+	cr_assert_eq(sq_uow_begin(state), LA_OK);
+	cr_assert_eq(sq_repo_get(&p, "LAMP", state), LA_OK);
+	cr_assert_eq(la_product_version(p), 5);
+	cr_assert_eq(la_batch_allocated_quantity(la_product_find_batch(p, "b1")), 12);
+	cr_assert_eq(la_batch_line_count(la_product_find_batch(p, "b1")), 3);
+}
