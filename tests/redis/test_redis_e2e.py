@@ -200,6 +200,31 @@ def test_a_rolled_back_allocation_publishes_nothing(
     svc.stop()
 
 
+DROP_REFUSE_DOOMED = {
+    "sqlite": "DROP TRIGGER refuse_doomed;",
+    "postgres": "DROP TRIGGER refuse_doomed ON outbox;",
+}
+
+
+def test_streams_a_database_failure_leaves_the_entry_pending_until_it_succeeds(
+        redis_server, service_factory, subscriber_factory, store):
+    svc, sub = start(redis_server, service_factory, subscriber_factory, "streams")
+    svc.add_batch("b1", "SOFA", 10)
+    store.sql(REFUSE_DOOMED[store.kind])  # the database refuses this order's commit
+    send(redis_server, "streams", "allocation_required",
+         {"orderid": "doomed", "sku": "SOFA", "qty": 2})
+    client = redis_server.client()
+    time.sleep(1.5)  # the consumer's own retries are over by now
+    assert client.xpending("allocation_required", "allocation")["pending"] == 1
+    assert svc.allocations("doomed") == []
+
+    store.sql(DROP_REFUSE_DOOMED[store.kind])  # the database recovers
+    assert sub.wait_for(lambda m: m["orderid"] == "doomed", timeout=10)
+    assert wait_until(lambda: client.xpending("allocation_required", "allocation")["pending"] == 0)
+    assert svc.allocations("doomed") == [{"sku": "SOFA", "batchref": "b1"}]
+    svc.stop()
+
+
 def test_streams_messages_added_while_the_service_is_down_apply_exactly_once(
         redis_server, service_factory, subscriber_factory):
     svc, sub = start(redis_server, service_factory, subscriber_factory, "streams")
