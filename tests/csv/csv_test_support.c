@@ -20,12 +20,19 @@ char *csv_test_path(const char *folder, const char *name)
 	return p;
 }
 
-char *csv_test_folder(void)
+char *csv_test_folder_named(const char *prefix)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *path = csv_test_path(tmp && *tmp ? tmp : "/tmp", "la-csv-XXXXXX");
+	char name[128];
+	snprintf(name, sizeof(name), "%sXXXXXX", prefix);
+	char *path = csv_test_path(tmp && *tmp ? tmp : "/tmp", name);
 	cr_assert_not_null(mkdtemp(path), "mkdtemp failed");
 	return path;
+}
+
+char *csv_test_folder(void)
+{
+	return csv_test_folder_named("la-csv-");
 }
 
 void csv_test_remove_folder(char *folder)

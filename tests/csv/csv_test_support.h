@@ -6,6 +6,8 @@
 
 /* A new empty folder under $TMPDIR (or /tmp); free the string with free(). */
 char *csv_test_folder(void);
+/* The same, named <prefix>XXXXXX. */
+char *csv_test_folder_named(const char *prefix);
 /* Remove the folder and every file in it. */
 void csv_test_remove_folder(char *folder);
 /* Write text as folder/name (replacing it). */
