@@ -49,44 +49,61 @@ static void on_message(la_redis_consumer *c, const redisReply *reply)
 	free(key);
 }
 
-/* Read and handle messages until stopped or the connection fails. */
-static void consume_messages(la_redis_consumer *c, redisContext *ctx)
+/*
+ * Read and handle messages until stopped or the connection fails. Returns
+ * non-zero when the subscription was confirmed (so the failure, if any, came
+ * later), zero when Redis refused it (e.g. NOAUTH) or never answered.
+ */
+static int consume_messages(la_redis_consumer *c, redisContext *ctx)
 {
-	int idle_ms = 0, ping_sent = 0;
+	int idle_ms = 0, ping_sent = 0, subscribed = 0;
 
 	while (!redis_waker_stopping(&c->w)) {
 		redisReply *reply = NULL;
 		int rv = redis_conn_read(&reply, ctx, &c->w, READ_SLICE_MS);
 
 		if (rv < 0) {
-			la_log(LA_LOG_WARN, "redis consumer: connection lost: %s", la_error_last());
-			return;
+			if (subscribed)
+				la_log(LA_LOG_WARN, "redis consumer: connection lost: %s",
+				       la_error_last());
+			return subscribed;
 		}
 		if (rv == 0) {
 			idle_ms += READ_SLICE_MS;
 			if (idle_ms >= DEAD_AFTER_MS) {
-				la_log(LA_LOG_WARN,
-				       "redis consumer: no answer to PING; reconnecting");
-				return;
+				la_error_set(LA_EIO, "no answer from Redis for %d s",
+				             idle_ms / 1000);
+				if (subscribed)
+					la_log(LA_LOG_WARN, "redis consumer: %s; reconnecting",
+					       la_error_last());
+				return subscribed;
 			}
 			if (idle_ms >= PING_AFTER_MS && !ping_sent) {
 				const char *argv[1] = {"PING"};
 
 				if (redis_conn_send(ctx, 1, argv, NULL) != LA_OK)
-					return;
+					return subscribed;
 				ping_sent = 1;
 			}
 			continue;
 		}
 		idle_ms = 0;
 		ping_sent = 0;
-		if (is_kind(reply, "message", 3))
+		if (reply->type == REDIS_REPLY_ERROR) {
+			la_error_set(LA_EIO, "Redis refused SUBSCRIBE: %s", reply->str);
+			freeReplyObject(reply);
+			return subscribed;
+		}
+		if (is_kind(reply, "message", 3)) {
 			on_message(c, reply);
-		else if (is_kind(reply, "subscribe", 3) &&
-		         reply->element[2]->integer == REDIS_INBOUND_COUNT)
+		} else if (is_kind(reply, "subscribe", 3) &&
+		           reply->element[2]->integer == REDIS_INBOUND_COUNT) {
+			subscribed = 1;
 			la_log(LA_LOG_INFO, "redis consumer: subscribed to the inbound channels");
+		}
 		freeReplyObject(reply);
 	}
+	return subscribed;
 }
 
 int redis_consumer_run_pubsub(la_redis_consumer *c)
@@ -95,21 +112,21 @@ int redis_consumer_run_pubsub(la_redis_consumer *c)
 
 	while (!redis_waker_stopping(&c->w)) {
 		redisContext *ctx = NULL;
+		int subscribed = 0;
 
-		if (redis_conn_open(&ctx, &c->ep, CONSUMER_TIMEOUT_MS) != LA_OK ||
-		    subscribe(ctx) != LA_OK) {
-			if (ctx)
-				redisFree(ctx);
-			backoff = redis_consumer_backoff(c, backoff, "cannot subscribe");
-			continue;
-		}
-		if (backoff != 0)
-			la_log(LA_LOG_INFO, "redis consumer: reconnected");
-		backoff = 0;
-		consume_messages(c, ctx);
-		redisFree(ctx);
-		if (!redis_waker_stopping(&c->w)) /* don't hammer a server that just closed on us */
+		if (redis_conn_open(&ctx, &c->ep, CONSUMER_TIMEOUT_MS) == LA_OK &&
+		    subscribe(ctx) == LA_OK)
+			subscribed = consume_messages(c, ctx);
+		if (ctx)
+			redisFree(ctx);
+		if (redis_waker_stopping(&c->w))
+			break;
+		if (subscribed) { /* lost later: come back at once, but don't hammer */
+			backoff = 0;
 			redis_waker_sleep(&c->w, CONSUMER_BACKOFF_MIN_MS);
+		} else {
+			backoff = redis_consumer_backoff(c, backoff, "cannot subscribe");
+		}
 	}
 	return LA_OK;
 }

@@ -326,6 +326,48 @@ Test(redis_consumer_pubsub, resubscribes_after_redis_restarts)
 	test_redis_private_remove(p);
 }
 
+/* Redis refuses the subscription (a password is needed) until it is fixed. */
+Test(redis_consumer_pubsub, retries_a_refused_subscription)
+{
+	test_redis_private *p = test_redis_private_start_args("--requirepass secret");
+	const char *url = test_redis_private_url(p);
+	redisContext *c = test_redis_connect(url);
+	service s;
+
+	freeReplyObject(test_redis_command(c, "AUTH secret"));
+	service_start(&s, url, LA_REDIS_PUBSUB);
+	service_run(&s);
+	test_sleep_ms(300);
+	cr_assert_not(test_redis_wait_subscribers(c, "change_batch_quantity", 1, 0));
+	freeReplyObject(test_redis_command(c, "CONFIG SET requirepass %s", ""));
+	wait_subscribed(url);
+	publish(c, "batch_created", "{\"ref\":\"b1\",\"sku\":\"S\",\"qty\":10}");
+	wait_stat(&s, 0, 1);
+	service_free(&s);
+	redisFree(c);
+	test_redis_private_remove(p);
+}
+
+Test(redis_consumer_streams, retries_when_redis_refuses_the_groups)
+{
+	test_redis_private *p = test_redis_private_start_args("--requirepass secret");
+	const char *url = test_redis_private_url(p);
+	redisContext *c = test_redis_connect(url);
+	service s;
+
+	freeReplyObject(test_redis_command(c, "AUTH secret"));
+	xadd_json(c, "batch_created", "{\"ref\":\"b1\",\"sku\":\"S\",\"qty\":10}");
+	service_start(&s, url, LA_REDIS_STREAMS);
+	service_run(&s);
+	test_sleep_ms(300);
+	cr_assert_eq(applied(&s), 0);
+	freeReplyObject(test_redis_command(c, "CONFIG SET requirepass %s", ""));
+	wait_stat(&s, 0, 1);
+	service_free(&s);
+	redisFree(c);
+	test_redis_private_remove(p);
+}
+
 /* ---- consumer, streams ---- */
 
 static long long pending_count(redisContext *c, const char *stream)

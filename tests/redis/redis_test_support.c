@@ -65,24 +65,35 @@ struct test_redis_private {
 	char url[128];
 };
 
-static void run_script(const char *verb, const char *dir)
+static void run_script_args(const char *verb, const char *dir, const char *args)
 {
 	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "'%s' %s '%s' >/dev/null", REDIS_SERVER_SCRIPT, verb, dir);
+	snprintf(cmd, sizeof(cmd), "'%s' %s '%s' %s >/dev/null", REDIS_SERVER_SCRIPT, verb, dir,
+	         args);
 	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
 }
 
-test_redis_private *test_redis_private_start(void)
+static void run_script(const char *verb, const char *dir)
+{
+	run_script_args(verb, dir, "");
+}
+
+test_redis_private *test_redis_private_start_args(const char *args)
 {
 	test_redis_private *p = calloc(1, sizeof(*p));
 
 	cr_assert_not_null(p);
 	snprintf(p->dir, sizeof(p->dir), "/tmp/la-redis-test-XXXXXX");
 	cr_assert_not_null(mkdtemp(p->dir));
-	run_script("start", p->dir);
+	run_script_args("start", p->dir, args);
 	read_url(p->url, sizeof(p->url), p->dir);
 	return p;
+}
+
+test_redis_private *test_redis_private_start(void)
+{
+	return test_redis_private_start_args("");
 }
 
 const char *test_redis_private_url(const test_redis_private *p)

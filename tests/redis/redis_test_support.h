@@ -17,6 +17,8 @@ const char *test_redis_url(void);
  * the same port. test_redis_private_url is valid until _remove. */
 typedef struct test_redis_private test_redis_private;
 test_redis_private *test_redis_private_start(void);
+/* The same with extra redis-server arguments, e.g. "--requirepass x". */
+test_redis_private *test_redis_private_start_args(const char *args);
 const char *test_redis_private_url(const test_redis_private *p);
 void test_redis_private_stop(test_redis_private *p);
 void test_redis_private_restart(test_redis_private *p);
