@@ -81,6 +81,28 @@ static uint64_t random_prefix(void)
 	return value;
 }
 
+/* A malformed connection string is the caller's mistake, not the database's.
+ * (A bare word is a database name, as libpq takes it.) */
+static int check_conninfo(const char *conninfo)
+{
+	if (!strchr(conninfo, '=') && strncmp(conninfo, "postgresql://", 13) != 0 &&
+	    strncmp(conninfo, "postgres://", 11) != 0)
+		return LA_OK;
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+	if (opts) {
+		PQconninfoFree(opts);
+		return LA_OK;
+	}
+	size_t len = err ? strlen(err) : 0;
+	while (len > 0 && err[len - 1] == '\n')
+		len--;
+	int rc = la_error_set(LA_EINVAL, "invalid PostgreSQL connection string: %.*s", (int)len,
+	                      err ? err : "out of memory");
+	PQfreemem(err);
+	return rc;
+}
+
 int la_pg_store_open(la_store **out, const char *conninfo, unsigned int flags)
 {
 	if (!out)
@@ -88,6 +110,9 @@ int la_pg_store_open(la_store **out, const char *conninfo, unsigned int flags)
 	*out = NULL;
 	if (flags & ~LA_STORE_OUTBOX)
 		return la_error_set(LA_EINVAL, "la_pg_store_open: unknown flags 0x%x", flags);
+	int rc = check_conninfo(conninfo ? conninfo : "");
+	if (rc != LA_OK)
+		return rc;
 	struct pg_store *store = calloc(1, sizeof *store);
 	if (!store)
 		return la_error_set(LA_ENOMEM, "out of memory");
@@ -98,7 +123,7 @@ int la_pg_store_open(la_store **out, const char *conninfo, unsigned int flags)
 		return la_error_set(LA_ENOMEM, "out of memory");
 	}
 	store->id_prefix = random_prefix();
-	int rc = pg_connect(store);
+	rc = pg_connect(store);
 	if (rc != LA_OK) {
 		pg_close(store);
 		return rc;

@@ -33,9 +33,10 @@ LA_BEGIN_DECL
  * la_store_relay_outbox).
  *
  * On success *out is a new store owned by the caller (la_store_free), with
- * its own connection. Errors: LA_EINVAL (bad flags), LA_EDB (cannot connect,
- * or the schema cannot be created; la_error_last() carries the server's
- * message), LA_ENOMEM.
+ * its own connection. Errors: LA_EINVAL (bad flags, a malformed connection
+ * string), LA_EDB (cannot connect, or the schema cannot be created;
+ * la_error_last() carries the server's message), LA_EUNSUPPORTED (the schema
+ * is newer than this library), LA_ENOMEM.
  *
  * Errors of units of work: LA_ECONFLICT for a concurrent change (version
  * check, serialization failure 40001, deadlock 40P01, a product or batch

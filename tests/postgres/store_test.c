@@ -99,7 +99,11 @@ Test(postgres_store, bad_connection_strings_and_flags_are_refused)
 	cr_assert_eq(la_pg_store_open(&s, "host=127.0.0.1 port=1 connect_timeout=2", 0), LA_EDB);
 	cr_assert_null(s);
 	cr_assert(strstr(la_error_last(), "cannot connect"), "%s", la_error_last());
-	cr_assert_eq(la_pg_store_open(&s, "not a = valid ' string", 0), LA_EDB);
+	cr_assert_eq(la_pg_store_open(&s, "host=x nonsense=1", 0), LA_EINVAL);
+	cr_assert(strstr(la_error_last(), "nonsense"), "%s", la_error_last());
+	cr_assert_eq(la_pg_store_open(&s, "postgresql://[bad", 0), LA_EINVAL);
+	/* a bare word is a database name: this one does not exist */
+	cr_assert_eq(la_pg_store_open(&s, "no_such_database_here", 0), LA_EDB);
 	cr_assert_eq(la_pg_store_open(&s, test_pg_conninfo(store), 0x80), LA_EINVAL);
 	cr_assert_eq(la_pg_store_open(NULL, test_pg_conninfo(store), 0), LA_EINVAL);
 }
