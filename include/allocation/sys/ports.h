@@ -95,9 +95,8 @@ typedef struct la_store_port {
  * @param port borrowed: keep it alive as long as the store (e.g. static).
  * @param state the adapter's state, owned from now on: on failure
  *        port->close(state) is called.
- * @return #LA_OK; #LA_EUNSUPPORTED (NULL port or unknown port->version);
- *         #LA_EINVAL (NULL out, or a required operation is NULL);
- *         #LA_ENOMEM.
+ * @return #LA_OK; #LA_EINVAL (NULL port or out, or a required operation
+ *         is NULL); #LA_EUNSUPPORTED (unknown port->version); #LA_ENOMEM.
  */
 LA_EXTERN(int) la_store_new(la_store **out, const la_store_port *port, void *state);
 
