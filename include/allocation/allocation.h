@@ -5,6 +5,24 @@
  * Adapter libraries have their own headers (sqlite.h, postgres.h, csv.h,
  * redis.h, smtp.h); adapter writers also include sys/ports.h.
  */
+/**
+ * @mainpage liballocation API reference
+ *
+ * The order-allocation service of *Architecture Patterns with Python* as a C
+ * library. Start with allocation.h (everything a user needs) and the
+ * conventions every function follows (docs/api.md): names, errors and
+ * la_error_last(), ownership, versioned structs, threads.
+ *
+ * - common.h: status codes, errors, logging, allocator hook, version.
+ * - messages.h: commands and events.
+ * - bus.h: the message bus, options, event handlers, notification routes.
+ * - views.h: the read models (allocations of an order, batch dashboard).
+ * - store.h, memory.h: stores and the in-memory store.
+ * - model.h: the domain model, usable on its own.
+ * - sys/ports.h: for adapter writers (docs/adapters.md).
+ *
+ * Adapter libraries: sqlite.h, postgres.h, csv.h, redis.h, smtp.h.
+ */
 #ifndef ALLOCATION_ALLOCATION_H
 #define ALLOCATION_ALLOCATION_H
 
