@@ -6,9 +6,12 @@
 
 #include <jansson.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define PUBLISH_TIMEOUT_MS 2000
 
@@ -16,6 +19,8 @@ struct la_redis {
 	redis_endpoint ep;
 	int mode;
 	redisContext *c;
+	uint64_t id_prefix; /* ids for messages that come without one */
+	uint64_t id_counter;
 };
 
 int redis_check_mode(int mode)
@@ -24,6 +29,20 @@ int redis_check_mode(int mode)
 		return la_error_set(
 		    LA_EINVAL, "Redis mode must be LA_REDIS_PUBSUB (0) or LA_REDIS_STREAMS (1)");
 	return LA_OK;
+}
+
+/* 64 random bits for the ids this publisher makes up. */
+static uint64_t random_prefix(const void *salt)
+{
+	uint64_t prefix = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	if (!f || fread(&prefix, sizeof(prefix), 1, f) != 1)
+		prefix =
+		    (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)salt;
+	if (f)
+		fclose(f);
+	return prefix;
 }
 
 int la_redis_new(la_redis **out, const char *url, int mode)
@@ -44,6 +63,7 @@ int la_redis_new(la_redis **out, const char *url, int mode)
 		return rc;
 	}
 	r->mode = mode;
+	r->id_prefix = random_prefix(r);
 	*out = r;
 	return LA_OK;
 }
@@ -65,31 +85,64 @@ void la_redis_free(la_redis *r)
 	free(r);
 }
 
-/* The message's "id" as text, "" when it has none. */
-static void message_id(char *buf, size_t size, const char *json)
+/* The "id" of json's top-level object into buf ("" when none); 1 if it is an object. */
+static int read_id(char *buf, size_t size, json_t *obj)
 {
-	json_t *obj = json_loads(json, 0, NULL);
-	json_t *id = obj ? json_object_get(obj, "id") : NULL;
+	json_t *id = json_object_get(obj, "id");
 
 	buf[0] = '\0';
 	if (json_is_string(id))
 		snprintf(buf, size, "%s", json_string_value(id));
 	else if (json_is_integer(id))
 		snprintf(buf, size, "%lld", (long long)json_integer_value(id));
+	return json_is_object(obj);
+}
+
+/*
+ * Every message leaves with a unique "id": the outbox's (the fast path: its
+ * JSON starts with it), or one made up here for messages the bus publishes
+ * directly (stores without an outbox). *owned is a rewritten message to free,
+ * or NULL when json goes out as it is.
+ */
+static void ensure_id(la_redis *r, const char *json, char *id, size_t size, char **owned)
+{
+	static const char lead[] = "{\"id\":\"";
+	json_t *obj, *out;
+
+	*owned = NULL;
+	if (strncmp(json, lead, sizeof(lead) - 1) == 0) {
+		const char *start = json + sizeof(lead) - 1, *end = strchr(start, '"');
+
+		if (end && (size_t)(end - start) < size && !memchr(start, '\\', end - start)) {
+			memcpy(id, start, (size_t)(end - start));
+			id[end - start] = '\0';
+			return;
+		}
+	}
+	obj = json_loads(json, 0, NULL);
+	if (!read_id(id, size, obj) || id[0] != '\0') { /* not an object, or has an id */
+		json_decref(obj);
+		return;
+	}
+	snprintf(id, size, "%016llx-%llu", (unsigned long long)r->id_prefix,
+	         (unsigned long long)++r->id_counter);
+	out = json_object();
+	if (out && json_object_set_new(out, "id", json_string(id)) == 0 &&
+	    json_object_update(out, obj) == 0)
+		*owned = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!*owned)
+		id[0] = '\0'; /* out of memory: publish it without */
+	json_decref(out);
 	json_decref(obj);
 }
 
-static redisReply *send_once(la_redis *r, const char *channel, const char *json)
+static redisReply *send_once(la_redis *r, const char *channel, const char *json, const char *id)
 {
-	char id[256];
-
 	if (r->mode == LA_REDIS_PUBSUB) {
 		const char *argv[3] = {"PUBLISH", channel, json};
 
 		return redis_conn_command(r->c, 3, argv, NULL);
-	}
-	message_id(id, sizeof(id), json);
-	{
+	} else {
 		const char *argv[7] = {"XADD", channel, "*", "id", id, "json", json};
 
 		return redis_conn_command(r->c, 7, argv, NULL);
@@ -99,22 +152,27 @@ static redisReply *send_once(la_redis *r, const char *channel, const char *json)
 int la_redis_publish(const char *channel, const char *json, void *redis)
 {
 	la_redis *r = redis;
-	int rc;
+	char id[256], *owned = NULL;
+	int rc = LA_EIO;
 
 	if (!channel || !json || !r)
 		return la_error_set(LA_EINVAL,
 		                    "la_redis_publish: channel, json and redis are required");
+	ensure_id(r, json, id, sizeof(id), &owned);
+	if (owned)
+		json = owned;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		redisReply *reply;
 		int fresh = r->c == NULL;
 
 		if (fresh && (rc = redis_conn_open(&r->c, &r->ep, PUBLISH_TIMEOUT_MS)) != LA_OK)
-			return rc;
-		reply = send_once(r, channel, json);
+			break;
+		reply = send_once(r, channel, json, id);
 		if (!reply) { /* stale connection (Redis restarted?): reconnect once */
 			redis_publisher_disconnect(r);
+			rc = LA_EIO;
 			if (fresh)
-				return LA_EIO;
+				break;
 			continue;
 		}
 		rc = LA_OK;
@@ -122,7 +180,8 @@ int la_redis_publish(const char *channel, const char *json, void *redis)
 			rc = la_error_set(LA_EIO, "Redis refused to publish on %s: %s", channel,
 			                  reply->str);
 		freeReplyObject(reply);
-		return rc;
+		break;
 	}
-	return LA_EIO;
+	free(owned);
+	return rc;
 }

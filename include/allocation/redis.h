@@ -51,10 +51,12 @@ LA_EXTERN(int) la_redis_new(la_redis **out, const char *url, int mode);
 
 /**
  * Publish json on channel: PUBLISH channel json, or in streams mode
- * XADD channel * id <json's "id" or ""> json <json>. Signature compatible with
- * la_publish_fn, so a la_redis * can be handed to la_bus_options.publish and
- * la_store_relay_outbox as the payload. LA_EIO (after one reconnect attempt)
- * when Redis is unreachable, LA_EINVAL for NULL arguments.
+ * XADD channel * id <json's "id"> json <json>. A JSON object without an "id"
+ * (what the bus publishes for a store without an outbox) is given a unique
+ * one first. Signature compatible with la_publish_fn, so a la_redis * can be
+ * handed to la_bus_options.publish and la_store_relay_outbox as the payload.
+ * LA_EIO (after one reconnect attempt) when Redis is unreachable, LA_EINVAL
+ * for NULL arguments.
  */
 LA_EXTERN(int) la_redis_publish(const char *channel, const char *json, void *redis);
 

@@ -202,8 +202,8 @@ class Service:
 def service_factory(tmp_path, store):
     services = []
 
-    def make(redis_url, mode="pubsub", env=None):
-        s = Service(str(tmp_path), store.url, redis_url, mode, env)
+    def make(redis_url, mode="pubsub", env=None, db=None):
+        s = Service(str(tmp_path), db or store.url, redis_url, mode, env)
         services.append(s)
         return s
 

@@ -175,6 +175,23 @@ Test(redis_publisher, publishes_on_a_channel)
 	got = test_redis_next_message(sub, 3000);
 	cr_assert_str_eq(got, "{\"id\":\"1\",\"orderid\":\"o\"}");
 	free(got);
+	/* without an id: one is made up, unique per message; not an object: as it is */
+	cr_assert_eq(la_redis_publish("line_allocated", "{\"orderid\":\"o\"}", r), LA_OK);
+	cr_assert_eq(la_redis_publish("line_allocated", "{\"orderid\":\"o\"}", r), LA_OK);
+	cr_assert_eq(la_redis_publish("line_allocated", "[1]", r), LA_OK);
+	{
+		char *a = test_redis_next_message(sub, 3000),
+		     *b = test_redis_next_message(sub, 3000);
+
+		cr_assert(a && strncmp(a, "{\"id\":\"", 7) == 0 && strstr(a, "\"orderid\":\"o\"}"),
+		          "%s", a);
+		cr_assert(b && strcmp(a, b) != 0, "%s / %s", a, b);
+		free(a);
+		free(b);
+	}
+	got = test_redis_next_message(sub, 3000);
+	cr_assert_str_eq(got, "[1]");
+	free(got);
 	la_redis_free(r);
 	redisFree(sub);
 }
@@ -185,6 +202,7 @@ Test(redis_publisher, appends_to_a_stream_with_id_and_json_fields)
 	redisContext *c = test_redis_connect(url);
 	la_redis *r = NULL;
 	redisReply *reply;
+	char want[128];
 
 	freeReplyObject(test_redis_command(c, "DEL pub_stream_test"));
 	cr_assert_eq(la_redis_new(&r, url, LA_REDIS_STREAMS), LA_OK);
@@ -200,7 +218,11 @@ Test(redis_publisher, appends_to_a_stream_with_id_and_json_fields)
 		cr_assert_str_eq(f->element[1]->str, "a-7");
 		cr_assert_str_eq(f->element[2]->str, "json");
 		cr_assert_str_eq(f->element[3]->str, "{\"id\":\"a-7\",\"qty\":3}");
-		cr_assert_str_eq(reply->element[1]->element[1]->element[1]->str, "");
+		/* a message without an id is given one, in the field and in the JSON */
+		f = reply->element[1]->element[1];
+		cr_assert_gt(strlen(f->element[1]->str), 10);
+		snprintf(want, sizeof(want), "{\"id\":\"%s\",\"qty\":4}", f->element[1]->str);
+		cr_assert_str_eq(f->element[3]->str, want);
 	}
 	freeReplyObject(reply);
 	freeReplyObject(test_redis_command(c, "DEL pub_stream_test"));

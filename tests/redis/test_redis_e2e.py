@@ -55,6 +55,25 @@ def test_book_scenario_change_batch_quantity_reallocates(
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_book_scenario_on_the_memory_store_publishes_from_the_bus(
+        redis_server, service_factory, subscriber_factory, store, mode):
+    """No outbox: the bus's Allocated handler publishes after commit (the book's way)."""
+    if store.kind != "sqlite":
+        pytest.skip("the memory store does not depend on the database under test")
+    svc, sub = start(redis_server, service_factory, subscriber_factory, mode, db="memory:")
+    svc.add_batch("earlier", "LAMP", 10, "2011-01-01")
+    svc.add_batch("later", "LAMP", 10, "2011-01-02")
+    assert svc.allocate("o1", "LAMP", 10).status_code == 202
+    assert sub.wait_for(lambda m: m["batchref"] == "earlier")
+    send(redis_server, mode, "change_batch_quantity", {"batchref": "earlier", "qty": 5})
+    got = sub.wait_for(lambda m: m["batchref"] == "later", timeout=3)
+    assert got and got[0]["orderid"] == "o1"
+    assert len({m["id"] for m in sub.snapshot()}) == 2, "the publisher gives each an id"
+    assert svc.allocations("o1") == [{"sku": "LAMP", "batchref": "later"}]
+    svc.stop()
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_every_inbound_channel_drives_the_service(
         redis_server, service_factory, subscriber_factory, mode):
     svc, sub = start(redis_server, service_factory, subscriber_factory, mode)
