@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sqlite_store.h"
 
@@ -19,8 +20,13 @@
 
 void sq_outbox_init_ids(struct sq_store *store)
 {
-	/* SQLite's PRNG is seeded from the OS: a prefix no other connection has. */
+	/* SQLite's PRNG is seeded from the OS; the pid and the clock are mixed
+	 * in because a forked child would otherwise draw what its parent does. */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sqlite3_randomness(sizeof store->id_prefix, &store->id_prefix);
+	store->id_prefix ^=
+	    ((uint64_t)getpid() << 40) ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec;
 	store->id_counter = 0;
 }
 

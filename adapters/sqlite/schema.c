@@ -168,10 +168,22 @@ static int upgrade(struct sq_store *store)
 	return rc;
 }
 
+/* inspect in one read transaction: another process may be creating the
+ * schema, and the three reads must see the file before or after, not both. */
+static int inspect_snapshot(struct sq_store *store, struct schema_state *st)
+{
+	int rc = sq_exec(store, "BEGIN", "reading the schema");
+	if (rc != LA_OK)
+		return rc;
+	rc = inspect(store, st);
+	sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
 int sq_schema_prepare(struct sq_store *store, int durability_full, int memory)
 {
 	struct schema_state st;
-	int rc = inspect(store, &st);
+	int rc = inspect_snapshot(store, &st);
 	if (rc == LA_OK)
 		rc = judge(store, &st);
 	if (rc != LA_OK)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -160,4 +162,33 @@ Test(sqlite_schema, memory_stores_are_private_and_work)
 	la_bus_free(bus);
 	la_store_free(a);
 	la_store_free(b);
+}
+
+Test(sqlite_schema, processes_creating_one_new_file_at_once_all_succeed)
+{
+	enum { OPENERS = 6 };
+	const char *path = sqlt_path("together");
+	pid_t pids[OPENERS];
+	for (int i = 0; i < OPENERS; i++) {
+		pids[i] = fork();
+		cr_assert(pids[i] >= 0);
+		if (pids[i] == 0) {
+			la_store *store;
+			int rc = la_sqlite_store_open(&store, path, 0);
+			if (rc == LA_OK)
+				la_store_free(store);
+			if (rc != LA_OK)
+				fprintf(stderr, "opener: %s\n", la_error_last());
+			_exit(rc == LA_OK ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < OPENERS; i++) {
+		int status = 0;
+		cr_assert_eq(waitpid(pids[i], &status, 0), pids[i]);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "opener %d failed", i);
+	}
+	sqlite3 *db = sqlt_raw(path);
+	cr_assert_eq(sqlt_int(db, "PRAGMA user_version"), LA_SQLITE_SCHEMA_VERSION);
+	cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'batches'"), 1);
+	sqlite3_close(db);
 }
