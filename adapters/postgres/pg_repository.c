@@ -4,6 +4,7 @@
  * until the unit of work ends. The first query of a unit of work carries its
  * BEGIN in the same round trip.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,29 @@ static int build(la_product **out, const PGresult *res)
 	return LA_OK;
 }
 
+/* Hand out the product res describes (from memory when res says the
+ * remembered version is current), or LA_ENOTFOUND. */
+static int adopt(la_product **out, struct pg_store *store, PGresult *res, int64_t cached,
+                 int have_cached)
+{
+	if (PQntuples(res) == 0)
+		return LA_ENOTFOUND;
+	const char *sku = PQgetvalue(res, 0, 7);
+	if (seen_sku(store, sku)) {
+		/* Already handed out: it is the truth for this unit of work (the
+		 * batch was removed from it since). */
+		return LA_ENOTFOUND;
+	}
+	la_product *product;
+	int rc = have_cached && pg_int(res, 0, 0) == cached ? pg_cache_build(&product, store, sku)
+	                                                    : build(&product, res);
+	if (rc == LA_OK && (rc = remember(store, product)) != LA_OK)
+		la_product_free(product);
+	if (rc == LA_OK)
+		*out = product;
+	return rc;
+}
+
 static int load(la_product **out, struct pg_store *store, enum pg_stmt which, const char *key,
                 const char *what)
 {
@@ -88,24 +112,8 @@ static int load(la_product **out, struct pg_store *store, enum pg_stmt which, co
 	int rc = query(&res, store, which, 1, &key, what);
 	if (rc != LA_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return LA_ENOTFOUND;
-	}
-	la_product *known = seen_sku(store, PQgetvalue(res, 0, 7));
-	if (known) {
-		/* Already handed out: it is the truth for this unit of work (the
-		 * batch was removed from it since). */
-		PQclear(res);
-		return LA_ENOTFOUND;
-	}
-	la_product *product;
-	rc = build(&product, res);
+	rc = adopt(out, store, res, 0, 0);
 	PQclear(res);
-	if (rc == LA_OK && (rc = remember(store, product)) != LA_OK)
-		la_product_free(product);
-	if (rc == LA_OK)
-		*out = product;
 	return rc;
 }
 
@@ -117,7 +125,20 @@ int pg_repo_get(la_product **out, const char *sku, void *state)
 		*out = known;
 		return LA_OK;
 	}
-	return load(out, store, PG_PRODUCT_GET, sku, "loading a product");
+	int64_t cached;
+	if (!pg_cache_version(&cached, store, sku))
+		return load(out, store, PG_PRODUCT_GET, sku, "loading a product");
+	char version[24];
+	const char *params[2] = {sku, pg_fmt_int(version, cached)};
+	PGresult *res;
+	int rc = query(&res, store, PG_PRODUCT_GET_IF_CHANGED, 2, params, "loading a product");
+	if (rc != LA_OK)
+		return rc;
+	rc = adopt(out, store, res, cached, 1);
+	PQclear(res);
+	if (rc == LA_ENOTFOUND)
+		pg_cache_drop(store, sku);
+	return rc;
 }
 
 int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state)
@@ -128,6 +149,22 @@ int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state)
 			*out = store->seen[i];
 			return LA_OK;
 		}
+	/* A remembered batch names its product: load that one by sku (its rows
+	 * from memory when current). A batch ref never moves to another product
+	 * while it exists, but it may have been removed (and even reused). */
+	const char *remembered = pg_cache_sku_of_batch(store, ref);
+	if (remembered) {
+		char sku[256];
+		snprintf(sku, sizeof sku, "%s", remembered);
+		la_product *product;
+		int rc = pg_repo_get(&product, sku, store);
+		if (rc == LA_OK && la_product_find_batch(product, ref)) {
+			*out = product;
+			return LA_OK;
+		}
+		if (rc != LA_OK && rc != LA_ENOTFOUND)
+			return rc;
+	}
 	return load(out, store, PG_PRODUCT_OF_BATCH, ref, "loading the product of a batch");
 }
 

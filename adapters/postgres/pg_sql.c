@@ -21,6 +21,14 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                         PRODUCT_COLUMNS " FROM products p LEFT JOIN batches b ON b.sku = p.sku"
                                         " WHERE p.sku = $1::text ORDER BY b.eta_key, b.sequence",
                         1},
+    /* With a remembered version $2: the batch rows only when it moved (else
+     * one row, the version, with NULL batch columns). */
+    [PG_PRODUCT_GET_IF_CHANGED] = {"la_product_get_if_changed",
+                                   PRODUCT_COLUMNS
+                                   " FROM products p LEFT JOIN batches b"
+                                   " ON b.sku = p.sku AND p.version_number <> $2::bigint"
+                                   " WHERE p.sku = $1::text ORDER BY b.eta_key, b.sequence",
+                                   2},
     [PG_PRODUCT_OF_BATCH] = {"la_product_of_batch",
                              PRODUCT_COLUMNS
                              " FROM batches x JOIN products p ON p.sku = x.sku"

@@ -17,6 +17,7 @@
 /* Every statement the store runs; prepared once per connection (pg_sql.c). */
 enum pg_stmt {
 	PG_PRODUCT_GET,
+	PG_PRODUCT_GET_IF_CHANGED,
 	PG_PRODUCT_OF_BATCH,
 	PG_PRODUCT_INSERT,
 	PG_PRODUCT_SAVE_VERSION,
@@ -47,6 +48,10 @@ struct pg_statement {
 /* pg_sql.c */
 extern const struct pg_statement pg_statements[PG_STMT_COUNT];
 
+/* Products remembered per connection (pg_cache.c). */
+#define PG_CACHE_SIZE 256
+struct pg_cached_product;
+
 struct pg_store {
 	PGconn *conn;
 	char *conninfo;
@@ -61,6 +66,10 @@ struct pg_store {
 	la_product **seen; /* identity map: every product handed out or added */
 	size_t seen_count;
 	size_t seen_cap;
+
+	/* committed product rows, checked by version (pg_cache.c) */
+	struct pg_cached_product *cache[PG_CACHE_SIZE];
+	size_t cache_next;
 
 	/* outbox message ids: per-connection random prefix + counter */
 	uint64_t id_prefix;
@@ -116,6 +125,18 @@ int pg_unit_begin(void *state);
 int pg_unit_commit(void *state);
 void pg_unit_rollback(void *state);
 void pg_unit_end(void *state);
+
+/* ---- pg_cache.c ---- */
+/* Non-zero, and *out set, when sku's rows are remembered. */
+int pg_cache_version(int64_t *out, struct pg_store *store, const char *sku);
+/* The sku whose remembered rows hold batch ref, or NULL (borrowed). */
+const char *pg_cache_sku_of_batch(struct pg_store *store, const char *ref);
+/* A new product from sku's remembered rows. */
+int pg_cache_build(la_product **out, struct pg_store *store, const char *sku);
+/* Remember product's rows if it is exactly as stored at its version. */
+void pg_cache_put(struct pg_store *store, const la_product *product);
+void pg_cache_drop(struct pg_store *store, const char *sku);
+void pg_cache_clear(struct pg_store *store);
 
 /* ---- pg_views.c ---- */
 int pg_view_allocations(la_allocation_list *into, const char *orderid, void *state);

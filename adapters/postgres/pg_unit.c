@@ -120,6 +120,8 @@ int pg_unit_commit(void *state)
 	if (rc == LA_OK && !changed) {
 		/* Read only: nothing can fail at COMMIT worth waiting for. */
 		finish_deferred(store, "COMMIT");
+		for (size_t i = 0; i < store->seen_count; i++)
+			pg_cache_put(store, store->seen[i]);
 		return LA_OK;
 	}
 	if (rc == LA_OK)
@@ -127,13 +129,18 @@ int pg_unit_commit(void *state)
 	if (rc == LA_OK)
 		rc = pg_round_trip(store, NULL, 0, "committing");
 	if (rc != LA_OK) {
-		/* The transaction is aborted (or gone with the connection). */
+		/* The transaction is aborted (or gone with the connection); what
+		 * is remembered of these products is probably stale now. */
 		finish_deferred(store, "ROLLBACK");
+		for (size_t i = 0; i < store->seen_count; i++)
+			pg_cache_drop(store, la_product_sku(store->seen[i]));
 		return rc;
 	}
 	store->begun = 0;
-	for (size_t i = 0; i < store->seen_count; i++)
+	for (size_t i = 0; i < store->seen_count; i++) {
 		la_product_changes_saved(store->seen[i]);
+		pg_cache_put(store, store->seen[i]);
+	}
 	return LA_OK;
 }
 

@@ -306,3 +306,54 @@ Test(postgres_store, a_large_change_is_written_in_several_syncs_of_one_transacti
 	cr_assert_eq(pgt_value(store, "SELECT allocated FROM batches WHERE ref = 'spare'"), 600);
 	pgt_check_invariants(store);
 }
+
+Test(postgres_store, remembered_products_are_reloaded_when_another_connection_changed_them)
+{
+	/* store remembers LAMP at version 2 with no stock left... */
+	pgt_create_batch(bus, "b1", "LAMP", 1, NULL);
+	char ref[64];
+	cr_assert_eq(pgt_allocate(bus, "o1", "LAMP", 1, ref, sizeof ref), LA_OK);
+	cr_assert_eq(pgt_allocate(bus, "o2", "LAMP", 1, ref, sizeof ref), LA_OK);
+	cr_assert_str_eq(ref, "", "out of stock");
+	/* ...another connection adds stock... */
+	la_store *other;
+	la_bus *other_bus;
+	pgt_reopen(&other, &other_bus, store, 0, NULL);
+	cr_assert_eq(pgt_change_quantity(other_bus, "b1", 5), LA_OK);
+	/* ...so the out-of-stock answer must not come from memory */
+	cr_assert_eq(pgt_allocate(bus, "o2", "LAMP", 1, ref, sizeof ref), LA_OK);
+	cr_assert_str_eq(ref, "b1");
+	cr_assert_eq(pgt_value(store, "SELECT allocated FROM batches"), 2);
+
+	/* a remembered batch ref that was cancelled and reused on another sku */
+	cr_assert_eq(pgt_cancel_batch(other_bus, "b1"), LA_OK, "%s", la_error_last());
+	pgt_create_batch(other_bus, "b1", "DESK", 3, NULL);
+	cr_assert_eq(pgt_change_quantity(bus, "b1", 7), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pgt_value(store, "SELECT purchased FROM batches WHERE ref = 'b1'"
+	                              " AND sku = 'DESK'"),
+	             7);
+	pgt_close(other, other_bus);
+	pgt_check_invariants(store);
+}
+
+Test(postgres_store, a_product_with_many_batches_is_read_from_memory_when_unchanged)
+{
+	for (int i = 0; i < 50; i++) {
+		char ref[16];
+		snprintf(ref, sizeof ref, "b%02d", i);
+		pgt_create_batch(bus, ref, "LAMP", 1, NULL);
+	}
+	char ref[64];
+	for (int i = 0; i < 50; i++) {
+		char orderid[16];
+		snprintf(orderid, sizeof orderid, "o%d", i);
+		cr_assert_eq(pgt_allocate(bus, orderid, "LAMP", 1, ref, sizeof ref), LA_OK);
+		char expected[16];
+		snprintf(expected, sizeof expected, "b%02d", i);
+		cr_assert_str_eq(ref, expected);
+	}
+	cr_assert_eq(pgt_allocate(bus, "late", "LAMP", 1, ref, sizeof ref), LA_OK);
+	cr_assert_str_eq(ref, "");
+	cr_assert_eq(pgt_value(store, "SELECT sum(allocated) FROM batches"), 50);
+	pgt_check_invariants(store);
+}
