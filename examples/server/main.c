@@ -70,8 +70,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (workers_init(&config) != LA_OK) {
-		fprintf(stderr, "allocation-server: cannot open store '%s': %s\n", opts.db,
-		        la_error_last());
+		fprintf(stderr, "allocation-server: cannot start: %s\n", la_error_last());
 		workers_shutdown();
 		return 1;
 	}

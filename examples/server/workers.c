@@ -28,6 +28,8 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct worker *registry;
 static _Thread_local struct worker *current;
 
+int worker_open(struct worker **out);
+
 static int is_memory_url(const char *url)
 {
 	return strcmp(url, "memory:") == 0 || strcmp(url, "sqlite::memory:") == 0;
@@ -41,12 +43,18 @@ int workers_open_store(la_store **out, unsigned int flags)
 int workers_init(const struct worker_config *cfg)
 {
 	config = *cfg;
-	if (is_memory_url(config.db))
-		return la_memory_store_new(&shared_memory_store);
-	la_store *probe;
-	int rc = workers_open_store(&probe, config.store_flags);
+	if (is_memory_url(config.db)) {
+		int rc = la_memory_store_new(&shared_memory_store);
+		if (rc != LA_OK)
+			return rc;
+	}
+	/* A whole worker, opened and closed once: a bad store URL, SMTP URL or
+	 * address fails here, at startup, rather than on every request. It also
+	 * creates the schema before the threads race to. */
+	struct worker *probe;
+	int rc = worker_open(&probe);
 	if (rc == LA_OK)
-		la_store_free(probe);
+		worker_free(probe);
 	return rc;
 }
 

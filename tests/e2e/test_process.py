@@ -36,7 +36,11 @@ def test_help_and_usage_errors():
 def test_unusable_store_is_reported_and_exits_1(tmp_path):
     r = run("--listen", "127.0.0.1:0", "--db", str(tmp_path / "no" / "such" / "dir.db"))
     assert r.returncode == 1
-    assert "cannot open store" in r.stderr
+    assert "cannot start" in r.stderr and "dir.db" in r.stderr, r.stderr
+    r = run("--listen", "127.0.0.1:0", "--db", "sqlite:" + str(tmp_path / "ok.db"),
+            "--smtp", "http://mail.example.com")
+    assert r.returncode == 1
+    assert "smtp" in r.stderr, r.stderr
 
 
 def test_environment_fallbacks_and_request_log(tmp_path):
