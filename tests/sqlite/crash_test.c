@@ -102,6 +102,46 @@ static void check_reported(const char *path)
 	cr_log_info("%zu reported allocations checked, %lld stored", present, (long long)stored);
 }
 
+/* The outbox agrees with the commits: every stored allocation has its
+ * Allocated message, and every message names a line that is stored or that
+ * the child deallocated afterwards (never one that was rolled back). */
+static void check_outbox(const char *path)
+{
+	sqlite3 *db = sqlt_raw(path);
+	/* a TEMP table: the database file itself is not changed */
+	cr_assert_eq(sqlite3_exec(db,
+	                          "CREATE TEMP TABLE sent AS SELECT"
+	                          " json_extract(payload, '$.orderid') AS orderid,"
+	                          " json_extract(payload, '$.batchref') AS batchref FROM outbox;"
+	                          "CREATE INDEX temp.sent_by_order ON sent(orderid, batchref)",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM allocations a WHERE NOT EXISTS"
+	                          " (SELECT 1 FROM sent s WHERE s.orderid = a.orderid"
+	                          " AND s.batchref = a.batchref)"),
+	             0, "a committed allocation has no outbox message");
+	cr_assert_eq(sqlt_int(db, "SELECT count(*) - count(DISTINCT orderid) FROM sent"), 0,
+	             "an allocation has two outbox messages");
+	sqlite3_stmt *stmt;
+	cr_assert_eq(sqlite3_prepare_v2(db,
+	                                "SELECT orderid FROM sent WHERE orderid NOT IN"
+	                                " (SELECT orderid FROM allocations)",
+	                                -1, &stmt, NULL),
+	             SQLITE_OK);
+	int gone = 0;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *orderid = (const char *)sqlite3_column_text(stmt, 0);
+		char state = order_of(orderid)->state;
+		cr_assert(state == REMOVED || state == UNCERTAIN,
+		          "outbox message for %s, which was never committed", orderid);
+		gone++;
+	}
+	sqlite3_finalize(stmt);
+	cr_log_info("outbox: %lld messages, %d for lines deallocated since",
+	            (long long)sqlt_int(db, "SELECT count(*) FROM outbox"), gone);
+	sqlite3_close(db);
+}
+
 Test(sqlite_crash, sigkill_at_random_moments_loses_nothing_committed, .timeout = 120)
 {
 	const char *path = sqlt_path("crash");
@@ -141,6 +181,7 @@ Test(sqlite_crash, sigkill_at_random_moments_loses_nothing_committed, .timeout =
 	cr_log_info("%d reported commands over %d kills", total, ROUNDS);
 	cr_assert(total > 0, "the children never got to work");
 	check_reported(path);
+	check_outbox(path);
 	for (int r = 0; r < ROUNDS; r++)
 		free(orders[r]);
 }

@@ -10,8 +10,8 @@
  *   E CODE MESSAGE       a command failed
  *
  * usage: sqlite_child PATH crash|race PREFIX COUNT SKU [START_AT_MS]
- *   crash: allocate qty 1..3, and deallocate every fifth order's
- *          predecessor-but-one, until killed or COUNT orders;
+ *   crash: with the outbox, allocate qty 1..3, and deallocate every fifth
+ *          order's predecessor-but-one, until killed or COUNT orders;
  *   race:  wait for the wall clock to reach START_AT_MS (so that several
  *          children start together), then allocate COUNT lines of qty 1.
  */
@@ -98,7 +98,9 @@ int main(int argc, char **argv)
 	long count = atol(argv[4]);
 	la_store *store;
 	la_bus *bus;
-	int rc = la_sqlite_store_open(&store, path, 0);
+	/* crash mode keeps the outbox too: its rows must match the commits */
+	unsigned int flags = strcmp(mode, "crash") == 0 ? LA_STORE_OUTBOX : 0;
+	int rc = la_sqlite_store_open(&store, path, flags);
 	if (rc == LA_OK)
 		rc = la_bus_new(&bus, store, NULL);
 	if (rc != LA_OK) {
