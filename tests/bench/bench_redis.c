@@ -6,16 +6,21 @@
  *     outbox → relay → Redis); p50/p99 over N round trips;
  *  2. relay throughput: messages/s published from a full outbox.
  *
- *   bench_redis REDIS_URL [pubsub|streams] [ROUNDS] [RELAY_MESSAGES]
+ *   bench_redis REDIS_URL [pubsub|streams] [ROUNDS] [RELAY_MESSAGES] [STORE]
  *
  * tests/bench/bench_redis.sh starts a throwaway redis-server and runs both
  * modes. The store is a SQLite file in a temporary directory (durability
- * normal), with one connection per thread, as allocation-server does.
+ * normal) or, when STORE is given, that PostgreSQL database (a conninfo or
+ * postgresql:// URL); one connection per thread, as allocation-server does.
+ * Names carry the process id, so runs can share a database.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <allocation/allocation.h>
 #include <allocation/redis.h>
 #include <allocation/sqlite.h>
+#ifdef BENCH_WITH_PG
+#include <allocation/postgres.h>
+#endif
 
 #include <hiredis/hiredis.h>
 
@@ -24,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_s(void)
 {
@@ -68,7 +74,16 @@ static la_store *open_store(const char *url)
 {
 	la_store *store = NULL;
 
-	check(la_sqlite_store_open(&store, url, LA_STORE_OUTBOX), "open the store");
+	if (strncmp(url, "sqlite:", 7) == 0) {
+		check(la_sqlite_store_open(&store, url, LA_STORE_OUTBOX), "open the store");
+		return store;
+	}
+#ifdef BENCH_WITH_PG
+	check(la_pg_store_open(&store, url, LA_STORE_OUTBOX), "open the store");
+#else
+	fprintf(stderr, "bench_redis: built without PostgreSQL support\n");
+	exit(2);
+#endif
 	return store;
 }
 
@@ -186,6 +201,8 @@ int main(int argc, char **argv)
 	int mode = streams ? LA_REDIS_STREAMS : LA_REDIS_PUBSUB;
 	int rounds = argc > 3 ? atoi(argv[3]) : 1000;
 	int relay_n = argc > 4 ? atoi(argv[4]) : 20000;
+	const char *store_url = argc > 5 ? argv[5] : NULL;
+	int tag = (int)getpid();
 	char dir[] = "/tmp/bench-redis-XXXXXX", db[300], ref[64], sku[64], order[64], json[200];
 	la_store *setup_store, *consumer_store, *relay_store;
 	la_bus *setup_bus, *consumer_bus;
@@ -206,7 +223,10 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	snprintf(db, sizeof(db), "sqlite:%s/bench.db", dir);
+	if (store_url)
+		snprintf(db, sizeof(db), "%s", store_url);
+	else
+		snprintf(db, sizeof(db), "sqlite:%s/bench.db", dir);
 	setup_store = open_store(db);
 	consumer_store = open_store(db);
 	relay_store = open_store(db);
@@ -223,12 +243,12 @@ int main(int argc, char **argv)
 	printf("bench_redis: %s, %d round trips, relay of %d messages, store %s\n",
 	       streams ? "streams" : "pub/sub", rounds, relay_n, db);
 	for (int i = 0; i < rounds; i++) {
-		snprintf(sku, sizeof(sku), "SKU-%d", i);
-		snprintf(ref, sizeof(ref), "A-%d", i);
+		snprintf(sku, sizeof(sku), "SKU-%d-%d", tag, i);
+		snprintf(ref, sizeof(ref), "A-%d-%d", tag, i);
 		create_batch(setup_bus, ref, sku, 10, "2011-01-01");
-		snprintf(ref, sizeof(ref), "B-%d", i);
+		snprintf(ref, sizeof(ref), "B-%d-%d", tag, i);
 		create_batch(setup_bus, ref, sku, 10, "2011-01-02");
-		snprintf(order, sizeof(order), "o-%d", i);
+		snprintf(order, sizeof(order), "o-%d-%d", tag, i);
 		allocate(setup_bus, order, sku, 10);
 	}
 	check(la_redis_relay_flush(relay, &sent), "flush the set-up's events");
@@ -263,8 +283,8 @@ int main(int argc, char **argv)
 
 	lat = calloc((size_t)rounds, sizeof(*lat));
 	for (int i = 0; i < rounds; i++) {
-		snprintf(ref, sizeof(ref), "A-%d", i);
-		snprintf(order, sizeof(order), "o-%d", i);
+		snprintf(ref, sizeof(ref), "A-%d-%d", tag, i);
+		snprintf(order, sizeof(order), "o-%d-%d", tag, i);
 		snprintf(json, sizeof(json), "{\"batchref\":\"%s\",\"qty\":5}", ref);
 		t0 = now_s();
 		freeReplyObject(streams
@@ -289,10 +309,12 @@ int main(int argc, char **argv)
 	pthread_join(relay_thread, NULL);
 
 	/* relay throughput: fill the outbox with the relay stopped, then drain it */
-	create_batch(setup_bus, "RELAY", "RELAY-SKU", relay_n, NULL);
+	snprintf(ref, sizeof(ref), "RELAY-%d", tag);
+	snprintf(sku, sizeof(sku), "RELAY-SKU-%d", tag);
+	create_batch(setup_bus, ref, sku, relay_n, NULL);
 	for (int i = 0; i < relay_n; i++) {
-		snprintf(order, sizeof(order), "r-%d", i);
-		allocate(setup_bus, order, "RELAY-SKU", 1);
+		snprintf(order, sizeof(order), "r-%d-%d", tag, i);
+		allocate(setup_bus, order, sku, 1);
 	}
 	t0 = now_s();
 	check(la_redis_relay_flush(relay, &sent), "relay flush");
