@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- a consumer running in a thread over a fresh memory store ---- */
 
@@ -619,6 +620,31 @@ Test(redis_relay, retries_while_redis_is_down)
 	la_redis_relay_free(rr.relay);
 	la_store_free(store);
 	test_redis_private_remove(p);
+}
+
+/* The crash-test delay holds a message between commit and publish; stop cuts it short. */
+Test(redis_relay, test_delay_holds_messages_and_stop_cuts_it_short)
+{
+	la_store *store = test_outbox_store_new();
+	relay_runner rr;
+	struct timespec t0, t1;
+
+	setenv("ALLOCATION_TEST_RELAY_DELAY_MS", "10000", 1);
+	cr_assert_eq(la_redis_relay_new(&rr.relay, test_redis_url(), LA_REDIS_PUBSUB, store),
+	             LA_OK);
+	unsetenv("ALLOCATION_TEST_RELAY_DELAY_MS");
+	test_outbox_store_push(store, "relay_delay_test", "{\"id\":\"1\"}");
+	cr_assert_eq(pthread_create(&rr.thread, NULL, relay_main, &rr), 0);
+	test_sleep_ms(300);
+	cr_assert_eq(test_outbox_store_pending(store), 1, "still inside the delay");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	la_redis_relay_stop(rr.relay);
+	pthread_join(rr.thread, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_lt((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000, 1000);
+	cr_assert_eq(test_outbox_store_pending(store), 1, "left queued for the next run");
+	la_redis_relay_free(rr.relay);
+	la_store_free(store);
 }
 
 Test(redis_relay, flush_keeps_messages_queued_when_redis_is_down)
