@@ -87,14 +87,14 @@ static int inspect(struct sq_store *store, struct schema_state *st)
 		rc = read_int(store, "PRAGMA user_version", &st->user_version);
 	if (rc == LA_OK)
 		rc = read_int(store,
-		              "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%'"
+		              "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%'"
 		              " ESCAPE '\\'",
 		              &st->objects);
 	if (rc != LA_OK || st->objects == 0)
 		return rc;
 	sqlite3_stmt *stmt;
 	if (sqlite3_prepare_v2(store->db,
-	                       "SELECT name FROM sqlite_schema WHERE type = 'table'"
+	                       "SELECT name FROM sqlite_master WHERE type = 'table'"
 	                       " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name LIMIT 1",
 	                       -1, &stmt, NULL) == SQLITE_OK &&
 	    sqlite3_step(stmt) == SQLITE_ROW)

@@ -10,6 +10,13 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
+#ifdef SQLITE_OPEN_EXRESCODE /* 3.37+: extended codes from open too */
+#define OPEN_FLAGS                                                                                 \
+	(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE)
+#else
+#define OPEN_FLAGS (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX)
+#endif
+
 void sq_store_close(void *state)
 {
 	struct sq_store *store = state;
@@ -39,10 +46,7 @@ static const la_store_port port_outbox = SQ_PORT(sq_outbox_relay);
 
 static int open_connection(struct sq_store *store)
 {
-	int rc = sqlite3_open_v2(store->path, &store->db,
-	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-	                             SQLITE_OPEN_EXRESCODE,
-	                         NULL);
+	int rc = sqlite3_open_v2(store->path, &store->db, OPEN_FLAGS, NULL);
 	if (rc != SQLITE_OK) {
 		if (!store->db)
 			return la_error_set(LA_ENOMEM, "Out of memory opening SQLite %s",
