@@ -69,11 +69,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "allocation-server: %s\n", la_error_last());
 		return 1;
 	}
-	if (workers_init(&config) != LA_OK) {
+	const char *adapter = NULL;
+	if (workers_init(&config, &adapter) != LA_OK) {
 		fprintf(stderr, "allocation-server: cannot start: %s\n", la_error_last());
 		workers_shutdown();
 		return 1;
 	}
+	if (!opts.threads)
+		opts.threads = options_default_threads(adapter);
 	struct events *events = NULL;
 	if (opts.redis) {
 		if (events_start(&events, opts.redis, opts.redis_streams) != LA_OK) {

@@ -59,7 +59,8 @@ static void usage(FILE *out, const char *prog)
 	        "                        e.g. redis://127.0.0.1:6379 (transactional outbox)\n"
 	        "  --redis-mode MODE     pubsub (default) or streams\n"
 	        "  --threads N           HTTP worker threads, each with its own database\n"
-	        "                        connection (default: 2 per CPU, at least 4)\n"
+	        "                        connection (default: 1 on SQLite, which takes one\n"
+	        "                        writer at a time; else 2 per CPU, at least 4)\n"
 	        "  --quiet               no log line per request\n"
 	        "  --help                show this help and exit\n"
 	        "\n"
@@ -107,8 +108,14 @@ static int parse_threads(unsigned int *out, const char *text, FILE *err)
 	return 0;
 }
 
-static unsigned int default_threads(void)
+unsigned int options_default_threads(const char *adapter)
 {
+	/* SQLite takes one writer at a time: several threads only queue on its
+	 * lock (sleeping in its busy handler), which costs more than it gains on
+	 * a small machine. Client-server databases wait on the network and the
+	 * disk, so more threads than CPUs pay off. */
+	if (adapter && strcmp(adapter, "sqlite") == 0)
+		return 1;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long n = cpus > 0 ? 2 * cpus : 4;
 	return (unsigned int)(n < 4 ? 4 : n > 64 ? 64 : n);
@@ -192,7 +199,5 @@ enum options_result options_parse(struct server_options *opts, int argc, char **
 	opts->listen = env_or(opts->listen, "ALLOCATION_LISTEN", SERVER_DEFAULT_LISTEN);
 	opts->db = env_or(opts->db, "ALLOCATION_DB", SERVER_DEFAULT_DB);
 	opts->smtp = env_or(opts->smtp, "ALLOCATION_SMTP", NULL);
-	if (!opts->threads)
-		opts->threads = default_threads();
 	return OPTIONS_RUN;
 }

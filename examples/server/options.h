@@ -30,4 +30,7 @@ enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_EXIT_USAGE };
 enum options_result options_parse(struct server_options *opts, int argc, char **argv, FILE *out,
                                   FILE *err);
 
+/* Worker threads when --threads is not given, for a store adapter name. */
+unsigned int options_default_threads(const char *adapter);
+
 #endif

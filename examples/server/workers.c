@@ -11,6 +11,7 @@
 #include <allocation/sys/ports.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +41,7 @@ int workers_open_store(la_store **out, unsigned int flags)
 	return la_example_open_store(out, config.db, flags);
 }
 
-int workers_init(const struct worker_config *cfg)
+int workers_init(const struct worker_config *cfg, const char **out_adapter)
 {
 	config = *cfg;
 	if (is_memory_url(config.db)) {
@@ -53,8 +54,10 @@ int workers_init(const struct worker_config *cfg)
 	 * creates the schema before the threads race to. */
 	struct worker *probe;
 	int rc = worker_open(&probe);
-	if (rc == LA_OK)
+	if (rc == LA_OK) {
+		*out_adapter = la_store_adapter(worker_store(probe)); /* a static string */
 		worker_free(probe);
+	}
 	return rc;
 }
 
@@ -149,6 +152,21 @@ void workers_shutdown(void)
 	struct worker *w = registry;
 	registry = NULL;
 	pthread_mutex_unlock(&registry_lock);
+	uint64_t totals[4] = {0, 0, 0, 0};
+	for (struct worker *i = w; i; i = i->next) {
+		uint64_t c, e, r, f;
+		la_bus_stats(i->bus, &c, &e, &r, &f);
+		totals[0] += c;
+		totals[1] += e;
+		totals[2] += r;
+		totals[3] += f;
+	}
+	if (w)
+		fprintf(stderr,
+		        "allocation-server: %llu commands, %llu events, %llu conflict retries, "
+		        "%llu failed event handlers\n",
+		        (unsigned long long)totals[0], (unsigned long long)totals[1],
+		        (unsigned long long)totals[2], (unsigned long long)totals[3]);
 	while (w) {
 		struct worker *next = w->next;
 		worker_free(w);

@@ -29,9 +29,11 @@ struct worker_config {
 	void *publisher_arg;
 };
 
-/* Copy the configuration; open and check one store (this creates the schema
- * before the threads race to). LA_OK or a code with la_error_last set. */
-int workers_init(const struct worker_config *config);
+/* Copy the configuration; open and close one whole worker (this checks the
+ * URLs and creates the schema before the threads race to). *out_adapter is
+ * the store's adapter name ("sqlite", ...). LA_OK or a code with
+ * la_error_last set. */
+int workers_init(const struct worker_config *config, const char **out_adapter);
 
 /* The calling thread's worker, opened on first use. Borrowed until
  * workers_shutdown. A failure is not remembered: the next call retries. */
