@@ -83,8 +83,10 @@ static int map_error(struct pg_store *store, const PGresult *res, const char *wh
 	if (PQstatus(store->conn) == CONNECTION_BAD || !state || strncmp(state, "08", 2) == 0 ||
 	    strncmp(state, "57P0", 4) == 0)
 		return connection_lost(store, what, msg);
+	/* serialization failure, deadlock, a row created concurrently, and a
+	 * lock_timeout the user configured: all worth another try */
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-	    strcmp(state, "23505") == 0) {
+	    strcmp(state, "23505") == 0 || strcmp(state, "55P03") == 0) {
 		la_log(LA_LOG_DEBUG, "postgres: conflict while %s: %.*s", what, trimmed_len(msg),
 		       msg);
 		return la_error_set(LA_ECONFLICT, "concurrent change while %s (SQLSTATE %s): %.*s",
