@@ -75,8 +75,11 @@ static int connection_lost(struct pg_store *store, const char *what, const char 
 static int map_error(struct pg_store *store, const PGresult *res, const char *what)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = res ? PQresultErrorMessage(res) : "";
-	if (!msg[0])
+	/* The server's own words, without "ERROR:" and CONTEXT lines. */
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (!msg && res)
+		msg = PQresultErrorMessage(res);
+	if (!msg || !msg[0])
 		msg = PQerrorMessage(store->conn);
 	/* No SQLSTATE: libpq's own error (socket closed, out of memory);
 	 * class 08 and 57P0x: the server ended the session. */
