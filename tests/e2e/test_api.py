@@ -139,3 +139,6 @@ def test_unknown_path_is_404_and_wrong_method_405(server):
         assert r.headers["Allow"] == "GET, HEAD"
     r = server.session.put(server.url + "/allocate", json={})
     assert r.status_code == 405
+    r = server.session.head(server.url + "/batches")
+    assert r.status_code == 200
+    assert r.text == ""

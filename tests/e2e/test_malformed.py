@@ -127,6 +127,9 @@ def test_bad_query_parameters_are_400(prepared):
     r = server.get("/allocations/" + "x" * 300)
     assert r.status_code == 400
     assert "orderid" in r.json()["message"]
+    r = server.get("/allocations/o%FFo")  # not UTF-8 once decoded
+    assert r.status_code == 400
+    assert "orderid" in r.json()["message"]
 
 
 def test_string_of_255_bytes_is_accepted(server):
