@@ -74,7 +74,9 @@ static int exec(struct pg_store *store, const char *sql, PGresult **keep)
 			PQclear(res);
 		return LA_OK;
 	}
-	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(store->conn);
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (!msg)
+		msg = PQerrorMessage(store->conn);
 	int len = (int)strlen(msg);
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
 		len--;
