@@ -7,6 +7,8 @@
  * Afterwards it checks that nothing was oversold: the stored lines, the
  * batches' stored figures and the commands' answers agree. Prints one line
  *   RESULT <mode> clients=<n> allocations_per_s=<x> allocations=<n> retries=<n> failed=<n>
+ *          consistent=yes|NO p50_ms=<x> p99_ms=<x>
+ * (latency of one la_bus_handle, conflicts and their retries included)
  * which tests/bench/bench_pg.sh (the driver that also runs pgbench) parses.
  *
  * usage: bench_pg CONNINFO [clients] [distinct|same] [seconds]
@@ -25,6 +27,7 @@
 
 #define MAX_CLIENTS 64
 #define STOCK       1000000000LL
+#define MAX_SAMPLES (1 << 18) /* latencies kept per client */
 
 struct client {
 	la_store *store;
@@ -34,6 +37,8 @@ struct client {
 	double seconds;
 	char conninfo[1024];
 	long allocated, failed;
+	float *latency_ms; /* one per command, at most MAX_SAMPLES */
+	long samples;
 	uint64_t retries;
 	char error[256];
 };
@@ -72,7 +77,10 @@ static void *run_client(void *arg)
 		la_message *m;
 		snprintf(orderid, sizeof orderid, "c%d-%ld", c->index, n);
 		check(la_command_allocate(&m, orderid, sku, 1), "command");
+		double began = now();
 		int rc = la_bus_handle(bus, m);
+		if (c->samples < MAX_SAMPLES)
+			c->latency_ms[c->samples++] = (float)((now() - began) * 1000.0);
 		la_message_free(m);
 		if (rc == LA_OK && la_bus_result_batchref(bus)) {
 			c->allocated++;
@@ -83,6 +91,34 @@ static void *run_client(void *arg)
 	}
 	la_bus_stats(bus, NULL, NULL, &c->retries, NULL);
 	return NULL;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+/* Latency percentiles over every client's commands (retries included). */
+static void percentiles(const struct client *cs, int clients, double *p50, double *p99)
+{
+	long total = 0;
+	for (int i = 0; i < clients; i++)
+		total += cs[i].samples;
+	*p50 = *p99 = 0;
+	float *all = malloc((size_t)(total ? total : 1) * sizeof *all);
+	if (!all || total == 0) {
+		free(all);
+		return;
+	}
+	long n = 0;
+	for (int i = 0; i < clients; i++)
+		for (long j = 0; j < cs[i].samples; j++)
+			all[n++] = cs[i].latency_ms[j];
+	qsort(all, (size_t)n, sizeof *all, by_value);
+	*p50 = all[n / 2];
+	*p99 = all[(n * 99) / 100];
+	free(all);
 }
 
 static PGconn *admin(const char *conninfo)
@@ -178,6 +214,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < clients; i++) {
 		check(la_pg_store_open(&cs[i].store, cs[i].conninfo, 0), "open");
 		check(la_bus_new(&cs[i].bus, cs[i].store, &opts), "bus");
+		cs[i].latency_ms = malloc(MAX_SAMPLES * sizeof *cs[i].latency_ms);
+		if (!cs[i].latency_ms) {
+			fprintf(stderr, "bench_pg: out of memory\n");
+			return 1;
+		}
 	}
 	pthread_t threads[MAX_CLIENTS];
 	double start = now();
@@ -195,9 +236,12 @@ int main(int argc, char **argv)
 			        cs[i].failed, cs[i].error);
 	}
 	double elapsed = now() - start;
+	double p50, p99;
+	percentiles(cs, clients, &p50, &p99);
 	for (int i = 0; i < clients; i++) {
 		la_bus_free(cs[i].bus);
 		la_store_free(cs[i].store);
+		free(cs[i].latency_ms);
 	}
 
 	/* no oversell: answers, lines and stored figures agree */
@@ -208,9 +252,9 @@ int main(int argc, char **argv)
 	int consistent = lines == allocated && stored == allocated && over == 0 &&
 	                 versions == allocated + (same ? 1 : clients);
 	printf("RESULT %s clients=%d allocations_per_s=%.1f allocations=%ld retries=%llu "
-	       "failed=%ld consistent=%s\n",
+	       "failed=%ld consistent=%s p50_ms=%.2f p99_ms=%.2f\n",
 	       same ? "same" : "distinct", clients, (double)allocated / elapsed, allocated,
-	       (unsigned long long)retries, failed, consistent ? "yes" : "NO");
+	       (unsigned long long)retries, failed, consistent ? "yes" : "NO", p50, p99);
 	if (!consistent)
 		fprintf(stderr,
 		        "bench_pg: INCONSISTENT: %ld answered, %lld lines, %lld stored, %lld "
