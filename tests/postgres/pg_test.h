@@ -6,7 +6,8 @@
  *
  * The server comes from the CTest fixture postgres_server: the file named by
  * LA_TEST_PG_CONNINFO_FILE holds its connection string (or set
- * LA_TEST_PG_CONNINFO to one directly).
+ * LA_TEST_PG_CONNINFO to one directly). It must be in key=value form: the
+ * factory appends application_name and options to it.
  */
 #ifndef TEST_PG_TEST_H
 #define TEST_PG_TEST_H
