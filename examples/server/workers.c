@@ -1,5 +1,5 @@
 /*
- * Per-thread workers: a store and a bus (and an SMTP handle) for each thread,
+ * Per-thread workers: a store and a bus for each thread,
  * opened lazily. The registry lock is taken only when a thread opens its
  * worker, never while a request runs.
  */
@@ -7,7 +7,6 @@
 
 #include "store_url.h"
 
-#include <allocation/smtp.h>
 #include <allocation/sys/ports.h>
 
 #include <pthread.h>
@@ -18,7 +17,6 @@
 struct worker {
 	la_store *store; /* NULL when it is the shared memory store */
 	la_bus *bus;
-	la_smtp *smtp;
 	void *publisher;
 	struct worker *next;
 };
@@ -67,7 +65,6 @@ void worker_free(struct worker *worker)
 		return;
 	la_bus_free(worker->bus);
 	la_store_free(worker->store);
-	la_smtp_free(worker->smtp);
 	if (worker->publisher && config.publisher_free)
 		config.publisher_free(worker->publisher);
 	free(worker);
@@ -92,10 +89,9 @@ int worker_open(struct worker **out)
 	la_bus_options opts;
 	if (rc == LA_OK)
 		rc = la_bus_options_init(&opts, LA_BUS_OPTIONS_VERSION);
-	if (rc == LA_OK && config.smtp) {
-		rc = la_smtp_new(&w->smtp, config.smtp, NULL);
-		opts.notify = la_smtp_notify;
-		opts.notify_payload = w->smtp;
+	if (rc == LA_OK) {
+		opts.notify = config.notify;
+		opts.notify_payload = config.notify_payload;
 	}
 	/* With an outbox the relay publishes; otherwise the bus does. */
 	if (rc == LA_OK && config.publish && !la_store_has_outbox(store)) {

@@ -17,7 +17,8 @@ struct worker;
 struct worker_config {
 	const char *db;           /* store URL */
 	unsigned int store_flags; /* LA_STORE_OUTBOX with Redis */
-	const char *smtp;         /* smtp:// URL or NULL */
+	la_notify_fn notify;      /* notifications port, or NULL: none */
+	void *notify_payload;
 	const char *notify_to;
 	int notify_out_of_stock;
 	int notify_allocated;

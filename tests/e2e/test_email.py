@@ -2,6 +2,7 @@
 in the test process on a free port."""
 
 import email
+import socket
 import time
 
 import pytest
@@ -95,3 +96,23 @@ def test_failed_send_never_fails_the_allocation(sqlite_url, start_server):
     r = server.post("/allocate", json={"orderid": unique("o"), "sku": sku, "qty": 1})
     assert r.status_code == 202
     assert "smtp" in server.read_log()
+
+
+def test_a_stalled_smtp_server_never_delays_a_reply(sqlite_url, start_server):
+    # Accepts connections (the kernel does) but never says a word.
+    stalled = socket.socket()
+    stalled.bind(("127.0.0.1", 0))
+    stalled.listen(16)
+    url = f"smtp://127.0.0.1:{stalled.getsockname()[1]}"
+    try:
+        server = start_server(sqlite_url, "--smtp", url)
+        sku = unique("sku")
+        assert server.post("/add_batch", json={"ref": unique("b"), "sku": sku, "qty": 1,
+                                               "eta": None}).ok
+        for _ in range(3):
+            started = time.monotonic()
+            r = server.post("/allocate", json={"orderid": unique("o"), "sku": sku, "qty": 5})
+            assert r.status_code == 202
+            assert time.monotonic() - started < 1.0
+    finally:
+        stalled.close()  # the pending send fails at once, so the server stops quickly
