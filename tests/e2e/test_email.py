@@ -113,6 +113,6 @@ def test_a_stalled_smtp_server_never_delays_a_reply(sqlite_url, start_server):
             started = time.monotonic()
             r = server.post("/allocate", json={"orderid": unique("o"), "sku": sku, "qty": 5})
             assert r.status_code == 202
-            assert time.monotonic() - started < 1.0
+            assert time.monotonic() - started < 3.0  # a blocking send would take 15 s
     finally:
         stalled.close()  # the pending send fails at once, so the server stops quickly
