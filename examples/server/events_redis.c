@@ -86,7 +86,11 @@ int events_start(struct events **out, const char *url, int streams)
 		return la_error_set(LA_ENOMEM, "out of memory");
 	int rc = workers_open_store(&ev->relay_store, LA_STORE_OUTBOX);
 	/* A store without an outbox (memory:) publishes from the bus instead. */
-	if (rc == LA_OK && la_store_has_outbox(ev->relay_store))
+	if (rc == LA_OK && !la_store_has_outbox(ev->relay_store)) {
+		la_store_free(ev->relay_store);
+		ev->relay_store = NULL;
+	}
+	if (rc == LA_OK && ev->relay_store)
 		rc = la_redis_relay_new(&ev->relay, url, mode, ev->relay_store);
 	if (rc == LA_OK)
 		rc = worker_open(&ev->consumer_worker);
