@@ -285,7 +285,7 @@ struct http_server *http_start(const char *listen, unsigned int threads, int qui
 	                                                 : ((struct sockaddr_in *)&addr)->sin_port);
 	server->daemon = MHD_start_daemon(
 	    flags, port, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)60, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
 	if (!server->daemon) {
