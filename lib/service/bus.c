@@ -275,7 +275,7 @@ static void reallocate(la_bus *bus, const la_message *event)
 
 void la_handle_event_builtin(la_bus *bus, const la_message *event)
 {
-	char text[700];
+	char text[1024]; /* three 255-byte fields and the words around them */
 	switch (event->kind) {
 	case LA_EVT_ALLOCATED:
 		publish_allocated(bus, event);

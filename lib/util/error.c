@@ -5,7 +5,7 @@
 
 /* A fixed buffer per thread: setting an error never allocates, so it works
  * when memory has run out, and nothing needs freeing at thread exit. */
-#define LA_ERROR_MAX 512
+#define LA_ERROR_MAX 1024
 
 static _Thread_local int last_code;
 static _Thread_local char last_message[LA_ERROR_MAX];
@@ -87,7 +87,7 @@ void la_log(int level, const char *fmt, ...)
 {
 	if (!log_fn)
 		return;
-	char line[1024];
+	char line[2048];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
