@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <libpq-fe.h>
 
+#include <allocation/sys/cache.h>
 #include <allocation/sys/ports.h>
 
 /* Every statement the store runs; prepared once per connection (pg_sql.c). */
@@ -50,7 +51,6 @@ extern const struct pg_statement pg_statements[PG_STMT_COUNT];
 
 /* Products remembered per connection (pg_cache.c). */
 #define PG_CACHE_SIZE 256
-struct pg_cached_product;
 
 struct pg_store {
 	PGconn *conn;
@@ -68,8 +68,7 @@ struct pg_store {
 	size_t seen_cap;
 
 	/* committed product rows, checked by version (pg_cache.c) */
-	struct pg_cached_product *cache[PG_CACHE_SIZE];
-	size_t cache_next;
+	la_product_cache *cache; /* made on first use */
 
 	/* outbox message ids: per-connection random prefix + counter */
 	uint64_t id_prefix;

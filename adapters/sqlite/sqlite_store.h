@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include <allocation/sys/cache.h>
 #include <allocation/sys/ports.h>
 
 /* Every statement the store runs, prepared once per connection on first use. */
@@ -52,9 +53,7 @@ struct sq_store {
 	size_t seen_cap;
 
 	/* committed product rows, checked by version (product_cache.c) */
-	struct sq_cached_product *cache;
-	size_t cache_count;
-	size_t cache_next;
+	la_product_cache *cache;
 
 	/* outbox message ids: per-connection random prefix + counter */
 	uint64_t id_prefix;

@@ -266,6 +266,14 @@ CORE_API = {
     "la_error_set": (c_int, [c_int, _S, _S]),
     "la_log": (None, [c_int, _S, _S]),
     "la_check_string": (c_int, [_S, _S]),
+    # sys/cache.h
+    "la_product_cache_new": (c_int, [_OUT, _SZ]),
+    "la_product_cache_free": (None, [_P]),
+    "la_product_cache_put": (None, [_P, _P]),
+    "la_product_cache_version": (c_int, [POINTER(c_int64), _P, _S]),
+    "la_product_cache_build": (c_int, [_OUT, _P, _S, _I64]),
+    "la_product_cache_sku_of_batch": (_S, [_P, _S]),
+    "la_product_cache_drop": (None, [_P, _S]),
 }
 
 SQLITE_API = {
