@@ -52,6 +52,7 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 	}
 	struct worker_config config = {
 	    .db = opts->db,
+	    .retries = opts->retries,
 	    .notify = notifier ? notifier_notify : NULL,
 	    .notify_payload = notifier,
 	    .notify_to = opts->notify_to,

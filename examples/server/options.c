@@ -18,6 +18,7 @@ enum {
 	OPT_REDIS,
 	OPT_REDIS_MODE,
 	OPT_THREADS,
+	OPT_RETRIES,
 	OPT_QUIET,
 	OPT_HELP
 };
@@ -31,6 +32,7 @@ static const struct option long_options[] = {
     {"redis", required_argument, NULL, OPT_REDIS},
     {"redis-mode", required_argument, NULL, OPT_REDIS_MODE},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"retries", required_argument, NULL, OPT_RETRIES},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -61,6 +63,9 @@ static void usage(FILE *out, const char *prog)
 	        "  --threads N           HTTP worker threads, each with its own database\n"
 	        "                        connection (default: 1 on SQLite, which takes one\n"
 	        "                        writer at a time; else 2 per CPU, at least 4)\n"
+	        "  --retries N           retries of a command that lost a race with a\n"
+	        "                        concurrent change, with growing jittered pauses\n"
+	        "                        (0-1000, default " SERVER_DEFAULT_RETRIES_TEXT ")\n"
 	        "  --quiet               no log line per request\n"
 	        "  --help                show this help and exit\n"
 	        "\n"
@@ -96,12 +101,14 @@ static int parse_notify_on(struct server_options *opts, const char *list, FILE *
 	return rc;
 }
 
-static int parse_threads(unsigned int *out, const char *text, FILE *err)
+static int parse_count(unsigned int *out, const char *text, long min, long max, const char *flag,
+                       FILE *err)
 {
 	char *end;
 	long n = strtol(text, &end, 10);
-	if (*text == '\0' || *end != '\0' || n < 1 || n > 256) {
-		fprintf(err, "allocation-server: --threads must be 1-256, not '%s'\n", text);
+	if (*text == '\0' || *end != '\0' || n < min || n > max) {
+		fprintf(err, "allocation-server: %s must be %ld-%ld, not '%s'\n", flag, min, max,
+		        text);
 		return -1;
 	}
 	*out = (unsigned int)n;
@@ -175,8 +182,13 @@ enum options_result options_parse(struct server_options *opts, int argc, char **
 			}
 			break;
 		case OPT_THREADS:
-			if (parse_threads(&opts->threads, optarg, err) != 0)
+			if (parse_count(&opts->threads, optarg, 1, 256, "--threads", err) != 0)
 				return OPTIONS_EXIT_USAGE;
+			break;
+		case OPT_RETRIES:
+			if (parse_count(&opts->retries, optarg, 0, 1000, "--retries", err) != 0)
+				return OPTIONS_EXIT_USAGE;
+			opts->retries_given = 1;
 			break;
 		case OPT_QUIET:
 			opts->quiet = 1;
@@ -196,6 +208,8 @@ enum options_result options_parse(struct server_options *opts, int argc, char **
 		        argv[optind], prog);
 		return OPTIONS_EXIT_USAGE;
 	}
+	if (!opts->retries_given)
+		opts->retries = SERVER_DEFAULT_RETRIES;
 	opts->listen = env_or(opts->listen, "ALLOCATION_LISTEN", SERVER_DEFAULT_LISTEN);
 	opts->db = env_or(opts->db, "ALLOCATION_DB", SERVER_DEFAULT_DB);
 	opts->smtp = env_or(opts->smtp, "ALLOCATION_SMTP", NULL);

@@ -9,6 +9,10 @@
 #define SERVER_DEFAULT_LISTEN    "127.0.0.1:5005"
 #define SERVER_DEFAULT_DB        "sqlite:allocation.db"
 #define SERVER_DEFAULT_NOTIFY_TO "stock@made.com"
+/* A service under contention should try harder than the library's default
+ * (10) before answering 409: 30 retries wait at most about a second. */
+#define SERVER_DEFAULT_RETRIES      30
+#define SERVER_DEFAULT_RETRIES_TEXT "30"
 
 struct server_options {
 	const char *listen;    /* HOST:PORT */
@@ -20,7 +24,9 @@ struct server_options {
 	const char *redis;    /* redis:// URL, or NULL */
 	int redis_streams;    /* 1: --redis-mode streams */
 	unsigned int threads; /* HTTP worker threads */
-	int quiet;            /* no per-request log lines */
+	unsigned int retries; /* bus retries of conflicted commands */
+	int retries_given;
+	int quiet; /* no per-request log lines */
 };
 
 /* Outcome of parsing: run, exit 0 (--help), or exit 2 (usage error). */

@@ -90,6 +90,7 @@ int worker_open(struct worker **out)
 	if (rc == LA_OK)
 		rc = la_bus_options_init(&opts, LA_BUS_OPTIONS_VERSION);
 	if (rc == LA_OK) {
+		opts.max_retries = config.retries;
 		opts.notify = config.notify;
 		opts.notify_payload = config.notify_payload;
 	}

@@ -17,6 +17,7 @@ struct worker;
 struct worker_config {
 	const char *db;           /* store URL */
 	unsigned int store_flags; /* LA_STORE_OUTBOX with Redis */
+	unsigned int retries;     /* la_bus_options.max_retries */
 	la_notify_fn notify;      /* notifications port, or NULL: none */
 	void *notify_payload;
 	const char *notify_to;

@@ -21,7 +21,7 @@ def test_help_and_usage_errors():
     r = run("--help")
     assert r.returncode == 0
     for flag in ("--listen", "--db", "--smtp", "--notify-to", "--notify-on", "--redis",
-                 "--threads"):
+                 "--threads", "--retries"):
         assert flag in r.stdout
     r = run("--no-such-flag")
     assert r.returncode == 2
@@ -31,6 +31,9 @@ def test_help_and_usage_errors():
     assert "sunrise" in r.stderr
     r = run("--threads", "0")
     assert r.returncode == 2
+    r = run("--retries", "many")
+    assert r.returncode == 2
+    assert "--retries must be 0-1000, not 'many'" in r.stderr
 
 
 def test_unusable_store_is_reported_and_exits_1(tmp_path):
