@@ -1,11 +1,14 @@
-/*
- * liballocation-csv — the filesystem adapter (spec §5): a store over a
+/**
+ * @file allocation/csv.h
+ * @brief liballocation-csv: the filesystem adapter (spec §5), a store over a
  * folder of CSV files, and the batch command that allocates orders.csv.
  *
  * The folder holds (RFC 4180, header row required, CRLF or LF):
+ * @code{.unparsed}
  *   batches.csv      ref,sku,qty,eta      (required; eta empty = in stock)
  *   allocations.csv  orderid,sku,qty,batchref  (optional; rewritten)
  *   orders.csv       orderid,sku,qty      (input of la_csv_allocate_orders)
+ * @endcode
  * Columns may come in any order. A file is always replaced atomically
  * (temporary file in the folder, fsync, rename): a crash leaves the old
  * content or the new one, never a mix. Errors name the file and line, e.g.
@@ -30,7 +33,15 @@
 LA_BEGIN_DECL
 
 /**
- * Open a store over folder. batches.csv (and allocations.csv when present)
+ * Open a store over a folder.
+ *
+ * @param[out] out the store, owned by the caller (la_store_free()).
+ * @param folder the folder's path (copied).
+ * @return #LA_OK, #LA_EINVAL, #LA_EIO or #LA_ENOMEM (see below).
+ * @par Thread safety
+ * The store is used by one thread at a time (see the file's description).
+ *
+ * batches.csv (and allocations.csv when present)
  * are read and checked now. Every commit rewrites the changed file(s);
  * batches.csv only when batches changed. A product exists while it has a
  * batch in batches.csv. There is no outbox.
@@ -42,7 +53,18 @@ LA_BEGIN_DECL
 LA_EXTERN(int) la_csv_store_open(la_store **out, const char *folder);
 
 /**
- * Allocate every line of folder/orders.csv, in file order, through a bus
+ * Allocate every line of orders.csv, all or nothing.
+ *
+ * @param[out] out_allocated lines allocated or already allocated (may be NULL).
+ * @param[out] out_out_of_stock lines that found no stock (may be NULL).
+ * @param folder the folder's path.
+ * @param opts bus options as for la_bus_new(), or NULL for the defaults.
+ * @return #LA_OK, or the code of the first bad row or failing command.
+ * @par Thread safety
+ * Opens its own store and bus: safe from any thread; processes take turns on
+ * the folder through flock(2).
+ *
+ * Allocates every line of folder/orders.csv, in file order, through a bus
  * (opts as for la_bus_new; NULL for the defaults) on the folder's store,
  * then rewrite allocations.csv once: its old rows first, then the new ones
  * in order. Lines already allocated are left as they are (idempotent).

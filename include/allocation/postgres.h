@@ -1,5 +1,6 @@
-/*
- * liballocation-pg — the PostgreSQL store (library liballocation-pg.so.1,
+/**
+ * @file allocation/postgres.h
+ * @brief liballocation-pg: the PostgreSQL store (library liballocation-pg.so.1,
  * pkg-config allocation-pg, CMake target allocation::postgres).
  *
  * Several processes on several hosts may share one database: every unit of
@@ -23,6 +24,12 @@ LA_BEGIN_DECL
 
 /**
  * Open a store on a PostgreSQL database.
+ *
+ * @param[out] out the store, owned by the caller (la_store_free()).
+ * @param conninfo a libpq connection string or URL (see below), or NULL.
+ * @param flags 0 or #LA_STORE_OUTBOX.
+ * @return #LA_OK, #LA_EINVAL, #LA_EDB, #LA_EUNSUPPORTED or #LA_ENOMEM (see
+ *         below).
  *
  * conninfo: any libpq connection string, key=value ("host=/tmp port=5432
  * dbname=shop") or URL ("postgresql://user:pass@host:5432/shop"); NULL or ""

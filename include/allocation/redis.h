@@ -1,16 +1,17 @@
-/*
- * liballocation-redis — external events over Redis (spec §4): a publisher,
+/**
+ * @file allocation/redis.h
+ * @brief liballocation-redis: external events over Redis (spec §4): a publisher,
  * a consumer of the inbound channels and a relay for the transactional
  * outbox. Link with liballocation-redis (pkg-config allocation-redis).
  *
  * Two transports, chosen per handle with `mode`:
- *   LA_REDIS_PUBSUB  — PUBLISH / SUBSCRIBE, the book's contract (default).
- *                      Whatever is published while nobody listens is lost.
- *   LA_REDIS_STREAMS — durable: outbound messages are appended with XADD to a
- *                      stream named after the channel (entry fields "id" and
- *                      "json"); inbound streams are read with XREADGROUP from
- *                      a consumer group and acknowledged (XACK) only after the
- *                      command's transaction committed, so a crash re-delivers.
+ * - #LA_REDIS_PUBSUB: PUBLISH / SUBSCRIBE, the book's contract (default).
+ *   Whatever is published while nobody listens is lost.
+ * - #LA_REDIS_STREAMS: durable: outbound messages are appended with XADD to a
+ *   stream named after the channel (entry fields "id" and "json"); inbound
+ *   streams are read with XREADGROUP from a consumer group and acknowledged
+ *   (XACK) only after the command's transaction committed, so a crash
+ *   re-delivers.
  *
  * URLs: "redis://host[:port][/db]" (port 6379, db 0 by default); also
  * "redis://:password@host:port/db" and "unix:/path/to/socket".
@@ -34,24 +35,38 @@
 
 LA_BEGIN_DECL
 
-#define LA_REDIS_PUBSUB  0
+/** Transport: PUBLISH / SUBSCRIBE (the default). */
+#define LA_REDIS_PUBSUB 0
+/** Transport: streams (XADD, XREADGROUP, XACK), durable. */
 #define LA_REDIS_STREAMS 1
 
 /* ---- publisher ---- */
 
+/** A publisher (opaque). */
 typedef struct la_redis la_redis;
 
 /**
- * A publisher for url in mode (LA_REDIS_PUBSUB or LA_REDIS_STREAMS). The
- * URL is checked here (LA_EINVAL); the connection is made on first use and
+ * A publisher for url in mode (LA_REDIS_PUBSUB or LA_REDIS_STREAMS).
+ * @param[out] out the publisher, owned by the caller (la_redis_free()).
+ * @param url the server's URL (copied).
+ * @param mode #LA_REDIS_PUBSUB or #LA_REDIS_STREAMS.
+ * @return #LA_OK, #LA_EINVAL, #LA_ENOMEM.
+ *
+ * The URL is checked here (LA_EINVAL); the connection is made on first use and
  * re-made after a failure, so this succeeds while Redis is down.
  * *out owned by the caller (la_redis_free).
  */
 LA_EXTERN(int) la_redis_new(la_redis **out, const char *url, int mode);
 
 /**
+ * Publish a message (a #la_publish_fn).
+ * @param channel the channel or stream name (borrowed for the call).
+ * @param json the message, a JSON object (borrowed for the call).
+ * @param redis the la_redis publisher.
+ * @return #LA_OK, #LA_EIO or #LA_EINVAL, as below.
+ *
  * Publish json on channel: PUBLISH channel json, or in streams mode
- * XADD channel * id <json's "id"> json <json>. A JSON object without an "id"
+ * XADD channel * id \<json's "id"\> json \<json\>. A JSON object without an "id"
  * (what the bus publishes for a store without an outbox) is given a unique
  * one first. Signature compatible with la_publish_fn, so a la_redis * can be
  * handed to la_bus_options.publish and la_store_relay_outbox as the payload.
@@ -65,14 +80,23 @@ LA_EXTERN(void) la_redis_free(la_redis *r);
 
 /* ---- consumer of the inbound channels ---- */
 
+/** A consumer of the inbound channels (opaque). */
 typedef struct la_redis_consumer la_redis_consumer;
 
 /**
  * A consumer turning inbound messages into commands on bus (borrowed):
+ * @code{.unparsed}
  *   change_batch_quantity {"batchref","qty"}          → ChangeBatchQuantity
  *   batch_created         {"ref","sku","qty","eta"}    → CreateBatch
  *   batch_cancelled       {"ref"}                      → CancelBatch
  *   allocation_required   {"orderid","sku","qty"}      → Allocate
+ * @endcode
+ * @param[out] out the consumer, owned by the caller.
+ * @param url the server's URL (copied).
+ * @param mode #LA_REDIS_PUBSUB or #LA_REDIS_STREAMS.
+ * @param bus the bus the commands go to (borrowed; used only by the consumer).
+ * @return #LA_OK, #LA_EINVAL, #LA_ENOMEM.
+ *
  * Does not connect yet. *out owned by the caller (la_redis_consumer_free).
  */
 LA_EXTERN(int)
@@ -87,6 +111,7 @@ la_redis_consumer_new(la_redis_consumer **out, const char *url, int mode, la_bus
 LA_EXTERN(int)
 la_redis_consumer_set_group(la_redis_consumer *c, const char *group, const char *consumer);
 
+/** A relay of a store's transactional outbox to Redis (opaque). */
 typedef struct la_redis_relay la_redis_relay;
 
 /**
