@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define ALLOCATIONS_PREFIX "/allocations/"
-#define REPLY_FILLED       1 /* run_command filled the reply itself */
+#define REPLY_FILLED       1 /* submit filled the reply itself */
 
 static void (*after_command)(void *);
 static void *after_command_arg;
@@ -38,26 +38,33 @@ static struct worker *current_worker(struct reply *r)
 	return w;
 }
 
-/* Hand command to the bus and free it. The bus's status, or REPLY_FILLED. */
-static int run_command(struct reply *r, la_message *command)
+/* Hand the command built with status rc to the bus and free it. The bus's
+ * status (or rc when building failed), or REPLY_FILLED. */
+static int submit(struct reply *r, int rc, la_message *command)
 {
+	if (rc != LA_OK)
+		return rc;
 	struct worker *w = current_worker(r);
 	if (!w) {
 		la_message_free(command);
 		return REPLY_FILLED;
 	}
-	int rc = la_bus_handle(worker_bus(w), command);
+	rc = la_bus_handle(worker_bus(w), command);
 	la_message_free(command);
 	if (rc == LA_OK && after_command)
 		after_command(after_command_arg);
 	return rc;
 }
 
-/* Build-and-run outcome → reply: success status with "OK", else the error. */
-static void finish(struct reply *r, int rc, unsigned int success)
+/* Outcome → reply: the success status with "OK", else the error. An unknown
+ * sku or batch reference answers unknown_status (the spec's 400) with the
+ * library's message ("Invalid sku <SKU>"), or 404 when unknown_status is 0. */
+static void finish(struct reply *r, int rc, unsigned int success, unsigned int unknown_status)
 {
 	if (rc == LA_OK)
 		reply_text(r, success, "OK");
+	else if (rc == LA_ENOTFOUND && unknown_status)
+		reply_message(r, unknown_status, "%s", la_error_last());
 	else if (rc != REPLY_FILLED)
 		reply_error(r, rc);
 }
@@ -71,11 +78,9 @@ void handle_add_batch(struct reply *r, const struct request *req)
 	int64_t qty;
 	if (!body_string(&ref, r, obj, "ref") && !body_string(&sku, r, obj, "sku") &&
 	    !body_qty(&qty, r, obj, "qty", 1) && !body_date(&eta, r, obj, "eta")) {
-		la_message *cmd;
+		la_message *cmd = NULL;
 		int rc = la_command_create_batch(&cmd, ref, sku, qty, eta);
-		if (rc == LA_OK)
-			rc = run_command(r, cmd);
-		finish(r, rc, 201);
+		finish(r, submit(r, rc, cmd), 201, 0);
 	}
 	json_decref(obj);
 }
@@ -89,14 +94,9 @@ void handle_allocate(struct reply *r, const struct request *req)
 	int64_t qty;
 	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku") &&
 	    !body_qty(&qty, r, obj, "qty", 1)) {
-		la_message *cmd;
+		la_message *cmd = NULL;
 		int rc = la_command_allocate(&cmd, orderid, sku, qty);
-		if (rc == LA_OK)
-			rc = run_command(r, cmd);
-		if (rc == LA_ENOTFOUND) /* the spec's exact text */
-			reply_message(r, 400, "Invalid sku %s", sku);
-		else
-			finish(r, rc, 202);
+		finish(r, submit(r, rc, cmd), 202, 400);
 	}
 	json_decref(obj);
 }
@@ -108,15 +108,13 @@ void handle_deallocate(struct reply *r, const struct request *req)
 		return;
 	const char *orderid, *sku;
 	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku")) {
-		la_message *cmd;
+		la_message *cmd = NULL;
 		int rc = la_command_deallocate(&cmd, orderid, sku);
-		if (rc == LA_OK)
-			rc = run_command(r, cmd);
+		rc = submit(r, rc, cmd);
 		/* An unknown sku is a bad request; a known sku without this line is 404. */
-		if (rc == LA_ENOTFOUND && strncmp(la_error_last(), "Invalid sku", 11) == 0)
-			reply_message(r, 400, "Invalid sku %s", sku);
-		else
-			finish(r, rc, 200);
+		int unknown_sku =
+		    rc == LA_ENOTFOUND && strncmp(la_error_last(), "Invalid sku ", 12) == 0;
+		finish(r, rc, 200, unknown_sku ? 400 : 0);
 	}
 	json_decref(obj);
 }
@@ -129,14 +127,9 @@ void handle_change_batch_quantity(struct reply *r, const struct request *req)
 	const char *ref;
 	int64_t qty;
 	if (!body_string(&ref, r, obj, "ref") && !body_qty(&qty, r, obj, "qty", 0)) {
-		la_message *cmd;
+		la_message *cmd = NULL;
 		int rc = la_command_change_batch_quantity(&cmd, ref, qty);
-		if (rc == LA_OK)
-			rc = run_command(r, cmd);
-		if (rc == LA_ENOTFOUND)
-			reply_message(r, 400, "Invalid batch reference %s", ref);
-		else
-			finish(r, rc, 200);
+		finish(r, submit(r, rc, cmd), 200, 400);
 	}
 	json_decref(obj);
 }
@@ -148,14 +141,9 @@ void handle_cancel_batch(struct reply *r, const struct request *req)
 		return;
 	const char *ref;
 	if (!body_string(&ref, r, obj, "ref")) {
-		la_message *cmd;
+		la_message *cmd = NULL;
 		int rc = la_command_cancel_batch(&cmd, ref);
-		if (rc == LA_OK)
-			rc = run_command(r, cmd);
-		if (rc == LA_ENOTFOUND)
-			reply_message(r, 400, "Invalid batch reference %s", ref);
-		else
-			finish(r, rc, 200);
+		finish(r, submit(r, rc, cmd), 200, 400);
 	}
 	json_decref(obj);
 }
