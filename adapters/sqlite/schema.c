@@ -180,6 +180,22 @@ static int inspect_snapshot(struct sq_store *store, struct schema_state *st)
 	return rc;
 }
 
+/* Switching a new file to WAL needs an exclusive lock, and SQLite answers
+ * SQLITE_BUSY at once, without its busy handler, while other processes are
+ * opening the same file: retry for as long as the busy timeout would wait. */
+static int switch_to_wal(struct sq_store *store)
+{
+	enum { PAUSE_MS = 5, WAIT_MS = 5000 };
+	int rc = SQLITE_BUSY;
+	for (int waited = 0; waited <= WAIT_MS; waited += PAUSE_MS) {
+		rc = sqlite3_exec(store->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		sqlite3_sleep(PAUSE_MS);
+	}
+	return rc == SQLITE_OK ? LA_OK : sq_fail(store, rc, "switching to WAL");
+}
+
 int sq_schema_prepare(struct sq_store *store, int durability_full, int memory)
 {
 	struct schema_state st;
@@ -190,11 +206,8 @@ int sq_schema_prepare(struct sq_store *store, int durability_full, int memory)
 		return rc;
 	/* Only now may the file be written: journal mode first (not inside a
 	 * transaction), then the schema. */
-	if (!memory) {
-		rc = sq_exec(store, "PRAGMA journal_mode = WAL", "switching to WAL");
-		if (rc != LA_OK)
-			return rc;
-	}
+	if (!memory && (rc = switch_to_wal(store)) != LA_OK)
+		return rc;
 	rc = sq_exec(store,
 	             durability_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
 	             "setting durability");
