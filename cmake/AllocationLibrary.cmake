@@ -35,6 +35,8 @@ function(la_add_library target)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   la_target_warnings(${target})
+  # lib/util, linked into every library of the project (never installed).
+  target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:allocation_util>)
   add_library(allocation::${ARG_EXPORT_NAME} ALIAS ${target})
   install(TARGETS ${target} EXPORT allocationTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -3,7 +3,8 @@
  * @brief Umbrella header: the whole user-facing API of the core library.
  *
  * Adapter libraries have their own headers (sqlite.h, postgres.h, csv.h,
- * redis.h, smtp.h); adapter writers also include sys/ports.h.
+ * redis.h, smtp.h); adapter writers also include sys/ports.h (or the
+ * parts of it they need: sys/store_port.h, sys/product.h, sys/errors.h).
  */
 /**
  * @mainpage liballocation API reference
@@ -19,7 +20,9 @@
  * - views.h: the read models (allocations of an order, batch dashboard).
  * - store.h, memory.h: stores and the in-memory store.
  * - model.h: the domain model, usable on its own.
- * - sys/ports.h: for adapter writers (docs/adapters.md).
+ * - validation.h: checking identifiers, dates and numbers read from text.
+ * - sys/ports.h: for adapter writers (docs/adapters.md); sys/errors.h for
+ *   programs that report through la_error_last().
  *
  * Adapter libraries: sqlite.h, postgres.h, csv.h, redis.h, smtp.h.
  */
@@ -33,5 +36,6 @@
 #include "views.h"
 #include "bus.h"
 #include "memory.h"
+#include "validation.h"
 
 #endif

@@ -2,13 +2,15 @@
  * in hash maps. A mutex held from begin to end serialises units of work, so
  * buses in several threads may share one store. Rollback undoes the
  * products' change logs; commit updates the index and the read model from
- * the same logs, in two phases so running out of memory changes nothing. */
-#include "../domain/product_internal.h"
+ * the same logs, in two phases so running out of memory changes nothing.
+ *
+ * An adapter like the others: it sees products only through the public and
+ * sys/ API (sys/product.h), never through the domain's internals. */
 #include "../util/alloc.h"
-#include "../util/error.h"
 #include "../util/strmap.h"
 
 #include <allocation/memory.h>
+#include <allocation/sys/ports.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +30,10 @@ typedef struct order_view {
 
 typedef struct memory_store {
 	pthread_mutex_t lock;
-	la_strmap products;    /* sku → la_product */
-	la_strmap batch_index; /* batch ref → la_product */
-	la_strmap orders;      /* orderid → order_view */
-	la_product **touched;  /* handed out in this unit of work */
+	la__strmap products;    /* sku → la_product */
+	la__strmap batch_index; /* batch ref → la_product */
+	la__strmap orders;      /* orderid → order_view */
+	la_product **touched;   /* handed out in this unit of work */
 	size_t touched_count, touched_capacity;
 	la_product **added; /* new in this unit of work */
 	size_t added_count, added_capacity;
@@ -39,14 +41,19 @@ typedef struct memory_store {
 	size_t prepared_count, prepared_capacity;
 } memory_store;
 
+static int nomem(void)
+{
+	return la_error_set(LA_ENOMEM, "out of memory");
+}
+
 static int push(la_product ***items, size_t *count, size_t *capacity, la_product *p)
 {
 	for (size_t i = 0; i < *count; i++) {
 		if ((*items)[i] == p)
 			return LA_OK;
 	}
-	if (la_grow((void **)items, capacity, *count + 1, sizeof **items) != LA_OK)
-		return la_error_nomem();
+	if (la__grow((void **)items, capacity, *count + 1, sizeof **items) != LA_OK)
+		return nomem();
 	(*items)[(*count)++] = p;
 	return LA_OK;
 }
@@ -69,20 +76,20 @@ static void memory_end(void *state)
 static int memory_add(la_product *p, void *state)
 {
 	memory_store *m = state;
-	if (la_strmap_get(&m->products, la_product_sku(p))) {
+	if (la__strmap_get(&m->products, la_product_sku(p))) {
 		la_product_free(p);
 		return la_error_set(LA_ECONFLICT, "product exists already");
 	}
 	if (push(&m->touched, &m->touched_count, &m->touched_capacity, p) != LA_OK ||
 	    push(&m->added, &m->added_count, &m->added_capacity, p) != LA_OK ||
-	    la_strmap_put(&m->products, p->sku, p) != LA_OK) {
+	    la__strmap_put(&m->products, la_product_sku(p), p) != LA_OK) {
 		/* forget it in both lists: the store owns and frees it here */
 		if (m->touched_count && m->touched[m->touched_count - 1] == p)
 			m->touched_count--;
 		if (m->added_count && m->added[m->added_count - 1] == p)
 			m->added_count--;
 		la_product_free(p);
-		return la_error_nomem();
+		return nomem();
 	}
 	return LA_OK;
 }
@@ -92,7 +99,7 @@ static int hand_out(la_product **out, memory_store *m, la_product *p)
 	if (!p)
 		return LA_ENOTFOUND;
 	if (push(&m->touched, &m->touched_count, &m->touched_capacity, p) != LA_OK)
-		return la_error_nomem();
+		return nomem();
 	*out = p;
 	return LA_OK;
 }
@@ -100,13 +107,13 @@ static int hand_out(la_product **out, memory_store *m, la_product *p)
 static int memory_get(la_product **out, const char *sku, void *state)
 {
 	memory_store *m = state;
-	return hand_out(out, m, la_strmap_get(&m->products, sku));
+	return hand_out(out, m, la__strmap_get(&m->products, sku));
 }
 
 static int memory_get_by_batchref(la_product **out, const char *ref, void *state)
 {
 	memory_store *m = state;
-	la_product *p = la_strmap_get(&m->batch_index, ref);
+	la_product *p = la__strmap_get(&m->batch_index, ref);
 	if (!p) {
 		/* batches added in this unit of work are indexed only at commit */
 		for (size_t i = 0; i < m->touched_count && !p; i++) {
@@ -127,7 +134,7 @@ static void rollback_products(memory_store *m)
 	for (size_t i = 0; i < m->touched_count; i++)
 		la_product_revert_changes(m->touched[i]);
 	for (size_t i = 0; i < m->added_count; i++) {
-		la_strmap_remove(&m->products, la_product_sku(m->added[i]));
+		la__strmap_remove(&m->products, la_product_sku(m->added[i]));
 		la_product_free(m->added[i]);
 	}
 	m->touched_count = m->added_count = 0;
@@ -140,19 +147,19 @@ static void memory_rollback(void *state)
 
 static order_view *order_view_get(memory_store *m, const char *orderid)
 {
-	if (la_strmap_reserve(&m->orders, 1) != LA_OK)
+	if (la__strmap_reserve(&m->orders, 1) != LA_OK)
 		return NULL;
-	la_strmap_slot *slot = la_strmap_slot_of(&m->orders, orderid);
+	la__strmap_slot *slot = la__strmap_slot_of(&m->orders, orderid);
 	if (slot->key)
 		return slot->value;
 	size_t size = strlen(orderid) + 1;
-	order_view *view = la_calloc(1, sizeof *view + size);
+	order_view *view = la__calloc(1, sizeof *view + size);
 	if (!view)
 		return NULL;
 	memcpy(view->orderid, orderid, size);
 	view->rows = &view->first_row;
 	view->capacity = 1;
-	la_strmap_fill(&m->orders, slot, view->orderid, view);
+	la__strmap_fill(&m->orders, slot, view->orderid, view);
 	return view;
 }
 
@@ -163,7 +170,7 @@ static int reserve_row(order_view *view, size_t more)
 	if (need <= view->capacity)
 		return LA_OK;
 	if (view->rows == &view->first_row) {
-		order_row *rows = la_malloc(2 * need * sizeof *rows);
+		order_row *rows = la__malloc(2 * need * sizeof *rows);
 		if (!rows)
 			return LA_ENOMEM;
 		memcpy(rows, view->rows, view->count * sizeof *rows);
@@ -171,7 +178,7 @@ static int reserve_row(order_view *view, size_t more)
 		view->capacity = 2 * need;
 		return LA_OK;
 	}
-	return la_grow((void **)&view->rows, &view->capacity, need, sizeof *view->rows);
+	return la__grow((void **)&view->rows, &view->capacity, need, sizeof *view->rows);
 }
 
 static void remove_row(order_view *view, const char *sku)
@@ -193,24 +200,56 @@ static int prepare(memory_store *m)
 	m->prepared_count = 0;
 	for (size_t t = 0; t < m->touched_count; t++) {
 		la_product *p = m->touched[t];
-		for (size_t i = 0; i < p->change_count; i++) {
-			const la_change_entry *c = &p->changes[i];
-			if (c->kind == LA_CHANGE_BATCH_ADDED)
+		size_t changes = la_product_change_count(p);
+		for (size_t i = 0; i < changes; i++) {
+			la_change c;
+			la_product_change_at(&c, p, i);
+			if (c.kind == LA_CHANGE_BATCH_ADDED)
 				added_batches++;
-			if (c->kind != LA_CHANGE_LINE_ALLOCATED)
+			if (c.kind != LA_CHANGE_LINE_ALLOCATED)
 				continue;
-			/* one command allocates at most one line per order: room for
-			 * p->change_count more rows is always enough */
-			order_view *view = order_view_get(m, c->line->orderid);
-			if (!view || reserve_row(view, p->change_count) != LA_OK ||
-			    la_grow((void **)&m->prepared, &m->prepared_capacity,
-			            m->prepared_count + 1, sizeof *m->prepared) != LA_OK)
-				return la_error_nomem();
+			/* a product's changes add at most `changes` rows to one view */
+			order_view *view = order_view_get(m, c.orderid);
+			if (!view || reserve_row(view, changes) != LA_OK ||
+			    la__grow((void **)&m->prepared, &m->prepared_capacity,
+			             m->prepared_count + 1, sizeof *m->prepared) != LA_OK)
+				return nomem();
 			m->prepared[m->prepared_count++] = view;
 		}
 	}
-	return la_strmap_reserve(&m->batch_index, added_batches) == LA_OK ? LA_OK
-	                                                                  : la_error_nomem();
+	return la__strmap_reserve(&m->batch_index, added_batches) == LA_OK ? LA_OK : nomem();
+}
+
+/* The batch's reference at an address that lives as long as the batch; a
+ * batch added and removed in one unit of work has only the change's copy,
+ * which lives until the end of this commit (its rows go in the same pass). */
+static const char *stable_ref(const la_product *p, const la_change *c)
+{
+	const la_batch *b = la_product_find_batch(p, c->batchref);
+	return b ? la_batch_reference(b) : c->batchref;
+}
+
+static void apply_change(memory_store *m, la_product *p, const la_change *c, size_t *next_view)
+{
+	order_view *view;
+	switch (c->kind) {
+	case LA_CHANGE_BATCH_ADDED:
+		if (la_product_find_batch(p, c->batchref))
+			la__strmap_put(&m->batch_index, stable_ref(p, c), p); /* room reserved */
+		break;
+	case LA_CHANGE_BATCH_REMOVED:
+		la__strmap_remove(&m->batch_index, c->batchref);
+		break;
+	case LA_CHANGE_LINE_ALLOCATED:
+		view = m->prepared[(*next_view)++];
+		view->rows[view->count++] = (order_row){la_product_sku(p), stable_ref(p, c)};
+		break;
+	case LA_CHANGE_LINE_DEALLOCATED:
+		view = la__strmap_get(&m->orders, c->orderid);
+		if (view)
+			remove_row(view, la_product_sku(p));
+		break;
+	}
 }
 
 static int memory_commit(void *state)
@@ -225,26 +264,11 @@ static int memory_commit(void *state)
 	size_t next_view = 0;
 	for (size_t t = 0; t < m->touched_count; t++) {
 		la_product *p = m->touched[t];
-		for (size_t i = 0; i < p->change_count; i++) {
-			const la_change_entry *c = &p->changes[i];
-			order_view *view;
-			switch (c->kind) {
-			case LA_CHANGE_BATCH_ADDED:
-				la_strmap_put(&m->batch_index, c->batch->ref, p);
-				break;
-			case LA_CHANGE_BATCH_REMOVED:
-				la_strmap_remove(&m->batch_index, c->batch->ref);
-				break;
-			case LA_CHANGE_LINE_ALLOCATED:
-				view = m->prepared[next_view++];
-				view->rows[view->count++] = (order_row){p->sku, c->batch->ref};
-				break;
-			case LA_CHANGE_LINE_DEALLOCATED:
-				view = la_strmap_get(&m->orders, c->line->orderid);
-				if (view)
-					remove_row(view, p->sku);
-				break;
-			}
+		size_t changes = la_product_change_count(p);
+		for (size_t i = 0; i < changes; i++) {
+			la_change c;
+			la_product_change_at(&c, p, i);
+			apply_change(m, p, &c, &next_view);
 		}
 		la_product_changes_saved(p);
 	}
@@ -257,32 +281,48 @@ static int memory_allocations(la_allocation_list *into, const char *orderid, voi
 	memory_store *m = state;
 	int rc = LA_OK;
 	pthread_mutex_lock(&m->lock);
-	order_view *view = la_strmap_get(&m->orders, orderid);
+	order_view *view = la__strmap_get(&m->orders, orderid);
 	for (size_t i = 0; view && i < view->count && rc == LA_OK; i++)
 		rc = la_allocation_list_append(into, view->rows[i].sku, view->rows[i].batchref);
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
 
-static int compare_batches(const void *a, const void *b)
+/* A dashboard row's sort key: sku, ETA key, creation sequence. */
+typedef struct batch_entry {
+	const la_batch *batch;
+	const char *sku;
+	int32_t eta_key;
+	int64_t sequence;
+} batch_entry;
+
+static int compare_keys(const char *sku_a, int32_t key_a, int64_t seq_a, const char *sku_b,
+                        int32_t key_b, int64_t seq_b)
 {
-	const la_batch *x = *(const la_batch *const *)a, *y = *(const la_batch *const *)b;
-	int by_sku = strcmp(x->product->sku, y->product->sku);
+	int by_sku = strcmp(sku_a, sku_b);
 	if (by_sku)
 		return by_sku;
-	if (x->eta_key != y->eta_key)
-		return x->eta_key < y->eta_key ? -1 : 1;
-	return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
+	if (key_a != key_b)
+		return key_a < key_b ? -1 : 1;
+	return seq_a < seq_b ? -1 : seq_a > seq_b;
 }
 
-static int after_cursor(const la_batch *b, const char *sku, int32_t key, int64_t sequence)
+static int compare_batches(const void *a, const void *b)
 {
-	int by_sku = strcmp(b->product->sku, sku);
-	if (by_sku)
-		return by_sku > 0;
-	if (b->eta_key != key)
-		return b->eta_key > key;
-	return b->sequence > sequence;
+	const batch_entry *x = a, *y = b;
+	return compare_keys(x->sku, x->eta_key, x->sequence, y->sku, y->eta_key, y->sequence);
+}
+
+static int page_next(la_batch_page *into, const batch_entry *last)
+{
+	char *next;
+	int rc =
+	    la_batch_cursor_encode(&next, last->sku, la_batch_eta(last->batch), last->sequence);
+	if (rc == LA_OK) {
+		rc = la_batch_page_set_next(into, next);
+		la_free(next);
+	}
+	return rc;
 }
 
 static int memory_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
@@ -297,39 +337,38 @@ static int memory_batches(la_batch_page *into, const char *sku, size_t limit, co
 	    (rc = la_batch_cursor_decode(&cursor_sku, &cursor_key, &cursor_sequence, after)))
 		return rc;
 	pthread_mutex_lock(&m->lock);
-	la_batch **all = la_malloc((m->batch_index.count + 1) * sizeof *all);
+	batch_entry *all = la__malloc((m->batch_index.count + 1) * sizeof *all);
 	size_t n = 0;
-	rc = all ? LA_OK : la_error_nomem();
+	rc = all ? LA_OK : nomem();
 	size_t index = 0;
 	const char *key;
 	void *value;
-	while (rc == LA_OK && la_strmap_next(&m->products, &index, &key, &value)) {
-		la_product *p = value;
-		if (sku && strcmp(p->sku, sku) != 0)
+	while (rc == LA_OK && la__strmap_next(&m->products, &index, &key, &value)) {
+		const la_product *p = value;
+		if (sku && strcmp(la_product_sku(p), sku) != 0)
 			continue;
-		for (size_t i = 0; i < p->batch_count; i++) {
-			la_batch *b = p->batches[i];
-			if (!cursor_sku || after_cursor(b, cursor_sku, cursor_key, cursor_sequence))
-				all[n++] = b;
+		for (size_t i = 0; i < la_product_batch_count(p); i++) {
+			const la_batch *b = la_product_batch_at(p, i);
+			batch_entry e = {b, la_product_sku(p), la_date_key(la_batch_eta(b)),
+			                 la_batch_sequence(b)};
+			if (!cursor_sku || compare_keys(e.sku, e.eta_key, e.sequence, cursor_sku,
+			                                cursor_key, cursor_sequence) > 0)
+				all[n++] = e;
 		}
 	}
 	if (rc == LA_OK)
 		qsort(all, n, sizeof *all, compare_batches);
-	for (size_t i = 0; rc == LA_OK && i < n && i < limit; i++)
-		rc = la_batch_page_append(into, all[i]->ref, all[i]->product->sku, all[i]->eta,
-		                          all[i]->purchased, all[i]->allocated, all[i]->line_count);
-	if (rc == LA_OK && n > limit) {
-		char *next;
-		const la_batch *last = all[limit - 1];
-		rc = la_batch_cursor_encode(&next, last->product->sku, last->eta, last->sequence);
-		if (rc == LA_OK) {
-			rc = la_batch_page_set_next(into, next);
-			la_free(next);
-		}
+	for (size_t i = 0; rc == LA_OK && i < n && i < limit; i++) {
+		const la_batch *b = all[i].batch;
+		rc = la_batch_page_append(into, la_batch_reference(b), all[i].sku, la_batch_eta(b),
+		                          la_batch_purchased_quantity(b),
+		                          la_batch_allocated_quantity(b), la_batch_line_count(b));
 	}
+	if (rc == LA_OK && n > limit)
+		rc = page_next(into, &all[limit - 1]);
 	pthread_mutex_unlock(&m->lock);
-	la_free(all);
-	la_free(cursor_sku);
+	la__free(all);
+	la_free(cursor_sku); /* the core allocated it */
 	return rc;
 }
 
@@ -339,23 +378,23 @@ static void memory_close(void *state)
 	size_t index = 0;
 	const char *key;
 	void *value;
-	while (la_strmap_next(&m->products, &index, &key, &value))
+	while (la__strmap_next(&m->products, &index, &key, &value))
 		la_product_free(value);
 	index = 0;
-	while (la_strmap_next(&m->orders, &index, &key, &value)) {
+	while (la__strmap_next(&m->orders, &index, &key, &value)) {
 		order_view *view = value;
 		if (view->rows != &view->first_row)
-			la_free(view->rows);
-		la_free(view);
+			la__free(view->rows);
+		la__free(view);
 	}
-	la_strmap_dispose(&m->products);
-	la_strmap_dispose(&m->batch_index);
-	la_strmap_dispose(&m->orders);
-	la_free(m->touched);
-	la_free(m->added);
-	la_free(m->prepared);
+	la__strmap_dispose(&m->products);
+	la__strmap_dispose(&m->batch_index);
+	la__strmap_dispose(&m->orders);
+	la__free(m->touched);
+	la__free(m->added);
+	la__free(m->prepared);
 	pthread_mutex_destroy(&m->lock);
-	la_free(m);
+	la__free(m);
 }
 
 static const la_store_port memory_port = {
@@ -380,11 +419,11 @@ int la_memory_store_new(la_store **out)
 {
 	if (!out)
 		return la_error_set(LA_EINVAL, "out is NULL");
-	memory_store *m = la_calloc(1, sizeof *m);
+	memory_store *m = la__calloc(1, sizeof *m);
 	if (!m)
-		return la_error_nomem();
+		return nomem();
 	if (pthread_mutex_init(&m->lock, NULL) != 0) {
-		la_free(m);
+		la__free(m);
 		return la_error_set(LA_ENOMEM, "cannot create a mutex");
 	}
 	return la_store_new(out, &memory_port, m);

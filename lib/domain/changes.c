@@ -3,7 +3,7 @@
 #include "product_internal.h"
 
 #include "../util/alloc.h"
-#include "../util/error.h"
+#include "../common/common_internal.h"
 #include "../util/text.h"
 
 #include <string.h>
@@ -15,23 +15,23 @@ int la_product_load_batch(la_product *p, const char *ref, int64_t purchased, con
 	int rc;
 	if (!p)
 		return la_error_set(LA_EINVAL, "product is NULL");
-	if ((rc = la_check_string(ref, "ref")) || (rc = la_check_date(&eta_key, eta, "eta")))
+	if ((rc = la_check_string(ref, "ref")) || (rc = la__check_date(&eta_key, eta, "eta")))
 		return rc;
 	if (purchased < 0 || allocated < 0 || line_count < 0)
 		return la_error_set(LA_EINVAL, "stored figures of batch %s are negative", ref);
-	if (la_strmap_get(&p->batch_by_ref, ref))
+	if (la__strmap_get(&p->batch_by_ref, ref))
 		return la_error_set(LA_ECONFLICT, "Batch %s is loaded twice", ref);
-	if (la_grow((void **)&p->batches, &p->batch_capacity, p->batch_count + 1,
-	            sizeof *p->batches) != LA_OK ||
-	    la_strmap_reserve(&p->batch_by_ref, 1) != LA_OK)
-		return la_error_nomem();
-	la_batch *b = la_batch_create(p, ref, purchased, eta, eta_key, sequence);
+	if (la__grow((void **)&p->batches, &p->batch_capacity, p->batch_count + 1,
+	             sizeof *p->batches) != LA_OK ||
+	    la__strmap_reserve(&p->batch_by_ref, 1) != LA_OK)
+		return la__error_nomem();
+	la_batch *b = la__batch_create(p, ref, purchased, eta, eta_key, sequence);
 	if (!b)
-		return la_error_nomem();
+		return la__error_nomem();
 	b->allocated = allocated;
 	b->line_count = line_count;
 	b->lines_complete = line_count == 0;
-	la_product_insert_batch(p, b);
+	la__product_insert_batch(p, b);
 	return LA_OK;
 }
 
@@ -43,27 +43,27 @@ int la_product_load_line(la_product *p, const char *ref, const char *orderid, in
 		return la_error_set(LA_EINVAL, "product is NULL");
 	if ((rc = la_check_string(ref, "ref")) || (rc = la_check_string(orderid, "orderid")))
 		return rc;
-	if (la_strmap_get(&p->line_by_order, orderid))
+	if (la__strmap_get(&p->line_by_order, orderid))
 		return LA_OK;
-	la_batch *b = la_strmap_get(&p->batch_by_ref, ref);
+	la_batch *b = la__strmap_get(&p->batch_by_ref, ref);
 	if (!b)
 		return la_error_set(LA_ENOTFOUND, "line %s names batch %s, which is not loaded",
 		                    orderid, ref);
 	if (qty <= 0)
 		return la_error_set(LA_EINVAL, "stored qty of line %s is not positive", orderid);
-	if (la_strmap_reserve(&p->line_by_order, 1) != LA_OK)
-		return la_error_nomem();
-	la_line *line = la_line_create(orderid, qty, sequence);
+	if (la__strmap_reserve(&p->line_by_order, 1) != LA_OK)
+		return la__error_nomem();
+	la__line *line = la__line_create(orderid, qty, sequence);
 	if (!line)
-		return la_error_nomem();
-	la_batch_link_line(b, line);
-	la_strmap_put(&p->line_by_order, line->orderid, line);
+		return la__error_nomem();
+	la__batch_link_line(b, line);
+	la__strmap_put(&p->line_by_order, line->orderid, line);
 	return LA_OK;
 }
 
 int la_product_batch_lines_loaded(la_product *p, const char *ref)
 {
-	la_batch *b = p && ref ? la_strmap_get(&p->batch_by_ref, ref) : NULL;
+	la_batch *b = p && ref ? la__strmap_get(&p->batch_by_ref, ref) : NULL;
 	if (!b)
 		return la_error_set(LA_ENOTFOUND, "batch %s is not loaded", ref ? ref : "(null)");
 	b->lines_complete = 1;
@@ -79,7 +79,7 @@ int la_product_change_at(la_change *out, const la_product *p, size_t index)
 {
 	if (!out || !p || index >= p->change_count)
 		return la_error_set(LA_EINVAL, "no change %zu", index);
-	const la_change_entry *c = &p->changes[index];
+	const la__change_entry *c = &p->changes[index];
 	memset(out, 0, sizeof *out);
 	out->kind = c->kind;
 	out->batchref = c->batch->ref;
@@ -104,30 +104,30 @@ int la_product_change_at(la_change *out, const la_product *p, size_t index)
 
 /* Undo one change. Never allocates: maps and arrays never shrink, so putting
  * back what was taken out always fits. */
-static void undo(la_product *p, la_change_entry *c)
+static void undo(la_product *p, la__change_entry *c)
 {
 	la_batch *b = c->batch;
 	switch (c->kind) {
 	case LA_CHANGE_BATCH_ADDED:
-		la_product_detach_batch(p, b);
-		la_batch_destroy(b);
+		la__product_detach_batch(p, b);
+		la__batch_destroy(b);
 		break;
 	case LA_CHANGE_BATCH_QUANTITY:
 		b->purchased = c->old_qty;
 		break;
 	case LA_CHANGE_BATCH_REMOVED:
-		la_product_insert_batch(p, b);
+		la__product_insert_batch(p, b);
 		break;
 	case LA_CHANGE_LINE_ALLOCATED:
-		la_batch_unlink_line(b, c->line);
-		la_strmap_remove(&p->line_by_order, c->line->orderid);
+		la__batch_unlink_line(b, c->line);
+		la__strmap_remove(&p->line_by_order, c->line->orderid);
 		b->allocated -= c->line->qty;
 		b->line_count--;
 		la_free(c->line);
 		break;
 	case LA_CHANGE_LINE_DEALLOCATED:
-		la_batch_link_line(b, c->line);
-		la_strmap_put(&p->line_by_order, c->line->orderid, c->line);
+		la__batch_link_line(b, c->line);
+		la__strmap_put(&p->line_by_order, c->line->orderid, c->line);
 		b->allocated += c->line->qty;
 		b->line_count++;
 		break;

@@ -2,7 +2,7 @@
 
 #include "../util/alloc.h"
 #include "../util/buf.h"
-#include "../util/error.h"
+#include "../common/common_internal.h"
 #include "../util/text.h"
 
 #include <string.h>
@@ -23,16 +23,16 @@ static const char *place(char **cursor, const char *s)
 	return copy;
 }
 
-int la_message_build(la_message **out, int kind, const char *orderid, const char *sku,
-                     const char *batchref, const char *eta, int64_t qty, int reason)
+int la__message_build(la_message **out, int kind, const char *orderid, const char *sku,
+                      const char *batchref, const char *eta, int64_t qty, int reason)
 {
 	if (!out)
 		return la_error_set(LA_EINVAL, "out is NULL");
 	size_t size = sizeof(la_message) + field_size(orderid) + field_size(sku) +
 	              field_size(batchref) + field_size(eta);
-	la_message *m = la_malloc(size);
+	la_message *m = la__malloc(size);
 	if (!m)
-		return la_error_nomem();
+		return la__error_nomem();
 	char *cursor = m->storage;
 	m->kind = kind;
 	m->reason = reason;
@@ -68,8 +68,8 @@ int la_command_create_batch(la_message **out, const char *ref, const char *sku, 
 	CHECK(la_check_string(ref, "ref"));
 	CHECK(la_check_string(sku, "sku"));
 	CHECK(check_qty(qty, "qty", 1));
-	CHECK(la_check_date(&key, eta, "eta"));
-	return la_message_build(out, LA_CMD_CREATE_BATCH, NULL, sku, ref, eta, qty, 0);
+	CHECK(la__check_date(&key, eta, "eta"));
+	return la__message_build(out, LA_CMD_CREATE_BATCH, NULL, sku, ref, eta, qty, 0);
 }
 
 int la_command_allocate(la_message **out, const char *orderid, const char *sku, int64_t qty)
@@ -77,27 +77,27 @@ int la_command_allocate(la_message **out, const char *orderid, const char *sku, 
 	CHECK(la_check_string(orderid, "orderid"));
 	CHECK(la_check_string(sku, "sku"));
 	CHECK(check_qty(qty, "qty", 0));
-	return la_message_build(out, LA_CMD_ALLOCATE, orderid, sku, NULL, NULL, qty, 0);
+	return la__message_build(out, LA_CMD_ALLOCATE, orderid, sku, NULL, NULL, qty, 0);
 }
 
 int la_command_deallocate(la_message **out, const char *orderid, const char *sku)
 {
 	CHECK(la_check_string(orderid, "orderid"));
 	CHECK(la_check_string(sku, "sku"));
-	return la_message_build(out, LA_CMD_DEALLOCATE, orderid, sku, NULL, NULL, 0, 0);
+	return la__message_build(out, LA_CMD_DEALLOCATE, orderid, sku, NULL, NULL, 0, 0);
 }
 
 int la_command_change_batch_quantity(la_message **out, const char *ref, int64_t qty)
 {
 	CHECK(la_check_string(ref, "ref"));
 	CHECK(check_qty(qty, "qty", 1));
-	return la_message_build(out, LA_CMD_CHANGE_BATCH_QUANTITY, NULL, NULL, ref, NULL, qty, 0);
+	return la__message_build(out, LA_CMD_CHANGE_BATCH_QUANTITY, NULL, NULL, ref, NULL, qty, 0);
 }
 
 int la_command_cancel_batch(la_message **out, const char *ref)
 {
 	CHECK(la_check_string(ref, "ref"));
-	return la_message_build(out, LA_CMD_CANCEL_BATCH, NULL, NULL, ref, NULL, 0, 0);
+	return la__message_build(out, LA_CMD_CANCEL_BATCH, NULL, NULL, ref, NULL, 0, 0);
 }
 
 int la_event_allocated(la_message **out, const char *orderid, const char *sku, int64_t qty,
@@ -107,7 +107,7 @@ int la_event_allocated(la_message **out, const char *orderid, const char *sku, i
 	CHECK(la_check_string(sku, "sku"));
 	CHECK(check_qty(qty, "qty", 0));
 	CHECK(la_check_string(batchref, "batchref"));
-	return la_message_build(out, LA_EVT_ALLOCATED, orderid, sku, batchref, NULL, qty, 0);
+	return la__message_build(out, LA_EVT_ALLOCATED, orderid, sku, batchref, NULL, qty, 0);
 }
 
 int la_event_deallocated(la_message **out, const char *orderid, const char *sku, int64_t qty,
@@ -118,21 +118,21 @@ int la_event_deallocated(la_message **out, const char *orderid, const char *sku,
 	CHECK(check_qty(qty, "qty", 0));
 	if (reason != LA_REASON_REQUESTED && reason != LA_REASON_STOCK_REDUCED)
 		return la_error_set(LA_EINVAL, "reason must be requested or stock_reduced");
-	return la_message_build(out, LA_EVT_DEALLOCATED, orderid, sku, NULL, NULL, qty, reason);
+	return la__message_build(out, LA_EVT_DEALLOCATED, orderid, sku, NULL, NULL, qty, reason);
 }
 
 int la_event_out_of_stock(la_message **out, const char *sku)
 {
 	CHECK(la_check_string(sku, "sku"));
-	return la_message_build(out, LA_EVT_OUT_OF_STOCK, NULL, sku, NULL, NULL, 0, 0);
+	return la__message_build(out, LA_EVT_OUT_OF_STOCK, NULL, sku, NULL, NULL, 0, 0);
 }
 
 int la_message_copy(la_message **out, const la_message *m)
 {
 	if (!out || !m)
 		return la_error_set(LA_EINVAL, "message is missing");
-	return la_message_build(out, m->kind, m->orderid, m->sku, m->batchref, m->eta, m->qty,
-	                        m->reason);
+	return la__message_build(out, m->kind, m->orderid, m->sku, m->batchref, m->eta, m->qty,
+	                         m->reason);
 }
 
 void la_message_free(la_message *message)
@@ -216,32 +216,32 @@ const char *la_message_reason_name(const la_message *m)
 	}
 }
 
-static void json_field(la_buf *buf, int *first, const char *name, const char *value)
+static void json_field(la__buf *buf, int *first, const char *name, const char *value)
 {
-	la_buf_puts(buf, *first ? "{" : ",");
+	la__buf_puts(buf, *first ? "{" : ",");
 	*first = 0;
-	la_buf_json_string(buf, name);
-	la_buf_puts(buf, ":");
+	la__buf_json_string(buf, name);
+	la__buf_puts(buf, ":");
 	if (value)
-		la_buf_json_string(buf, value);
+		la__buf_json_string(buf, value);
 	else
-		la_buf_puts(buf, "null");
+		la__buf_puts(buf, "null");
 }
 
-static void json_int(la_buf *buf, int *first, const char *name, int64_t value)
+static void json_int(la__buf *buf, int *first, const char *name, int64_t value)
 {
-	la_buf_puts(buf, *first ? "{" : ",");
+	la__buf_puts(buf, *first ? "{" : ",");
 	*first = 0;
-	la_buf_json_string(buf, name);
-	la_buf_puts(buf, ":");
-	la_buf_int(buf, value);
+	la__buf_json_string(buf, name);
+	la__buf_puts(buf, ":");
+	la__buf_int(buf, value);
 }
 
 int la_message_to_json(char **out, const la_message *m, const char *id)
 {
 	if (!out || !m)
 		return la_error_set(LA_EINVAL, "message is missing");
-	la_buf buf = LA_BUF_INIT;
+	la__buf buf = LA__BUF_INIT;
 	int first = 1;
 	if (id)
 		json_field(&buf, &first, "id", id);
@@ -284,7 +284,7 @@ int la_message_to_json(char **out, const la_message *m, const char *id)
 		json_field(&buf, &first, "sku", m->sku);
 		break;
 	}
-	la_buf_puts(&buf, first ? "{}" : "}");
-	*out = la_buf_take(&buf);
-	return *out ? LA_OK : la_error_nomem();
+	la__buf_puts(&buf, first ? "{}" : "}");
+	*out = la__buf_take(&buf);
+	return *out ? LA_OK : la__error_nomem();
 }

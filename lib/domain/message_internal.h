@@ -4,6 +4,7 @@
 #define LA_DOMAIN_MESSAGE_INTERNAL_H
 
 #include <allocation/messages.h>
+#include <allocation/validation.h>
 
 struct la_message {
 	int kind;
@@ -17,7 +18,7 @@ struct la_message {
 };
 
 /* Build a message from already validated fields (NULL for absent ones). */
-int la_message_build(la_message **out, int kind, const char *orderid, const char *sku,
-                     const char *batchref, const char *eta, int64_t qty, int reason);
+int la__message_build(la_message **out, int kind, const char *orderid, const char *sku,
+                      const char *batchref, const char *eta, int64_t qty, int reason);
 
 #endif

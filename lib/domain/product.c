@@ -2,17 +2,17 @@
 #include "product_internal.h"
 
 #include "../util/alloc.h"
-#include "../util/error.h"
+#include "../common/common_internal.h"
 #include "../util/text.h"
 
 #include <string.h>
 
 static la_product *product_create(const char *sku, int64_t version, int is_new)
 {
-	la_product *p = la_calloc(1, sizeof *p);
+	la_product *p = la__calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
-	p->sku = la_strdup(sku);
+	p->sku = la__strdup(sku);
 	if (!p->sku) {
 		la_free(p);
 		return NULL;
@@ -30,7 +30,7 @@ int la_product_new(la_product **out, const char *sku)
 	if (rc != LA_OK)
 		return rc;
 	*out = product_create(sku, 0, 1);
-	return *out ? LA_OK : la_error_nomem();
+	return *out ? LA_OK : la__error_nomem();
 }
 
 int la_product_load(la_product **out, const char *sku, int64_t version)
@@ -43,21 +43,21 @@ int la_product_load(la_product **out, const char *sku, int64_t version)
 	if (version < 0)
 		return la_error_set(LA_EINVAL, "version_number must not be negative");
 	*out = product_create(sku, version, 0);
-	return *out ? LA_OK : la_error_nomem();
+	return *out ? LA_OK : la__error_nomem();
 }
 
 static void free_detached(la_product *p)
 {
 	/* objects the change log keeps alive for undo: removed batches, deallocated lines */
 	for (size_t i = 0; i < p->change_count; i++) {
-		la_change_entry *c = &p->changes[i];
+		la__change_entry *c = &p->changes[i];
 		if (c->kind == LA_CHANGE_LINE_DEALLOCATED)
 			la_free(c->line);
 	}
 	for (size_t i = 0; i < p->change_count; i++) {
-		la_change_entry *c = &p->changes[i];
+		la__change_entry *c = &p->changes[i];
 		if (c->kind == LA_CHANGE_BATCH_REMOVED)
-			la_batch_destroy(c->batch);
+			la__batch_destroy(c->batch);
 	}
 }
 
@@ -67,13 +67,13 @@ void la_product_free(la_product *p)
 		return;
 	free_detached(p);
 	for (size_t i = 0; i < p->batch_count; i++)
-		la_batch_destroy(p->batches[i]);
+		la__batch_destroy(p->batches[i]);
 	la_product_clear_events(p);
 	la_free(p->events);
 	la_free(p->changes);
 	la_free(p->batches);
-	la_strmap_dispose(&p->batch_by_ref);
-	la_strmap_dispose(&p->line_by_order);
+	la__strmap_dispose(&p->batch_by_ref);
+	la__strmap_dispose(&p->line_by_order);
 	la_free(p->sku);
 	la_free(p);
 }
@@ -108,23 +108,23 @@ int la_product_is_new(const la_product *p)
 	return p && p->is_new;
 }
 
-int la_product_reserve(la_product *p, size_t events, size_t changes)
+int la__product_reserve(la_product *p, size_t events, size_t changes)
 {
-	if (la_grow((void **)&p->events, &p->event_capacity, p->event_count + events,
-	            sizeof *p->events) != LA_OK ||
-	    la_grow((void **)&p->changes, &p->change_capacity, p->change_count + changes,
-	            sizeof *p->changes) != LA_OK)
-		return la_error_nomem();
+	if (la__grow((void **)&p->events, &p->event_capacity, p->event_count + events,
+	             sizeof *p->events) != LA_OK ||
+	    la__grow((void **)&p->changes, &p->change_capacity, p->change_count + changes,
+	             sizeof *p->changes) != LA_OK)
+		return la__error_nomem();
 	return LA_OK;
 }
 
 /* ---- batches ---- */
 
-la_batch *la_batch_create(la_product *p, const char *ref, int64_t purchased, const char *eta,
-                          int32_t eta_key, int64_t sequence)
+la_batch *la__batch_create(la_product *p, const char *ref, int64_t purchased, const char *eta,
+                           int32_t eta_key, int64_t sequence)
 {
 	size_t ref_size = strlen(ref) + 1, eta_size = eta ? 11 : 0;
-	la_batch *b = la_calloc(1, sizeof *b + ref_size + eta_size);
+	la_batch *b = la__calloc(1, sizeof *b + ref_size + eta_size);
 	if (!b)
 		return NULL;
 	b->product = p;
@@ -132,7 +132,7 @@ la_batch *la_batch_create(la_product *p, const char *ref, int64_t purchased, con
 	memcpy(b->ref, ref, ref_size);
 	if (eta) {
 		b->eta = b->storage + ref_size;
-		la_date_format(b->eta, eta_key);
+		la__date_format(b->eta, eta_key);
 	}
 	b->eta_key = eta_key;
 	b->purchased = purchased;
@@ -141,23 +141,23 @@ la_batch *la_batch_create(la_product *p, const char *ref, int64_t purchased, con
 	return b;
 }
 
-void la_batch_destroy(la_batch *b)
+void la__batch_destroy(la_batch *b)
 {
 	if (!b)
 		return;
-	la_line *line = b->first;
+	la__line *line = b->first;
 	while (line) {
-		la_line *next = line->next;
+		la__line *next = line->next;
 		la_free(line);
 		line = next;
 	}
 	la_free(b);
 }
 
-la_line *la_line_create(const char *orderid, int64_t qty, int64_t sequence)
+la__line *la__line_create(const char *orderid, int64_t qty, int64_t sequence)
 {
 	size_t size = strlen(orderid) + 1;
-	la_line *line = la_malloc(sizeof *line + size);
+	la__line *line = la__malloc(sizeof *line + size);
 	if (!line)
 		return NULL;
 	memcpy(line->orderid, orderid, size);
@@ -168,10 +168,10 @@ la_line *la_line_create(const char *orderid, int64_t qty, int64_t sequence)
 	return line;
 }
 
-void la_batch_link_line(la_batch *b, la_line *line)
+void la__batch_link_line(la_batch *b, la__line *line)
 {
 	/* new allocations are the most recent, so the walk from the tail is short */
-	la_line *after = b->last;
+	la__line *after = b->last;
 	while (after && after->sequence > line->sequence)
 		after = after->prev;
 	line->batch = b;
@@ -187,7 +187,7 @@ void la_batch_link_line(la_batch *b, la_line *line)
 		b->first = line;
 }
 
-void la_batch_unlink_line(la_batch *b, la_line *line)
+void la__batch_unlink_line(la_batch *b, la__line *line)
 {
 	if (line->prev)
 		line->prev->next = line->next;
@@ -220,22 +220,22 @@ static size_t batch_position(const la_product *p, const la_batch *b)
 	return lo;
 }
 
-void la_product_insert_batch(la_product *p, la_batch *b)
+void la__product_insert_batch(la_product *p, la_batch *b)
 {
 	size_t at = batch_position(p, b);
 	memmove(p->batches + at + 1, p->batches + at, (p->batch_count - at) * sizeof *p->batches);
 	p->batches[at] = b;
 	p->batch_count++;
-	la_strmap_put(&p->batch_by_ref, b->ref, b); /* room reserved by the caller */
+	la__strmap_put(&p->batch_by_ref, b->ref, b); /* room reserved by the caller */
 }
 
-void la_product_detach_batch(la_product *p, la_batch *b)
+void la__product_detach_batch(la_product *p, la_batch *b)
 {
 	size_t at = batch_position(p, b);
 	memmove(p->batches + at, p->batches + at + 1,
 	        (p->batch_count - at - 1) * sizeof *p->batches);
 	p->batch_count--;
-	la_strmap_remove(&p->batch_by_ref, b->ref);
+	la__strmap_remove(&p->batch_by_ref, b->ref);
 }
 
 size_t la_product_batch_count(const la_product *p)
@@ -250,14 +250,14 @@ const la_batch *la_product_batch_at(const la_product *p, size_t index)
 
 const la_batch *la_product_find_batch(const la_product *p, const char *ref)
 {
-	return p && ref ? la_strmap_get(&p->batch_by_ref, ref) : NULL;
+	return p && ref ? la__strmap_get(&p->batch_by_ref, ref) : NULL;
 }
 
 const la_batch *la_product_find_line(const la_product *p, const char *orderid)
 {
 	if (!p || !orderid)
 		return NULL;
-	la_line *line = la_strmap_get(&p->line_by_order, orderid);
+	la__line *line = la__strmap_get(&p->line_by_order, orderid);
 	return line ? line->batch : NULL;
 }
 
@@ -322,7 +322,7 @@ void la_product_clear_events(la_product *p)
 	p->event_count = 0;
 }
 
-void la_product_take_events(la_product *p, la_message **into)
+void la__product_take_events(la_product *p, la_message **into)
 {
 	if (p->event_count) /* memcpy from a NULL array is undefined even for 0 bytes */
 		memcpy(into, p->events, p->event_count * sizeof *into);

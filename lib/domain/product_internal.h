@@ -3,15 +3,17 @@
 #ifndef LA_DOMAIN_PRODUCT_INTERNAL_H
 #define LA_DOMAIN_PRODUCT_INTERNAL_H
 
-#include <allocation/sys/ports.h>
+#include <allocation/sys/product.h>
+#include <allocation/validation.h>
 
+#include "../common/common_internal.h"
 #include "../util/strmap.h"
 
-typedef struct la_line la_line;
+typedef struct la__line la__line;
 
-struct la_line {
+struct la__line {
 	la_batch *batch;
-	la_line *prev, *next; /* in the batch's list, oldest allocation first */
+	la__line *prev, *next; /* in the batch's list, oldest allocation first */
 	int64_t qty;
 	int64_t sequence; /* product version at which it was allocated */
 	char orderid[];
@@ -24,17 +26,17 @@ struct la_batch {
 	int32_t eta_key;
 	int lines_complete; /* every line of the batch is loaded */
 	int64_t purchased, allocated, line_count, sequence;
-	la_line *first, *last;
+	la__line *first, *last;
 	char storage[];
 };
 
 /* One entry of the change log: enough to write the change, and to undo it. */
-typedef struct la_change_entry {
+typedef struct la__change_entry {
 	int kind;
 	la_batch *batch;
-	la_line *line;            /* line changes */
+	la__line *line;           /* line changes */
 	int64_t old_qty, new_qty; /* BATCH_QUANTITY */
-} la_change_entry;
+} la__change_entry;
 
 struct la_product {
 	char *sku;
@@ -42,30 +44,30 @@ struct la_product {
 	int is_new;
 	la_batch **batches; /* sorted by (eta_key, sequence) */
 	size_t batch_count, batch_capacity;
-	la_strmap batch_by_ref;
-	la_strmap line_by_order;
+	la__strmap batch_by_ref;
+	la__strmap line_by_order;
 	la_message **events;
 	size_t event_count, event_capacity;
-	la_change_entry *changes;
+	la__change_entry *changes;
 	size_t change_count, change_capacity;
 };
 
 /* Reserve room for `events` more events and `changes` more change entries. */
-int la_product_reserve(la_product *p, size_t events, size_t changes);
+int la__product_reserve(la_product *p, size_t events, size_t changes);
 /* Insert a batch at its sorted position (room reserved by the caller). */
-void la_product_insert_batch(la_product *p, la_batch *b);
+void la__product_insert_batch(la_product *p, la_batch *b);
 /* Remove a batch from the array and the ref map (it is not freed). */
-void la_product_detach_batch(la_product *p, la_batch *b);
-la_batch *la_batch_create(la_product *p, const char *ref, int64_t purchased, const char *eta,
-                          int32_t eta_key, int64_t sequence);
-void la_batch_destroy(la_batch *b);
+void la__product_detach_batch(la_product *p, la_batch *b);
+la_batch *la__batch_create(la_product *p, const char *ref, int64_t purchased, const char *eta,
+                           int32_t eta_key, int64_t sequence);
+void la__batch_destroy(la_batch *b);
 /* Link a line into its batch's list, in sequence order. */
-void la_batch_link_line(la_batch *b, la_line *line);
-void la_batch_unlink_line(la_batch *b, la_line *line);
-la_line *la_line_create(const char *orderid, int64_t qty, int64_t sequence);
+void la__batch_link_line(la_batch *b, la__line *line);
+void la__batch_unlink_line(la_batch *b, la__line *line);
+la__line *la__line_create(const char *orderid, int64_t qty, int64_t sequence);
 
 /* Move the recorded events to the caller: copies the pointers into `into`
  * (room for la_product_event_count entries) and forgets them. */
-void la_product_take_events(la_product *p, la_message **into);
+void la__product_take_events(la_product *p, la_message **into);
 
 #endif

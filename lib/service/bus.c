@@ -5,7 +5,7 @@
 #include "../domain/message_internal.h"
 #include "../domain/product_internal.h"
 #include "../util/alloc.h"
-#include "../util/error.h"
+#include "../common/common_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,16 +32,16 @@ int la_bus_new(la_bus **out, la_store *store, const la_bus_options *opts)
 	if (opts && (opts->version < 1 || opts->version > LA_BUS_OPTIONS_VERSION))
 		return la_error_set(LA_EUNSUPPORTED, "bus options version %u is not supported",
 		                    opts->version);
-	la_bus *bus = la_calloc(1, sizeof *bus);
+	la_bus *bus = la__calloc(1, sizeof *bus);
 	if (!bus)
-		return la_error_nomem();
+		return la__error_nomem();
 	la_bus_options defaults = LA_BUS_OPTIONS_INIT;
 	bus->options = opts ? *opts : defaults;
 	bus->store = store;
-	bus->route_out_of_stock = la_strdup(DEFAULT_OUT_OF_STOCK_ROUTE);
+	bus->route_out_of_stock = la__strdup(DEFAULT_OUT_OF_STOCK_ROUTE);
 	if (!bus->route_out_of_stock) {
 		la_free(bus);
-		return la_error_nomem();
+		return la__error_nomem();
 	}
 	bus->random = (uint64_t)(uintptr_t)bus ^ (uint64_t)time(NULL) ^ 0x9E3779B97F4A7C15ull;
 	*out = bus;
@@ -79,10 +79,10 @@ int la_bus_subscribe(la_bus *bus, int kind, la_event_handler_fn fn, void *payloa
 		return la_error_set(LA_EINVAL, "bus and fn are required");
 	if (kind != LA_EVT_ALLOCATED && kind != LA_EVT_DEALLOCATED && kind != LA_EVT_OUT_OF_STOCK)
 		return la_error_set(LA_EINVAL, "kind %d is not an event kind", kind);
-	if (la_grow((void **)&bus->subscriptions, &bus->subscription_capacity,
-	            bus->subscription_count + 1, sizeof *bus->subscriptions) != LA_OK)
-		return la_error_nomem();
-	bus->subscriptions[bus->subscription_count++] = (la_subscription){kind, fn, payload};
+	if (la__grow((void **)&bus->subscriptions, &bus->subscription_capacity,
+	             bus->subscription_count + 1, sizeof *bus->subscriptions) != LA_OK)
+		return la__error_nomem();
+	bus->subscriptions[bus->subscription_count++] = (la__subscription){kind, fn, payload};
 	return LA_OK;
 }
 
@@ -100,8 +100,8 @@ int la_bus_set_route(la_bus *bus, int kind, const char *destination)
 	if (destination && (rc = la_check_string(destination, "destination")) != LA_OK)
 		return rc;
 	char *copy = NULL;
-	if (destination && !(copy = la_strdup(destination)))
-		return la_error_nomem();
+	if (destination && !(copy = la__strdup(destination)))
+		return la__error_nomem();
 	la_free(*route);
 	*route = copy;
 	return LA_OK;
@@ -142,13 +142,13 @@ static void pause_before_retry(la_bus *bus, unsigned int attempt)
 	nanosleep(&ts, NULL);
 }
 
-int la_bus_run_command(la_bus *bus, const la_message *command)
+int la__bus_run_command(la_bus *bus, const la_message *command)
 {
 	const la_store *s = bus->store;
 	for (unsigned int attempt = 0;; attempt++) {
-		int rc = la_uow_begin(bus);
+		int rc = la__uow_begin(bus);
 		if (rc == LA_OK) {
-			rc = la_handle_command(bus, command);
+			rc = la__handle_command(bus, command);
 			if (!bus->committed)
 				s->port->rollback(s->state);
 			s->port->end(s->state);
@@ -174,9 +174,9 @@ static void handler_failed(la_bus *bus, const la_message *event, const char *han
 static void dispatch_event(la_bus *bus, const la_message *event)
 {
 	bus->events++;
-	la_handle_event_builtin(bus, event);
+	la__handle_event_builtin(bus, event);
 	for (size_t i = 0; i < bus->subscription_count; i++) {
-		const la_subscription *sub = &bus->subscriptions[i];
+		const la__subscription *sub = &bus->subscriptions[i];
 		if (sub->kind != event->kind)
 			continue;
 		int rc = sub->fn(bus, event, sub->payload);
@@ -189,7 +189,7 @@ static int dispatch(la_bus *bus, const la_message *message)
 {
 	if (message->kind < 100) {
 		bus->commands++;
-		return la_bus_run_command(bus, message);
+		return la__bus_run_command(bus, message);
 	}
 	dispatch_event(bus, message);
 	return LA_OK;
@@ -201,10 +201,10 @@ static int enqueue_copy(la_bus *bus, const la_message *message)
 	int rc = la_message_copy(&copy, message);
 	if (rc != LA_OK)
 		return rc;
-	if (la_grow((void **)&bus->queue, &bus->queue_capacity, bus->queue_count + 1,
-	            sizeof *bus->queue) != LA_OK) {
+	if (la__grow((void **)&bus->queue, &bus->queue_capacity, bus->queue_count + 1,
+	             sizeof *bus->queue) != LA_OK) {
 		la_message_free(copy);
-		return la_error_nomem();
+		return la__error_nomem();
 	}
 	bus->queue[bus->queue_count++] = copy;
 	return LA_OK;
@@ -262,18 +262,18 @@ static void notify(la_bus *bus, const la_message *event, const char *destination
 static void reallocate(la_bus *bus, const la_message *event)
 {
 	la_message *command;
-	int rc = la_message_build(&command, LA_CMD_ALLOCATE, event->orderid, event->sku, NULL, NULL,
-	                          event->qty, 0);
+	int rc = la__message_build(&command, LA_CMD_ALLOCATE, event->orderid, event->sku, NULL,
+	                           NULL, event->qty, 0);
 	if (rc == LA_OK) {
 		bus->commands++;
-		rc = la_bus_run_command(bus, command);
+		rc = la__bus_run_command(bus, command);
 		la_message_free(command);
 	}
 	if (rc != LA_OK)
 		handler_failed(bus, event, "reallocate", rc);
 }
 
-void la_handle_event_builtin(la_bus *bus, const la_message *event)
+void la__handle_event_builtin(la_bus *bus, const la_message *event)
 {
 	char text[1024]; /* three 255-byte fields and the words around them */
 	switch (event->kind) {

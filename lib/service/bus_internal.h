@@ -7,17 +7,17 @@
 
 #include "store_internal.h"
 
-typedef struct la_subscription {
+typedef struct la__subscription {
 	int kind;
 	la_event_handler_fn fn;
 	void *payload;
-} la_subscription;
+} la__subscription;
 
 struct la_bus {
 	la_store *store;
 	la_bus_options options;
 	char *route_out_of_stock, *route_allocated;
-	la_subscription *subscriptions;
+	la__subscription *subscriptions;
 	size_t subscription_count, subscription_capacity;
 
 	/* FIFO of messages the bus owns, from head to count */
@@ -40,19 +40,19 @@ struct la_bus {
 };
 
 /* Repository access through the unit of work: remembers the products seen. */
-int la_uow_get(la_product **out, la_bus *bus, const char *sku);
-int la_uow_get_by_batchref(la_product **out, la_bus *bus, const char *ref);
-int la_uow_add(la_bus *bus, la_product *product);
-int la_uow_load_line(la_bus *bus, la_product *product, const char *orderid);
-int la_uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref);
-int la_uow_begin(la_bus *bus);
-int la_uow_commit(la_bus *bus);
+int la__uow_get(la_product **out, la_bus *bus, const char *sku);
+int la__uow_get_by_batchref(la_product **out, la_bus *bus, const char *ref);
+int la__uow_add(la_bus *bus, la_product *product);
+int la__uow_load_line(la_bus *bus, la_product *product, const char *orderid);
+int la__uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref);
+int la__uow_begin(la_bus *bus);
+int la__uow_commit(la_bus *bus);
 
 /* Run one command in its own unit of work, retrying conflicts. */
-int la_bus_run_command(la_bus *bus, const la_message *command);
+int la__bus_run_command(la_bus *bus, const la_message *command);
 /* The handler of each command kind. */
-int la_handle_command(la_bus *bus, const la_message *command);
+int la__handle_command(la_bus *bus, const la_message *command);
 /* The built-in handlers of an event. */
-void la_handle_event_builtin(la_bus *bus, const la_message *event);
+void la__handle_event_builtin(la_bus *bus, const la_message *event);
 
 #endif

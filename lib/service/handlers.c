@@ -3,7 +3,7 @@
 #include "bus_internal.h"
 
 #include "../domain/message_internal.h"
-#include "../util/error.h"
+#include "../common/common_internal.h"
 
 #include <string.h>
 
@@ -25,7 +25,7 @@ static int same_eta(const char *a, const char *b)
 static int create_batch(la_bus *bus, const la_message *cmd)
 {
 	la_product *p;
-	int rc = la_uow_get_by_batchref(&p, bus, cmd->batchref);
+	int rc = la__uow_get_by_batchref(&p, bus, cmd->batchref);
 	if (rc == LA_OK) {
 		const la_batch *b = la_product_find_batch(p, cmd->batchref);
 		if (b && strcmp(la_product_sku(p), cmd->sku) == 0 &&
@@ -37,33 +37,33 @@ static int create_batch(la_bus *bus, const la_message *cmd)
 	}
 	if (rc != LA_ENOTFOUND)
 		return rc;
-	rc = la_uow_get(&p, bus, cmd->sku);
+	rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc == LA_ENOTFOUND) {
 		if ((rc = la_product_new(&p, cmd->sku)) != LA_OK ||
-		    (rc = la_uow_add(bus, p)) != LA_OK)
+		    (rc = la__uow_add(bus, p)) != LA_OK)
 			return rc;
 	} else if (rc != LA_OK) {
 		return rc;
 	}
 	if ((rc = la_product_add_batch(p, cmd->batchref, cmd->qty, cmd->eta)) != LA_OK)
 		return rc;
-	return la_uow_commit(bus);
+	return la__uow_commit(bus);
 }
 
 static int allocate(la_bus *bus, const la_message *cmd)
 {
 	la_product *p;
 	const char *batchref;
-	int rc = la_uow_get(&p, bus, cmd->sku);
+	int rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
-	if ((rc = la_uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
+	if ((rc = la__uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
 	    (rc = la_product_allocate(&batchref, p, cmd->orderid, cmd->qty)) != LA_OK)
 		return rc;
 	char chosen[256] = "";
 	if (batchref)
 		strcpy(chosen, batchref); /* at most 255 bytes: validated */
-	if ((rc = la_uow_commit(bus)) != LA_OK)
+	if ((rc = la__uow_commit(bus)) != LA_OK)
 		return rc;
 	if (bus->depth == 0) {
 		bus->has_result = batchref != NULL;
@@ -75,44 +75,44 @@ static int allocate(la_bus *bus, const la_message *cmd)
 static int deallocate(la_bus *bus, const la_message *cmd)
 {
 	la_product *p;
-	int rc = la_uow_get(&p, bus, cmd->sku);
+	int rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
-	if ((rc = la_uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
+	if ((rc = la__uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
 	    (rc = la_product_deallocate(p, cmd->orderid)) != LA_OK)
 		return rc;
-	return la_uow_commit(bus);
+	return la__uow_commit(bus);
 }
 
 static int change_batch_quantity(la_bus *bus, const la_message *cmd)
 {
 	la_product *p;
-	int rc = la_uow_get_by_batchref(&p, bus, cmd->batchref);
+	int rc = la__uow_get_by_batchref(&p, bus, cmd->batchref);
 	if (rc != LA_OK)
 		return invalid_ref(rc, cmd->batchref);
 	const la_batch *b = la_product_find_batch(p, cmd->batchref);
 	/* the lines are needed only when some must be deallocated */
 	if (b && cmd->qty < la_batch_allocated_quantity(b) &&
-	    (rc = la_uow_load_batch_lines(bus, p, cmd->batchref)) != LA_OK)
+	    (rc = la__uow_load_batch_lines(bus, p, cmd->batchref)) != LA_OK)
 		return rc;
 	if ((rc = la_product_change_batch_quantity(p, cmd->batchref, cmd->qty)) != LA_OK)
 		return rc;
-	return la_uow_commit(bus);
+	return la__uow_commit(bus);
 }
 
 static int cancel_batch(la_bus *bus, const la_message *cmd)
 {
 	la_product *p;
-	int rc = la_uow_get_by_batchref(&p, bus, cmd->batchref);
+	int rc = la__uow_get_by_batchref(&p, bus, cmd->batchref);
 	if (rc != LA_OK)
 		return invalid_ref(rc, cmd->batchref);
-	if ((rc = la_uow_load_batch_lines(bus, p, cmd->batchref)) != LA_OK ||
+	if ((rc = la__uow_load_batch_lines(bus, p, cmd->batchref)) != LA_OK ||
 	    (rc = la_product_cancel_batch(p, cmd->batchref)) != LA_OK)
 		return rc;
-	return la_uow_commit(bus);
+	return la__uow_commit(bus);
 }
 
-int la_handle_command(la_bus *bus, const la_message *cmd)
+int la__handle_command(la_bus *bus, const la_message *cmd)
 {
 	switch (cmd->kind) {
 	case LA_CMD_CREATE_BATCH:

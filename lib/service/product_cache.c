@@ -2,7 +2,7 @@
  * rows of the product at one version. Entries are replaced round-robin. */
 #include "../domain/product_internal.h"
 #include "../util/alloc.h"
-#include "../util/error.h"
+#include "../common/common_internal.h"
 #include "../util/strmap.h"
 
 #include <allocation/sys/cache.h>
@@ -22,7 +22,7 @@ typedef struct cache_entry {
 } cache_entry;
 
 struct la_product_cache {
-	la_strmap by_sku; /* sku → entry (key inside the entry) */
+	la__strmap by_sku; /* sku → entry (key inside the entry) */
 	cache_entry *entries;
 	size_t capacity, next;
 };
@@ -31,13 +31,13 @@ int la_product_cache_new(la_product_cache **out, size_t capacity)
 {
 	if (!out || capacity == 0)
 		return la_error_set(LA_EINVAL, "out and a capacity of 1 or more are required");
-	la_product_cache *cache = la_calloc(1, sizeof *cache);
-	if (!cache || !(cache->entries = la_calloc(capacity, sizeof *cache->entries)) ||
-	    la_strmap_reserve(&cache->by_sku, capacity) != LA_OK) {
+	la_product_cache *cache = la__calloc(1, sizeof *cache);
+	if (!cache || !(cache->entries = la__calloc(capacity, sizeof *cache->entries)) ||
+	    la__strmap_reserve(&cache->by_sku, capacity) != LA_OK) {
 		if (cache)
 			la_free(cache->entries);
 		la_free(cache);
-		return la_error_nomem();
+		return la__error_nomem();
 	}
 	cache->capacity = capacity;
 	*out = cache;
@@ -57,7 +57,7 @@ static void clear_entry(la_product_cache *cache, cache_entry *e)
 {
 	if (!e->sku)
 		return;
-	la_strmap_remove(&cache->by_sku, e->sku);
+	la__strmap_remove(&cache->by_sku, e->sku);
 	clear_batches(e);
 	la_free(e->sku);
 	e->sku = NULL;
@@ -69,7 +69,7 @@ void la_product_cache_free(la_product_cache *cache)
 		return;
 	for (size_t i = 0; i < cache->capacity; i++)
 		clear_entry(cache, &cache->entries[i]);
-	la_strmap_dispose(&cache->by_sku);
+	la__strmap_dispose(&cache->by_sku);
 	la_free(cache->entries);
 	la_free(cache);
 }
@@ -89,13 +89,13 @@ static int same_batches(const cache_entry *e, const la_product *p)
 
 static int copy_batches(cache_entry *e, const la_product *p)
 {
-	cached_batch *batches = p->batch_count ? la_calloc(p->batch_count, sizeof *batches) : NULL;
+	cached_batch *batches = p->batch_count ? la__calloc(p->batch_count, sizeof *batches) : NULL;
 	if (p->batch_count && !batches)
 		return LA_ENOMEM;
 	for (size_t i = 0; i < p->batch_count; i++) {
 		const la_batch *b = p->batches[i];
 		size_t ref_size = strlen(b->ref) + 1, eta_size = b->eta ? 11 : 0;
-		char *text = la_malloc(ref_size + eta_size);
+		char *text = la__malloc(ref_size + eta_size);
 		if (!text) {
 			e->batches = batches;
 			e->count = i;
@@ -116,14 +116,14 @@ void la_product_cache_put(la_product_cache *cache, const la_product *p)
 {
 	if (!cache || !p || p->is_new || p->change_count || p->version != p->saved_version)
 		return;
-	cache_entry *e = la_strmap_get(&cache->by_sku, p->sku);
+	cache_entry *e = la__strmap_get(&cache->by_sku, p->sku);
 	if (!e) {
 		e = &cache->entries[cache->next];
 		cache->next = (cache->next + 1) % cache->capacity;
 		clear_entry(cache, e);
-		if (!(e->sku = la_strdup(p->sku)))
+		if (!(e->sku = la__strdup(p->sku)))
 			return;
-		la_strmap_put(&cache->by_sku, e->sku, e); /* room reserved at creation */
+		la__strmap_put(&cache->by_sku, e->sku, e); /* room reserved at creation */
 	}
 	if (!same_batches(e, p)) {
 		clear_batches(e);
@@ -144,7 +144,7 @@ void la_product_cache_put(la_product_cache *cache, const la_product *p)
 
 int la_product_cache_version(int64_t *out, const la_product_cache *cache, const char *sku)
 {
-	const cache_entry *e = cache && sku ? la_strmap_get(&cache->by_sku, sku) : NULL;
+	const cache_entry *e = cache && sku ? la__strmap_get(&cache->by_sku, sku) : NULL;
 	if (!e || !out)
 		return 0;
 	*out = e->version;
@@ -156,7 +156,7 @@ int la_product_cache_build(la_product **out, const la_product_cache *cache, cons
 {
 	if (!out || !cache || !sku)
 		return la_error_set(LA_EINVAL, "out, cache and sku are required");
-	const cache_entry *e = la_strmap_get(&cache->by_sku, sku);
+	const cache_entry *e = la__strmap_get(&cache->by_sku, sku);
 	if (!e || e->version != version)
 		return LA_ENOTFOUND;
 	la_product *product = NULL;
@@ -190,7 +190,7 @@ const char *la_product_cache_sku_of_batch(const la_product_cache *cache, const c
 
 void la_product_cache_drop(la_product_cache *cache, const char *sku)
 {
-	cache_entry *e = cache && sku ? la_strmap_get(&cache->by_sku, sku) : NULL;
+	cache_entry *e = cache && sku ? la__strmap_get(&cache->by_sku, sku) : NULL;
 	if (e)
 		clear_entry(cache, e);
 }

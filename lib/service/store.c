@@ -2,7 +2,7 @@
 #include "store_internal.h"
 
 #include "../util/alloc.h"
-#include "../util/error.h"
+#include "../common/common_internal.h"
 
 int la_store_new(la_store **out, const la_store_port *port, void *state)
 {
@@ -22,10 +22,10 @@ int la_store_new(la_store **out, const la_store_port *port, void *state)
 		return la_error_set(LA_EINVAL, "store port %s lacks a required operation",
 		                    port->name ? port->name : "(unnamed)");
 	}
-	la_store *store = la_malloc(sizeof *store);
+	la_store *store = la__malloc(sizeof *store);
 	if (!store) {
 		port->close(state);
-		return la_error_nomem();
+		return la__error_nomem();
 	}
 	store->port = port;
 	store->state = state;

@@ -4,7 +4,7 @@
 
 #include "../util/alloc.h"
 #include "../util/buf.h"
-#include "../util/error.h"
+#include "../common/common_internal.h"
 #include "../util/text.h"
 
 #include <stdlib.h>
@@ -37,13 +37,13 @@ int la_allocation_list_append(la_allocation_list *list, const char *sku, const c
 		return la_error_set(LA_EINVAL, "list is NULL");
 	if ((rc = la_check_string(sku, "sku")) || (rc = la_check_string(batchref, "batchref")))
 		return rc;
-	if (la_grow((void **)&list->rows, &list->capacity, list->count + 1, sizeof *list->rows))
-		return la_error_nomem();
-	allocation_row row = {la_strdup(sku), la_strdup(batchref)};
+	if (la__grow((void **)&list->rows, &list->capacity, list->count + 1, sizeof *list->rows))
+		return la__error_nomem();
+	allocation_row row = {la__strdup(sku), la__strdup(batchref)};
 	if (!row.sku || !row.batchref) {
 		la_free(row.sku);
 		la_free(row.batchref);
-		return la_error_nomem();
+		return la__error_nomem();
 	}
 	list->rows[list->count++] = row;
 	return LA_OK;
@@ -83,9 +83,9 @@ int la_view_allocations(la_allocation_list **out, la_store *store, const char *o
 		return la_error_set(LA_EINVAL, "out and store are required");
 	if ((rc = la_check_string(orderid, "orderid")) != LA_OK)
 		return rc;
-	la_allocation_list *list = la_calloc(1, sizeof *list);
+	la_allocation_list *list = la__calloc(1, sizeof *list);
 	if (!list)
-		return la_error_nomem();
+		return la__error_nomem();
 	rc = store->port->allocations(list, orderid, store->state);
 	if (rc != LA_OK) {
 		la_allocation_list_free(list);
@@ -103,17 +103,17 @@ int la_batch_page_append(la_batch_page *page, const char *ref, const char *sku, 
 	if (!page)
 		return la_error_set(LA_EINVAL, "page is NULL");
 	if ((rc = la_check_string(ref, "ref")) || (rc = la_check_string(sku, "sku")) ||
-	    (rc = la_check_date(&key, eta, "eta")))
+	    (rc = la__check_date(&key, eta, "eta")))
 		return rc;
-	if (la_grow((void **)&page->rows, &page->capacity, page->count + 1, sizeof *page->rows))
-		return la_error_nomem();
-	batch_row row = {la_strdup(ref), la_strdup(sku), eta ? la_strdup(eta) : NULL,
-	                 purchased,      allocated,      lines};
+	if (la__grow((void **)&page->rows, &page->capacity, page->count + 1, sizeof *page->rows))
+		return la__error_nomem();
+	batch_row row = {la__strdup(ref), la__strdup(sku), eta ? la__strdup(eta) : NULL,
+	                 purchased,       allocated,       lines};
 	if (!row.ref || !row.sku || (eta && !row.eta)) {
 		la_free(row.ref);
 		la_free(row.sku);
 		la_free(row.eta);
-		return la_error_nomem();
+		return la__error_nomem();
 	}
 	page->rows[page->count++] = row;
 	return LA_OK;
@@ -124,8 +124,8 @@ int la_batch_page_set_next(la_batch_page *page, const char *cursor)
 	if (!page)
 		return la_error_set(LA_EINVAL, "page is NULL");
 	char *copy = NULL;
-	if (cursor && !(copy = la_strdup(cursor)))
-		return la_error_nomem();
+	if (cursor && !(copy = la__strdup(cursor)))
+		return la__error_nomem();
 	la_free(page->next);
 	page->next = copy;
 	return LA_OK;
@@ -222,9 +222,9 @@ int la_view_batches(la_batch_page **out, la_store *store, const char *sku, size_
 		limit = LA_BATCH_PAGE_DEFAULT;
 	if (limit > LA_BATCH_PAGE_MAX)
 		limit = LA_BATCH_PAGE_MAX;
-	la_batch_page *page = la_calloc(1, sizeof *page);
+	la_batch_page *page = la__calloc(1, sizeof *page);
 	if (!page)
-		return la_error_nomem();
+		return la__error_nomem();
 	rc = store->port->batches(page, sku, limit, after, store->state);
 	if (rc != LA_OK) {
 		la_batch_page_free(page);
@@ -243,19 +243,19 @@ int la_batch_cursor_encode(char **out, const char *sku, const char *eta, int64_t
 	int32_t key;
 	if (!out)
 		return la_error_set(LA_EINVAL, "out is NULL");
-	if ((rc = la_check_string(sku, "sku")) || (rc = la_check_date(&key, eta, "eta")))
+	if ((rc = la_check_string(sku, "sku")) || (rc = la__check_date(&key, eta, "eta")))
 		return rc;
-	la_buf buf = LA_BUF_INIT;
-	la_buf_int(&buf, sequence);
-	la_buf_puts(&buf, ".");
-	la_buf_int(&buf, key);
-	la_buf_puts(&buf, ".");
+	la__buf buf = LA__BUF_INIT;
+	la__buf_int(&buf, sequence);
+	la__buf_puts(&buf, ".");
+	la__buf_int(&buf, key);
+	la__buf_puts(&buf, ".");
 	for (const unsigned char *p = (const unsigned char *)sku; *p; p++) {
 		char pair[2] = {hex[*p >> 4], hex[*p & 15]};
-		la_buf_append(&buf, pair, 2);
+		la__buf_append(&buf, pair, 2);
 	}
-	*out = la_buf_take(&buf);
-	return *out ? LA_OK : la_error_nomem();
+	*out = la__buf_take(&buf);
+	return *out ? LA_OK : la__error_nomem();
 }
 
 static int parse_int(int64_t *out, const char **p, char stop)
@@ -301,8 +301,8 @@ int la_batch_cursor_decode(char **out_sku, int32_t *out_eta_key, int64_t *out_se
 	sku[hex_len / 2] = '\0';
 	if (strlen(sku) != hex_len / 2 || la_check_string(sku, "cursor sku") != LA_OK)
 		return la_error_set(LA_EINVAL, "cursor is malformed");
-	if (!(*out_sku = la_strdup(sku)))
-		return la_error_nomem();
+	if (!(*out_sku = la__strdup(sku)))
+		return la__error_nomem();
 	*out_eta_key = (int32_t)key;
 	*out_sequence = sequence;
 	return LA_OK;

@@ -16,14 +16,14 @@ static uint64_t hash_key(const char *key)
 	return h;
 }
 
-void la_strmap_dispose(la_strmap *map)
+void la__strmap_dispose(la__strmap *map)
 {
-	la_free(map->slots);
+	la__free(map->slots);
 	map->slots = NULL;
 	map->capacity = map->count = 0;
 }
 
-static size_t find_slot(const la_strmap *map, const char *key, uint64_t hash)
+static size_t find_slot(const la__strmap *map, const char *key, uint64_t hash)
 {
 	size_t mask = map->capacity - 1;
 	size_t i = hash & mask;
@@ -33,7 +33,7 @@ static size_t find_slot(const la_strmap *map, const char *key, uint64_t hash)
 	return i;
 }
 
-void *la_strmap_get(const la_strmap *map, const char *key)
+void *la__strmap_get(const la__strmap *map, const char *key)
 {
 	if (!map->count)
 		return NULL;
@@ -41,23 +41,23 @@ void *la_strmap_get(const la_strmap *map, const char *key)
 	return map->slots[i].key ? map->slots[i].value : NULL;
 }
 
-static int rehash(la_strmap *map, size_t capacity)
+static int rehash(la__strmap *map, size_t capacity)
 {
-	la_strmap_slot *slots = la_calloc(capacity, sizeof *slots);
+	la__strmap_slot *slots = la__calloc(capacity, sizeof *slots);
 	if (!slots)
 		return LA_ENOMEM;
-	la_strmap bigger = {slots, capacity, map->count};
+	la__strmap bigger = {slots, capacity, map->count};
 	for (size_t i = 0; i < map->capacity; i++) {
 		if (map->slots[i].key)
 			slots[find_slot(&bigger, map->slots[i].key, map->slots[i].hash)] =
 			    map->slots[i];
 	}
-	la_free(map->slots);
+	la__free(map->slots);
 	*map = bigger;
 	return LA_OK;
 }
 
-int la_strmap_reserve(la_strmap *map, size_t more)
+int la__strmap_reserve(la__strmap *map, size_t more)
 {
 	size_t need = map->count + more;
 	/* keep the load factor at or under 1/2 */
@@ -69,35 +69,35 @@ int la_strmap_reserve(la_strmap *map, size_t more)
 	return rehash(map, capacity);
 }
 
-int la_strmap_put(la_strmap *map, const char *key, void *value)
+int la__strmap_put(la__strmap *map, const char *key, void *value)
 {
-	if (la_strmap_reserve(map, 1) != LA_OK)
+	if (la__strmap_reserve(map, 1) != LA_OK)
 		return LA_ENOMEM;
 	uint64_t hash = hash_key(key);
 	size_t i = find_slot(map, key, hash);
 	if (!map->slots[i].key)
 		map->count++;
-	map->slots[i] = (la_strmap_slot){key, value, hash};
+	map->slots[i] = (la__strmap_slot){key, value, hash};
 	return LA_OK;
 }
 
-la_strmap_slot *la_strmap_slot_of(la_strmap *map, const char *key)
+la__strmap_slot *la__strmap_slot_of(la__strmap *map, const char *key)
 {
 	uint64_t hash = hash_key(key);
-	la_strmap_slot *slot = &map->slots[find_slot(map, key, hash)];
+	la__strmap_slot *slot = &map->slots[find_slot(map, key, hash)];
 	if (!slot->key)
 		slot->hash = hash;
 	return slot;
 }
 
-void la_strmap_fill(la_strmap *map, la_strmap_slot *slot, const char *key, void *value)
+void la__strmap_fill(la__strmap *map, la__strmap_slot *slot, const char *key, void *value)
 {
 	slot->key = key;
 	slot->value = value;
 	map->count++;
 }
 
-void *la_strmap_remove(la_strmap *map, const char *key)
+void *la__strmap_remove(la__strmap *map, const char *key)
 {
 	if (!map->count)
 		return NULL;
@@ -116,12 +116,12 @@ void *la_strmap_remove(la_strmap *map, const char *key)
 			hole = j;
 		}
 	}
-	map->slots[hole] = (la_strmap_slot){NULL, NULL, 0};
+	map->slots[hole] = (la__strmap_slot){NULL, NULL, 0};
 	map->count--;
 	return value;
 }
 
-int la_strmap_next(const la_strmap *map, size_t *index, const char **key, void **value)
+int la__strmap_next(const la__strmap *map, size_t *index, const char **key, void **value)
 {
 	for (size_t i = *index; i < map->capacity; i++) {
 		if (map->slots[i].key) {

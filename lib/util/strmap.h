@@ -8,37 +8,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct la_strmap_slot {
+typedef struct la__strmap_slot {
 	const char *key; /* NULL: empty */
 	void *value;
 	uint64_t hash;
-} la_strmap_slot;
+} la__strmap_slot;
 
-typedef struct la_strmap {
-	la_strmap_slot *slots;
+typedef struct la__strmap {
+	la__strmap_slot *slots;
 	size_t capacity; /* a power of two, or 0 */
 	size_t count;
-} la_strmap;
+} la__strmap;
 
-#define LA_STRMAP_INIT                                                                             \
+#define LA__STRMAP_INIT                                                                            \
 	{                                                                                          \
 		NULL, 0, 0                                                                         \
 	}
 
-void la_strmap_dispose(la_strmap *map);
-void *la_strmap_get(const la_strmap *map, const char *key);
+void la__strmap_dispose(la__strmap *map);
+void *la__strmap_get(const la__strmap *map, const char *key);
 /* Make room for `more` new keys without allocating again; LA_OK or LA_ENOMEM. */
-int la_strmap_reserve(la_strmap *map, size_t more);
+int la__strmap_reserve(la__strmap *map, size_t more);
 /* Insert or replace; LA_OK or LA_ENOMEM (map unchanged). */
-int la_strmap_put(la_strmap *map, const char *key, void *value);
+int la__strmap_put(la__strmap *map, const char *key, void *value);
 /* The slot of key: its own if present (slot->key set), else the empty slot
- * where it would go. Call la_strmap_reserve(map, 1) first so one exists.
- * Fill an empty slot with la_strmap_fill: one probe for a lookup-or-insert. */
-la_strmap_slot *la_strmap_slot_of(la_strmap *map, const char *key);
-void la_strmap_fill(la_strmap *map, la_strmap_slot *slot, const char *key, void *value);
+ * where it would go. Call la__strmap_reserve(map, 1) first so one exists.
+ * Fill an empty slot with la__strmap_fill: one probe for a lookup-or-insert. */
+la__strmap_slot *la__strmap_slot_of(la__strmap *map, const char *key);
+void la__strmap_fill(la__strmap *map, la__strmap_slot *slot, const char *key, void *value);
 /* Remove key; returns its value, or NULL when absent. */
-void *la_strmap_remove(la_strmap *map, const char *key);
+void *la__strmap_remove(la__strmap *map, const char *key);
 /* Iterate: start with *index = 0; returns 0 when done. */
-int la_strmap_next(const la_strmap *map, size_t *index, const char **key, void **value);
+int la__strmap_next(const la__strmap *map, size_t *index, const char **key, void **value);
 
 #endif

@@ -1,9 +1,8 @@
 #include "text.h"
 
-#include <allocation/sys/ports.h>
 #include <string.h>
 
-int la_utf8_valid(const char *s, size_t len)
+int la__utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (p < end) {
@@ -38,20 +37,6 @@ int la_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
-int la_check_string(const char *value, const char *field)
-{
-	if (!value)
-		return la_error_set(LA_EINVAL, "%s is missing", field);
-	size_t len = strnlen(value, LA_MAX_ID + 1);
-	if (len == 0)
-		return la_error_set(LA_EINVAL, "%s is empty", field);
-	if (len > LA_MAX_ID)
-		return la_error_set(LA_EINVAL, "%s is longer than %d bytes", field, LA_MAX_ID);
-	if (!la_utf8_valid(value, len))
-		return la_error_set(LA_EINVAL, "%s is not valid UTF-8", field);
-	return LA_OK;
-}
-
 static int is_leap(int year)
 {
 	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -68,7 +53,7 @@ static int digits(const char *s, int count)
 	return value;
 }
 
-int32_t la_date_key(const char *eta)
+int32_t la__date_key(const char *eta)
 {
 	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (!eta)
@@ -84,16 +69,7 @@ int32_t la_date_key(const char *eta)
 	return year * 10000 + month * 100 + day;
 }
 
-int la_check_date(int32_t *out_key, const char *eta, const char *field)
-{
-	int32_t key = la_date_key(eta);
-	if (key < 0)
-		return la_error_set(LA_EINVAL, "%s is not a date YYYY-MM-DD", field);
-	*out_key = key;
-	return LA_OK;
-}
-
-void la_date_format(char buf[11], int32_t key)
+void la__date_format(char buf[11], int32_t key)
 {
 	int year = key / 10000, month = key / 100 % 100, day = key % 100;
 	buf[0] = (char)('0' + year / 1000);
@@ -107,4 +83,26 @@ void la_date_format(char buf[11], int32_t key)
 	buf[8] = (char)('0' + day / 10);
 	buf[9] = (char)('0' + day % 10);
 	buf[10] = '\0';
+}
+
+int la__parse_int64(const char *text, int64_t *out)
+{
+	const char *p = text;
+	int negative = *p == '-';
+	if (negative)
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	uint64_t v = 0;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (limit - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = negative ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
 }

@@ -1,4 +1,6 @@
-/* Internal: validation of the strings and dates the domain accepts. */
+/* Text the domain accepts: identifiers (UTF-8), dates and whole numbers.
+ * Pure functions: no error messages (the callers in lib/common say what is
+ * wrong), no allocation. */
 #ifndef LA_UTIL_TEXT_H
 #define LA_UTIL_TEXT_H
 
@@ -6,14 +8,17 @@
 #include <stdint.h>
 
 /* Longest identifier (orderid, sku, reference) in bytes. */
-#define LA_MAX_ID 255
+#define LA__MAX_ID 255
 
 /* Non-zero when the len bytes at s are well-formed UTF-8. */
-int la_utf8_valid(const char *s, size_t len);
-/* Validate "YYYY-MM-DD" (a real calendar date) or NULL; field names it in
- * the error. *out_key gets la_date_key's value. */
-int la_check_date(int32_t *out_key, const char *eta, const char *field);
+int la__utf8_valid(const char *s, size_t len);
+/* 0 for NULL (in stock), YYYYMMDD for a real calendar date "YYYY-MM-DD",
+ * else -1. */
+int32_t la__date_key(const char *eta);
 /* Write the date of key (YYYYMMDD) as "YYYY-MM-DD" into buf (11 bytes). */
-void la_date_format(char buf[11], int32_t key);
+void la__date_format(char buf[11], int32_t key);
+/* Strict whole number: optional '-', digits only, no overflow. 0, or -1
+ * (*out untouched). */
+int la__parse_int64(const char *text, int64_t *out);
 
 #endif

@@ -2,8 +2,10 @@
 # abidiff against the committed baseline: added functions are fine; any change
 # to a function or type the baseline had fails.
 set -uo pipefail
-lib=$1 baseline=$2
-abidiff --no-added-syms "$baseline" "$lib" > abidiff.out 2>&1
+lib=$1 baseline=$2 headers=$3
+# Only types the public headers define count: an opaque type's private
+# layout (struct la_product, ...) is no part of the ABI.
+abidiff --no-added-syms --headers-dir2 "$headers" "$baseline" "$lib" > abidiff.out 2>&1
 rc=$?
 cat abidiff.out
 # abidiff's exit status is a bit field: 1/2 = tool error, 4 = a change to an

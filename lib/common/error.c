@@ -1,4 +1,4 @@
-#include "error.h"
+#include "common_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,7 +67,7 @@ int la_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
-int la_error_nomem(void)
+int la__error_nomem(void)
 {
 	return la_error_set(LA_ENOMEM, "out of memory");
 }
@@ -78,7 +78,7 @@ void la_set_log_callback(la_log_fn fn, void *payload)
 	log_payload = payload;
 }
 
-int la_log_enabled(void)
+int la__log_enabled(void)
 {
 	return log_fn != NULL;
 }

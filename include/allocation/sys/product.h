@@ -1,0 +1,139 @@
+/**
+ * @file allocation/sys/product.h
+ * @brief Products as a store adapter sees them (docs/adapters.md): building
+ * a product from storage, reading its change log at commit, and undoing it
+ * on rollback.
+ *
+ * A store loads a product with la_product_load, its batches with
+ * la_product_load_batch and, lazily, the lines a command needs with
+ * la_product_load_line. At commit it writes the changes the product recorded
+ * (la_product_change_at, oldest first) and calls la_product_changes_saved;
+ * on rollback it calls la_product_revert_changes.
+ *
+ * Lifetimes: a batch keeps its reference string (la_batch_reference) at the
+ * same address for as long as the batch belongs to its product, and a
+ * product keeps its sku at the same address for its whole life, so a store
+ * that keeps products in memory may index them by these strings.
+ *
+ * Threads: these functions act on the product they are given; a product is
+ * used by one thread at a time.
+ */
+#ifndef ALLOCATION_SYS_PRODUCT_H
+#define ALLOCATION_SYS_PRODUCT_H
+
+#include "../common.h"
+#include "../model.h"
+
+LA_BEGIN_DECL
+
+/**
+ * @name Building products from storage
+ * No events, no version bumps, nothing in the change log. Strings are
+ * copied. Errors: #LA_EINVAL naming the bad field, #LA_ENOMEM.
+ * @{
+ */
+
+/**
+ * A product as stored.
+ * @param[out] out the product: hand it out from get, keep ownership.
+ * @param sku the product's sku.
+ * @param version its stored version_number (>= 0).
+ * @return #LA_OK, #LA_EINVAL, #LA_ENOMEM.
+ */
+LA_EXTERN(int) la_product_load(la_product **out, const char *sku, int64_t version);
+/**
+ * A stored batch with its stored allocated quantity and line count; its
+ * lines are not loaded (unless line_count is 0).
+ * @param product the product being loaded.
+ * @param ref the batch reference.
+ * @param purchased purchased quantity (>= 0).
+ * @param eta "YYYY-MM-DD" or NULL.
+ * @param allocated stored allocated quantity (>= 0).
+ * @param line_count stored number of lines (>= 0).
+ * @param sequence creation sequence (as la_change.sequence of BATCH_ADDED).
+ * @return #LA_OK; #LA_EINVAL; #LA_ECONFLICT when ref is loaded twice;
+ *         #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_product_load_batch(la_product *product, const char *ref, int64_t purchased, const char *eta,
+                      int64_t allocated, int64_t line_count, int64_t sequence);
+/**
+ * A stored line on batch ref. Loading a line already known is a no-op.
+ * @param product the product being loaded.
+ * @param ref its batch, already loaded.
+ * @param orderid the order.
+ * @param qty its quantity (> 0).
+ * @param sequence orders allocations (most recent = largest): the product
+ *        version at which it was allocated (la_change.sequence).
+ * @return #LA_OK; #LA_EINVAL; #LA_ENOTFOUND when batch ref is not loaded;
+ *         #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_product_load_line(la_product *product, const char *ref, const char *orderid, int64_t qty,
+                     int64_t sequence);
+/**
+ * Declare that every line of batch ref is now loaded (needed before a
+ * quantity change deallocates or a cancellation).
+ * @param product the product.
+ * @param ref the batch.
+ * @return #LA_OK; #LA_ENOTFOUND when the batch is not loaded.
+ */
+LA_EXTERN(int) la_product_batch_lines_loaded(la_product *product, const char *ref);
+
+/** @} */
+
+/**
+ * @name The change log: what to write at commit
+ * @{
+ */
+
+/** Kinds of la_change. Never renumbered. */
+typedef enum la_change_kind {
+	LA_CHANGE_BATCH_ADDED = 1,     /**< batchref, qty (purchased), eta, sequence */
+	LA_CHANGE_BATCH_QUANTITY = 2,  /**< batchref, qty (new purchased) */
+	LA_CHANGE_BATCH_REMOVED = 3,   /**< batchref (its lines were deallocated before) */
+	LA_CHANGE_LINE_ALLOCATED = 4,  /**< batchref, orderid, qty, sequence */
+	LA_CHANGE_LINE_DEALLOCATED = 5 /**< batchref, orderid, qty */
+} la_change_kind;
+
+/**
+ * One change; strings borrowed from the product until la_product_changes_saved.
+ *
+ * Frozen: the library fills this struct in memory the caller owns, so its
+ * size and members never change (a larger struct would overrun an older
+ * caller's). What later versions record beyond these members is read with
+ * accessor functions taking the product and the change's index.
+ */
+typedef struct la_change {
+	int kind;             /**< a #la_change_kind */
+	const char *batchref; /**< the batch changed or holding the line */
+	const char *orderid;  /**< line changes: the order; else NULL */
+	const char *eta;      /**< BATCH_ADDED: "YYYY-MM-DD" or NULL */
+	int64_t qty;          /**< purchased quantity, or the line's quantity */
+	int64_t sequence;     /**< BATCH_ADDED, LINE_ALLOCATED: the sequence to store */
+} la_change;
+
+/** Number of changes recorded since the product was loaded or saved (0 for NULL). */
+LA_EXTERN(size_t) la_product_change_count(const la_product *product);
+/**
+ * Read one change, oldest first; apply them in this order.
+ * @param[out] out the caller's struct, filled; its strings are borrowed.
+ * @param product the product.
+ * @param index 0 .. la_product_change_count() - 1.
+ * @return #LA_OK; #LA_EINVAL for NULL or an index out of range.
+ */
+LA_EXTERN(int) la_product_change_at(la_change *out, const la_product *product, size_t index);
+/** Non-zero for a product made by la_product_new that no store has saved yet. */
+LA_EXTERN(int) la_product_is_new(const la_product *product);
+/** version_number as loaded or last saved: the optimistic-concurrency check. */
+LA_EXTERN(int64_t) la_product_saved_version(const la_product *product);
+/** The changes are stored: clear the change log, saved version = version. */
+LA_EXTERN(void) la_product_changes_saved(la_product *product);
+/** Undo every change since the last save, and drop recorded events. Never fails. */
+LA_EXTERN(void) la_product_revert_changes(la_product *product);
+
+/** @} */
+
+LA_END_DECL
+
+#endif

@@ -1,0 +1,157 @@
+/**
+ * @file allocation/sys/store_port.h
+ * @brief The store port, for people who write a store adapter
+ * (docs/adapters.md): the vtable, la_store_new, the functions that fill
+ * read-model results, and dashboard cursors.
+ *
+ * A store adapter fills a la_store_port vtable (usually a static const) and
+ * hands it with its own state to la_store_new. The bus drives it:
+ *
+ *     begin → repository calls and domain changes → commit or rollback → end
+ *
+ * exactly one end per begin. Products the repository hands out (get,
+ * get_by_batchref) or takes (add) belong to the store and stay valid until
+ * end. At commit the store writes what each of them recorded (the change log
+ * of sys/product.h) and, if it keeps an outbox, their Allocated events
+ * (la_product_event_at), then calls la_product_changes_saved. If commit fails
+ * the store has rolled back. rollback discards every change since begin.
+ *
+ * Products are loaded lazily: get returns the product with its batches (and
+ * their stored allocated quantity and line count) but not necessarily their
+ * lines; load_line and load_batch_lines attach the lines a command needs.
+ *
+ * All callbacks return LA_OK or a negative code after setting the message
+ * with la_error_set (sys/errors.h). Out parameters come first, the adapter's
+ * state last.
+ *
+ * Threads: the bus calls a store's port from the one thread that uses the
+ * store; the functions below act on the objects they are given and are safe
+ * from any thread for distinct objects.
+ */
+#ifndef ALLOCATION_SYS_STORE_PORT_H
+#define ALLOCATION_SYS_STORE_PORT_H
+
+#include "../common.h"
+#include "../model.h"
+#include "../store.h"
+#include "../views.h"
+#include "errors.h"
+#include "product.h"
+
+LA_BEGIN_DECL
+
+/** The version of la_store_port these headers describe. */
+#define LA_STORE_PORT_VERSION 1
+
+/**
+ * A store adapter's vtable. Every operation is required except
+ * relay_outbox. Members are only ever added at the end; la_store_new()
+ * checks the version.
+ */
+typedef struct la_store_port {
+	unsigned int version; /**< LA_STORE_PORT_VERSION */
+	const char *name;     /**< "sqlite", ...: static */
+
+	/* unit of work */
+	/** Start a unit of work (a transaction). */
+	int (*begin)(void *state);
+	/**
+	 * Write every change of the products handed out since begin, with the
+	 * optimistic version check (#LA_ECONFLICT), atomically. On failure the
+	 * store has rolled back.
+	 */
+	int (*commit)(void *state);
+	/** Discard every change since begin; must not fail. */
+	void (*rollback)(void *state);
+	/** Finish the unit of work: products handed out are no longer used. */
+	void (*end)(void *state);
+
+	/* repository */
+	/** Take ownership of a new product (also on failure). */
+	int (*add)(la_product *product, void *state);
+	/** LA_ENOTFOUND (no message needed) when there is no such product. */
+	int (*get)(la_product **out, const char *sku, void *state);
+	/** The product holding batch ref; LA_ENOTFOUND when none. */
+	int (*get_by_batchref)(la_product **out, const char *ref, void *state);
+	/** Attach orderid's line to product if it is allocated (la_product_load_line). */
+	int (*load_line)(la_product *product, const char *orderid, void *state);
+	/** Attach every line of batch ref, then la_product_batch_lines_loaded. */
+	int (*load_batch_lines)(la_product *product, const char *ref, void *state);
+
+	/* read model: called outside units of work */
+	/** Append orderid's (sku, batchref) rows to into, in allocation order. */
+	int (*allocations)(la_allocation_list *into, const char *orderid, void *state);
+	/** Rows after cursor `after` (NULL: from the start); set the next cursor when more follow.
+	 */
+	int (*batches)(la_batch_page *into, const char *sku, size_t limit, const char *after,
+	               void *state);
+
+	/** Transactional outbox relay (la_store_relay_outbox); NULL when the store has none. */
+	int (*relay_outbox)(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
+	                    void *state);
+
+	/** Close connections and free state. */
+	void (*close)(void *state);
+} la_store_port;
+
+/**
+ * Wrap an adapter into a store handle.
+ * @param[out] out the store, owned by the caller (la_store_free()).
+ * @param port borrowed: keep it alive as long as the store (e.g. static).
+ * @param state the adapter's state, owned from now on: on failure
+ *        port->close(state) is called.
+ * @return #LA_OK; #LA_EINVAL (NULL port or out, or a required operation
+ *         is NULL); #LA_EUNSUPPORTED (unknown port->version); #LA_ENOMEM.
+ */
+LA_EXTERN(int) la_store_new(la_store **out, const la_store_port *port, void *state);
+
+/**
+ * @name Building read-model results
+ * Append to the result the core handed to allocations/batches. Strings are
+ * copied. Errors: #LA_EINVAL naming the bad field, #LA_ENOMEM.
+ * @{
+ */
+
+/** Append one (sku, batchref) row to an allocation list. */
+LA_EXTERN(int)
+la_allocation_list_append(la_allocation_list *list, const char *sku, const char *batchref);
+/** Append one dashboard row (eta "YYYY-MM-DD" or NULL). */
+LA_EXTERN(int)
+la_batch_page_append(la_batch_page *page, const char *ref, const char *sku, const char *eta,
+                     int64_t purchased, int64_t allocated, int64_t lines);
+/** Set (copied) or clear (NULL) the page's next cursor. */
+LA_EXTERN(int) la_batch_page_set_next(la_batch_page *page, const char *cursor);
+
+/** @} */
+
+/**
+ * @name Dashboard cursors
+ * A cursor is the sort key (sku, eta key, sequence) of the last row of a
+ * page, as a URL-safe string.
+ * @{
+ */
+
+/**
+ * Encode a cursor.
+ * @param[out] out the cursor, freed with la_free().
+ * @param sku, eta, sequence the last row's sku, ETA (or NULL) and sequence.
+ * @return #LA_OK, #LA_EINVAL, #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_batch_cursor_encode(char **out, const char *sku, const char *eta, int64_t sequence);
+/**
+ * Decode a cursor.
+ * @param[out] out_sku the sku (la_free()).
+ * @param[out] out_eta_key the ETA key (la_date_key()).
+ * @param[out] out_sequence the sequence.
+ * @param cursor the cursor.
+ * @return #LA_OK; #LA_EINVAL if malformed; #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_batch_cursor_decode(char **out_sku, int32_t *out_eta_key, int64_t *out_sequence,
+                       const char *cursor);
+/** @} */
+
+LA_END_DECL
+
+#endif

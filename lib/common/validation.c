@@ -1,0 +1,46 @@
+/* validation.h: the identifier, date and number checks every entrypoint and
+ * the domain share, with messages naming the field. */
+#include "common_internal.h"
+
+#include "../util/text.h"
+
+#include <allocation/validation.h>
+#include <string.h>
+
+int la_check_string(const char *value, const char *field)
+{
+	if (!value)
+		return la_error_set(LA_EINVAL, "%s is missing", field);
+	size_t len = strnlen(value, LA__MAX_ID + 1);
+	if (len == 0)
+		return la_error_set(LA_EINVAL, "%s is empty", field);
+	if (len > LA__MAX_ID)
+		return la_error_set(LA_EINVAL, "%s is longer than %d bytes", field, LA__MAX_ID);
+	if (!la__utf8_valid(value, len))
+		return la_error_set(LA_EINVAL, "%s is not valid UTF-8", field);
+	return LA_OK;
+}
+
+int32_t la_date_key(const char *eta)
+{
+	return la__date_key(eta);
+}
+
+int la__check_date(int32_t *out_key, const char *eta, const char *field)
+{
+	int32_t key = la__date_key(eta);
+	if (key < 0)
+		return la_error_set(LA_EINVAL, "%s is not a date YYYY-MM-DD", field);
+	*out_key = key;
+	return LA_OK;
+}
+
+int la_parse_int64(int64_t *out, const char *text, const char *field)
+{
+	if (!out || !text)
+		return la_error_set(LA_EINVAL, "%s is missing", field ? field : "number");
+	if (la__parse_int64(text, out) != 0)
+		return la_error_set(LA_EINVAL, "%s must be a whole number",
+		                    field ? field : "number");
+	return LA_OK;
+}
