@@ -67,8 +67,13 @@ static int apply_product(csv_store *s, const la_product *p)
 		if (rc)
 			return rc;
 	}
-	if (csv_map_put(&s->known_skus, sku, strlen(sku), 1))
-		return la_error_set(LA_ENOMEM, "out of memory");
+	if (!la__strmap_get(&s->known_skus, sku)) {
+		char *copy = la__strdup(sku);
+		if (!copy || la__strmap_put(&s->known_skus, copy, copy)) {
+			la__free(copy);
+			return la_error_set(LA_ENOMEM, "out of memory");
+		}
+	}
 	return csv_data_set_version(&s->data, sku, la_product_version(p));
 }
 

@@ -4,32 +4,47 @@
 #include <allocation/sys/ports.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 static char *dup_or_null(const char *s)
 {
-	if (!s)
-		return NULL;
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (p)
-		memcpy(p, s, n);
-	return p;
+	return s ? la__strdup(s) : NULL;
 }
 
-/* Key of a line: orderid NUL sku. *key is buf or a heap copy (free if != buf). */
-static size_t line_key(char **key, char *buf, size_t size, const char *orderid, const char *sku)
+/* The shared hash map holds pointers; these indexes hold array positions,
+ * stored off by one so that position 0 is not NULL (not found). */
+static void *position_value(size_t index)
+{
+	return (void *)(uintptr_t)(index + 1);
+}
+
+static long value_position(void *value)
+{
+	return value ? (long)((uintptr_t)value - 1) : -1;
+}
+
+/* Key of a line: "<length of orderid>:<orderid><sku>", unambiguous for any
+ * two strings. Heap copy (la__free), or NULL when out of memory. */
+static char *line_key(const char *orderid, const char *sku)
 {
 	size_t a = strlen(orderid), b = strlen(sku);
-	*key = a + b + 1 <= size ? buf : malloc(a + b + 1);
-	if (!*key)
-		return 0;
-	memcpy(*key, orderid, a);
-	(*key)[a] = '\0';
-	memcpy(*key + a + 1, sku, b);
-	return a + b + 1;
+	char *key = la__malloc(a + b + 24);
+	if (key)
+		snprintf(key, a + b + 24, "%zu:%s%s", a, orderid, sku);
+	return key;
+}
+
+static void free_versions(la__strmap *versions)
+{
+	size_t index = 0;
+	const char *key;
+	void *value;
+	while (la__strmap_next(versions, &index, &key, &value))
+		la__free(value);
+	la__strmap_dispose(versions);
 }
 
 void csv_data_free(csv_data *data)
@@ -43,42 +58,35 @@ void csv_data_free(csv_data *data)
 		free(data->lines[i].orderid);
 		free(data->lines[i].sku);
 		free(data->lines[i].batchref);
+		la__free(data->lines[i].key);
 	}
 	free(data->batches);
 	free(data->lines);
-	csv_map_free(&data->batch_index);
-	csv_map_free(&data->line_index);
-	csv_map_free(&data->versions);
+	la__strmap_dispose(&data->batch_index);
+	la__strmap_dispose(&data->line_index);
+	free_versions(&data->versions);
 	memset(data, 0, sizeof(*data));
 }
 
 long csv_data_find_batch(const csv_data *data, const char *ref)
 {
-	int64_t index;
-	if (!csv_map_get(&data->batch_index, ref, strlen(ref), &index))
-		return -1;
-	return (long)index;
+	return value_position(la__strmap_get(&data->batch_index, ref));
 }
 
 long csv_data_find_line(const csv_data *data, const char *orderid, const char *sku)
 {
-	char buf[600], *key;
-	size_t len = line_key(&key, buf, sizeof(buf), orderid, sku);
+	char *key = line_key(orderid, sku);
 	if (!key)
 		return -1;
-	int64_t index;
-	int found = csv_map_get(&data->line_index, key, len, &index);
-	if (key != buf)
-		free(key);
-	return found ? (long)index : -1;
+	long found = value_position(la__strmap_get(&data->line_index, key));
+	la__free(key);
+	return found;
 }
 
 int64_t csv_data_version(const csv_data *data, const char *sku)
 {
-	int64_t v;
-	if (csv_map_get(&data->versions, sku, strlen(sku), &v))
-		return v;
-	return data->base_version;
+	const csv_version *v = la__strmap_get(&data->versions, sku);
+	return v ? v->version : data->base_version;
 }
 
 int csv_data_has_product(const csv_data *data, const char *sku)
@@ -91,15 +99,8 @@ int csv_data_has_product(const csv_data *data, const char *sku)
 
 static int grow(void **ptr, size_t *cap, size_t count, size_t size)
 {
-	if (count < *cap)
-		return LA_OK;
-	size_t n = *cap ? *cap * 2 : 64;
-	void *p = realloc(*ptr, n * size);
-	if (!p)
-		return la_error_set(LA_ENOMEM, "out of memory");
-	*ptr = p;
-	*cap = n;
-	return LA_OK;
+	return la__grow(ptr, cap, count + 1, size) == 0 ? LA_OK
+	                                                : la_error_set(LA_ENOMEM, "out of memory");
 }
 
 int csv_data_add_batch(csv_data *data, const char *ref, const char *sku, int64_t purchased,
@@ -115,7 +116,7 @@ int csv_data_add_batch(csv_data *data, const char *ref, const char *sku, int64_t
 	b->sku = dup_or_null(sku);
 	b->eta = dup_or_null(eta);
 	if (!b->ref || !b->sku || (eta && !b->eta) ||
-	    csv_map_put(&data->batch_index, ref, strlen(ref), (int64_t)data->batch_count)) {
+	    la__strmap_put(&data->batch_index, b->ref, position_value(data->batch_count))) {
 		free(b->ref);
 		free(b->sku);
 		free(b->eta);
@@ -142,7 +143,7 @@ int csv_data_remove_batch(csv_data *data, const char *ref)
 	if (i < 0)
 		return la_error_set(LA_ENOTFOUND, "Invalid batch reference %s", ref);
 	data->batches[i].removed = 1;
-	csv_map_remove(&data->batch_index, ref, strlen(ref));
+	la__strmap_remove(&data->batch_index, ref);
 	return LA_OK;
 }
 
@@ -162,16 +163,13 @@ int csv_data_add_line(csv_data *data, const char *orderid, const char *sku, int6
 	l->orderid = dup_or_null(orderid);
 	l->sku = dup_or_null(sku);
 	l->batchref = dup_or_null(batchref);
-	char buf[600], *key = NULL;
-	size_t len = line_key(&key, buf, sizeof(buf), orderid, sku);
-	int bad = !l->orderid || !l->sku || !l->batchref || !key ||
-	          csv_map_put(&data->line_index, key, len, (int64_t)data->line_count);
-	if (key != buf)
-		free(key);
-	if (bad) {
+	l->key = line_key(orderid, sku);
+	if (!l->orderid || !l->sku || !l->batchref || !l->key ||
+	    la__strmap_put(&data->line_index, l->key, position_value(data->line_count))) {
 		free(l->orderid);
 		free(l->sku);
 		free(l->batchref);
+		la__free(l->key);
 		return la_error_set(LA_ENOMEM, "out of memory");
 	}
 	l->qty = qty;
@@ -194,43 +192,23 @@ int csv_data_remove_line(csv_data *data, const char *orderid, const char *sku)
 		data->batches[bi].lines--;
 	}
 	l->removed = 1;
-	char buf[600], *key = NULL;
-	size_t len = line_key(&key, buf, sizeof(buf), orderid, sku);
-	if (!key)
-		return la_error_set(LA_ENOMEM, "out of memory");
-	csv_map_remove(&data->line_index, key, len);
-	if (key != buf)
-		free(key);
+	la__strmap_remove(&data->line_index, l->key);
 	return LA_OK;
 }
 
 int csv_data_set_version(csv_data *data, const char *sku, int64_t version)
 {
-	if (csv_map_put(&data->versions, sku, strlen(sku), version))
-		return la_error_set(LA_ENOMEM, "out of memory");
+	csv_version *v = la__strmap_get(&data->versions, sku);
+	if (!v) {
+		size_t size = strlen(sku) + 1;
+		if (!(v = la__malloc(sizeof *v + size)))
+			return la_error_set(LA_ENOMEM, "out of memory");
+		memcpy(v->sku, sku, size);
+		if (la__strmap_put(&data->versions, v->sku, v)) {
+			la__free(v);
+			return la_error_set(LA_ENOMEM, "out of memory");
+		}
+	}
+	v->version = version;
 	return LA_OK;
-}
-
-int csv_parse_int64(const char *text, int64_t *out)
-{
-	const char *p = text;
-	int negative = 0;
-	if (*p == '-') {
-		negative = 1;
-		p++;
-	}
-	if (*p < '0' || *p > '9')
-		return -1;
-	uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	uint64_t v = 0;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (limit - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = negative ? (int64_t)(0 - v) : (int64_t)v;
-	return 0;
 }

@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #include "csv_format.h"
-#include "csv_map.h"
+#include "util/alloc.h"
+#include "util/strmap.h"
+#include "util/text.h"
 
 #define CSV_BATCHES_FILE     "batches.csv"
 #define CSV_ALLOCATIONS_FILE "allocations.csv"
@@ -25,19 +27,25 @@ typedef struct csv_batch {
 
 typedef struct csv_line {
 	char *orderid, *sku, *batchref;
+	char *key; /* in line_index: "<length of orderid>:<orderid><sku>" */
 	int64_t qty, sequence;
 	int removed;
 } csv_line;
+
+typedef struct csv_version {
+	int64_t version;
+	char sku[];
+} csv_version;
 
 typedef struct csv_data {
 	csv_batch *batches;
 	size_t batch_count, batch_cap;
 	csv_line *lines;
 	size_t line_count, line_cap;
-	csv_map batch_index;  /* ref → index in batches */
-	csv_map line_index;   /* orderid NUL sku → index in lines */
-	csv_map versions;     /* sku → version_number, once committed */
-	int64_t base_version; /* version of a product not committed since loading */
+	la__strmap batch_index; /* ref → position in batches (+1) */
+	la__strmap line_index;  /* csv_line.key → position in lines (+1) */
+	la__strmap versions;    /* sku → csv_version, once committed */
+	int64_t base_version;   /* version of a product not committed since loading */
 	int64_t next_batch_sequence;
 } csv_data;
 
@@ -72,8 +80,5 @@ int csv_data_add_line(csv_data *data, const char *orderid, const char *sku, int6
                       const char *batchref, int64_t sequence);
 int csv_data_remove_line(csv_data *data, const char *orderid, const char *sku);
 int csv_data_set_version(csv_data *data, const char *sku, int64_t version);
-
-/* Strict whole-number parse: optional '-', digits only, no overflow. 0 or -1. */
-int csv_parse_int64(const char *text, int64_t *out);
 
 #endif

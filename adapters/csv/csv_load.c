@@ -57,7 +57,7 @@ static int read_header(size_t *col, const csv_table *t, const char *file, const 
 static int read_qty(int64_t *out, const char *text, int64_t min, const char *file, size_t line)
 {
 	char buf[48];
-	if (csv_parse_int64(text, out) != 0)
+	if (la__parse_int64(text, out) != 0)
 		return la_error_set(LA_EINVAL, "%s:%zu: qty is not a number: \"%s\"", file, line,
 		                    shown(buf, text));
 	if (*out < min)

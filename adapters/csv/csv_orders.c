@@ -30,7 +30,7 @@ static int allocate_row(size_t *allocated, size_t *out_of_stock, la_bus *bus, co
                         const size_t col[3])
 {
 	int64_t qty = 0;
-	csv_parse_int64(row->fields[col[2]], &qty); /* checked by csv_orders_parse */
+	la__parse_int64(row->fields[col[2]], &qty); /* checked by csv_orders_parse */
 	la_message *cmd = NULL;
 	int rc = la_command_allocate(&cmd, row->fields[col[0]], row->fields[col[1]], qty);
 	if (rc == LA_OK)

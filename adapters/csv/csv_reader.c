@@ -1,6 +1,8 @@
 /* RFC 4180 reader: see csv_format.h for what is accepted and rejected. */
 #include "csv_format.h"
 
+#include "util/alloc.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,20 +18,7 @@ typedef struct scratch {
 
 static int grow(void **ptr, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
-		return CSV_OK;
-	size_t n = *cap ? *cap : 16;
-	while (n < need) {
-		if (n > SIZE_MAX / 2 / size)
-			return CSV_ENOMEM;
-		n *= 2;
-	}
-	void *p = realloc(*ptr, n * size);
-	if (!p)
-		return CSV_ENOMEM;
-	*ptr = p;
-	*cap = n;
-	return CSV_OK;
+	return la__grow(ptr, cap, need, size) == 0 ? CSV_OK : CSV_ENOMEM;
 }
 
 static int put_byte(scratch *s, char c)

@@ -185,9 +185,7 @@ static la_product *seen_product(csv_store *s, const char *sku)
 
 int csv_store_knows(const csv_store *s, const char *sku)
 {
-	int64_t unused;
-	return csv_data_has_product(&s->data, sku) ||
-	       csv_map_get(&s->known_skus, sku, strlen(sku), &unused);
+	return csv_data_has_product(&s->data, sku) || la__strmap_get(&s->known_skus, sku);
 }
 
 static int csv_get(la_product **out, const char *sku, void *state)
@@ -323,7 +321,12 @@ static void csv_close(void *state)
 		return;
 	csv_end(s);
 	csv_data_free(&s->data);
-	csv_map_free(&s->known_skus);
+	size_t index = 0;
+	const char *key;
+	void *value;
+	while (la__strmap_next(&s->known_skus, &index, &key, &value))
+		la__free(value);
+	la__strmap_dispose(&s->known_skus);
 	free(s->seen);
 	free(s->dropped);
 	if (s->dirfd >= 0)

@@ -25,7 +25,7 @@ typedef struct csv_store {
 	int broken; /* a deferred commit failed half-way: flush must refuse */
 	/* skus committed through this store: they stay known when their last
 	 * batch goes, although batches.csv cannot say so */
-	csv_map known_skus;
+	la__strmap known_skus; /* skus committed while open: key and value one copy */
 } csv_store;
 
 /* Open a store on folder; *state is borrowed from *out (for csv_orders.c). */

@@ -9,15 +9,6 @@
 
 #include "pg_store.h"
 
-char *pg_strdup(const char *text)
-{
-	size_t len = strlen(text) + 1;
-	char *copy = malloc(len);
-	if (copy)
-		memcpy(copy, text, len);
-	return copy;
-}
-
 const char *pg_fmt_int(char *buf, int64_t v)
 {
 	snprintf(buf, 24, "%lld", (long long)v);

@@ -118,7 +118,7 @@ int la_pg_store_open(la_store **out, const char *conninfo, unsigned int flags)
 	if (!store)
 		return la_error_set(LA_ENOMEM, "out of memory");
 	store->flags = flags;
-	store->conninfo = pg_strdup(conninfo ? conninfo : "");
+	store->conninfo = la__strdup(conninfo ? conninfo : "");
 	if (!store->conninfo) {
 		free(store);
 		return la_error_set(LA_ENOMEM, "out of memory");

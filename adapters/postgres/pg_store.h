@@ -15,6 +15,8 @@
 #include <allocation/sys/cache.h>
 #include <allocation/sys/ports.h>
 
+#include "util/alloc.h"
+
 /* Every statement the store runs; prepared once per connection (pg_sql.c). */
 enum pg_stmt {
 	PG_PRODUCT_GET,
@@ -104,7 +106,6 @@ int64_t pg_int(const PGresult *res, int row, int col);
 const char *pg_text(const PGresult *res, int row, int col);
 /* Format v into buf (at least 24 bytes) and return buf. */
 const char *pg_fmt_int(char *buf, int64_t v);
-char *pg_strdup(const char *text);
 
 /* ---- pg_schema.c ---- */
 #define PG_SCHEMA_VERSION 1

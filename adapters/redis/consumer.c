@@ -10,6 +10,8 @@
 
 #include <allocation/sys/ports.h>
 
+#include "util/alloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +38,8 @@ int la_redis_consumer_new(la_redis_consumer **out, const char *url, int mode, la
 	}
 	c->mode = mode;
 	c->bus = bus;
-	c->group = strdup("allocation");
-	c->name = strdup("allocation");
+	c->group = la__strdup("allocation");
+	c->name = la__strdup("allocation");
 	if (!c->group || !c->name) {
 		rc = la_error_set(LA_ENOMEM, "out of memory");
 	} else if ((rc = redis_seen_new(&c->seen, CONSUMER_SEEN_CAPACITY)) == LA_OK &&
@@ -81,7 +83,7 @@ static int set_name(char **slot, const char *value, const char *what)
 		return LA_OK;
 	if ((rc = la_check_string(value, what)) != LA_OK)
 		return rc;
-	if (!(copy = strdup(value)))
+	if (!(copy = la__strdup(value)))
 		return la_error_set(LA_ENOMEM, "out of memory");
 	free(*slot);
 	*slot = copy;
@@ -165,7 +167,7 @@ static int finish_decode(la_message **out_cmd, char **out_key, la_redis_consumer
 		}
 		return rc;
 	}
-	if (!id && fallback_key && !(id = strdup(fallback_key))) {
+	if (!id && fallback_key && !(id = la__strdup(fallback_key))) {
 		la_message_free(*out_cmd);
 		*out_cmd = NULL;
 		return la_error_set(LA_ENOMEM, "out of memory");

@@ -3,20 +3,11 @@
 
 #include <allocation/sys/ports.h>
 
+#include "util/alloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *dup_range(const char *s, size_t n)
-{
-	char *copy = malloc(n + 1);
-
-	if (copy) {
-		memcpy(copy, s, n);
-		copy[n] = '\0';
-	}
-	return copy;
-}
 
 /* A decimal number in [min, max] spanning exactly s[0..n). */
 static int parse_number(int *out, const char *s, size_t n, long min, long max)
@@ -58,7 +49,7 @@ static int parse_unix(redis_endpoint *ep, const char *url, const char *rest)
 		    parse_number(&ep->db, query + 4, strlen(query + 4), 0, 1000000) != 0)
 			return bad_url(ep, url, "the only query allowed is ?db=N");
 	}
-	ep->unix_path = dup_range(rest, len);
+	ep->unix_path = la__strndup(rest, len);
 	if (!ep->unix_path)
 		return la_error_set(LA_ENOMEM, "out of memory");
 	return LA_OK;
@@ -69,15 +60,15 @@ static int parse_userinfo(redis_endpoint *ep, const char *s, size_t n)
 	const char *colon = memchr(s, ':', n);
 
 	if (!colon) { /* redis://password@host, as redis-cli reads it */
-		ep->password = dup_range(s, n);
+		ep->password = la__strndup(s, n);
 		return ep->password ? LA_OK : LA_ENOMEM;
 	}
 	if (colon > s) {
-		ep->username = dup_range(s, (size_t)(colon - s));
+		ep->username = la__strndup(s, (size_t)(colon - s));
 		if (!ep->username)
 			return LA_ENOMEM;
 	}
-	ep->password = dup_range(colon + 1, n - (size_t)(colon + 1 - s));
+	ep->password = la__strndup(colon + 1, n - (size_t)(colon + 1 - s));
 	return ep->password ? LA_OK : LA_ENOMEM;
 }
 
@@ -96,7 +87,7 @@ static int parse_tcp(redis_endpoint *ep, const char *url, const char *rest)
 		host_end = memchr(host, ']', (size_t)(end - host));
 		if (!host_end)
 			return bad_url(ep, url, "unterminated '[' in the host");
-		ep->host = dup_range(host + 1, (size_t)(host_end - host - 1));
+		ep->host = la__strndup(host + 1, (size_t)(host_end - host - 1));
 		host_end++;
 		if (host_end < end && *host_end != ':')
 			return bad_url(ep, url, "junk after ']'");
@@ -105,14 +96,14 @@ static int parse_tcp(redis_endpoint *ep, const char *url, const char *rest)
 		host_end = memchr(host, ':', (size_t)(end - host));
 		if (!host_end)
 			host_end = end;
-		ep->host = dup_range(host, (size_t)(host_end - host));
+		ep->host = la__strndup(host, (size_t)(host_end - host));
 		port = host_end < end ? host_end + 1 : NULL;
 	}
 	if (!ep->host)
 		return la_error_set(LA_ENOMEM, "out of memory");
 	if (ep->host[0] == '\0') {
 		free(ep->host);
-		ep->host = dup_range("127.0.0.1", 9);
+		ep->host = la__strndup("127.0.0.1", 9);
 		if (!ep->host)
 			return la_error_set(LA_ENOMEM, "out of memory");
 	}

@@ -3,6 +3,8 @@
 
 #include <allocation/sys/ports.h>
 
+#include "util/alloc.h"
+
 #include <jansson.h>
 
 #include <errno.h>
@@ -68,10 +70,10 @@ static int get_id(char **out, json_t *obj, const char *channel)
 	if (!v || json_is_null(v))
 		return LA_OK;
 	if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 255) {
-		*out = strdup(json_string_value(v));
+		*out = la__strdup(json_string_value(v));
 	} else if (json_is_integer(v)) {
 		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		*out = strdup(buf);
+		*out = la__strdup(buf);
 	} else {
 		return malformed(channel, "field \"%s\" must be a non-empty string or an integer",
 		                 "id");

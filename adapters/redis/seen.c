@@ -3,6 +3,8 @@
 
 #include <allocation/sys/ports.h>
 
+#include "util/alloc.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +94,7 @@ int redis_seen_add(redis_seen *s, const char *id)
 
 	if (redis_seen_contains(s, id))
 		return LA_OK;
-	copy = strdup(id);
+	copy = la__strdup(id);
 	if (!copy)
 		return la_error_set(LA_ENOMEM, "out of memory");
 	if (s->count == s->capacity) { /* forget the oldest */

@@ -96,8 +96,8 @@ static int read_pending(struct sq_store *store, struct pending *rows, size_t lim
 		const char *channel = (const char *)sqlite3_column_text(stmt, 1);
 		const char *payload = (const char *)sqlite3_column_text(stmt, 2);
 		row->id = sqlite3_column_int64(stmt, 0);
-		row->channel = sq_strndup(channel ? channel : "", channel ? strlen(channel) : 0);
-		row->payload = sq_strndup(payload ? payload : "", payload ? strlen(payload) : 0);
+		row->channel = la__strndup(channel ? channel : "", channel ? strlen(channel) : 0);
+		row->payload = la__strndup(payload ? payload : "", payload ? strlen(payload) : 0);
 		count++;
 		if (!row->channel || !row->payload) {
 			rc = la_error_set(LA_ENOMEM, "Out of memory");

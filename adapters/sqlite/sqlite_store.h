@@ -11,6 +11,8 @@
 #include <allocation/sys/cache.h>
 #include <allocation/sys/ports.h>
 
+#include "util/alloc.h"
+
 /* Every statement the store runs, prepared once per connection on first use. */
 enum sq_stmt {
 	SQ_BEGIN,
@@ -75,7 +77,6 @@ struct sq_url {
 };
 int sq_url_parse(struct sq_url *out, const char *url);
 void sq_url_clear(struct sq_url *url);
-char *sq_strndup(const char *text, size_t len);
 
 /* ---- statements.c ---- */
 /* The prepared statement, reset and unbound; NULL after setting the error. */

@@ -7,16 +7,6 @@
 
 #include "sqlite_store.h"
 
-char *sq_strndup(const char *text, size_t len)
-{
-	char *copy = malloc(len + 1);
-	if (copy) {
-		memcpy(copy, text, len);
-		copy[len] = '\0';
-	}
-	return copy;
-}
-
 static int parse_option(struct sq_url *out, const char *opt, size_t len, const char *url)
 {
 	static const char key[] = "durability=";
@@ -73,7 +63,7 @@ int sq_url_parse(struct sq_url *out, const char *url)
 		if (rc != LA_OK)
 			return rc;
 	}
-	out->path = sq_strndup(path, len);
+	out->path = la__strndup(path, len);
 	if (!out->path)
 		return la_error_set(LA_ENOMEM, "Out of memory");
 	out->memory = strcmp(out->path, ":memory:") == 0;

@@ -54,9 +54,6 @@ int cli_fail(int status, const char *fmt, ...)
 /* Report the library's last error for code; returns the exit status. */
 int cli_fail_library(int code, const char *context);
 
-/* Strict whole number: optional '-', digits, no overflow. 0 or -1. */
-int cli_parse_int64(const char *text, int64_t *out);
-
 /* Parse a number argument or report a usage error naming it. */
 int cli_number_arg(int64_t *out, const char *text, const char *name);
 

@@ -7,31 +7,9 @@
 
 #include <string.h>
 
-int cli_parse_int64(const char *text, int64_t *out)
-{
-	const char *p = text;
-	int negative = *p == '-';
-	if (negative)
-		p++;
-	if (*p < '0' || *p > '9')
-		return -1;
-	uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	uint64_t v = 0;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (limit - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = negative ? (int64_t)(0 - v) : (int64_t)v;
-	return 0;
-}
-
 int cli_number_arg(int64_t *out, const char *text, const char *name)
 {
-	if (cli_parse_int64(text, out) != 0)
+	if (la_parse_int64(out, text, name) != LA_OK)
 		return cli_fail(CLI_EXIT_USAGE, "%s must be a whole number, not \"%.40s\"", name,
 		                text);
 	return CLI_EXIT_OK;

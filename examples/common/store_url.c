@@ -2,7 +2,7 @@
 #include "store_url.h"
 
 #include <allocation/memory.h>
-#include <allocation/sys/ports.h>
+#include <allocation/sys/errors.h>
 #ifdef LA_EXAMPLE_HAVE_SQLITE
 #include <allocation/sqlite.h>
 #endif

@@ -5,7 +5,7 @@
  */
 #include "body.h"
 
-#include <allocation/sys/ports.h>
+#include <allocation/validation.h>
 
 #include <string.h>
 

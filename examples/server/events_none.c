@@ -3,7 +3,7 @@
  */
 #include "events.h"
 
-#include <allocation/sys/ports.h>
+#include <allocation/sys/errors.h>
 
 int events_available(void)
 {

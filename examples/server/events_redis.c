@@ -4,7 +4,7 @@
 #include "events.h"
 
 #include <allocation/redis.h>
-#include <allocation/sys/ports.h>
+#include <allocation/sys/errors.h>
 
 #include <pthread.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #include "body.h"
 #include "workers.h"
 
-#include <allocation/sys/ports.h>
+#include <allocation/validation.h>
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #include "notifier.h"
 
 #include <allocation/smtp.h>
-#include <allocation/sys/ports.h>
+#include <allocation/sys/errors.h>
 
 #include <pthread.h>
 #include <stdio.h>

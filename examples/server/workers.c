@@ -7,7 +7,7 @@
 
 #include "store_url.h"
 
-#include <allocation/sys/ports.h>
+#include <allocation/sys/errors.h>
 
 #include <pthread.h>
 #include <stdio.h>

@@ -258,15 +258,18 @@ int la_batch_cursor_encode(char **out, const char *sku, const char *eta, int64_t
 	return *out ? LA_OK : la__error_nomem();
 }
 
+/* A non-negative whole number running from *p up to the next `stop`. */
 static int parse_int(int64_t *out, const char **p, char stop)
 {
-	char *end;
-	if (**p < '0' || **p > '9')
+	const char *end = strchr(*p, stop);
+	char digits[24];
+	size_t len = end ? (size_t)(end - *p) : 0;
+	if (len == 0 || len >= sizeof digits || **p == '-')
 		return 0;
-	long long value = strtoll(*p, &end, 10);
-	if (*end != stop || value < 0)
+	memcpy(digits, *p, len);
+	digits[len] = '\0';
+	if (la__parse_int64(digits, out) != 0)
 		return 0;
-	*out = value;
 	*p = end + 1;
 	return 1;
 }

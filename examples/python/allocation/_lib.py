@@ -266,6 +266,8 @@ CORE_API = {
     "la_error_set": (c_int, [c_int, _S, _S]),
     "la_log": (None, [c_int, _S, _S]),
     "la_check_string": (c_int, [_S, _S]),
+    # validation.h
+    "la_parse_int64": (c_int, [POINTER(c_int64), _S, _S]),
     # sys/cache.h
     "la_product_cache_new": (c_int, [_OUT, _SZ]),
     "la_product_cache_free": (None, [_P]),
