@@ -1,6 +1,8 @@
 /* The batch dashboard over the CSV rows: sort, skip to the cursor, page. */
 #include "csv_store.h"
 
+#include "util/batch_order.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,22 +11,11 @@ typedef struct row_key {
 	int32_t eta_key;
 } row_key;
 
-static int compare_key(const char *sku_a, int32_t eta_a, int64_t seq_a, const char *sku_b,
-                       int32_t eta_b, int64_t seq_b)
-{
-	int c = strcmp(sku_a, sku_b);
-	if (c)
-		return c;
-	if (eta_a != eta_b)
-		return eta_a < eta_b ? -1 : 1;
-	return seq_a < seq_b ? -1 : seq_a > seq_b;
-}
-
 static int compare_rows(const void *a, const void *b)
 {
 	const row_key *x = a, *y = b;
-	return compare_key(x->batch->sku, x->eta_key, x->batch->sequence, y->batch->sku, y->eta_key,
-	                   y->batch->sequence);
+	return la__batch_order_compare(x->batch->sku, x->eta_key, x->batch->sequence, y->batch->sku,
+	                               y->eta_key, y->batch->sequence);
 }
 
 int csv_store_batches(la_batch_page *into, const csv_data *data, const char *sku, size_t limit,
@@ -51,8 +42,8 @@ int csv_store_batches(la_batch_page *into, const csv_data *data, const char *sku
 		if (b->removed || (sku && strcmp(b->sku, sku) != 0))
 			continue;
 		int32_t key = la_date_key(b->eta);
-		if (after_sku &&
-		    compare_key(b->sku, key, b->sequence, after_sku, after_eta, after_seq) <= 0)
+		if (after_sku && la__batch_order_compare(b->sku, key, b->sequence, after_sku,
+		                                         after_eta, after_seq) <= 0)
 			continue;
 		rows[n].batch = b;
 		rows[n].eta_key = key;

@@ -7,6 +7,7 @@
  * An adapter like the others: it sees products only through the public and
  * sys/ API (sys/product.h), never through the domain's internals. */
 #include "../util/alloc.h"
+#include "../util/batch_order.h"
 #include "../util/strmap.h"
 
 #include <allocation/memory.h>
@@ -296,21 +297,11 @@ typedef struct batch_entry {
 	int64_t sequence;
 } batch_entry;
 
-static int compare_keys(const char *sku_a, int32_t key_a, int64_t seq_a, const char *sku_b,
-                        int32_t key_b, int64_t seq_b)
-{
-	int by_sku = strcmp(sku_a, sku_b);
-	if (by_sku)
-		return by_sku;
-	if (key_a != key_b)
-		return key_a < key_b ? -1 : 1;
-	return seq_a < seq_b ? -1 : seq_a > seq_b;
-}
-
 static int compare_batches(const void *a, const void *b)
 {
 	const batch_entry *x = a, *y = b;
-	return compare_keys(x->sku, x->eta_key, x->sequence, y->sku, y->eta_key, y->sequence);
+	return la__batch_order_compare(x->sku, x->eta_key, x->sequence, y->sku, y->eta_key,
+	                               y->sequence);
 }
 
 static int page_next(la_batch_page *into, const batch_entry *last)
@@ -351,8 +342,9 @@ static int memory_batches(la_batch_page *into, const char *sku, size_t limit, co
 			const la_batch *b = la_product_batch_at(p, i);
 			batch_entry e = {b, la_product_sku(p), la_date_key(la_batch_eta(b)),
 			                 la_batch_sequence(b)};
-			if (!cursor_sku || compare_keys(e.sku, e.eta_key, e.sequence, cursor_sku,
-			                                cursor_key, cursor_sequence) > 0)
+			if (!cursor_sku ||
+			    la__batch_order_compare(e.sku, e.eta_key, e.sequence, cursor_sku,
+			                            cursor_key, cursor_sequence) > 0)
 				all[n++] = e;
 		}
 	}
