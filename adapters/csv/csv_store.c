@@ -420,9 +420,28 @@ int csv_store_create(la_store **out, csv_store **state, const char *folder)
 	return rc;
 }
 
-LA_EXTERN(int) la_csv_store_open(la_store **out, const char *folder)
+int la_csv_options_init(la_csv_options *opts, unsigned int version)
+{
+	if (!opts || version < 1 || version > LA_CSV_OPTIONS_VERSION)
+		return la_error_set(LA_EUNSUPPORTED, "CSV options version %u is not supported",
+		                    version);
+	la_csv_options defaults = LA_CSV_OPTIONS_INIT;
+	*opts = defaults;
+	opts->version = version;
+	return LA_OK;
+}
+
+int la_csv_store_open_ext(la_store **out, const char *folder, const la_csv_options *opts)
 {
 	if (!out)
 		return la_error_set(LA_EINVAL, "out must not be NULL");
+	if (opts && (opts->version < 1 || opts->version > LA_CSV_OPTIONS_VERSION))
+		return la_error_set(LA_EUNSUPPORTED, "CSV options version %u is not supported",
+		                    opts->version);
 	return csv_store_create(out, NULL, folder);
+}
+
+int la_csv_store_open(la_store **out, const char *folder)
+{
+	return la_csv_store_open_ext(out, folder, NULL);
 }

@@ -104,11 +104,30 @@ static int check_conninfo(const char *conninfo)
 	return rc;
 }
 
-int la_pg_store_open(la_store **out, const char *conninfo, unsigned int flags)
+int la_pg_options_init(la_pg_options *opts, unsigned int version)
 {
+	if (!opts || version < 1 || version > LA_PG_OPTIONS_VERSION)
+		return la_error_set(LA_EUNSUPPORTED,
+		                    "PostgreSQL options version %u is not supported", version);
+	la_pg_options defaults = LA_PG_OPTIONS_INIT;
+	*opts = defaults;
+	opts->version = version;
+	return LA_OK;
+}
+
+int la_pg_store_open_ext(la_store **out, const char *conninfo, const la_pg_options *opts)
+{
+	la_pg_options defaults = LA_PG_OPTIONS_INIT;
+	if (!opts)
+		opts = &defaults;
 	if (!out)
 		return la_error_set(LA_EINVAL, "la_pg_store_open: out is NULL");
 	*out = NULL;
+	if (opts->version < 1 || opts->version > LA_PG_OPTIONS_VERSION)
+		return la_error_set(LA_EUNSUPPORTED,
+		                    "PostgreSQL options version %u is not supported",
+		                    opts->version);
+	unsigned int flags = opts->flags;
 	if (flags & ~LA_STORE_OUTBOX)
 		return la_error_set(LA_EINVAL, "la_pg_store_open: unknown flags 0x%x", flags);
 	int rc = check_conninfo(conninfo ? conninfo : "");
@@ -130,4 +149,11 @@ int la_pg_store_open(la_store **out, const char *conninfo, unsigned int flags)
 		return rc;
 	}
 	return la_store_new(out, (flags & LA_STORE_OUTBOX) ? &port_outbox : &port_plain, store);
+}
+
+int la_pg_store_open(la_store **out, const char *conninfo, unsigned int flags)
+{
+	la_pg_options opts = LA_PG_OPTIONS_INIT;
+	opts.flags = flags;
+	return la_pg_store_open_ext(out, conninfo, &opts);
 }

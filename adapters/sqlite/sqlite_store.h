@@ -11,6 +11,8 @@
 #include <allocation/sys/cache.h>
 #include <allocation/sys/ports.h>
 
+#include <allocation/sqlite.h>
+
 #include "util/alloc.h"
 
 /* Every statement the store runs, prepared once per connection on first use. */
@@ -65,15 +67,16 @@ struct sq_store {
 /* ---- store.c ---- */
 /* The adapter's state for url (what la_sqlite_store_open wraps; tests drive
  * it directly through the port functions below). */
+int sq_store_open_with(struct sq_store **out, const char *url, const la_sqlite_options *opts);
 int sq_store_open(struct sq_store **out, const char *url, unsigned int flags);
 void sq_store_close(void *state);
 const la_store_port *sq_store_port(unsigned int flags);
 
 /* ---- url.c ---- */
 struct sq_url {
-	char *path; /* file name, or ":memory:" */
-	int memory; /* in-memory database */
-	int durability_full;
+	char *path;     /* file name, or ":memory:" */
+	int memory;     /* in-memory database */
+	int durability; /* a la_sqlite_durability: DEFAULT when the URL says nothing */
 };
 int sq_url_parse(struct sq_url *out, const char *url);
 void sq_url_clear(struct sq_url *url);

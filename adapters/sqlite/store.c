@@ -8,7 +8,7 @@
 
 #include "sqlite_store.h"
 
-#define BUSY_TIMEOUT_MS 5000
+#define DEFAULT_BUSY_TIMEOUT_MS 5000
 
 #ifdef SQLITE_OPEN_EXRESCODE /* 3.37+: extended codes from open too */
 #define OPEN_FLAGS                                                                                 \
@@ -44,7 +44,7 @@ void sq_store_close(void *state)
 static const la_store_port port_plain = SQ_PORT(NULL);
 static const la_store_port port_outbox = SQ_PORT(sq_outbox_relay);
 
-static int open_connection(struct sq_store *store)
+static int open_connection(struct sq_store *store, unsigned int busy_timeout_ms)
 {
 	int rc = sqlite3_open_v2(store->path, &store->db, OPEN_FLAGS, NULL);
 	if (rc != SQLITE_OK) {
@@ -53,7 +53,7 @@ static int open_connection(struct sq_store *store)
 			                    store->path);
 		return sq_fail(store, rc, "opening the database");
 	}
-	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(store->db, (int)busy_timeout_ms);
 	return LA_OK;
 }
 
@@ -62,15 +62,50 @@ const la_store_port *sq_store_port(unsigned int flags)
 	return (flags & LA_STORE_OUTBOX) ? &port_outbox : &port_plain;
 }
 
-int sq_store_open(struct sq_store **out, const char *url, unsigned int flags)
+int la_sqlite_options_init(la_sqlite_options *opts, unsigned int version)
 {
-	if (flags & ~LA_STORE_OUTBOX)
-		return la_error_set(LA_EINVAL, "la_sqlite_store_open: unknown flags 0x%x",
-		                    flags & ~LA_STORE_OUTBOX);
-	struct sq_url parsed;
-	int rc = sq_url_parse(&parsed, url);
+	if (!opts || version < 1 || version > LA_SQLITE_OPTIONS_VERSION)
+		return la_error_set(LA_EUNSUPPORTED, "sqlite options version %u is not supported",
+		                    version);
+	la_sqlite_options defaults = LA_SQLITE_OPTIONS_INIT;
+	*opts = defaults;
+	opts->version = version;
+	return LA_OK;
+}
+
+static int check_options(const la_sqlite_options *opts)
+{
+	if (opts->version < 1 || opts->version > LA_SQLITE_OPTIONS_VERSION)
+		return la_error_set(LA_EUNSUPPORTED, "sqlite options version %u is not supported",
+		                    opts->version);
+	if (opts->flags & ~LA_STORE_OUTBOX)
+		return la_error_set(LA_EINVAL, "SQLite store: unknown flags 0x%x",
+		                    opts->flags & ~LA_STORE_OUTBOX);
+	if (opts->durability < LA_SQLITE_DURABILITY_DEFAULT ||
+	    opts->durability > LA_SQLITE_DURABILITY_FULL)
+		return la_error_set(LA_EINVAL, "SQLite store: unknown durability %d",
+		                    opts->durability);
+	if (opts->busy_timeout_ms > INT32_MAX)
+		return la_error_set(LA_EINVAL, "SQLite store: busy timeout %u ms is too long",
+		                    opts->busy_timeout_ms);
+	return LA_OK;
+}
+
+int sq_store_open_with(struct sq_store **out, const char *url, const la_sqlite_options *opts)
+{
+	la_sqlite_options defaults = LA_SQLITE_OPTIONS_INIT;
+	if (!opts)
+		opts = &defaults;
+	int rc = check_options(opts);
 	if (rc != LA_OK)
 		return rc;
+	unsigned int flags = opts->flags;
+	struct sq_url parsed;
+	rc = sq_url_parse(&parsed, url);
+	if (rc != LA_OK)
+		return rc;
+	int durability =
+	    opts->durability != LA_SQLITE_DURABILITY_DEFAULT ? opts->durability : parsed.durability;
 	struct sq_store *store = calloc(1, sizeof *store);
 	if (!store) {
 		sq_url_clear(&parsed);
@@ -78,9 +113,11 @@ int sq_store_open(struct sq_store **out, const char *url, unsigned int flags)
 	}
 	store->path = parsed.path; /* taken */
 	store->flags = flags;
-	rc = open_connection(store);
+	rc = open_connection(store, opts->busy_timeout_ms ? opts->busy_timeout_ms
+	                                                  : DEFAULT_BUSY_TIMEOUT_MS);
 	if (rc == LA_OK)
-		rc = sq_schema_prepare(store, parsed.durability_full, parsed.memory);
+		rc = sq_schema_prepare(store, durability == LA_SQLITE_DURABILITY_FULL,
+		                       parsed.memory);
 	if (rc != LA_OK) {
 		sq_store_close(store);
 		return rc;
@@ -90,14 +127,28 @@ int sq_store_open(struct sq_store **out, const char *url, unsigned int flags)
 	return LA_OK;
 }
 
-int la_sqlite_store_open(la_store **out, const char *url, unsigned int flags)
+int la_sqlite_store_open_ext(la_store **out, const char *url, const la_sqlite_options *opts)
 {
 	if (!out)
 		return la_error_set(LA_EINVAL, "la_sqlite_store_open: out is NULL");
 	*out = NULL;
 	struct sq_store *store;
-	int rc = sq_store_open(&store, url, flags);
+	int rc = sq_store_open_with(&store, url, opts);
 	if (rc != LA_OK)
 		return rc;
-	return la_store_new(out, sq_store_port(flags), store);
+	return la_store_new(out, sq_store_port(store->flags), store);
+}
+
+int sq_store_open(struct sq_store **out, const char *url, unsigned int flags)
+{
+	la_sqlite_options opts = LA_SQLITE_OPTIONS_INIT;
+	opts.flags = flags;
+	return sq_store_open_with(out, url, &opts);
+}
+
+int la_sqlite_store_open(la_store **out, const char *url, unsigned int flags)
+{
+	la_sqlite_options opts = LA_SQLITE_OPTIONS_INIT;
+	opts.flags = flags;
+	return la_sqlite_store_open_ext(out, url, &opts);
 }

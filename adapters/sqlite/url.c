@@ -15,11 +15,11 @@ static int parse_option(struct sq_url *out, const char *opt, size_t len, const c
 		const char *value = opt + klen;
 		size_t vlen = len - klen;
 		if (vlen == 4 && memcmp(value, "full", 4) == 0) {
-			out->durability_full = 1;
+			out->durability = LA_SQLITE_DURABILITY_FULL;
 			return LA_OK;
 		}
 		if (vlen == 6 && memcmp(value, "normal", 6) == 0) {
-			out->durability_full = 0;
+			out->durability = LA_SQLITE_DURABILITY_NORMAL;
 			return LA_OK;
 		}
 		return la_error_set(

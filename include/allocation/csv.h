@@ -53,6 +53,42 @@ LA_BEGIN_DECL
 LA_EXTERN(int) la_csv_store_open(la_store **out, const char *folder);
 
 /**
+ * Options of la_csv_store_open_ext. Members are only ever added at the end;
+ * fill with #LA_CSV_OPTIONS_INIT or la_csv_options_init(). Version 1 has no
+ * setting yet: it is the place where later ones go without a new function.
+ */
+typedef struct la_csv_options {
+	unsigned int version; /**< #LA_CSV_OPTIONS_VERSION */
+} la_csv_options;
+
+/** The version of la_csv_options these headers describe. */
+#define LA_CSV_OPTIONS_VERSION 1
+/** Initialiser of la_csv_options with the defaults. */
+#define LA_CSV_OPTIONS_INIT                                                                        \
+	{                                                                                          \
+		LA_CSV_OPTIONS_VERSION                                                             \
+	}
+
+/**
+ * Fill opts with the defaults of that version (ctypes cannot expand macros).
+ * @param[out] opts the caller's struct.
+ * @param version #LA_CSV_OPTIONS_VERSION (or an older version).
+ * @return #LA_OK; #LA_EUNSUPPORTED for NULL opts or an unknown version.
+ */
+LA_EXTERN(int) la_csv_options_init(la_csv_options *opts, unsigned int version);
+
+/**
+ * Open the CSV folder as a store, with options (see la_csv_store_open).
+ * @param[out] out receives the new store (la_store_free).
+ * @param folder the folder holding batches.csv.
+ * @param opts NULL for the defaults; read during the call only.
+ * @return as la_csv_store_open; #LA_EUNSUPPORTED for an unknown
+ *         opts->version.
+ */
+LA_EXTERN(int)
+la_csv_store_open_ext(la_store **out, const char *folder, const la_csv_options *opts);
+
+/**
  * Allocate every line of orders.csv, all or nothing.
  *
  * @param[out] out_allocated lines allocated or already allocated (may be NULL).

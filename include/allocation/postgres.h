@@ -56,6 +56,44 @@ LA_BEGIN_DECL
  */
 LA_EXTERN(int) la_pg_store_open(la_store **out, const char *conninfo, unsigned int flags);
 
+/**
+ * Options of la_pg_store_open_ext. Members are only ever added at the end;
+ * fill with #LA_PG_OPTIONS_INIT or la_pg_options_init().
+ */
+typedef struct la_pg_options {
+	unsigned int version; /**< #LA_PG_OPTIONS_VERSION */
+	unsigned int flags;   /**< 0 or #LA_STORE_OUTBOX */
+} la_pg_options;
+
+/** The version of la_pg_options these headers describe. */
+#define LA_PG_OPTIONS_VERSION 1
+/** Initialiser of la_pg_options with the defaults. */
+#define LA_PG_OPTIONS_INIT                                                                         \
+	{                                                                                          \
+		LA_PG_OPTIONS_VERSION, 0                                                           \
+	}
+
+/**
+ * Fill opts with the defaults of that version (ctypes cannot expand macros).
+ * @param[out] opts the caller's struct.
+ * @param version #LA_PG_OPTIONS_VERSION (or an older version).
+ * @return #LA_OK; #LA_EUNSUPPORTED for NULL opts or an unknown version.
+ */
+LA_EXTERN(int) la_pg_options_init(la_pg_options *opts, unsigned int version);
+
+/**
+ * Open a store on the database conninfo names, with options: what
+ * la_pg_store_open does, and every setting a later version adds, without a
+ * new function.
+ * @param[out] out receives the new store (la_store_free); NULL on failure.
+ * @param conninfo as for la_pg_store_open.
+ * @param opts NULL for the defaults; read during the call only.
+ * @return as la_pg_store_open; #LA_EUNSUPPORTED for an unknown
+ *         opts->version.
+ */
+LA_EXTERN(int)
+la_pg_store_open_ext(la_store **out, const char *conninfo, const la_pg_options *opts);
+
 LA_END_DECL
 
 #endif

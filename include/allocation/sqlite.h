@@ -68,6 +68,53 @@ LA_BEGIN_DECL
  */
 LA_EXTERN(int) la_sqlite_store_open(la_store **out, const char *url, unsigned int flags);
 
+/** Durability of commits (la_sqlite_options.durability). Never renumbered. */
+typedef enum la_sqlite_durability {
+	LA_SQLITE_DURABILITY_DEFAULT = 0, /**< as the URL says, else the default */
+	LA_SQLITE_DURABILITY_NORMAL = 1,  /**< synchronous=NORMAL: survives a process crash */
+	LA_SQLITE_DURABILITY_FULL = 2     /**< synchronous=FULL: survives power loss too */
+} la_sqlite_durability;
+
+/**
+ * Options of la_sqlite_store_open_ext. Members are only ever added at the
+ * end; fill with #LA_SQLITE_OPTIONS_INIT or la_sqlite_options_init().
+ */
+typedef struct la_sqlite_options {
+	unsigned int version;         /**< #LA_SQLITE_OPTIONS_VERSION */
+	unsigned int flags;           /**< 0 or #LA_STORE_OUTBOX */
+	int durability;               /**< a #la_sqlite_durability; overrides the URL's */
+	unsigned int busy_timeout_ms; /**< wait this long for another writer; 0: 5000 */
+} la_sqlite_options;
+
+/** The version of la_sqlite_options these headers describe. */
+#define LA_SQLITE_OPTIONS_VERSION 1
+/** Initialiser of la_sqlite_options with the defaults. */
+#define LA_SQLITE_OPTIONS_INIT                                                                     \
+	{                                                                                          \
+		LA_SQLITE_OPTIONS_VERSION, 0, LA_SQLITE_DURABILITY_DEFAULT, 0                      \
+	}
+
+/**
+ * Fill opts with the defaults of that version (ctypes cannot expand macros).
+ * @param[out] opts the caller's struct.
+ * @param version #LA_SQLITE_OPTIONS_VERSION (or an older version).
+ * @return #LA_OK; #LA_EUNSUPPORTED for NULL opts or an unknown version.
+ */
+LA_EXTERN(int) la_sqlite_options_init(la_sqlite_options *opts, unsigned int version);
+
+/**
+ * Open (creating it if needed) the store at url, with options: what
+ * la_sqlite_store_open does, and every setting a later version adds,
+ * without a new function.
+ * @param[out] out receives the new store (la_store_free); NULL on failure.
+ * @param url as for la_sqlite_store_open.
+ * @param opts NULL for the defaults; read during the call only.
+ * @return as la_sqlite_store_open; #LA_EUNSUPPORTED for an unknown
+ *         opts->version; #LA_EINVAL for an unknown flag or durability.
+ */
+LA_EXTERN(int)
+la_sqlite_store_open_ext(la_store **out, const char *url, const la_sqlite_options *opts);
+
 LA_END_DECL
 
 #endif

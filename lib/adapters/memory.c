@@ -407,8 +407,27 @@ static const la_store_port memory_port = {
     .close = memory_close,
 };
 
+int la_memory_options_init(la_memory_options *opts, unsigned int version)
+{
+	if (!opts || version < 1 || version > LA_MEMORY_OPTIONS_VERSION)
+		return la_error_set(LA_EUNSUPPORTED, "memory options version %u is not supported",
+		                    version);
+	la_memory_options defaults = LA_MEMORY_OPTIONS_INIT;
+	*opts = defaults;
+	opts->version = version;
+	return LA_OK;
+}
+
 int la_memory_store_new(la_store **out)
 {
+	return la_memory_store_open(out, NULL);
+}
+
+int la_memory_store_open(la_store **out, const la_memory_options *opts)
+{
+	if (opts && (opts->version < 1 || opts->version > LA_MEMORY_OPTIONS_VERSION))
+		return la_error_set(LA_EUNSUPPORTED, "memory options version %u is not supported",
+		                    opts->version);
 	if (!out)
 		return la_error_set(LA_EINVAL, "out is NULL");
 	memory_store *m = la__calloc(1, sizeof *m);

@@ -401,3 +401,27 @@ Test(csv_store, edits_by_another_store_or_by_hand_are_seen)
 	cr_expect_str_eq(allocate("o2", "s", 1), "b9");
 	close_bus();
 }
+
+Test(csv_store, versioned_options)
+{
+	la_csv_options opts;
+	cr_assert_eq(la_csv_options_init(&opts, LA_CSV_OPTIONS_VERSION), LA_OK);
+	cr_assert_eq(opts.version, LA_CSV_OPTIONS_VERSION);
+	cr_assert_eq(la_csv_options_init(&opts, LA_CSV_OPTIONS_VERSION + 1), LA_EUNSUPPORTED);
+	cr_assert_eq(la_csv_options_init(NULL, 1), LA_EUNSUPPORTED);
+	csv_test_write(folder, "batches.csv", "ref,sku,qty,eta\r\nb1,LAMP,10,\r\n");
+	la_store *opened = NULL;
+	cr_assert_eq(la_csv_store_open_ext(&opened, folder, &opts), LA_OK, "%s", la_error_last());
+	la_batch_page *page = NULL;
+	cr_assert_eq(la_view_batches(&page, opened, NULL, 0, NULL), LA_OK);
+	cr_assert_eq(la_batch_page_count(page), 1);
+	la_batch_page_free(page);
+	la_store_free(opened);
+	opened = NULL;
+	cr_assert_eq(la_csv_store_open_ext(&opened, folder, NULL), LA_OK, "%s", la_error_last());
+	la_store_free(opened);
+	opened = NULL;
+	opts.version = 2;
+	cr_assert_eq(la_csv_store_open_ext(&opened, folder, &opts), LA_EUNSUPPORTED);
+	cr_assert_null(opened);
+}

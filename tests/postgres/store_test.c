@@ -108,6 +108,33 @@ Test(postgres_store, bad_connection_strings_and_flags_are_refused)
 	cr_assert_eq(la_pg_store_open(NULL, test_pg_conninfo(store), 0), LA_EINVAL);
 }
 
+Test(postgres_store, versioned_options)
+{
+	la_pg_options opts;
+	cr_assert_eq(la_pg_options_init(&opts, LA_PG_OPTIONS_VERSION), LA_OK);
+	cr_assert_eq(opts.version, LA_PG_OPTIONS_VERSION);
+	cr_assert_eq(opts.flags, 0);
+	cr_assert_eq(la_pg_options_init(&opts, LA_PG_OPTIONS_VERSION + 1), LA_EUNSUPPORTED);
+	cr_assert_eq(la_pg_options_init(NULL, 1), LA_EUNSUPPORTED);
+	la_store *s = NULL;
+	opts.flags = LA_STORE_OUTBOX;
+	cr_assert_eq(la_pg_store_open_ext(&s, test_pg_conninfo(store), &opts), LA_OK, "%s",
+	             la_error_last());
+	cr_assert(la_store_has_outbox(s));
+	la_store_free(s);
+	cr_assert_eq(la_pg_store_open_ext(&s, test_pg_conninfo(store), NULL), LA_OK, "%s",
+	             la_error_last());
+	cr_assert_not(la_store_has_outbox(s));
+	la_store_free(s);
+	s = NULL;
+	opts.version = 0;
+	cr_assert_eq(la_pg_store_open_ext(&s, test_pg_conninfo(store), &opts), LA_EUNSUPPORTED);
+	cr_assert_null(s);
+	opts.version = LA_PG_OPTIONS_VERSION;
+	opts.flags = 0x80;
+	cr_assert_eq(la_pg_store_open_ext(&s, test_pg_conninfo(store), &opts), LA_EINVAL);
+}
+
 Test(postgres_store, a_url_works_as_well_as_key_values)
 {
 	char url[256];

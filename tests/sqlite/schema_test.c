@@ -101,6 +101,60 @@ Test(sqlite_schema, a_file_that_is_not_a_database_is_refused_untouched)
 	assert_refused(path, LA_EINVAL, "not a database");
 }
 
+Test(sqlite_schema, versioned_options)
+{
+	const char *path = sqlt_path("options");
+	char url[600];
+	struct sq_store *state = NULL;
+	la_sqlite_options opts;
+	cr_assert_eq(la_sqlite_options_init(&opts, LA_SQLITE_OPTIONS_VERSION), LA_OK);
+	cr_assert_eq(opts.version, LA_SQLITE_OPTIONS_VERSION);
+	cr_assert_eq(opts.flags, 0);
+	cr_assert_eq(opts.durability, LA_SQLITE_DURABILITY_DEFAULT);
+	cr_assert_eq(la_sqlite_options_init(&opts, LA_SQLITE_OPTIONS_VERSION + 1), LA_EUNSUPPORTED);
+	cr_assert_eq(la_sqlite_options_init(&opts, 0), LA_EUNSUPPORTED);
+	cr_assert_eq(la_sqlite_options_init(NULL, 1), LA_EUNSUPPORTED);
+
+	/* the options' durability overrides the URL's */
+	la_sqlite_options full = LA_SQLITE_OPTIONS_INIT;
+	full.durability = LA_SQLITE_DURABILITY_FULL;
+	full.busy_timeout_ms = 1234;
+	snprintf(url, sizeof url, "%s?durability=normal", path);
+	cr_assert_eq(sq_store_open_with(&state, url, &full), LA_OK, "%s", la_error_last());
+	cr_assert_eq(sqlt_int(state->db, "PRAGMA synchronous"), 2);
+	cr_assert_eq(sqlt_int(state->db, "PRAGMA busy_timeout"), 1234);
+	sq_store_close(state);
+	la_sqlite_options normal = LA_SQLITE_OPTIONS_INIT;
+	normal.durability = LA_SQLITE_DURABILITY_NORMAL;
+	normal.flags = LA_STORE_OUTBOX;
+	cr_assert_eq(sq_store_open_with(&state, path, &normal), LA_OK, "%s", la_error_last());
+	cr_assert_eq(sqlt_int(state->db, "PRAGMA synchronous"), 1);
+	cr_assert_eq(sqlt_int(state->db, "PRAGMA busy_timeout"), 5000, "the default");
+	cr_assert_eq(state->flags, LA_STORE_OUTBOX);
+	sq_store_close(state);
+
+	/* the public function: a store with an outbox, and bad options refused */
+	la_store *store = NULL;
+	cr_assert_eq(la_sqlite_store_open_ext(&store, path, &normal), LA_OK, "%s", la_error_last());
+	cr_assert(la_store_has_outbox(store));
+	la_store_free(store);
+	cr_assert_eq(la_sqlite_store_open_ext(&store, path, NULL), LA_OK, "%s", la_error_last());
+	cr_assert_not(la_store_has_outbox(store));
+	la_store_free(store);
+	la_sqlite_options bad = LA_SQLITE_OPTIONS_INIT;
+	bad.version = 99;
+	cr_assert_eq(la_sqlite_store_open_ext(&store, path, &bad), LA_EUNSUPPORTED);
+	cr_assert_null(store);
+	bad = normal;
+	bad.durability = 7;
+	cr_assert_eq(la_sqlite_store_open_ext(&store, path, &bad), LA_EINVAL);
+	cr_assert(strstr(la_error_last(), "durability") != NULL, "%s", la_error_last());
+	bad = normal;
+	bad.flags = 0x40;
+	cr_assert_eq(la_sqlite_store_open_ext(&store, path, &bad), LA_EINVAL);
+	cr_assert_eq(la_sqlite_store_open_ext(NULL, path, &normal), LA_EINVAL);
+}
+
 Test(sqlite_schema, urls_and_options)
 {
 	const char *path = sqlt_path("url");

@@ -160,3 +160,50 @@ Test(cursors, malformed_is_einval)
 	int64_t seq = 0;
 	cr_assert_eq(la_batch_cursor_decode(&sku, &eta, &seq, NULL), LA_EINVAL);
 }
+
+Test(common, memory_store_options)
+{
+	la_memory_options opts;
+	cr_assert_eq(la_memory_options_init(&opts, LA_MEMORY_OPTIONS_VERSION), LA_OK);
+	cr_assert_eq(opts.version, LA_MEMORY_OPTIONS_VERSION);
+	cr_assert_eq(la_memory_options_init(&opts, LA_MEMORY_OPTIONS_VERSION + 1), LA_EUNSUPPORTED);
+	cr_assert_eq(la_memory_options_init(NULL, 1), LA_EUNSUPPORTED);
+	la_store *store = NULL;
+	cr_assert_eq(la_memory_store_open(&store, &opts), LA_OK);
+	cr_assert_str_eq(la_store_adapter(store), "memory");
+	la_store_free(store);
+	cr_assert_eq(la_memory_store_open(&store, NULL), LA_OK);
+	la_store_free(store);
+	opts.version = 0;
+	cr_assert_eq(la_memory_store_open(&store, &opts), LA_EUNSUPPORTED);
+	cr_assert_eq(la_memory_store_open(NULL, NULL), LA_EINVAL);
+}
+
+Test(common, parse_int64)
+{
+	int64_t v = 7;
+	cr_assert_eq(la_parse_int64(&v, "-9223372036854775808", "qty"), LA_OK);
+	cr_assert_eq(v, INT64_MIN);
+	cr_assert_eq(la_parse_int64(&v, "9223372036854775807", "qty"), LA_OK);
+	cr_assert_eq(v, INT64_MAX);
+	cr_assert_eq(la_parse_int64(&v, "42", "qty"), LA_OK);
+	cr_assert_eq(v, 42);
+	const char *bad[] = {"",
+	                     "-",
+	                     "+1",
+	                     " 1",
+	                     "1 ",
+	                     "1.0",
+	                     "0x10",
+	                     "9223372036854775808",
+	                     "-9223372036854775809",
+	                     "12a"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cr_assert_eq(la_parse_int64(&v, bad[i], "qty"), LA_EINVAL, "'%s'", bad[i]);
+		cr_assert_eq(v, 42, "untouched after '%s'", bad[i]);
+		cr_assert(strstr(la_error_last(), "qty must be a whole number"), "%s",
+		          la_error_last());
+	}
+	cr_assert_eq(la_parse_int64(NULL, "1", "qty"), LA_EINVAL);
+	cr_assert_eq(la_parse_int64(&v, NULL, "qty"), LA_EINVAL);
+}

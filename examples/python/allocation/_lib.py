@@ -243,6 +243,8 @@ CORE_API = {
     ),
     # memory.h
     "la_memory_store_new": (c_int, [_OUT]),
+    "la_memory_options_init": (c_int, [_P, c_uint]),
+    "la_memory_store_open": (c_int, [_OUT, _P]),
     # sys/ports.h
     "la_store_new": (c_int, [_OUT, POINTER(StorePort), _P]),
     "la_product_load": (c_int, [_OUT, _S, _I64]),
@@ -280,14 +282,20 @@ CORE_API = {
 
 SQLITE_API = {
     "la_sqlite_store_open": (c_int, [_OUT, _S, c_uint]),
+    "la_sqlite_options_init": (c_int, [_P, c_uint]),
+    "la_sqlite_store_open_ext": (c_int, [_OUT, _S, _P]),
 }
 
 PG_API = {
     "la_pg_store_open": (c_int, [_OUT, _S, c_uint]),
+    "la_pg_options_init": (c_int, [_P, c_uint]),
+    "la_pg_store_open_ext": (c_int, [_OUT, _S, _P]),
 }
 
 CSV_API = {
     "la_csv_store_open": (c_int, [_OUT, _S]),
+    "la_csv_options_init": (c_int, [_P, c_uint]),
+    "la_csv_store_open_ext": (c_int, [_OUT, _S, _P]),
     "la_csv_allocate_orders": (
         c_int,
         [POINTER(c_size_t), POINTER(c_size_t), _S, POINTER(BusOptions)],
