@@ -6,9 +6,26 @@
 #include "csv_store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static int check_product(const csv_store *s, const la_product *p)
+/* Batch references this unit of work removes: adding one again is fine. */
+static int collect_removed(la__strmap *removed, const csv_store *s)
+{
+	for (size_t i = 0; i < s->seen_count; i++) {
+		size_t n = la_product_change_count(s->seen[i]);
+		for (size_t k = 0; k < n; k++) {
+			la_change c;
+			if (la_product_change_at(&c, s->seen[i], k) == LA_OK &&
+			    c.kind == LA_CHANGE_BATCH_REMOVED &&
+			    la__strmap_put(removed, c.batchref, (void *)c.batchref))
+				return la_error_set(LA_ENOMEM, "out of memory");
+		}
+	}
+	return LA_OK;
+}
+
+static int check_product(const csv_store *s, const la__strmap *removed, const la_product *p)
 {
 	const char *sku = la_product_sku(p);
 	if (la_product_is_new(p)) {
@@ -24,7 +41,8 @@ static int check_product(const csv_store *s, const la_product *p)
 		if (rc)
 			return rc;
 		if (c.kind == LA_CHANGE_BATCH_ADDED &&
-		    csv_data_find_batch(&s->data, c.batchref) >= 0)
+		    csv_data_find_batch(&s->data, c.batchref) >= 0 &&
+		    !la__strmap_get(removed, c.batchref))
 			return la_error_set(LA_ECONFLICT, "batch reference %s already exists",
 			                    c.batchref);
 	}
@@ -36,7 +54,7 @@ static int apply_change(csv_store *s, const char *sku, const la_change *c)
 	switch (c->kind) {
 	case LA_CHANGE_BATCH_ADDED:
 		s->dirty_batches = 1;
-		return csv_data_add_batch(&s->data, c->batchref, sku, c->qty, c->eta);
+		return csv_data_add_batch(&s->data, c->batchref, sku, c->qty, c->eta, c->sequence);
 	case LA_CHANGE_BATCH_QUANTITY:
 		s->dirty_batches = 1;
 		return csv_data_set_quantity(&s->data, c->batchref, c->qty);
@@ -55,18 +73,29 @@ static int apply_change(csv_store *s, const char *sku, const la_change *c)
 	}
 }
 
-static int apply_product(csv_store *s, const la_product *p)
+/* Every change in the order it was made, across products (a batch
+ * reference moved between products, an order's rows in allocation order). */
+static int apply_changes(csv_store *s)
+{
+	size_t *positions = calloc(s->seen_count ? s->seen_count : 1, sizeof *positions);
+	if (!positions)
+		return la_error_set(LA_ENOMEM, "out of memory");
+	int rc = LA_OK;
+	size_t k;
+	while (rc == LA_OK &&
+	       (k = la_products_next_change(s->seen, s->seen_count, positions)) < s->seen_count) {
+		la_change c;
+		rc = la_product_change_at(&c, s->seen[k], positions[k] - 1);
+		if (rc == LA_OK)
+			rc = apply_change(s, la_product_sku(s->seen[k]), &c);
+	}
+	free(positions);
+	return rc;
+}
+
+static int record_version(csv_store *s, const la_product *p)
 {
 	const char *sku = la_product_sku(p);
-	size_t n = la_product_change_count(p);
-	for (size_t i = 0; i < n; i++) {
-		la_change c;
-		int rc = la_product_change_at(&c, p, i);
-		if (rc == LA_OK)
-			rc = apply_change(s, sku, &c);
-		if (rc)
-			return rc;
-	}
 	if (!la__strmap_get(&s->known_skus, sku)) {
 		char *copy = la__strdup(sku);
 		if (!copy || la__strmap_put(&s->known_skus, copy, copy)) {
@@ -85,15 +114,18 @@ static int has_changes(const la_product *p)
 int csv_store_commit(void *state)
 {
 	csv_store *s = state;
-	int rc = LA_OK;
+	la__strmap removed = LA__STRMAP_INIT;
+	int rc = collect_removed(&removed, s);
 	for (size_t i = 0; rc == LA_OK && i < s->seen_count; i++)
 		if (has_changes(s->seen[i]))
-			rc = check_product(s, s->seen[i]);
+			rc = check_product(s, &removed, s->seen[i]);
+	la__strmap_dispose(&removed);
 	if (rc)
 		return rc;
+	rc = apply_changes(s);
 	for (size_t i = 0; rc == LA_OK && i < s->seen_count; i++)
 		if (has_changes(s->seen[i]))
-			rc = apply_product(s, s->seen[i]);
+			rc = record_version(s, s->seen[i]);
 	if (rc) {
 		/* memory is half-changed: re-read the untouched files next time */
 		s->loaded = 0;

@@ -104,7 +104,7 @@ static int grow(void **ptr, size_t *cap, size_t count, size_t size)
 }
 
 int csv_data_add_batch(csv_data *data, const char *ref, const char *sku, int64_t purchased,
-                       const char *eta)
+                       const char *eta, int64_t sequence)
 {
 	if (csv_data_find_batch(data, ref) >= 0)
 		return la_error_set(LA_ECONFLICT, "batch reference %s already exists", ref);
@@ -123,7 +123,7 @@ int csv_data_add_batch(csv_data *data, const char *ref, const char *sku, int64_t
 		return la_error_set(LA_ENOMEM, "out of memory");
 	}
 	b->purchased = purchased;
-	b->sequence = ++data->next_batch_sequence;
+	b->sequence = sequence;
 	data->batch_count++;
 	return LA_OK;
 }

@@ -46,7 +46,6 @@ typedef struct csv_data {
 	la__strmap line_index;  /* csv_line.key → position in lines (+1) */
 	la__strmap versions;    /* sku → csv_version, once committed */
 	int64_t base_version;   /* version of a product not committed since loading */
-	int64_t next_batch_sequence;
 } csv_data;
 
 void csv_data_free(csv_data *data);
@@ -72,8 +71,9 @@ int64_t csv_data_version(const csv_data *data, const char *sku);
 int csv_data_has_product(const csv_data *data, const char *sku);
 
 /* Mutations (LA_OK, LA_ENOMEM, or LA_ENOTFOUND / LA_ECONFLICT with a message). */
+/* sequence: the domain's (la_change.sequence), or the row number on load. */
 int csv_data_add_batch(csv_data *data, const char *ref, const char *sku, int64_t purchased,
-                       const char *eta);
+                       const char *eta, int64_t sequence);
 int csv_data_set_quantity(csv_data *data, const char *ref, int64_t purchased);
 int csv_data_remove_batch(csv_data *data, const char *ref);
 int csv_data_add_line(csv_data *data, const char *orderid, const char *sku, int64_t qty,

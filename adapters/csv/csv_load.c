@@ -94,7 +94,8 @@ static int load_batches(csv_data *data, const csv_table *t)
 		if (dup >= 0)
 			return la_error_set(LA_EINVAL, "%s:%zu: duplicate batch reference %s", file,
 			                    row->line, ref);
-		rc = csv_data_add_batch(data, ref, sku, qty, *eta ? eta : NULL);
+		rc = csv_data_add_batch(data, ref, sku, qty, *eta ? eta : NULL,
+		                        (int64_t)data->batch_count + 1); /* row order */
 	}
 	return rc;
 }
@@ -175,8 +176,11 @@ int csv_data_load(csv_data *data, const char *batches, size_t batches_len, const
 			       CSV_BATCHES_FILE, data->batches[i].ref,
 			       (long long)data->batches[i].allocated,
 			       (long long)data->batches[i].purchased);
-	/* above every loaded line's sequence, so new lines sort as most recent */
-	data->base_version = (int64_t)data->line_count + 1;
+	/* above every loaded sequence (rows in order), so new batches and lines
+	 * sort as the most recent */
+	data->base_version =
+	    (int64_t)(data->line_count > data->batch_count ? data->line_count : data->batch_count) +
+	    1;
 	return LA_OK;
 }
 

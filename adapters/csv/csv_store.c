@@ -227,26 +227,12 @@ static int csv_get_by_batchref(la_product **out, const char *ref, void *state)
 	return csv_get(out, s->data.batches[b].sku, state);
 }
 
-/* A line this unit of work deallocated is still in memory until commit:
- * loading it again would bring it back. */
-static int deallocated_since_load(const la_product *p, const char *orderid)
-{
-	size_t n = la_product_change_count(p);
-	for (size_t k = 0; k < n; k++) {
-		la_change ch;
-		if (la_product_change_at(&ch, p, k) == LA_OK &&
-		    ch.kind == LA_CHANGE_LINE_DEALLOCATED && strcmp(ch.orderid, orderid) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int csv_load_line(la_product *product, const char *orderid, void *state)
 {
 	csv_store *s = state;
 	long i = csv_data_find_line(&s->data, orderid, la_product_sku(product));
-	if (i < 0 || deallocated_since_load(product, orderid))
-		return LA_OK;
+	if (i < 0)
+		return LA_OK; /* (one deallocated in this unit of work is ignored by the product) */
 	const csv_line *l = &s->data.lines[i];
 	return la_product_load_line(product, l->batchref, l->orderid, l->qty, l->sequence);
 }
@@ -256,8 +242,7 @@ static int csv_load_batch_lines(la_product *product, const char *ref, void *stat
 	csv_store *s = state;
 	for (size_t i = 0; i < s->data.line_count; i++) {
 		const csv_line *l = &s->data.lines[i];
-		if (l->removed || strcmp(l->batchref, ref) != 0 ||
-		    deallocated_since_load(product, l->orderid))
+		if (l->removed || strcmp(l->batchref, ref) != 0)
 			continue;
 		int rc =
 		    la_product_load_line(product, l->batchref, l->orderid, l->qty, l->sequence);

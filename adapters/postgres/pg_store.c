@@ -20,6 +20,7 @@ static void pg_close(void *state)
 	if (store->in_unit)
 		pg_unit_end(store);
 	free(store->seen);
+	free(store->positions);
 	pg_cache_clear(store);
 	if (store->conn)
 		PQfinish(store->conn);

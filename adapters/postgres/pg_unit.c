@@ -7,6 +7,8 @@
  * trip.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "pg_store.h"
 
@@ -68,35 +70,62 @@ static int maybe_flush(struct pg_store *store)
 	return pg_round_trip(store, NULL, 0, "writing changes");
 }
 
-/* Queue what product changed; *changed set when it wrote anything. */
-static int queue_product(struct pg_store *store, const la_product *product, int *changed)
+static int changed(const la_product *product)
+{
+	return la_product_is_new(product) || la_product_change_count(product) > 0 ||
+	       la_product_version(product) != la_product_saved_version(product);
+}
+
+/* Queue a changed product's version: the insert, or the optimistic check. */
+static int queue_version(struct pg_store *store, const la_product *product)
 {
 	char old_v[24], new_v[24];
 	const char *sku = la_product_sku(product);
-	size_t count = la_product_change_count(product);
 	int64_t version = la_product_version(product);
-	int rc;
 	if (la_product_is_new(product)) {
 		const char *p[2] = {sku, pg_fmt_int(new_v, version)};
-		rc = pg_queue(store, PG_PRODUCT_INSERT, 2, p);
-	} else if (count > 0 || version != la_product_saved_version(product)) {
-		const char *p[3] = {sku, pg_fmt_int(old_v, la_product_saved_version(product)),
-		                    pg_fmt_int(new_v, version)};
-		rc = pg_queue(store, PG_PRODUCT_SAVE_VERSION, 3, p);
-	} else {
-		return LA_OK;
+		return pg_queue(store, PG_PRODUCT_INSERT, 2, p);
 	}
-	*changed = 1;
-	for (size_t i = 0; rc == LA_OK && i < count; i++) {
+	const char *p[3] = {sku, pg_fmt_int(old_v, la_product_saved_version(product)),
+	                    pg_fmt_int(new_v, version)};
+	return pg_queue(store, PG_PRODUCT_SAVE_VERSION, 3, p);
+}
+
+/* Every changed product's version first (each product row locked once), then
+ * every change in the order it was made across products (a batch reference
+ * moved between products, an order's rows in allocation order), then the
+ * outbox. *any set when something was queued. */
+static int queue_products(struct pg_store *store, int *any)
+{
+	int rc = LA_OK;
+	for (size_t i = 0; rc == LA_OK && i < store->seen_count; i++) {
+		if (changed(store->seen[i])) {
+			*any = 1;
+			rc = queue_version(store, store->seen[i]);
+		}
+	}
+	if (rc == LA_OK && store->seen_count > store->positions_cap) {
+		size_t *grown = realloc(store->positions, store->seen_count * sizeof *grown);
+		if (!grown)
+			return la_error_set(LA_ENOMEM, "out of memory");
+		store->positions = grown;
+		store->positions_cap = store->seen_count;
+	}
+	if (rc == LA_OK && store->seen_count)
+		memset(store->positions, 0, store->seen_count * sizeof *store->positions);
+	size_t k;
+	while (rc == LA_OK && (k = la_products_next_change(store->seen, store->seen_count,
+	                                                   store->positions)) < store->seen_count) {
 		la_change change;
-		rc = la_product_change_at(&change, product, i);
+		rc = la_product_change_at(&change, store->seen[k], store->positions[k] - 1);
 		if (rc == LA_OK)
-			rc = queue_change(store, product, &change);
+			rc = queue_change(store, store->seen[k], &change);
 		if (rc == LA_OK)
 			rc = maybe_flush(store);
 	}
-	if (rc == LA_OK && (store->flags & LA_STORE_OUTBOX))
-		rc = pg_outbox_queue(store, product);
+	for (size_t i = 0; rc == LA_OK && i < store->seen_count; i++)
+		if ((store->flags & LA_STORE_OUTBOX) && changed(store->seen[i]))
+			rc = pg_outbox_queue(store, store->seen[i]);
 	return rc;
 }
 
@@ -113,11 +142,11 @@ int pg_unit_commit(void *state)
 	struct pg_store *store = state;
 	if (!store->in_unit)
 		return la_error_set(LA_ESTATE, "postgres: commit outside a unit of work");
-	int changed = 0;
+	int any = 0;
 	int rc = pg_begin_if_needed(store);
-	for (size_t i = 0; rc == LA_OK && i < store->seen_count; i++)
-		rc = queue_product(store, store->seen[i], &changed);
-	if (rc == LA_OK && !changed) {
+	if (rc == LA_OK)
+		rc = queue_products(store, &any);
+	if (rc == LA_OK && !any) {
 		/* Read only: nothing can fail at COMMIT worth waiting for. */
 		finish_deferred(store, "COMMIT");
 		for (size_t i = 0; i < store->seen_count; i++)

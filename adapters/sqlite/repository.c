@@ -189,28 +189,14 @@ int sq_repo_get_by_batchref(la_product **out, const char *ref, void *state)
 	return sq_repo_get(out, sku, state);
 }
 
-/* A line this unit of work deallocated is still in the table until commit:
- * it must not come back. */
-static int deallocated_here(const la_product *product, const char *orderid)
-{
-	for (size_t i = la_product_change_count(product); i-- > 0;) {
-		la_change change;
-		if (la_product_change_at(&change, product, i) != LA_OK || !change.orderid)
-			continue;
-		if (strcmp(change.orderid, orderid) == 0)
-			return change.kind == LA_CHANGE_LINE_DEALLOCATED;
-	}
-	return 0;
-}
-
 int sq_repo_load_line(la_product *product, const char *orderid, void *state)
 {
 	struct sq_store *store = state;
 	int rc = require_transaction(store);
+	/* a line deallocated in this unit of work is still in the table until
+	 * commit; la_product_load_line ignores it */
 	if (rc != LA_OK || la_product_find_line(product, orderid))
 		return rc;
-	if (la_product_change_count(product) && deallocated_here(product, orderid))
-		return LA_OK;
 	sqlite3_stmt *stmt = sq_stmt(store, SQ_LINE_GET);
 	if (!stmt)
 		return la_error_last_code();
@@ -236,13 +222,10 @@ int sq_repo_load_batch_lines(la_product *product, const char *ref, void *state)
 	sqlite3_stmt *stmt = sq_stmt(store, SQ_LINES_OF_BATCH);
 	if (!stmt)
 		return la_error_last_code();
-	int changed = la_product_change_count(product) != 0;
 	sq_bind_text(stmt, 1, ref);
 	int step = SQLITE_DONE;
 	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const char *orderid = (const char *)sqlite3_column_text(stmt, 0);
-		if (changed && deallocated_here(product, orderid))
-			continue;
 		rc = la_product_load_line(product, ref, orderid, sqlite3_column_int64(stmt, 1),
 		                          sqlite3_column_int64(stmt, 2));
 	}

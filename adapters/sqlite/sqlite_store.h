@@ -55,6 +55,8 @@ struct sq_store {
 	la_product **seen;  /* identity map: every product handed out or added */
 	size_t seen_count;
 	size_t seen_cap;
+	size_t *positions; /* commit: la_products_next_change over seen */
+	size_t positions_cap;
 
 	/* committed product rows, checked by version (product_cache.c) */
 	la_product_cache *cache;

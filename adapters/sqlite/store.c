@@ -26,6 +26,7 @@ void sq_store_close(void *state)
 		sq_uow_end(store);
 	sq_repo_clear(store);
 	free(store->seen);
+	free(store->positions);
 	sq_cache_free(store);
 	sq_finalize_all(store);
 	sqlite3_close_v2(store->db);

@@ -3,6 +3,7 @@
  * the products recorded in their change logs (the deltas), behind the
  * optimistic version check, and the outbox rows, then COMMIT.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sqlite_store.h"
@@ -147,22 +148,42 @@ static int write_version(struct sq_store *store, const la_product *p)
 	return rc;
 }
 
-static int write_product(struct sq_store *store, const la_product *p)
+static int changed(const la_product *p)
 {
-	size_t count = la_product_change_count(p);
-	if (!la_product_is_new(p) && count == 0 &&
-	    la_product_version(p) == la_product_saved_version(p))
-		return LA_OK;
-	int rc = write_version(store, p);
-	const char *sku = la_product_sku(p);
-	for (size_t i = 0; i < count && rc == LA_OK; i++) {
-		la_change change;
-		rc = la_product_change_at(&change, p, i);
-		if (rc == LA_OK)
-			rc = write_change(store, sku, &change);
+	return la_product_is_new(p) || la_product_change_count(p) ||
+	       la_product_version(p) != la_product_saved_version(p);
+}
+
+/* Every product's version check first, then every change in the order it
+ * was made across products (a batch reference moved between products, an
+ * order's rows in allocation order), then the outbox. */
+static int write_products(struct sq_store *store)
+{
+	int rc = LA_OK;
+	for (size_t i = 0; i < store->seen_count && rc == LA_OK; i++)
+		if (changed(store->seen[i]))
+			rc = write_version(store, store->seen[i]);
+	if (rc == LA_OK && store->seen_count > store->positions_cap) {
+		size_t *grown = realloc(store->positions, store->seen_count * sizeof *grown);
+		if (!grown)
+			return la_error_set(LA_ENOMEM, "Out of memory");
+		store->positions = grown;
+		store->positions_cap = store->seen_count;
 	}
-	if (rc == LA_OK && (store->flags & LA_STORE_OUTBOX))
-		rc = sq_outbox_write(store, p);
+	if (rc == LA_OK && store->seen_count)
+		memset(store->positions, 0, store->seen_count * sizeof *store->positions);
+	size_t k;
+	while (rc == LA_OK && (k = la_products_next_change(store->seen, store->seen_count,
+	                                                   store->positions)) < store->seen_count) {
+		la_change change;
+		const la_product *p = store->seen[k];
+		rc = la_product_change_at(&change, p, store->positions[k] - 1);
+		if (rc == LA_OK)
+			rc = write_change(store, la_product_sku(p), &change);
+	}
+	for (size_t i = 0; i < store->seen_count && rc == LA_OK; i++)
+		if ((store->flags & LA_STORE_OUTBOX) && changed(store->seen[i]))
+			rc = sq_outbox_write(store, store->seen[i]);
 	return rc;
 }
 
@@ -192,9 +213,7 @@ int sq_uow_commit(void *state)
 	struct sq_store *store = state;
 	if (!store->in_transaction)
 		return la_error_set(LA_ESTATE, "SQLite store: commit outside a unit of work");
-	int rc = LA_OK;
-	for (size_t i = 0; i < store->seen_count && rc == LA_OK; i++)
-		rc = write_product(store, store->seen[i]);
+	int rc = write_products(store);
 	if (rc == LA_OK)
 		rc = sq_exec_cached(store, SQ_COMMIT, "committing");
 	if (rc != LA_OK) {
@@ -204,8 +223,7 @@ int sq_uow_commit(void *state)
 	store->in_transaction = 0;
 	for (size_t i = 0; i < store->seen_count; i++) {
 		la_product *p = store->seen[i];
-		int written = la_product_is_new(p) || la_product_change_count(p) ||
-		              la_product_version(p) != la_product_saved_version(p);
+		int written = changed(p);
 		la_product_changes_saved(p);
 		if (written)
 			sq_cache_store(store, p); /* now exactly what is stored */

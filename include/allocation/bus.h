@@ -112,9 +112,62 @@ LA_EXTERN(int) la_bus_handle(la_bus *bus, const la_message *message);
  * @param bus the bus, or NULL.
  * @return the batch reference, borrowed until the next la_bus_handle; NULL
  *         when it was out of stock (or the last message was not an Allocate
- *         that succeeded).
+ *         that succeeded, or the last call was la_bus_handle_many of more
+ *         than one command: see la_bus_result_batchref_at()).
  */
 LA_EXTERN(const char *) la_bus_result_batchref(const la_bus *bus);
+
+/**
+ * Handle many commands in one unit of work with one commit (group commit).
+ *
+ * The commands run in array order, each atomic on its own: one that fails
+ * (a bad field, an unknown sku, a conflict of values, ...) changes nothing
+ * and does not stop the others. The events each command records, and the
+ * reallocations they trigger, are handled before the next command starts,
+ * exactly as if the commands had been handled one by one with
+ * la_bus_handle(); so each command's result is the one it would have had.
+ * The handlers with effects outside the store (publish, notifications, the
+ * caller's own handlers) run after the commit, in the same order. A
+ * concurrent change reported by the store at any point re-runs every
+ * command against fresh state (up to max_retries times, after a jittered
+ * pause); any other failure of the store fails every command with its code.
+ * Messages the caller's handlers queue run after, one at a time; their
+ * failures are logged.
+ *
+ * @param bus the bus (not from inside one of its event handlers).
+ * @param commands the commands, borrowed for the call; an event in the
+ *        array fails on its own with #LA_EINVAL.
+ * @param count how many (0 is fine: nothing happens).
+ * @return #LA_OK when the unit of work committed: each command's own
+ *         outcome is in la_bus_result_status(); otherwise the code that
+ *         failed every command (#LA_ECONFLICT after the retries, the
+ *         store's #LA_EDB / #LA_EIO, #LA_ENOMEM); #LA_EINVAL for a NULL
+ *         bus, array or element; #LA_ESTATE from inside an event handler.
+ */
+LA_EXTERN(int)
+la_bus_handle_many(la_bus *bus, const la_message *const *commands, size_t count);
+
+/**
+ * @name Results of the commands of the last call
+ * After la_bus_handle() (one result for a command, none for an event) or
+ * la_bus_handle_many() (one per command, in order). Strings are borrowed
+ * from the bus until its next la_bus_handle or la_bus_handle_many.
+ * @{
+ */
+
+/** How many commands the last call handled (0 for NULL). */
+LA_EXTERN(size_t) la_bus_result_count(const la_bus *bus);
+/** Status of command index (#LA_OK or its error); #LA_EINVAL out of range. */
+LA_EXTERN(int) la_bus_result_status(const la_bus *bus, size_t index);
+/**
+ * The batch an Allocate at index went to; NULL when it found no stock, failed,
+ * or was not an Allocate.
+ */
+LA_EXTERN(const char *) la_bus_result_batchref_at(const la_bus *bus, size_t index);
+/** The message of command index's failure; "" when it succeeded; NULL out of range. */
+LA_EXTERN(const char *) la_bus_result_error(const la_bus *bus, size_t index);
+
+/** @} */
 
 /**
  * Event handler.

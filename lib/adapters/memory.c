@@ -25,6 +25,7 @@ typedef struct order_row {
 typedef struct order_view {
 	order_row *rows; /* &first_row until a second row is added */
 	size_t count, capacity;
+	size_t pending; /* commit: rows about to be added */
 	order_row first_row;
 	char orderid[];
 } order_view;
@@ -40,6 +41,8 @@ typedef struct memory_store {
 	size_t added_count, added_capacity;
 	order_view **prepared; /* commit: the view of each allocated line, in order */
 	size_t prepared_count, prepared_capacity;
+	size_t *positions; /* commit: la_products_next_change over touched */
+	size_t positions_capacity;
 } memory_store;
 
 static int nomem(void)
@@ -114,15 +117,13 @@ static int memory_get(la_product **out, const char *sku, void *state)
 static int memory_get_by_batchref(la_product **out, const char *ref, void *state)
 {
 	memory_store *m = state;
-	la_product *p = la__strmap_get(&m->batch_index, ref);
-	if (!p) {
-		/* batches added in this unit of work are indexed only at commit */
-		for (size_t i = 0; i < m->touched_count && !p; i++) {
-			if (la_product_find_batch(m->touched[i], ref))
-				p = m->touched[i];
-		}
+	/* The index changes only at commit: look at what this unit of work has
+	 * changed first (a batch added, or removed, since). */
+	for (size_t i = 0; i < m->touched_count; i++) {
+		if (la_product_find_batch(m->touched[i], ref))
+			return hand_out(out, m, m->touched[i]);
 	}
-	return hand_out(out, m, p);
+	return hand_out(out, m, la__strmap_get(&m->batch_index, ref));
 }
 
 static int memory_load_nothing(la_product *p, const char *key, void *state)
@@ -194,31 +195,47 @@ static void remove_row(order_view *view, const char *sku)
 	}
 }
 
+/* Room for the positions of a walk over the touched products' changes. */
+static int reserve_positions(memory_store *m)
+{
+	if (la__grow((void **)&m->positions, &m->positions_capacity, m->touched_count,
+	             sizeof *m->positions) != LA_OK)
+		return nomem();
+	memset(m->positions, 0, m->touched_count * sizeof *m->positions);
+	return LA_OK;
+}
+
 /* Phase one: allocate every view and map slot the commit will need. */
 static int prepare(memory_store *m)
 {
-	size_t added_batches = 0;
+	size_t added_batches = 0, k;
 	m->prepared_count = 0;
-	for (size_t t = 0; t < m->touched_count; t++) {
-		la_product *p = m->touched[t];
-		size_t changes = la_product_change_count(p);
-		for (size_t i = 0; i < changes; i++) {
-			la_change c;
-			la_product_change_at(&c, p, i);
-			if (c.kind == LA_CHANGE_BATCH_ADDED)
-				added_batches++;
-			if (c.kind != LA_CHANGE_LINE_ALLOCATED)
-				continue;
-			/* a product's changes add at most `changes` rows to one view */
-			order_view *view = order_view_get(m, c.orderid);
-			if (!view || reserve_row(view, changes) != LA_OK ||
-			    la__grow((void **)&m->prepared, &m->prepared_capacity,
-			             m->prepared_count + 1, sizeof *m->prepared) != LA_OK)
-				return nomem();
-			m->prepared[m->prepared_count++] = view;
-		}
+	if (reserve_positions(m) != LA_OK)
+		return nomem();
+	while ((k = la_products_next_change(m->touched, m->touched_count, m->positions)) <
+	       m->touched_count) {
+		la_change c;
+		la_product_change_at(&c, m->touched[k], m->positions[k] - 1);
+		if (c.kind == LA_CHANGE_BATCH_ADDED)
+			added_batches++;
+		if (c.kind != LA_CHANGE_LINE_ALLOCATED)
+			continue;
+		order_view *view = order_view_get(m, c.orderid);
+		if (!view || la__grow((void **)&m->prepared, &m->prepared_capacity,
+		                      m->prepared_count + 1, sizeof *m->prepared) != LA_OK)
+			return nomem();
+		view->pending++;
+		m->prepared[m->prepared_count++] = view;
 	}
-	return la__strmap_reserve(&m->batch_index, added_batches) == LA_OK ? LA_OK : nomem();
+	for (size_t i = 0; i < m->prepared_count; i++) {
+		order_view *view = m->prepared[i];
+		if (view->pending && reserve_row(view, view->pending) != LA_OK)
+			return nomem();
+		view->pending = 0;
+	}
+	if (la__strmap_reserve(&m->batch_index, added_batches) != LA_OK)
+		return nomem();
+	return reserve_positions(m);
 }
 
 /* The batch's reference at an address that lives as long as the batch; a
@@ -261,18 +278,17 @@ static int memory_commit(void *state)
 		rollback_products(m); /* a failed commit has rolled back */
 		return rc;
 	}
-	/* Phase two: nothing below allocates. */
-	size_t next_view = 0;
-	for (size_t t = 0; t < m->touched_count; t++) {
-		la_product *p = m->touched[t];
-		size_t changes = la_product_change_count(p);
-		for (size_t i = 0; i < changes; i++) {
-			la_change c;
-			la_product_change_at(&c, p, i);
-			apply_change(m, p, &c, &next_view);
-		}
-		la_product_changes_saved(p);
+	/* Phase two: nothing below allocates. Changes go in the order they
+	 * were made, across products (an order's rows in allocation order). */
+	size_t next_view = 0, k;
+	while ((k = la_products_next_change(m->touched, m->touched_count, m->positions)) <
+	       m->touched_count) {
+		la_change c;
+		la_product_change_at(&c, m->touched[k], m->positions[k] - 1);
+		apply_change(m, m->touched[k], &c, &next_view);
 	}
+	for (size_t t = 0; t < m->touched_count; t++)
+		la_product_changes_saved(m->touched[t]);
 	m->added_count = 0;
 	return LA_OK;
 }
@@ -385,6 +401,7 @@ static void memory_close(void *state)
 	la__free(m->touched);
 	la__free(m->added);
 	la__free(m->prepared);
+	la__free(m->positions);
 	pthread_mutex_destroy(&m->lock);
 	la__free(m);
 }

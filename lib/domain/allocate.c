@@ -11,7 +11,7 @@
 static void record(la_product *p, int kind, la_batch *b, la__line *line, int64_t old_qty,
                    int64_t new_qty)
 {
-	p->changes[p->change_count++] = (la__change_entry){kind, b, line, old_qty, new_qty};
+	p->changes[p->change_count++] = (la__change_entry){kind, b, line, old_qty, new_qty, 0};
 }
 
 static int check_product(const la_product *p)
@@ -117,6 +117,7 @@ static void deallocate_line(la_product *p, la__line *line, la_message *event)
 	la_batch *b = line->batch;
 	la__batch_unlink_line(b, line);
 	la__strmap_remove(&p->line_by_order, line->orderid);
+	la__strmap_put(&p->deallocated, line->orderid, line); /* room reserved */
 	b->allocated -= line->qty;
 	b->line_count--;
 	record(p, LA_CHANGE_LINE_DEALLOCATED, b, line, 0, 0);
@@ -149,7 +150,8 @@ int la_product_deallocate(la_product *p, const char *orderid)
 		return la_error_set(LA_ENOTFOUND, "Order line %s for %s is not allocated", orderid,
 		                    p->sku);
 	la_message *event;
-	if (la__product_reserve(p, 1, 1) != LA_OK)
+	if (la__product_reserve(p, 1, 1) != LA_OK ||
+	    la__strmap_reserve(&p->deallocated, 1) != LA_OK)
 		return la__error_nomem();
 	if ((rc = build_deallocated(&event, p, &line, 1, LA_REASON_REQUESTED)) != LA_OK)
 		return rc;
@@ -214,7 +216,8 @@ static int deallocate_lines(la_product *p, la_batch *b, int64_t purchased, int a
 		la_free(lines);
 		return la__error_nomem();
 	}
-	if (la__product_reserve(p, n, n + extra_changes) != LA_OK) {
+	if (la__product_reserve(p, n, n + extra_changes) != LA_OK ||
+	    la__strmap_reserve(&p->deallocated, n) != LA_OK) {
 		rc = la__error_nomem();
 	} else {
 		rc = build_deallocated(events, p, lines, n, LA_REASON_STOCK_REDUCED);

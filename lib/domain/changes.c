@@ -43,8 +43,8 @@ int la_product_load_line(la_product *p, const char *ref, const char *orderid, in
 		return la_error_set(LA_EINVAL, "product is NULL");
 	if ((rc = la_check_string(ref, "ref")) || (rc = la_check_string(orderid, "orderid")))
 		return rc;
-	if (la__strmap_get(&p->line_by_order, orderid))
-		return LA_OK;
+	if (la__strmap_get(&p->line_by_order, orderid) || la__strmap_get(&p->deallocated, orderid))
+		return LA_OK; /* known, or deallocated in this unit of work */
 	la_batch *b = la__strmap_get(&p->batch_by_ref, ref);
 	if (!b)
 		return la_error_set(LA_ENOTFOUND, "line %s names batch %s, which is not loaded",
@@ -128,6 +128,7 @@ static void undo(la_product *p, la__change_entry *c)
 	case LA_CHANGE_LINE_DEALLOCATED:
 		la__batch_link_line(b, c->line);
 		la__strmap_put(&p->line_by_order, c->line->orderid, c->line);
+		la__strmap_remove(&p->deallocated, c->line->orderid);
 		b->allocated += c->line->qty;
 		b->line_count++;
 		break;
@@ -140,6 +141,59 @@ void la_product_revert_changes(la_product *p)
 		return;
 	while (p->change_count)
 		undo(p, &p->changes[--p->change_count]);
+	p->changes_ordered = 0;
 	p->version = p->saved_version;
 	la_product_clear_events(p);
+	la__product_mark(p);
+}
+
+void la__product_order_changes(la_product *p, uint64_t order)
+{
+	for (size_t i = p->changes_ordered; i < p->change_count; i++)
+		p->changes[i].order = order;
+	p->changes_ordered = p->change_count;
+}
+
+uint64_t la_product_change_order(const la_product *p, size_t index)
+{
+	return p && index < p->change_count ? p->changes[index].order : 0;
+}
+
+size_t la_products_next_change(la_product *const *products, size_t count, size_t *positions)
+{
+	size_t next = count;
+	uint64_t earliest = 0;
+	for (size_t k = 0; products && positions && k < count; k++) {
+		const la_product *p = products[k];
+		if (!p || positions[k] >= p->change_count)
+			continue;
+		uint64_t order = p->changes[positions[k]].order;
+		if (next == count || order < earliest) {
+			next = k;
+			earliest = order;
+		}
+	}
+	if (next < count)
+		positions[next]++;
+	return next;
+}
+
+void la__product_mark(la_product *p)
+{
+	p->mark_changes = p->change_count;
+	p->mark_events = p->event_count;
+	p->mark_version = p->version;
+}
+
+void la__product_revert_to_mark(la_product *p)
+{
+	while (p->change_count > p->mark_changes)
+		undo(p, &p->changes[--p->change_count]);
+	if (p->changes_ordered > p->change_count)
+		p->changes_ordered = p->change_count;
+	p->version = p->mark_version;
+	while (p->event_count > p->mark_events)
+		la_message_free(p->events[--p->event_count]);
+	if (p->events_collected > p->event_count)
+		p->events_collected = p->event_count;
 }

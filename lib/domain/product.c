@@ -74,6 +74,7 @@ void la_product_free(la_product *p)
 	la_free(p->batches);
 	la__strmap_dispose(&p->batch_by_ref);
 	la__strmap_dispose(&p->line_by_order);
+	la__strmap_dispose(&p->deallocated);
 	la_free(p->sku);
 	la_free(p);
 }
@@ -83,9 +84,11 @@ void la_product_changes_saved(la_product *p)
 	if (!p)
 		return;
 	free_detached(p);
-	p->change_count = 0;
+	p->change_count = p->changes_ordered = 0;
 	p->saved_version = p->version;
 	p->is_new = 0;
+	la__strmap_clear(&p->deallocated);
+	la__product_mark(p);
 }
 
 const char *la_product_sku(const la_product *p)
@@ -319,12 +322,19 @@ void la_product_clear_events(la_product *p)
 		return;
 	for (size_t i = 0; i < p->event_count; i++)
 		la_message_free(p->events[i]);
-	p->event_count = 0;
+	p->event_count = p->events_collected = p->mark_events = 0;
 }
 
-void la__product_take_events(la_product *p, la_message **into)
+size_t la__product_collect_events(la_product *p, la_message **into)
 {
-	if (p->event_count) /* memcpy from a NULL array is undefined even for 0 bytes */
-		memcpy(into, p->events, p->event_count * sizeof *into);
-	p->event_count = 0;
+	size_t n = p->event_count - p->events_collected;
+	if (n) /* memcpy from a NULL array is undefined even for 0 bytes */
+		memcpy(into, p->events + p->events_collected, n * sizeof *into);
+	p->events_collected = p->event_count;
+	return n;
+}
+
+void la__product_release_events(la_product *p)
+{
+	p->event_count = p->events_collected = p->mark_events = 0;
 }

@@ -36,6 +36,7 @@ typedef struct la__change_entry {
 	la_batch *batch;
 	la__line *line;           /* line changes */
 	int64_t old_qty, new_qty; /* BATCH_QUANTITY */
+	uint64_t order;           /* when, across the products of a unit of work */
 } la__change_entry;
 
 struct la_product {
@@ -50,6 +51,15 @@ struct la_product {
 	size_t event_count, event_capacity;
 	la__change_entry *changes;
 	size_t change_count, change_capacity;
+	/* Lines deallocated since the last save, by orderid: the store holds
+	 * them until commit, so loading one again must not bring it back. */
+	la__strmap deallocated;
+	/* Group commit: the state before the command in progress, so a failing
+	 * command is undone without undoing the commands before it. */
+	size_t mark_changes, mark_events;
+	int64_t mark_version;
+	size_t events_collected; /* events already handed to the bus (borrowed) */
+	size_t changes_ordered;  /* changes given their order (la__product_order_changes) */
 };
 
 /* Reserve room for `events` more events and `changes` more change entries. */
@@ -66,8 +76,23 @@ void la__batch_link_line(la_batch *b, la__line *line);
 void la__batch_unlink_line(la_batch *b, la__line *line);
 la__line *la__line_create(const char *orderid, int64_t qty, int64_t sequence);
 
-/* Move the recorded events to the caller: copies the pointers into `into`
- * (room for la_product_event_count entries) and forgets them. */
-void la__product_take_events(la_product *p, la_message **into);
+/* Remember the product's state before a command (la__product_revert_to_mark
+ * undoes everything recorded since). Never fails. */
+void la__product_mark(la_product *p);
+/* Undo the changes and drop the events recorded since the mark. */
+void la__product_revert_to_mark(la_product *p);
+
+/* Give the changes recorded since the last call the order `order` (the
+ * bus's clock: one tick per command it runs). */
+void la__product_order_changes(la_product *p, uint64_t order);
+
+/* The events recorded since the last collection, borrowed: copies their
+ * pointers into `into` (room for la_product_event_count entries) and
+ * returns how many. They stay the product's, so a store still sees them at
+ * commit (its outbox), until la__product_release_events. */
+size_t la__product_collect_events(la_product *p, la_message **into);
+/* The collected events now belong to whoever holds their pointers (the bus,
+ * after a commit): the product forgets them without freeing them. */
+void la__product_release_events(la_product *p);
 
 #endif

@@ -1,18 +1,17 @@
-/* The message bus (spec §1.3): a FIFO queue, one unit of work per command,
- * bounded retries of conflicts, events to their handlers in order. */
+/* The message bus (spec §1.3): commands to their handler in a unit of work
+ * (batch.c runs one or many), events to their handlers in order, and the
+ * messages handlers queue while the bus is busy. */
 #include "bus_internal.h"
 
-#include "../domain/message_internal.h"
-#include "../domain/product_internal.h"
-#include "../util/alloc.h"
 #include "../common/common_internal.h"
+#include "../domain/message_internal.h"
+#include "../util/alloc.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define DEFAULT_OUT_OF_STOCK_ROUTE "stock@made.com"
-#define MAX_RETRY_DELAY_US         50000u
 
 int la_bus_options_init(la_bus_options *opts, unsigned int version)
 {
@@ -48,19 +47,16 @@ int la_bus_new(la_bus **out, la_store *store, const la_bus_options *opts)
 	return LA_OK;
 }
 
-static void drop_queue(la_bus *bus)
-{
-	for (size_t i = bus->queue_head; i < bus->queue_count; i++)
-		la_message_free(bus->queue[i]);
-	bus->queue_head = bus->queue_count = 0;
-}
-
 void la_bus_free(la_bus *bus)
 {
 	if (!bus)
 		return;
-	drop_queue(bus);
-	la_free(bus->queue);
+	la__queue_dispose(&bus->queue);
+	la__queue_forget(&bus->events); /* borrowed: nothing to free */
+	la__queue_forget(&bus->handled);
+	la_free(bus->events.items);
+	la_free(bus->handled.items);
+	la__results_free(bus);
 	la_free(bus->seen);
 	la_free(bus->subscriptions);
 	la_free(bus->route_out_of_stock);
@@ -107,134 +103,66 @@ int la_bus_set_route(la_bus *bus, int kind, const char *destination)
 	return LA_OK;
 }
 
-const char *la_bus_result_batchref(const la_bus *bus)
-{
-	return bus && bus->has_result ? bus->result : NULL;
-}
-
 void la_bus_stats(const la_bus *bus, uint64_t *commands, uint64_t *events, uint64_t *retries,
                   uint64_t *handler_failures)
 {
 	if (commands)
 		*commands = bus ? bus->commands : 0;
 	if (events)
-		*events = bus ? bus->events : 0;
+		*events = bus ? bus->events_dispatched : 0;
 	if (retries)
 		*retries = bus ? bus->retries : 0;
 	if (handler_failures)
 		*handler_failures = bus ? bus->handler_failures : 0;
 }
 
-static void pause_before_retry(la_bus *bus, unsigned int attempt)
+/* ---- queues ---- */
+
+int la__queue_push(la__queue *q, la_message *message)
 {
-	uint64_t x = bus->random; /* xorshift64: jitter needs no quality */
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	bus->random = x;
-	uint64_t base = bus->options.retry_delay_us;
-	for (unsigned int i = 0; i < attempt && base < MAX_RETRY_DELAY_US; i++)
-		base *= 2;
-	if (base > MAX_RETRY_DELAY_US)
-		base = MAX_RETRY_DELAY_US;
-	uint64_t us = base / 2 + (base ? x % (base + 1) : 0); /* 0.5x to 1.5x */
-	struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
-	nanosleep(&ts, NULL);
+	if (la__grow((void **)&q->items, &q->capacity, q->count + 1, sizeof *q->items) != LA_OK)
+		return la__error_nomem();
+	q->items[q->count++] = message;
+	return LA_OK;
 }
 
-int la__bus_run_command(la_bus *bus, const la_message *command)
+la_message *la__queue_pop(la__queue *q)
 {
-	const la_store *s = bus->store;
-	for (unsigned int attempt = 0;; attempt++) {
-		int rc = la__uow_begin(bus);
-		if (rc == LA_OK) {
-			rc = la__handle_command(bus, command);
-			if (!bus->committed)
-				s->port->rollback(s->state);
-			s->port->end(s->state);
-		}
-		bus->seen_count = 0;
-		if (rc != LA_ECONFLICT || !bus->store_conflict ||
-		    attempt >= bus->options.max_retries)
-			return rc;
-		bus->retries++;
-		la_log(LA_LOG_DEBUG, "%s conflicted (%s); retry %u", la_message_name(command),
-		       la_error_last(), attempt + 1);
-		pause_before_retry(bus, attempt);
+	if (q->head == q->count) {
+		q->head = q->count = 0; /* empty: reuse the room from the start */
+		return NULL;
 	}
+	return q->items[q->head++];
 }
 
-static void handler_failed(la_bus *bus, const la_message *event, const char *handler, int rc)
+void la__queue_clear(la__queue *q)
+{
+	for (size_t i = q->head; i < q->count; i++)
+		la_message_free(q->items[i]);
+	q->head = q->count = 0;
+}
+
+void la__queue_forget(la__queue *q)
+{
+	q->head = q->count = 0;
+}
+
+void la__queue_dispose(la__queue *q)
+{
+	la__queue_clear(q);
+	la_free(q->items);
+	q->items = NULL;
+	q->capacity = 0;
+}
+
+/* ---- event handlers that run after commit (spec §1.2) ---- */
+
+void la__bus_handler_failed(la_bus *bus, const la_message *event, const char *handler, int rc)
 {
 	bus->handler_failures++;
 	la_log(LA_LOG_ERROR, "handler %s of %s failed: %s: %s", handler, la_message_name(event),
 	       la_strerror(rc), la_error_last());
 }
-
-static void dispatch_event(la_bus *bus, const la_message *event)
-{
-	bus->events++;
-	la__handle_event_builtin(bus, event);
-	for (size_t i = 0; i < bus->subscription_count; i++) {
-		const la__subscription *sub = &bus->subscriptions[i];
-		if (sub->kind != event->kind)
-			continue;
-		int rc = sub->fn(bus, event, sub->payload);
-		if (rc != LA_OK)
-			handler_failed(bus, event, "(user)", rc);
-	}
-}
-
-static int dispatch(la_bus *bus, const la_message *message)
-{
-	if (message->kind < 100) {
-		bus->commands++;
-		return la__bus_run_command(bus, message);
-	}
-	dispatch_event(bus, message);
-	return LA_OK;
-}
-
-static int enqueue_copy(la_bus *bus, const la_message *message)
-{
-	la_message *copy;
-	int rc = la_message_copy(&copy, message);
-	if (rc != LA_OK)
-		return rc;
-	if (la__grow((void **)&bus->queue, &bus->queue_capacity, bus->queue_count + 1,
-	             sizeof *bus->queue) != LA_OK) {
-		la_message_free(copy);
-		return la__error_nomem();
-	}
-	bus->queue[bus->queue_count++] = copy;
-	return LA_OK;
-}
-
-int la_bus_handle(la_bus *bus, const la_message *message)
-{
-	if (!bus || !message)
-		return la_error_set(LA_EINVAL, "bus and message are required");
-	if (bus->busy)
-		return enqueue_copy(bus, message); /* called from one of our handlers */
-	bus->busy = 1;
-	bus->has_result = 0;
-	bus->depth = 0;
-	int rc = dispatch(bus, message);
-	bus->depth = 1;
-	while (rc == LA_OK && bus->queue_head < bus->queue_count) {
-		la_message *next = bus->queue[bus->queue_head++];
-		rc = dispatch(bus, next);
-		la_message_free(next);
-	}
-	if (rc != LA_OK && bus->queue_head < bus->queue_count)
-		la_log(LA_LOG_WARN, "dropping %zu queued messages after a failed command",
-		       bus->queue_count - bus->queue_head);
-	drop_queue(bus);
-	bus->busy = 0;
-	return rc;
-}
-
-/* ---- built-in event handlers (spec §1.2) ---- */
 
 static void publish_allocated(la_bus *bus, const la_message *event)
 {
@@ -247,7 +175,7 @@ static void publish_allocated(la_bus *bus, const la_message *event)
 		la_free(json);
 	}
 	if (rc != LA_OK)
-		handler_failed(bus, event, "publish", rc);
+		la__bus_handler_failed(bus, event, "publish", rc);
 }
 
 static void notify(la_bus *bus, const la_message *event, const char *destination, const char *text)
@@ -256,24 +184,10 @@ static void notify(la_bus *bus, const la_message *event, const char *destination
 		return;
 	int rc = bus->options.notify(destination, text, bus->options.notify_payload);
 	if (rc != LA_OK)
-		handler_failed(bus, event, "notify", rc);
+		la__bus_handler_failed(bus, event, "notify", rc);
 }
 
-static void reallocate(la_bus *bus, const la_message *event)
-{
-	la_message *command;
-	int rc = la__message_build(&command, LA_CMD_ALLOCATE, event->orderid, event->sku, NULL,
-	                           NULL, event->qty, 0);
-	if (rc == LA_OK) {
-		bus->commands++;
-		rc = la__bus_run_command(bus, command);
-		la_message_free(command);
-	}
-	if (rc != LA_OK)
-		handler_failed(bus, event, "reallocate", rc);
-}
-
-void la__handle_event_builtin(la_bus *bus, const la_message *event)
+static void handle_builtin(la_bus *bus, const la_message *event)
 {
 	char text[1024]; /* three 255-byte fields and the words around them */
 	switch (event->kind) {
@@ -286,13 +200,142 @@ void la__handle_event_builtin(la_bus *bus, const la_message *event)
 			notify(bus, event, bus->route_allocated, text);
 		}
 		break;
-	case LA_EVT_DEALLOCATED:
-		if (event->reason == LA_REASON_STOCK_REDUCED)
-			reallocate(bus, event);
-		break;
 	case LA_EVT_OUT_OF_STOCK:
 		snprintf(text, sizeof text, "Out of stock for %s", event->sku);
 		notify(bus, event, bus->route_out_of_stock, text);
 		break;
 	}
+}
+
+void la__bus_dispatch_event(la_bus *bus, const la_message *event)
+{
+	bus->events_dispatched++;
+	handle_builtin(bus, event);
+	for (size_t i = 0; i < bus->subscription_count; i++) {
+		const la__subscription *sub = &bus->subscriptions[i];
+		if (sub->kind != event->kind)
+			continue;
+		int rc = sub->fn(bus, event, sub->payload);
+		if (rc != LA_OK)
+			la__bus_handler_failed(bus, event, "(user)", rc);
+	}
+}
+
+/* ---- la_bus_handle, la_bus_handle_many ---- */
+
+/* One command in its own unit of work; its status, with la_error_last set. */
+static int run_command(la_bus *bus, const la_message *command, la__result *result)
+{
+	int rc = la__bus_run_commands(bus, &command, 1, result);
+	if (rc == LA_OK)
+		rc = result->status;
+	if (rc != LA_OK && result->error)
+		la_error_set(rc, "%s", result->error);
+	return rc;
+}
+
+/* An event handed to the bus: a Deallocated with reason stock_reduced is
+ * reallocated (in a unit of work of its own), then every handler runs. */
+static void run_event(la_bus *bus, const la_message *event)
+{
+	if (event->kind == LA_EVT_DEALLOCATED && event->reason == LA_REASON_STOCK_REDUCED) {
+		la_message *command;
+		la__result result = {0};
+		int rc = la__message_build(&command, LA_CMD_ALLOCATE, event->orderid, event->sku,
+		                           NULL, NULL, event->qty, 0);
+		if (rc == LA_OK) {
+			rc = run_command(bus, command, &result);
+			la_message_free(command);
+			la__free(result.error);
+		}
+		if (rc != LA_OK)
+			la__bus_handler_failed(bus, event, "reallocate", rc);
+	}
+	la__bus_dispatch_event(bus, event);
+}
+
+/* The messages the handlers queued, in order, each with its own unit of
+ * work. The first command that fails stops the rest (they are dropped). */
+static int run_queued(la_bus *bus)
+{
+	int rc = LA_OK;
+	la_message *next;
+	while (rc == LA_OK && (next = la__queue_pop(&bus->queue))) {
+		if (la_message_is_command(next)) {
+			la__result result = {0};
+			rc = run_command(bus, next, &result);
+			la__free(result.error);
+		} else {
+			run_event(bus, next);
+		}
+		la_message_free(next);
+	}
+	if (rc != LA_OK && bus->queue.head < bus->queue.count)
+		la_log(LA_LOG_WARN, "dropping %zu queued messages after a failed command",
+		       bus->queue.count - bus->queue.head);
+	la__queue_clear(&bus->queue);
+	return rc;
+}
+
+static int enqueue_copy(la_bus *bus, const la_message *message)
+{
+	la_message *copy;
+	int rc = la_message_copy(&copy, message);
+	if (rc == LA_OK && (rc = la__queue_push(&bus->queue, copy)) != LA_OK)
+		la_message_free(copy);
+	return rc;
+}
+
+int la_bus_handle(la_bus *bus, const la_message *message)
+{
+	if (!bus || !message)
+		return la_error_set(LA_EINVAL, "bus and message are required");
+	if (bus->busy)
+		return enqueue_copy(bus, message); /* called from one of our handlers */
+	int command = la_message_is_command(message);
+	int rc = la__results_reset(bus, command ? 1 : 0);
+	if (rc != LA_OK)
+		return rc;
+	bus->busy = 1;
+	if (command) {
+		rc = run_command(bus, message, &bus->results[0]);
+	} else {
+		run_event(bus, message);
+	}
+	if (rc == LA_OK) {
+		rc = run_queued(bus);
+	} else {
+		if (bus->queue.count > bus->queue.head)
+			la_log(LA_LOG_WARN, "dropping %zu queued messages after a failed command",
+			       bus->queue.count - bus->queue.head);
+		la__queue_clear(&bus->queue);
+	}
+	bus->busy = 0;
+	return rc;
+}
+
+int la_bus_handle_many(la_bus *bus, const la_message *const *commands, size_t count)
+{
+	if (!bus || (!commands && count))
+		return la_error_set(LA_EINVAL, "bus and commands are required");
+	for (size_t i = 0; i < count; i++) {
+		if (!commands[i])
+			return la_error_set(LA_EINVAL, "command %zu is NULL", i);
+	}
+	if (bus->busy)
+		return la_error_set(LA_ESTATE,
+		                    "la_bus_handle_many cannot be called from an event handler");
+	int rc = la__results_reset(bus, count);
+	if (rc != LA_OK)
+		return rc;
+	bus->busy = 1;
+	if (count)
+		rc = la__bus_run_commands(bus, commands, count, bus->results);
+	/* what the handlers queued runs after; its failure is not the batch's */
+	int queued = run_queued(bus);
+	if (queued != LA_OK)
+		la_log(LA_LOG_WARN, "a message queued by an event handler failed: %s: %s",
+		       la_strerror(queued), la_error_last());
+	bus->busy = 0;
+	return rc;
 }

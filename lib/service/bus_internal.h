@@ -1,4 +1,5 @@
-/* Internal: the bus and the unit-of-work helpers its handlers use. */
+/* Internal: the bus, its unit of work, the results of commands and the
+ * helpers its handlers use. */
 #ifndef LA_SERVICE_BUS_INTERNAL_H
 #define LA_SERVICE_BUS_INTERNAL_H
 
@@ -13,6 +14,20 @@ typedef struct la__subscription {
 	void *payload;
 } la__subscription;
 
+/* What one command of the caller's came to. */
+typedef struct la__result {
+	int status;
+	int has_batchref; /* an Allocate that found a batch */
+	char batchref[256];
+	char *error; /* la_error_last() of a failure (owned), else NULL */
+} la__result;
+
+/* A FIFO of messages the bus owns, from head to count. */
+typedef struct la__queue {
+	la_message **items;
+	size_t head, count, capacity;
+} la__queue;
+
 struct la_bus {
 	la_store *store;
 	la_bus_options options;
@@ -20,39 +35,89 @@ struct la_bus {
 	la__subscription *subscriptions;
 	size_t subscription_count, subscription_capacity;
 
-	/* FIFO of messages the bus owns, from head to count */
-	la_message **queue;
-	size_t queue_head, queue_count, queue_capacity;
+	/* messages the caller's handlers queued while the bus was busy */
+	la__queue queue;
 	int busy;
 
-	/* the unit of work in progress: products the handler touched */
-	la_product **seen;
+	/* the unit of work in progress */
+	la_product **seen; /* products the handlers touched */
 	size_t seen_count, seen_capacity;
-	int committed;
 	int store_conflict; /* the store reported a concurrent change: worth a retry */
+	int store_failed;   /* the store failed: the whole unit of work fails */
+	/* the product the last get_by_batchref found without the batch: the
+	 * unit of work removed it */
+	la_product *batch_removed_from;
+	/* Events of the unit of work, borrowed from their products until the
+	 * commit hands them over: `events` is the FIFO the built-in handlers
+	 * work through, `handled` every event in that order, for the handlers
+	 * that run after the commit (it owns them from then on). */
+	la__queue events, handled;
 
-	int depth; /* 0 while running the caller's own message */
-	int has_result;
-	char result[256];
+	/* results of the last la_bus_handle or la_bus_handle_many */
+	la__result *results;
+	size_t result_count, result_capacity;
 
+	uint64_t change_clock; /* one tick per command run: the order of its changes */
 	uint64_t random;
-	uint64_t commands, events, retries, handler_failures;
+	uint64_t commands, events_dispatched, retries, handler_failures;
 };
 
-/* Repository access through the unit of work: remembers the products seen. */
+/* ---- uow.c: repository access through the unit of work ---- */
+int la__uow_begin(la_bus *bus);
 int la__uow_get(la_product **out, la_bus *bus, const char *sku);
 int la__uow_get_by_batchref(la_product **out, la_bus *bus, const char *ref);
 int la__uow_add(la_bus *bus, la_product *product);
 int la__uow_load_line(la_bus *bus, la_product *product, const char *orderid);
 int la__uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref);
-int la__uow_begin(la_bus *bus);
+/* Mark every product seen, before a command (la__uow_undo_command). */
+void la__uow_mark(la_bus *bus);
+/* Undo what the command in progress changed, in every product it touched. */
+void la__uow_undo_command(la_bus *bus);
+/* A command is done: give its changes their order, and append the events
+ * the products recorded since the last call to bus->events (borrowed). */
+int la__uow_command_done(la_bus *bus);
+/* Commit (the store rolls back itself when this fails), take ownership of
+ * the events in bus->handled, then end. */
 int la__uow_commit(la_bus *bus);
+/* Roll back and end. */
+void la__uow_abandon(la_bus *bus);
+/* A product the store hands out is remembered as seen, marked as it is. */
+int la__uow_remember(la_bus *bus, la_product *product);
 
-/* Run one command in its own unit of work, retrying conflicts. */
-int la__bus_run_command(la_bus *bus, const la_message *command);
-/* The handler of each command kind. */
-int la__handle_command(la_bus *bus, const la_message *command);
-/* The built-in handlers of an event. */
-void la__handle_event_builtin(la_bus *bus, const la_message *event);
+/* A handler's answer: commit the commands before this one first, then run
+ * it in a new unit of work. Never returned to a caller. */
+#define LA__ESPLIT (-1000)
+
+/* ---- handlers.c: one handler per command kind; no commit ---- */
+int la__handle_command(la_bus *bus, const la_message *command, la__result *result);
+
+/* ---- batch.c: commands in one unit of work ---- */
+/* Run commands[0..count) in one unit of work and commit, retrying store
+ * conflicts; each command's outcome in results[i] (NULL: none kept). Events
+ * are handled inside the unit of work by the built-in handlers that change
+ * the store (reallocation) and after the commit by the others. Returns
+ * LA_OK when the unit of work committed, else the code every command failed
+ * with. */
+int la__bus_run_commands(la_bus *bus, const la_message *const *commands, size_t count,
+                         la__result *results);
+/* The handlers of an event that run after commit: publish, notify, the
+ * caller's own. */
+void la__bus_dispatch_event(la_bus *bus, const la_message *event);
+/* Log a failed event handler. */
+void la__bus_handler_failed(la_bus *bus, const la_message *event, const char *handler, int rc);
+
+/* ---- results.c ---- */
+/* Room for count results, all reset; LA_OK or LA_ENOMEM. */
+int la__results_reset(la_bus *bus, size_t count);
+void la__result_fail(la__result *result, int status);
+void la__results_free(la_bus *bus);
+
+/* ---- queue ---- */
+int la__queue_push(la__queue *q, la_message *message);
+la_message *la__queue_pop(la__queue *q);
+void la__queue_clear(la__queue *q);
+/* Drop the pointers without freeing the messages (borrowed ones). */
+void la__queue_forget(la__queue *q);
+void la__queue_dispose(la__queue *q);
 
 #endif

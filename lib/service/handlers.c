@@ -1,5 +1,8 @@
 /* Command handlers (spec §1.2): each loads what it needs through the unit of
- * work, asks the product to change, and commits. */
+ * work and asks the product to change. They never commit: the caller does,
+ * once for one command or for many (batch.c). A handler that fails leaves
+ * the products as the domain left them (the domain refuses before it
+ * changes); the caller undoes the command's changes either way. */
 #include "bus_internal.h"
 
 #include "../domain/message_internal.h"
@@ -22,7 +25,7 @@ static int same_eta(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static int create_batch(la_bus *bus, const la_message *cmd)
+static int create_batch(la_bus *bus, const la_message *cmd, la__result *result)
 {
 	la_product *p;
 	int rc = la__uow_get_by_batchref(&p, bus, cmd->batchref);
@@ -37,20 +40,29 @@ static int create_batch(la_bus *bus, const la_message *cmd)
 	}
 	if (rc != LA_ENOTFOUND)
 		return rc;
+	/* The ref was removed from another product earlier in this unit of
+	 * work: that removal must reach the store before the ref is stored
+	 * again (refs are unique across products, and stores write product by
+	 * product). */
+	if (bus->batch_removed_from && strcmp(la_product_sku(bus->batch_removed_from), cmd->sku))
+		return LA__ESPLIT;
 	rc = la__uow_get(&p, bus, cmd->sku);
-	if (rc == LA_ENOTFOUND) {
-		if ((rc = la_product_new(&p, cmd->sku)) != LA_OK ||
-		    (rc = la__uow_add(bus, p)) != LA_OK)
-			return rc;
-	} else if (rc != LA_OK) {
+	if (rc == LA_OK)
+		return la_product_add_batch(p, cmd->batchref, cmd->qty, cmd->eta);
+	if (rc != LA_ENOTFOUND)
+		return rc;
+	/* A new product reaches the store only with its batch: nothing can fail
+	 * after it is added, so a failed command never leaves an empty one. */
+	if ((rc = la_product_new(&p, cmd->sku)) != LA_OK)
+		return rc;
+	if ((rc = la_product_add_batch(p, cmd->batchref, cmd->qty, cmd->eta)) != LA_OK) {
+		la_product_free(p);
 		return rc;
 	}
-	if ((rc = la_product_add_batch(p, cmd->batchref, cmd->qty, cmd->eta)) != LA_OK)
-		return rc;
-	return la__uow_commit(bus);
+	return la__uow_add(bus, p);
 }
 
-static int allocate(la_bus *bus, const la_message *cmd)
+static int allocate(la_bus *bus, const la_message *cmd, la__result *result)
 {
 	la_product *p;
 	const char *batchref;
@@ -60,31 +72,25 @@ static int allocate(la_bus *bus, const la_message *cmd)
 	if ((rc = la__uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
 	    (rc = la_product_allocate(&batchref, p, cmd->orderid, cmd->qty)) != LA_OK)
 		return rc;
-	char chosen[256] = "";
-	if (batchref)
-		strcpy(chosen, batchref); /* at most 255 bytes: validated */
-	if ((rc = la__uow_commit(bus)) != LA_OK)
-		return rc;
-	if (bus->depth == 0) {
-		bus->has_result = batchref != NULL;
-		strcpy(bus->result, chosen);
+	if (result && batchref) {
+		result->has_batchref = 1;
+		strcpy(result->batchref, batchref); /* at most 255 bytes: validated */
 	}
 	return LA_OK;
 }
 
-static int deallocate(la_bus *bus, const la_message *cmd)
+static int deallocate(la_bus *bus, const la_message *cmd, la__result *result)
 {
 	la_product *p;
 	int rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
-	if ((rc = la__uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
-	    (rc = la_product_deallocate(p, cmd->orderid)) != LA_OK)
+	if ((rc = la__uow_load_line(bus, p, cmd->orderid)) != LA_OK)
 		return rc;
-	return la__uow_commit(bus);
+	return la_product_deallocate(p, cmd->orderid);
 }
 
-static int change_batch_quantity(la_bus *bus, const la_message *cmd)
+static int change_batch_quantity(la_bus *bus, const la_message *cmd, la__result *result)
 {
 	la_product *p;
 	int rc = la__uow_get_by_batchref(&p, bus, cmd->batchref);
@@ -95,36 +101,33 @@ static int change_batch_quantity(la_bus *bus, const la_message *cmd)
 	if (b && cmd->qty < la_batch_allocated_quantity(b) &&
 	    (rc = la__uow_load_batch_lines(bus, p, cmd->batchref)) != LA_OK)
 		return rc;
-	if ((rc = la_product_change_batch_quantity(p, cmd->batchref, cmd->qty)) != LA_OK)
-		return rc;
-	return la__uow_commit(bus);
+	return la_product_change_batch_quantity(p, cmd->batchref, cmd->qty);
 }
 
-static int cancel_batch(la_bus *bus, const la_message *cmd)
+static int cancel_batch(la_bus *bus, const la_message *cmd, la__result *result)
 {
 	la_product *p;
 	int rc = la__uow_get_by_batchref(&p, bus, cmd->batchref);
 	if (rc != LA_OK)
 		return invalid_ref(rc, cmd->batchref);
-	if ((rc = la__uow_load_batch_lines(bus, p, cmd->batchref)) != LA_OK ||
-	    (rc = la_product_cancel_batch(p, cmd->batchref)) != LA_OK)
+	if ((rc = la__uow_load_batch_lines(bus, p, cmd->batchref)) != LA_OK)
 		return rc;
-	return la__uow_commit(bus);
+	return la_product_cancel_batch(p, cmd->batchref);
 }
 
-int la__handle_command(la_bus *bus, const la_message *cmd)
+int la__handle_command(la_bus *bus, const la_message *cmd, la__result *result)
 {
 	switch (cmd->kind) {
 	case LA_CMD_CREATE_BATCH:
-		return create_batch(bus, cmd);
+		return create_batch(bus, cmd, result);
 	case LA_CMD_ALLOCATE:
-		return allocate(bus, cmd);
+		return allocate(bus, cmd, result);
 	case LA_CMD_DEALLOCATE:
-		return deallocate(bus, cmd);
+		return deallocate(bus, cmd, result);
 	case LA_CMD_CHANGE_BATCH_QUANTITY:
-		return change_batch_quantity(bus, cmd);
+		return change_batch_quantity(bus, cmd, result);
 	case LA_CMD_CANCEL_BATCH:
-		return cancel_batch(bus, cmd);
+		return cancel_batch(bus, cmd, result);
 	default:
 		return la_error_set(LA_EINVAL, "message kind %d is not a command", cmd->kind);
 	}

@@ -1,12 +1,13 @@
 /* The unit of work as the handlers see it: the store's repository, with the
- * products it hands out remembered so their events can be collected. */
+ * products it hands out remembered, so that their events can be collected
+ * and a failing command undone without undoing the commands before it. */
 #include "bus_internal.h"
 
+#include "../common/common_internal.h"
 #include "../domain/product_internal.h"
 #include "../util/alloc.h"
-#include "../common/common_internal.h"
 
-static int remember(la_bus *bus, la_product *product)
+int la__uow_remember(la_bus *bus, la_product *product)
 {
 	for (size_t i = 0; i < bus->seen_count; i++) {
 		if (bus->seen[i] == product)
@@ -15,16 +16,23 @@ static int remember(la_bus *bus, la_product *product)
 	if (la__grow((void **)&bus->seen, &bus->seen_capacity, bus->seen_count + 1,
 	             sizeof *bus->seen) != LA_OK)
 		return la__error_nomem();
+	/* A stored product is marked as handed out, before the command changes
+	 * it; a new one keeps the mark it was made with (empty). */
+	if (!la_product_is_new(product))
+		la__product_mark(product);
 	bus->seen[bus->seen_count++] = product;
 	return LA_OK;
 }
 
 /* A conflict the store reports is a concurrent change, worth retrying; one
- * the domain reports (a rule broken) would fail the same way every time. */
+ * the domain reports (a rule broken) would fail the same way every time.
+ * Any other failure of the store fails the whole unit of work. */
 static int from_store(la_bus *bus, int rc)
 {
 	if (rc == LA_ECONFLICT)
 		bus->store_conflict = 1;
+	else if (rc != LA_OK && rc != LA_ENOTFOUND)
+		bus->store_failed = 1;
 	return rc;
 }
 
@@ -32,8 +40,10 @@ int la__uow_begin(la_bus *bus)
 {
 	const la_store *s = bus->store;
 	bus->seen_count = 0;
-	bus->committed = 0;
 	bus->store_conflict = 0;
+	bus->store_failed = 0;
+	la__queue_forget(&bus->events);
+	la__queue_forget(&bus->handled);
 	return from_store(bus, s->port->begin(s->state));
 }
 
@@ -41,14 +51,21 @@ int la__uow_get(la_product **out, la_bus *bus, const char *sku)
 {
 	const la_store *s = bus->store;
 	int rc = from_store(bus, s->port->get(out, sku, s->state));
-	return rc == LA_OK ? remember(bus, *out) : rc;
+	return rc == LA_OK ? la__uow_remember(bus, *out) : rc;
 }
 
 int la__uow_get_by_batchref(la_product **out, la_bus *bus, const char *ref)
 {
 	const la_store *s = bus->store;
+	bus->batch_removed_from = NULL;
 	int rc = from_store(bus, s->port->get_by_batchref(out, ref, s->state));
-	return rc == LA_OK ? remember(bus, *out) : rc;
+	if (rc == LA_OK && (rc = la__uow_remember(bus, *out)) == LA_OK &&
+	    !la_product_find_batch(*out, ref)) {
+		bus->batch_removed_from =
+		    *out; /* stored, but removed earlier in this unit of work */
+		rc = LA_ENOTFOUND;
+	}
+	return rc;
 }
 
 int la__uow_load_line(la_bus *bus, la_product *product, const char *orderid)
@@ -66,7 +83,7 @@ int la__uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref)
 int la__uow_add(la_bus *bus, la_product *product)
 {
 	/* remember first: once added, the store owns the product */
-	int rc = remember(bus, product);
+	int rc = la__uow_remember(bus, product);
 	if (rc != LA_OK) {
 		la_product_free(product);
 		return rc;
@@ -78,25 +95,62 @@ int la__uow_add(la_bus *bus, la_product *product)
 	return rc;
 }
 
+void la__uow_mark(la_bus *bus)
+{
+	for (size_t i = 0; i < bus->seen_count; i++)
+		la__product_mark(bus->seen[i]);
+}
+
+void la__uow_undo_command(la_bus *bus)
+{
+	for (size_t i = 0; i < bus->seen_count; i++)
+		la__product_revert_to_mark(bus->seen[i]);
+}
+
+int la__uow_command_done(la_bus *bus)
+{
+	size_t events = 0;
+	uint64_t order = ++bus->change_clock;
+	for (size_t i = 0; i < bus->seen_count; i++) {
+		la__product_order_changes(bus->seen[i], order);
+		events += la_product_event_count(bus->seen[i]);
+	}
+	la__queue *q = &bus->events;
+	if (la__grow((void **)&q->items, &q->capacity, q->count + events, sizeof *q->items) !=
+	    LA_OK)
+		return la__error_nomem();
+	for (size_t i = 0; i < bus->seen_count; i++)
+		q->count += la__product_collect_events(bus->seen[i], q->items + q->count);
+	return LA_OK;
+}
+
+static void end(la_bus *bus)
+{
+	const la_store *s = bus->store;
+	s->port->end(s->state);
+	bus->seen_count = 0;
+}
+
 int la__uow_commit(la_bus *bus)
 {
-	/* make room for the events first: once committed they must not be lost */
-	size_t events = 0;
-	for (size_t i = 0; i < bus->seen_count; i++)
-		events += la_product_event_count(bus->seen[i]);
-	if (la__grow((void **)&bus->queue, &bus->queue_capacity, bus->queue_count + events,
-	             sizeof *bus->queue) != LA_OK)
-		return la__error_nomem();
 	const la_store *s = bus->store;
 	int rc = from_store(bus, s->port->commit(s->state));
-	if (rc != LA_OK)
-		return rc;
-	bus->committed = 1;
-	for (size_t i = 0; i < bus->seen_count; i++) {
-		la_product *p = bus->seen[i];
-		size_t n = p->event_count;
-		la__product_take_events(p, bus->queue + bus->queue_count);
-		bus->queue_count += n;
+	if (rc == LA_OK) {
+		for (size_t i = 0; i < bus->seen_count; i++)
+			la__product_release_events(bus->seen[i]); /* bus->handled owns them */
+	} else {
+		la__queue_forget(&bus->handled); /* the rollback freed them */
 	}
-	return LA_OK;
+	la__queue_forget(&bus->events);
+	end(bus);
+	return rc;
+}
+
+void la__uow_abandon(la_bus *bus)
+{
+	const la_store *s = bus->store;
+	s->port->rollback(s->state);
+	la__queue_forget(&bus->events);
+	la__queue_forget(&bus->handled);
+	end(bus);
 }

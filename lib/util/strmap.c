@@ -23,6 +23,13 @@ void la__strmap_dispose(la__strmap *map)
 	map->capacity = map->count = 0;
 }
 
+void la__strmap_clear(la__strmap *map)
+{
+	if (map->count)
+		memset(map->slots, 0, map->capacity * sizeof *map->slots);
+	map->count = 0;
+}
+
 static size_t find_slot(const la__strmap *map, const char *key, uint64_t hash)
 {
 	size_t mask = map->capacity - 1;

@@ -26,6 +26,8 @@ typedef struct la__strmap {
 	}
 
 void la__strmap_dispose(la__strmap *map);
+/* Remove every key, keeping the room (no allocation). */
+void la__strmap_clear(la__strmap *map);
 void *la__strmap_get(const la__strmap *map, const char *key);
 /* Make room for `more` new keys without allocating again; LA_OK or LA_ENOMEM. */
 int la__strmap_reserve(la__strmap *map, size_t more);

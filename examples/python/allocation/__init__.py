@@ -14,7 +14,7 @@ The shared libraries are found through LA_LIBRARY_PATH (a directory or a
 
 from . import _lib
 from . import callbacks, commands, errors, events, messages, model, stores, views  # noqa: F401
-from .bus import MessageBus, allocate_orders_csv, bootstrap  # noqa: F401
+from .bus import CommandResult, MessageBus, allocate_orders_csv, bootstrap  # noqa: F401
 from .callbacks import set_log_handler  # noqa: F401
 from .errors import (  # noqa: F401
     AllocationError,
@@ -35,7 +35,7 @@ from .stores import Store  # noqa: F401
 __version__ = _lib.lib.la_version().decode()
 
 __all__ = [
-    "AllocationError", "Batch", "Conflict", "DatabaseError", "IOError_", "InvalidArgument",
+    "AllocationError", "Batch", "CommandResult", "Conflict", "DatabaseError", "IOError_", "InvalidArgument",
     "InvalidSku", "MessageBus", "NoMemory", "NotFound", "OrderLine", "Product", "StateError",
     "Store", "Unsupported", "UserAbort", "allocate_orders_csv", "bootstrap", "callbacks",
     "commands", "errors", "events", "messages", "model", "set_log_handler", "stores",

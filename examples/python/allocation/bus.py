@@ -6,14 +6,35 @@ exactly as long as the bus.
 """
 
 from ctypes import byref, c_size_t, c_uint64, c_void_p
+from dataclasses import dataclass
+from typing import Optional
 
 from . import _lib
 from . import stores as _stores
 from .callbacks import report_exception, status_of, string_pair
 from .errors import StateError, check, error_for
-from .messages import BUILDERS, KIND_OF, Allocate, Event, from_c
+from .errors import AllocationError
+from .messages import BUILDERS, KIND_OF, Allocate, Command, Event, from_c
 
 _ROUTABLE = {_lib.LA_EVT_OUT_OF_STOCK, _lib.LA_EVT_ALLOCATED}
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command of MessageBus.handle_many came to.
+
+    status is 0 or the negative status code; batchref the batch an Allocate
+    went to (None when out of stock, failed, or not an Allocate); error the
+    exception the command would have raised alone (None when it succeeded).
+    """
+
+    status: int
+    batchref: Optional[str]
+    error: Optional[AllocationError]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
 
 
 class _BusState:
@@ -143,6 +164,53 @@ class MessageBus:
             ref = self._result(ptr)
             return ref.decode() if ref is not None else None
         return None
+
+    def handle_many(self, commands):
+        """Handle many commands in one transaction (group commit).
+
+        Each command is atomic on its own and gets the result it would have
+        had alone (bus.h, la_bus_handle_many): returns one CommandResult per
+        command, in order. Raises the matching AllocationError only when the
+        transaction as a whole failed (a store error, or conflicts past the
+        retries): then no command took effect.
+        """
+        ptr = self._state.ptr
+        if ptr is None:
+            raise StateError("MessageBus is closed")
+        if self._state.nesting:
+            raise StateError("handle_many cannot be called from an event handler")
+        commands = list(commands)
+        built = (c_void_p * len(commands))()
+        try:
+            for i, command in enumerate(commands):
+                build = BUILDERS.get(type(command))
+                if build is None or not isinstance(command, Command):
+                    raise TypeError(f"not a command of liballocation: {command!r}")
+                out = c_void_p()
+                rc = build(command, out)
+                if rc < 0:
+                    raise error_for(rc)
+                built[i] = out.value
+            lib = _lib.lib
+            rc = lib.la_bus_handle_many(ptr, built, len(commands))
+            if rc < 0:
+                raise error_for(rc)
+            results = []
+            for i in range(lib.la_bus_result_count(ptr)):
+                status = lib.la_bus_result_status(ptr, i)
+                ref = lib.la_bus_result_batchref_at(ptr, i)
+                error = None
+                if status < 0:
+                    text = lib.la_bus_result_error(ptr, i)
+                    error = error_for(status, text.decode("utf-8", "replace") if text else "")
+                results.append(
+                    CommandResult(status, ref.decode() if ref is not None else None, error)
+                )
+            return results
+        finally:
+            for msg in built:
+                if msg:
+                    self._message_free(msg)
 
     def subscribe(self, event_class, handler):
         """Run handler(event) for every event of that class, after earlier ones.

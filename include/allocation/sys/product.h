@@ -58,7 +58,9 @@ LA_EXTERN(int)
 la_product_load_batch(la_product *product, const char *ref, int64_t purchased, const char *eta,
                       int64_t allocated, int64_t line_count, int64_t sequence);
 /**
- * A stored line on batch ref. Loading a line already known is a no-op.
+ * A stored line on batch ref. Loading a line already known is a no-op, and
+ * so is loading one the product deallocated since it was loaded or saved:
+ * the store still holds that line until its commit.
  * @param product the product being loaded.
  * @param ref its batch, already loaded.
  * @param orderid the order.
@@ -112,6 +114,39 @@ typedef struct la_change {
 	int64_t qty;          /**< purchased quantity, or the line's quantity */
 	int64_t sequence;     /**< BATCH_ADDED, LINE_ALLOCATED: the sequence to store */
 } la_change;
+
+/**
+ * When the change at index was made, relative to the changes of the other
+ * products of the same unit of work. A store that writes several products
+ * writes their changes in increasing order of this (la_products_next_change
+ * walks them so), because a change may depend on another product's earlier
+ * one: a batch reference removed from one product and then added to
+ * another, or an order's lines in allocation order across skus (a unit of
+ * work may hold many commands: la_bus_handle_many). Non-decreasing within a
+ * product; 0 for changes made outside a bus.
+ * @param product the product.
+ * @param index 0 .. la_product_change_count() - 1.
+ * @return the order, or 0 for NULL or an index out of range.
+ */
+LA_EXTERN(uint64_t) la_product_change_order(const la_product *product, size_t index);
+
+/**
+ * Walk the changes of several products in the order they were made (by
+ * la_product_change_order; ties keep the products' order).
+ * @code
+ *   size_t positions[N] = {0}, k;
+ *   while ((k = la_products_next_change(products, N, positions)) < N)
+ *           write change positions[k] - 1 of products[k];
+ * @endcode
+ * @param products the products (NULL entries are skipped).
+ * @param count how many.
+ * @param positions one counter per product, zero before the first call:
+ *        how many changes of each have been walked.
+ * @return the index of the product whose change comes next (its counter is
+ *         advanced past it), or count when every change has been walked.
+ */
+LA_EXTERN(size_t)
+la_products_next_change(la_product *const *products, size_t count, size_t *positions);
 
 /** Number of changes recorded since the product was loaded or saved (0 for NULL). */
 LA_EXTERN(size_t) la_product_change_count(const la_product *product);

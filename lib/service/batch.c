@@ -1,0 +1,177 @@
+/* Commands in one unit of work (group commit). Each command is atomic on its
+ * own: the products it touched are marked before it runs, and a command that
+ * fails is undone back to the marks without touching the commands before it,
+ * so no database savepoint is needed. The events a command records are
+ * handled before the next command starts, exactly as the bus would handle
+ * them one command at a time (spec §1.3): the built-in handler that changes
+ * the store (reallocation after stock_reduced) runs at once, inside the unit
+ * of work; the handlers with effects outside it (publish, notify, the
+ * caller's own) run after the commit, in the same order. A conflict the
+ * store reports re-runs every command against fresh state; any other failure
+ * of the store fails them all. */
+#include "bus_internal.h"
+
+#include "../common/common_internal.h"
+#include "../domain/message_internal.h"
+#include "../util/alloc.h"
+
+#include <string.h>
+#include <time.h>
+
+#define MAX_RETRY_DELAY_US 50000u
+
+static void pause_before_retry(la_bus *bus, unsigned int attempt)
+{
+	uint64_t x = bus->random; /* xorshift64: jitter needs no quality */
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	bus->random = x;
+	uint64_t base = bus->options.retry_delay_us;
+	for (unsigned int i = 0; i < attempt && base < MAX_RETRY_DELAY_US; i++)
+		base *= 2;
+	if (base > MAX_RETRY_DELAY_US)
+		base = MAX_RETRY_DELAY_US;
+	uint64_t us = base / 2 + (base ? x % (base + 1) : 0); /* 0.5x to 1.5x */
+	struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+	nanosleep(&ts, NULL);
+}
+
+static int failed_in_store(const la_bus *bus)
+{
+	return bus->store_failed || bus->store_conflict;
+}
+
+/* Reallocate a line deallocated because stock was reduced (spec §1.2), as a
+ * command of its own inside the unit of work. Its failure is logged like any
+ * event handler's, unless the store failed: then the unit of work fails. */
+static int reallocate(la_bus *bus, const la_message *event)
+{
+	la_message *command;
+	int rc = la__message_build(&command, LA_CMD_ALLOCATE, event->orderid, event->sku, NULL,
+	                           NULL, event->qty, 0);
+	if (rc != LA_OK)
+		return rc;
+	bus->commands++;
+	la__uow_mark(bus);
+	rc = la__handle_command(bus, command, NULL);
+	la_message_free(command);
+	if (rc == LA_OK)
+		return la__uow_command_done(bus);
+	if (failed_in_store(bus))
+		return rc;
+	la__uow_undo_command(bus);
+	la__bus_handler_failed(bus, event, "reallocate", rc);
+	return LA_OK;
+}
+
+/* The events of the command just run, oldest first, with those they lead to. */
+static int handle_events(la_bus *bus)
+{
+	int rc = la__uow_command_done(bus);
+	la_message *event;
+	while (rc == LA_OK && (event = la__queue_pop(&bus->events))) {
+		if ((rc = la__queue_push(&bus->handled, event)) != LA_OK)
+			break;
+		if (event->kind == LA_EVT_DEALLOCATED && event->reason == LA_REASON_STOCK_REDUCED)
+			rc = reallocate(bus, event);
+	}
+	return rc;
+}
+
+static void reset(la__result *r)
+{
+	la__free(r->error);
+	memset(r, 0, sizeof *r);
+}
+
+/* One attempt: the commands in order, then the commit. *ran is how many
+ * commands the unit of work took: all of them, or fewer when one must start
+ * a new unit of work (LA__ESPLIT). LA_OK, or why the unit of work as a whole
+ * failed (it is rolled back). */
+static int run_once(la_bus *bus, const la_message *const *commands, size_t count,
+                    la__result *results, size_t *ran)
+{
+	*ran = count;
+	int rc = la__uow_begin(bus);
+	if (rc != LA_OK)
+		return rc;
+	size_t done = 0;
+	for (size_t i = 0; i < count; i++) {
+		const la_message *command = commands[i];
+		la__result *result = &results[i];
+		reset(result);
+		if (!la_message_is_command(command)) {
+			la_error_set(LA_EINVAL, "message %zu (%s) is not a command", i,
+			             la_message_name(command));
+			la__result_fail(result, LA_EINVAL);
+			continue;
+		}
+		la__uow_mark(bus);
+		rc = la__handle_command(bus, command, result);
+		if (rc == LA__ESPLIT && done) {
+			la__uow_undo_command(bus);
+			*ran = i;
+			break;
+		}
+		if (rc != LA_OK && !failed_in_store(bus)) {
+			la__uow_undo_command(bus); /* this command only */
+			la__result_fail(result, rc);
+			continue;
+		}
+		if (rc == LA_OK)
+			rc = handle_events(bus);
+		if (rc != LA_OK) {
+			la__uow_abandon(bus);
+			return rc;
+		}
+		done++;
+	}
+	if (!done) { /* every command failed: there is nothing to write */
+		la__uow_abandon(bus);
+		return LA_OK;
+	}
+	return la__uow_commit(bus);
+}
+
+/* The commands from the first, in as few units of work as they allow
+ * (one, unless a command needs the ones before it committed); *ran is how
+ * many the committed unit of work took. */
+static int run_unit(la_bus *bus, const la_message *const *commands, size_t count,
+                    la__result *results, size_t *ran)
+{
+	for (unsigned int attempt = 0;; attempt++) {
+		int rc = run_once(bus, commands, count, results, ran);
+		if (rc == LA_OK)
+			return LA_OK;
+		if (rc != LA_ECONFLICT || !bus->store_conflict ||
+		    attempt >= bus->options.max_retries)
+			return rc;
+		bus->retries++;
+		la_log(LA_LOG_DEBUG, "%zu command(s) conflicted (%s); retry %u", count,
+		       la_error_last(), attempt + 1);
+		pause_before_retry(bus, attempt);
+	}
+}
+
+int la__bus_run_commands(la_bus *bus, const la_message *const *commands, size_t count,
+                         la__result *results)
+{
+	bus->commands += count;
+	for (size_t at = 0; at < count;) {
+		size_t ran;
+		int rc = run_unit(bus, commands + at, count - at, results + at, &ran);
+		if (rc != LA_OK) {
+			for (size_t i = at; i < count; i++)
+				la__result_fail(&results[i], rc);
+			return rc;
+		}
+		la_message *event;
+		while ((event = la__queue_pop(&bus->handled))) {
+			la__bus_dispatch_event(bus, event);
+			la_message_free(event);
+		}
+		at += ran;
+	}
+	return LA_OK;
+}
