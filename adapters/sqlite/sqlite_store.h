@@ -61,6 +61,9 @@ struct sq_store {
 	/* committed product rows, checked by version (product_cache.c) */
 	la_product_cache *cache;
 
+	/* background WAL checkpoints (checkpoint.c), or NULL */
+	struct sq_checkpointer *checkpointer;
+
 	/* outbox message ids: per-connection random prefix + counter */
 	uint64_t id_prefix;
 	uint64_t id_counter;
@@ -73,6 +76,13 @@ int sq_store_open_with(struct sq_store **out, const char *url, const la_sqlite_o
 int sq_store_open(struct sq_store **out, const char *url, unsigned int flags);
 void sq_store_close(void *state);
 const la_store_port *sq_store_port(unsigned int flags);
+
+/* ---- checkpoint.c ---- */
+/* Checkpoint the WAL in a thread with its own connection, never in a commit. */
+int sq_checkpointer_start(struct sq_store *store);
+void sq_checkpointer_stop(struct sq_store *store);
+/* How many checkpoints the thread has run (tests). */
+unsigned long long sq_checkpointer_runs(const struct sq_store *store);
 
 /* ---- url.c ---- */
 struct sq_url {

@@ -24,6 +24,7 @@ void sq_store_close(void *state)
 		return;
 	if (store->db && store->in_uow)
 		sq_uow_end(store);
+	sq_checkpointer_stop(store);
 	sq_repo_clear(store);
 	free(store->seen);
 	free(store->positions);
@@ -86,6 +87,10 @@ static int check_options(const la_sqlite_options *opts)
 	    opts->durability > LA_SQLITE_DURABILITY_FULL)
 		return la_error_set(LA_EINVAL, "SQLite store: unknown durability %d",
 		                    opts->durability);
+	if (opts->checkpoint != LA_SQLITE_CHECKPOINT_IN_COMMIT &&
+	    opts->checkpoint != LA_SQLITE_CHECKPOINT_BACKGROUND)
+		return la_error_set(LA_EINVAL, "SQLite store: unknown checkpoint mode %d",
+		                    opts->checkpoint);
 	if (opts->busy_timeout_ms > INT32_MAX)
 		return la_error_set(LA_EINVAL, "SQLite store: busy timeout %u ms is too long",
 		                    opts->busy_timeout_ms);
@@ -117,8 +122,10 @@ int sq_store_open_with(struct sq_store **out, const char *url, const la_sqlite_o
 	rc = open_connection(store, opts->busy_timeout_ms ? opts->busy_timeout_ms
 	                                                  : DEFAULT_BUSY_TIMEOUT_MS);
 	if (rc == LA_OK)
-		rc = sq_schema_prepare(store, durability == LA_SQLITE_DURABILITY_FULL,
+		rc = sq_schema_prepare(store, durability != LA_SQLITE_DURABILITY_NORMAL,
 		                       parsed.memory);
+	if (rc == LA_OK && opts->checkpoint == LA_SQLITE_CHECKPOINT_BACKGROUND && !parsed.memory)
+		rc = sq_checkpointer_start(store);
 	if (rc != LA_OK) {
 		sq_store_close(store);
 		return rc;

@@ -41,11 +41,13 @@ LA_BEGIN_DECL
 /**
  * Open (creating it if needed) the store at url.
  *
- * Durability: "normal" (the default) commits with synchronous=NORMAL in WAL
- * mode — a committed unit of work survives any crash of the process, but the
- * last ones may be lost on power failure or an OS crash; "full"
- * (synchronous=FULL) syncs the WAL at every commit, so they survive that too,
- * at a cost per commit (docs/sqlite.md has figures).
+ * Durability: "full" (the default since 1.1) commits with synchronous=FULL
+ * in WAL mode: every commit syncs the WAL, so a committed unit of work
+ * survives power failure and OS crashes too (group commit, la_bus_handle_many,
+ * spreads that sync over many commands); "normal" (synchronous=NORMAL)
+ * survives any crash of the process, but the last commits may be lost on
+ * power failure or an OS crash, and costs less per commit (docs/sqlite.md
+ * has figures).
  *
  * @param out   receives the new store, owned by the caller (la_store_free);
  *              set to NULL on failure.
@@ -70,7 +72,7 @@ LA_EXTERN(int) la_sqlite_store_open(la_store **out, const char *url, unsigned in
 
 /** Durability of commits (la_sqlite_options.durability). Never renumbered. */
 typedef enum la_sqlite_durability {
-	LA_SQLITE_DURABILITY_DEFAULT = 0, /**< as the URL says, else the default */
+	LA_SQLITE_DURABILITY_DEFAULT = 0, /**< as the URL says, else FULL */
 	LA_SQLITE_DURABILITY_NORMAL = 1,  /**< synchronous=NORMAL: survives a process crash */
 	LA_SQLITE_DURABILITY_FULL = 2     /**< synchronous=FULL: survives power loss too */
 } la_sqlite_durability;
@@ -84,14 +86,27 @@ typedef struct la_sqlite_options {
 	unsigned int flags;           /**< 0 or #LA_STORE_OUTBOX */
 	int durability;               /**< a #la_sqlite_durability; overrides the URL's */
 	unsigned int busy_timeout_ms; /**< wait this long for another writer; 0: 5000 */
+	int checkpoint;               /**< a #la_sqlite_checkpoint: who copies the WAL back */
 } la_sqlite_options;
+
+/** Who checkpoints the WAL (la_sqlite_options.checkpoint). Never renumbered. */
+typedef enum la_sqlite_checkpoint {
+	/** SQLite's default: the commit that takes the WAL past 1,000 pages
+	 *  copies it back into the database, inside that commit. */
+	LA_SQLITE_CHECKPOINT_IN_COMMIT = 0,
+	/** A thread of the store, with its own connection, copies it back when it
+	 *  grows past 512 pages (PASSIVE: it never waits for readers or
+	 *  writers), so no commit pays for it. Ignored for an in-memory database. */
+	LA_SQLITE_CHECKPOINT_BACKGROUND = 1
+} la_sqlite_checkpoint;
 
 /** The version of la_sqlite_options these headers describe. */
 #define LA_SQLITE_OPTIONS_VERSION 1
 /** Initialiser of la_sqlite_options with the defaults. */
 #define LA_SQLITE_OPTIONS_INIT                                                                     \
 	{                                                                                          \
-		LA_SQLITE_OPTIONS_VERSION, 0, LA_SQLITE_DURABILITY_DEFAULT, 0                      \
+		LA_SQLITE_OPTIONS_VERSION, 0, LA_SQLITE_DURABILITY_DEFAULT, 0,                     \
+		    LA_SQLITE_CHECKPOINT_IN_COMMIT                                                 \
 	}
 
 /**

@@ -163,7 +163,7 @@ Test(sqlite_schema, urls_and_options)
 	snprintf(url, sizeof url, "sqlite:%s", path);
 	cr_assert_eq(sq_store_open(&state, url, 0), LA_OK, "%s", la_error_last());
 	cr_assert_str_eq(state->path, path);
-	cr_assert_eq(sqlt_int(state->db, "PRAGMA synchronous"), 1, "NORMAL by default");
+	cr_assert_eq(sqlt_int(state->db, "PRAGMA synchronous"), 2, "FULL by default");
 	sq_store_close(state);
 
 	snprintf(url, sizeof url, "sqlite:%s?durability=full", path);
