@@ -57,6 +57,15 @@ int cli_fail_library(int code, const char *context);
 /* Parse a number argument or report a usage error naming it. */
 int cli_number_arg(int64_t *out, const char *text, const char *name);
 
+/* Options of a command (options.c): is arg --name or --name=VALUE; the
+ * value of the option at argv[*i] (advancing *i past a separate value), or
+ * NULL when it has none. */
+int cli_is_option(const char *arg, const char *name);
+const char *cli_option_value(cli_context *ctx, int *i, const char *name);
+
+/* import-orders (import.c). */
+int cli_import_orders(cli_context *ctx);
+
 /* Read models printed as JSON (queries.c). */
 int cli_print_allocations(cli_context *ctx);
 int cli_print_batches(cli_context *ctx);

@@ -67,23 +67,6 @@ static json_t *batch_row(const la_batch_page *page, size_t i)
 }
 
 /* Option value: "--name VALUE" or "--name=VALUE"; advances *i. */
-static const char *option_value(cli_context *ctx, int *i, const char *name)
-{
-	const char *a = ctx->argv[*i];
-	size_t n = strlen(name);
-	if (a[n] == '=')
-		return a + n + 1;
-	if (*i + 1 >= ctx->argc)
-		return NULL;
-	return ctx->argv[++*i];
-}
-
-static int is_option(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-	return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
 int cli_print_batches(cli_context *ctx)
 {
 	const char *sku = NULL, *after = NULL;
@@ -93,8 +76,8 @@ int cli_print_batches(cli_context *ctx)
 		const char *a = ctx->argv[i];
 		if (options && strcmp(a, "--") == 0) {
 			options = 0;
-		} else if (options && is_option(a, "--limit")) {
-			const char *v = option_value(ctx, &i, "--limit");
+		} else if (options && cli_is_option(a, "--limit")) {
+			const char *v = cli_option_value(ctx, &i, "--limit");
 			if (!v)
 				return cli_fail(CLI_EXIT_USAGE, "--limit needs a number");
 			int status = cli_number_arg(&limit, v, "--limit");
@@ -103,8 +86,8 @@ int cli_print_batches(cli_context *ctx)
 			if (limit < 1 || limit > LA_BATCH_PAGE_MAX)
 				return cli_fail(CLI_EXIT_USAGE, "--limit must be between 1 and %d",
 				                LA_BATCH_PAGE_MAX);
-		} else if (options && is_option(a, "--after")) {
-			if (!(after = option_value(ctx, &i, "--after")))
+		} else if (options && cli_is_option(a, "--after")) {
+			if (!(after = cli_option_value(ctx, &i, "--after")))
 				return cli_fail(CLI_EXIT_USAGE, "--after needs a cursor");
 		} else if (options && a[0] == '-' && a[1] == '-') {
 			return cli_fail(CLI_EXIT_USAGE, "batches: unknown option %s", a);

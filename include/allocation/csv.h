@@ -115,6 +115,60 @@ LA_EXTERN(int)
 la_csv_allocate_orders(size_t *out_allocated, size_t *out_out_of_stock, const char *folder,
                        const la_bus_options *opts);
 
+/** Lines per transaction of la_csv_import_orders when given 0. */
+#define LA_CSV_IMPORT_DEFAULT_LINES 1000
+/** Most lines per transaction la_csv_import_orders takes. */
+#define LA_CSV_IMPORT_MAX_LINES 100000
+
+/**
+ * What one line of an import came to (la_csv_import_orders).
+ * @param line the line of the file the record starts on (1 is the header).
+ * @param orderid, sku the line's fields ("" when the record had too few).
+ * @param qty its quantity (0 when not a number).
+ * @param status #LA_OK, or why the line was refused (#LA_EINVAL for a bad
+ *        field, #LA_ENOTFOUND for an unknown sku, #LA_ECONFLICT for the same
+ *        line with another qty, ...).
+ * @param batchref the batch it went to; NULL when out of stock or refused.
+ * @param message "" on success, else what was wrong.
+ * @param payload the pointer given to la_csv_import_orders.
+ * @return #LA_OK to go on; anything else stops the import (#LA_EUSER).
+ */
+typedef int (*la_csv_line_fn)(size_t line, const char *orderid, const char *sku, int64_t qty,
+                              int status, const char *batchref, const char *message, void *payload);
+
+/**
+ * Allocate every line of a file in orders.csv form (header orderid,sku,qty,
+ * RFC 4180) through bus, lines_per_transaction lines per transaction
+ * (la_bus_handle_many), in file order: each line gets the result it would
+ * have had if the lines were allocated one by one. The file is streamed:
+ * memory stays bounded whatever its size.
+ *
+ * A line with a bad field (too few fields, qty not a positive whole number,
+ * an empty orderid) is refused on its own, like a command that fails; the
+ * others go on. A syntax error of the file (an unterminated quote, ...) or
+ * a transaction that fails as a whole (a database error) stops the import:
+ * the lines before it stay imported, la_error_last() names the line.
+ *
+ * @param[out] out_allocated lines allocated (or already allocated); may be NULL.
+ * @param[out] out_out_of_stock lines that found no stock; may be NULL.
+ * @param[out] out_failed lines refused; may be NULL.
+ * @param bus the bus to handle the commands (its store: any adapter).
+ * @param path the file.
+ * @param lines_per_transaction 1 to #LA_CSV_IMPORT_MAX_LINES; 0 for
+ *        #LA_CSV_IMPORT_DEFAULT_LINES.
+ * @param on_line called for every line after its transaction, in file
+ *        order; NULL for none.
+ * @param payload passed to on_line.
+ * @return #LA_OK once every line has its result; #LA_EINVAL (NULL bus or
+ *         path, too many lines per transaction, a bad header or syntax);
+ *         #LA_EIO (the file); #LA_EUSER (on_line stopped it); the code of a
+ *         transaction that failed as a whole; #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_csv_import_orders(size_t *out_allocated, size_t *out_out_of_stock, size_t *out_failed,
+                     la_bus *bus, const char *path, size_t lines_per_transaction,
+                     la_csv_line_fn on_line, void *payload);
+
 LA_END_DECL
 
 #endif

@@ -428,3 +428,27 @@ Test(cli, allocate_from_csv_errors)
 	expect_error(run("allocate-from-csv", "nowhere"), 3,
 	             "cannot open CSV folder nowhere: No such file or directory");
 }
+
+Test(cli, import_orders_many_lines_per_transaction)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	write_file("orders.csv", "orderid,sku,qty\no1,LAMP,3\no2,NOPE,1\no3,LAMP,100\no4,LAMP,7\n");
+	result r = run("import-orders", "orders.csv", "--per-transaction", "2");
+	cr_expect_eq(r.status, 1, "a refused line exits 1: %s", r.err);
+	cr_expect_str_eq(r.out, "{\"allocated\": 2, \"out_of_stock\": 1, \"refused\": 1}\n");
+	cr_expect_str_eq(r.err, "allocation: orders.csv:3: Invalid sku NOPE\n");
+	expect_ok(run("allocations", "o4"), "[{\"sku\":\"LAMP\",\"batchref\":\"b1\"}]\n");
+	/* again: every line is already allocated (idempotent), no refusal now */
+	write_file("orders.csv", "orderid,sku,qty\no1,LAMP,3\no4,LAMP,7\n");
+	expect_ok(run("import-orders", "orders.csv"),
+	          "{\"allocated\": 2, \"out_of_stock\": 0, \"refused\": 0}\n");
+	expect_error(run("import-orders", "orders.csv", "--per-transaction", "0"), 2,
+	             "--per-transaction must be between 1 and 100000");
+	expect_error(run("import-orders"), 2,
+	             "usage: allocation import-orders FILE.csv "
+	             "[--per-transaction N]");
+	r = run("import-orders", "missing.csv");
+	cr_expect_eq(r.status, 4, "exit %d: %s", r.status, r.err);
+	cr_expect_str_eq(r.err,
+	                 "allocation: missing.csv: cannot open: No such file or directory\n");
+}

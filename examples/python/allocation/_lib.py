@@ -79,6 +79,9 @@ EVENT_HANDLER_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_void_p)
 MALLOC_FN = CFUNCTYPE(c_void_p, c_size_t)
 REALLOC_FN = CFUNCTYPE(c_void_p, c_void_p, c_size_t)
 FREE_FN = CFUNCTYPE(None, c_void_p)
+CSV_LINE_FN = CFUNCTYPE(
+    c_int, c_size_t, c_char_p, c_char_p, c_int64, c_int, c_char_p, c_char_p, c_void_p
+)
 
 
 class BusOptions(Structure):
@@ -303,6 +306,10 @@ CSV_API = {
     "la_csv_store_open": (c_int, [_OUT, _S]),
     "la_csv_options_init": (c_int, [_P, c_uint]),
     "la_csv_store_open_ext": (c_int, [_OUT, _S, _P]),
+    "la_csv_import_orders": (
+        c_int,
+        [POINTER(c_size_t), POINTER(c_size_t), POINTER(c_size_t), _P, _S, _SZ, CSV_LINE_FN, _P],
+    ),
     "la_csv_allocate_orders": (
         c_int,
         [POINTER(c_size_t), POINTER(c_size_t), _S, POINTER(BusOptions)],
