@@ -445,8 +445,8 @@ Test(cli, import_orders_many_lines_per_transaction)
 	expect_error(run("import-orders", "orders.csv", "--per-transaction", "0"), 2,
 	             "--per-transaction must be between 1 and 100000");
 	expect_error(run("import-orders"), 2,
-	             "usage: allocation import-orders FILE.csv "
-	             "[--per-transaction N]");
+	             "usage: allocation import-orders FILE.csv [--per-transaction N] (see "
+	             "allocation import-orders --help)");
 	r = run("import-orders", "missing.csv");
 	cr_expect_eq(r.status, 4, "exit %d: %s", r.status, r.err);
 	cr_expect_str_eq(r.err,
