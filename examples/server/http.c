@@ -65,6 +65,8 @@ struct request_state {
 	int too_large;
 	int refused; /* the reply in refusal goes out once the body is read */
 	struct reply refusal;
+	int begun;         /* on_request has seen it */
+	size_t uri_length; /* the request line's URI, query string included */
 	unsigned int status;
 	const char *outcome;
 	char method[16];
@@ -160,8 +162,8 @@ static int gate(struct reply *r, struct MHD_Connection *conn, struct http_server
 {
 	size_t headers = 0;
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &headers);
-	if (strlen(url) > URL_MAX_BYTES) {
-		reply_message(r, 414, "the URL is %zu bytes; the limit is %d", strlen(url),
+	if (st->uri_length > URL_MAX_BYTES) {
+		reply_message(r, 414, "the URL is %zu bytes; the limit is %d", st->uri_length,
 		              URL_MAX_BYTES);
 		return 1;
 	}
@@ -281,11 +283,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct http_server *server = cls;
 	struct request_state *st = *con_cls;
-	if (!st) {
-		st = calloc(1, sizeof *st);
-		if (!st)
-			return MHD_NO;
-		st->start_us = now_us();
+	if (!st)
+		return MHD_NO; /* out of memory in on_uri */
+	if (!st->begun) {
+		st->begun = 1;
 		copy_printable(st->method, sizeof st->method, method);
 		copy_printable(st->path, sizeof st->path, url);
 		remote_address(conn, st->remote, sizeof st->remote);
@@ -328,6 +329,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return queue(conn, server, st, &r);
 }
 
+/* The first callback of a request, with the raw URI: its state starts here. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct request_state *st = calloc(1, sizeof *st);
+	if (st) {
+		st->start_us = now_us();
+		st->uri_length = strlen(uri);
+	}
+	return st;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -335,6 +347,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct request_state *st = *con_cls;
 	if (!st)
 		return;
+	if (!st->begun) { /* cut off, or refused by libmicrohttpd, before its headers ended */
+		free(st);
+		*con_cls = NULL;
+		return;
+	}
 	int64_t duration = now_us() - st->start_us;
 	unsigned int route_index = st->route ? st->route->index : ROUTE_COUNT;
 	metrics_request(route_index, st->status, duration);
@@ -464,11 +481,12 @@ struct http_server *http_start(const struct http_config *config)
 		flags |= MHD_USE_TLS;
 	uint16_t port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
 	                                                 : ((struct sockaddr_in *)&addr)->sin_port);
-	struct MHD_OptionItem options[16];
+	struct MHD_OptionItem options[20];
 	size_t n = 0;
 	options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
 	options[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, server};
+	options[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL};
 	options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
 	                                       (intptr_t)deadlines_notify, server->deadlines};
 	options[n++] =
