@@ -8,6 +8,7 @@ By hand:
 """
 
 import contextlib
+import functools
 import os
 import re
 import signal
@@ -65,7 +66,9 @@ class Server:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         if verify:
+            # Per request: requests lets REQUESTS_CA_BUNDLE override session.verify.
             self.session.verify = verify
+            self.session.request = functools.partial(self.session.request, verify=verify)
 
     def _wait_listening(self):
         deadline = time.monotonic() + 20
