@@ -40,7 +40,8 @@ enum setting_id {
 	/* flags that are not settings */
 	S_CONFIG = S_COUNT,
 	S_HELP,
-	S_VERSION
+	S_VERSION,
+	S_PRINT_CONFIG
 };
 
 struct setting {
@@ -130,6 +131,8 @@ static void usage(FILE *out, const char *prog)
 	    "                        [ALLOCATION_LOG_FORMAT]\n"
 	    "  --quiet               no access log line per request [ALLOCATION_QUIET=1]\n"
 	    "  --config FILE         read settings from FILE [ALLOCATION_CONFIG]\n"
+	    "  --print-config        print each setting, its value and its source, and exit\n"
+	    "                        (passwords in URLs shown as ***)\n"
 	    "  --version             print the version and exit\n"
 	    "  --help                show this help and exit\n"
 	    "\n"
@@ -370,12 +373,45 @@ static int apply(struct server_options *opts, const struct choice *c, FILE *err)
 	return 0;
 }
 
+/* A URL or conninfo with its password replaced by "***". */
+static void redact(char *dst, size_t size, const char *text)
+{
+	snprintf(dst, size, "%s", text);
+	char *scheme = strstr(dst, "://");
+	char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+	char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+	if (at && colon && colon < at) {
+		memmove(colon + 4, at, strlen(at) + 1);
+		memcpy(colon + 1, "***", 3);
+	}
+	char *pw = strstr(dst, "password=");
+	if (pw) {
+		char *end = pw + 9 + strcspn(pw + 9, " ");
+		memmove(pw + 12, end, strlen(end) + 1);
+		memcpy(pw + 9, "***", 3);
+	}
+}
+
+/* --print-config: each setting, its value and where it came from. */
+static void print_settings(FILE *out, const struct choice *chosen)
+{
+	for (int i = 0; i < S_COUNT; i++) {
+		char value[600];
+		if (!chosen[i].text) {
+			fprintf(out, "# %s: default\n", settings[i].name);
+			continue;
+		}
+		redact(value, sizeof value - 8, chosen[i].text);
+		fprintf(out, "%s = %s  # from %s\n", settings[i].name, value, chosen[i].origin);
+	}
+}
+
 enum options_result options_parse(struct server_options *opts, int argc, char **argv, FILE *out,
                                   FILE *err)
 {
 	const char *prog = argc > 0 ? argv[0] : "allocation-server";
 	memset(opts, 0, sizeof *opts);
-	struct option long_options[S_VERSION + 2];
+	struct option long_options[S_PRINT_CONFIG + 2];
 	for (int i = 0; i < S_COUNT; i++)
 		long_options[i] = (struct option){
 		    settings[i].name, settings[i].has_arg ? required_argument : no_argument, NULL,
@@ -383,13 +419,16 @@ enum options_result options_parse(struct server_options *opts, int argc, char **
 	long_options[S_CONFIG] = (struct option){"config", required_argument, NULL, 256 + S_CONFIG};
 	long_options[S_HELP] = (struct option){"help", no_argument, NULL, 256 + S_HELP};
 	long_options[S_VERSION] = (struct option){"version", no_argument, NULL, 256 + S_VERSION};
-	long_options[S_VERSION + 1] = (struct option){NULL, 0, NULL, 0};
+	long_options[S_PRINT_CONFIG] =
+	    (struct option){"print-config", no_argument, NULL, 256 + S_PRINT_CONFIG};
+	long_options[S_PRINT_CONFIG + 1] = (struct option){NULL, 0, NULL, 0};
 
 	static struct choice flags[S_COUNT], from_env[S_COUNT], from_file[S_COUNT];
 	memset(flags, 0, sizeof flags);
 	memset(from_env, 0, sizeof from_env);
 	memset(from_file, 0, sizeof from_file);
 	const char *config = NULL;
+	int print_config = 0;
 	int c;
 	opterr = 0;
 	optind = 1;
@@ -409,6 +448,8 @@ enum options_result options_parse(struct server_options *opts, int argc, char **
 		} else if (id == S_VERSION) {
 			version(out);
 			return OPTIONS_EXIT_OK;
+		} else if (id == S_PRINT_CONFIG) {
+			print_config = 1;
 		} else {
 			fprintf(err, "allocation-server: unknown or incomplete option '%s'\n",
 			        argv[optind - 1]);
@@ -440,7 +481,13 @@ enum options_result options_parse(struct server_options *opts, int argc, char **
 		            : from_env[i].text ? from_env[i]
 		                               : from_file[i];
 	}
-	return apply(opts, chosen, err) == 0 ? OPTIONS_RUN : OPTIONS_EXIT_USAGE;
+	if (apply(opts, chosen, err) != 0)
+		return OPTIONS_EXIT_USAGE;
+	if (print_config) {
+		print_settings(out, chosen);
+		return OPTIONS_EXIT_OK;
+	}
+	return OPTIONS_RUN;
 }
 
 void options_free(struct server_options *opts)
