@@ -5,6 +5,8 @@ dependency on its own; systemd readiness through NOTIFY_SOCKET."""
 
 import json
 import os
+import pathlib
+import shutil
 import re
 import signal
 import socket
@@ -197,3 +199,35 @@ def test_systemd_readiness(tmp_path, sqlite_url):
         server.log.close()
     finally:
         sock.close()
+
+
+SYSTEMD_DIR = pathlib.Path(__file__).resolve().parents[2] / "examples" / "systemd"
+
+
+def test_systemd_unit_and_example_configuration(tmp_path):
+    # The example environment file and config file hold only known settings.
+    env = clean_env()
+    for line in (SYSTEMD_DIR / "allocation-server.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            env[name] = value
+    got = printed(run("--print-config", env=env))
+    assert got["listen"] == ("127.0.0.1:5005", "ALLOCATION_LISTEN")
+    got = printed(run("--config", str(SYSTEMD_DIR / "server.conf"), "--print-config"))
+    assert got["request-timeout"][0] == "10"
+    # The unit, pointed at this build, passes systemd's own check.
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        pytest.skip("systemd-analyze is not installed")
+    unit = (SYSTEMD_DIR / "allocation-server.service").read_text()
+    assert "Type=notify" in unit
+    unit = unit.replace("/usr/local/bin/allocation-server", os.path.abspath(SERVER))
+    unit = unit.replace("User=allocation", "User=root").replace("Group=allocation", "Group=root")
+    (tmp_path / "allocation-server.service").write_text(unit)
+    man8 = tmp_path / "man" / "man8"
+    man8.mkdir(parents=True)
+    shutil.copy(SYSTEMD_DIR.parents[1] / "docs" / "man" / "allocation-server.8", man8)
+    r = subprocess.run([analyze, "verify", str(tmp_path / "allocation-server.service")],
+                       capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, MANPATH=str(tmp_path / "man")))
+    assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
