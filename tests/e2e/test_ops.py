@@ -183,3 +183,43 @@ def test_readyz_follows_postgres_down_and_up(own_postgres, start_server):
     assert r.status_code == 202, r.text
     assert "server closed the connection" not in r.text
     assert "connection" in server.read_log().lower()  # the detail went to the log
+
+
+REDIS_SCRIPT = ROOT / "tests" / "support" / "redis_server.sh"
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    d = tmp_path / "redis"
+    url = subprocess.run(["sh", str(REDIS_SCRIPT), "start", str(d)], check=True,
+                         capture_output=True, text=True, timeout=60).stdout.strip()
+    try:
+        yield url
+    finally:
+        subprocess.run(["sh", str(REDIS_SCRIPT), "stop", str(d)], capture_output=True,
+                       timeout=60)
+
+
+def test_metrics_of_the_outbox_relay_and_consumer(own_redis, sqlite_url, start_server):
+    redis = pytest.importorskip("redis")
+    server = start_server(sqlite_url, "--redis", own_redis)
+    samples, _ = metrics(server)
+    assert value(samples, "allocation_outbox_published_total") == 0
+    sku, batch = unique("sku"), unique("batch")
+    assert server.post("/add_batch", json={"ref": batch, "sku": sku, "qty": 5}).status_code == 201
+    assert server.post("/allocate", json={"orderid": "o1", "sku": sku, "qty": 1}).status_code == 202
+    client = redis.Redis.from_url(own_redis)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        client.publish("change_batch_quantity", json.dumps({"batchref": batch, "qty": 4}))
+        client.publish("change_batch_quantity", "not json")
+        samples, _ = metrics(server)
+        if (value(samples, "allocation_outbox_published_total") >= 1 and
+                value(samples, "allocation_events_consumed_total", outcome="applied") >= 1 and
+                value(samples, "allocation_events_consumed_total", outcome="malformed") >= 1):
+            break
+        time.sleep(0.1)
+    assert value(samples, "allocation_outbox_published_total") >= 1
+    assert value(samples, "allocation_events_consumed_total", outcome="applied") >= 1
+    assert value(samples, "allocation_events_consumed_total", outcome="malformed") >= 1
+    assert server.batches(sku)["batches"][0]["purchased"] == 4
