@@ -202,9 +202,15 @@ static int gate(struct reply *r, struct MHD_Connection *conn, struct http_server
 	}
 	if (st->route->has_body && !access_is_json(header(conn, MHD_HTTP_HEADER_CONTENT_TYPE))) {
 		const char *type = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE);
-		reply_message(r, 415,
-		              "the body must be sent as Content-Type: application/json, not %s",
-		              type ? type : "without a Content-Type");
+		if (type)
+			reply_message(r, 415,
+			              "the body must be sent as Content-Type: application/json, "
+			              "not %.100s",
+			              type);
+		else
+			reply_message(r, 415,
+			              "the body must be sent with Content-Type: "
+			              "application/json (none was given)");
 		return 1;
 	}
 	const char *length = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
