@@ -9,6 +9,8 @@
 
 #include "workers.h"
 
+#include <stdint.h>
+
 struct events;
 
 /* Non-zero when this build has Redis support. */
@@ -23,6 +25,16 @@ int events_start(struct events **out, const char *url, int streams);
 
 /* Wake the relay after a command committed (may be NULL-safe). */
 void events_wake(void *events);
+
+/* Counters of the relay and the consumer since start. */
+struct events_counts {
+	int has_relay; /* 0 when the store has no outbox (the bus publishes) */
+	uint64_t published, publish_failures;
+	uint64_t applied, malformed, duplicates, failed;
+};
+
+/* Fill *out; 0 when this build has no Redis support. Any thread. */
+int events_counts(struct events *events, struct events_counts *out);
 
 /* Stop both threads and free everything. NULL is fine. */
 void events_stop(struct events *events);

@@ -26,6 +26,11 @@ void events_wake(void *events)
 {
 }
 
+int events_counts(struct events *events, struct events_counts *out)
+{
+	return 0;
+}
+
 void events_stop(struct events *events)
 {
 }

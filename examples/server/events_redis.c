@@ -3,11 +3,12 @@
  */
 #include "events.h"
 
+#include "log.h"
+
 #include <allocation/redis.h>
 #include <allocation/sys/errors.h>
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 struct events {
@@ -66,7 +67,7 @@ static void *relay_main(void *arg)
 {
 	struct events *ev = arg;
 	if (la_redis_relay_run(ev->relay) != LA_OK)
-		fprintf(stderr, "allocation-server: relay stopped: %s\n", la_error_last());
+		log_message(LA_LOG_ERROR, "relay stopped: %s", la_error_last());
 	return NULL;
 }
 
@@ -74,7 +75,7 @@ static void *consumer_main(void *arg)
 {
 	struct events *ev = arg;
 	if (la_redis_consumer_run(ev->consumer) != LA_OK)
-		fprintf(stderr, "allocation-server: consumer stopped: %s\n", la_error_last());
+		log_message(LA_LOG_ERROR, "consumer stopped: %s", la_error_last());
 	return NULL;
 }
 
@@ -124,6 +125,17 @@ void events_wake(void *arg)
 	struct events *ev = arg;
 	if (ev && ev->relay)
 		la_redis_relay_wake(ev->relay);
+}
+
+int events_counts(struct events *ev, struct events_counts *out)
+{
+	*out = (struct events_counts){0};
+	out->has_relay = ev->relay != NULL;
+	if (ev->relay)
+		la_redis_relay_stats(ev->relay, &out->published, &out->publish_failures);
+	la_redis_consumer_stats(ev->consumer, &out->applied, &out->malformed, &out->duplicates,
+	                        &out->failed);
+	return 1;
 }
 
 void events_stop(struct events *ev)

@@ -7,6 +7,7 @@
 #include "handlers.h"
 
 #include "body.h"
+#include "metrics.h"
 #include "workers.h"
 
 #include <allocation/validation.h>
@@ -31,29 +32,54 @@ static struct worker *current_worker(struct reply *r)
 {
 	struct worker *w;
 	if (worker_current(&w) != LA_OK) {
-		reply_message(r, 503, "service unavailable: cannot open the store: %s",
-		              la_error_last());
+		reply_store_unavailable(r, "cannot open the store");
 		return NULL;
 	}
 	return w;
 }
 
 /* Hand the command built with status rc to the bus and free it. The bus's
- * status (or rc when building failed), or REPLY_FILLED. */
+ * status (or rc when building failed), or REPLY_FILLED. On success
+ * r->outcome is "allocated" when an Allocate found a batch, else "ok". */
 static int submit(struct reply *r, int rc, la_message *command)
 {
-	if (rc != LA_OK)
+	if (rc != LA_OK) {
+		la_message_free(command);
 		return rc;
+	}
 	struct worker *w = current_worker(r);
 	if (!w) {
 		la_message_free(command);
+		r->outcome = "failed";
 		return REPLY_FILLED;
 	}
-	rc = la_bus_handle(worker_bus(w), command);
+	la_bus *bus = worker_bus(w);
+	uint64_t retries_before, retries_after;
+	/* Read on the bus's own thread: its counters are not shared. */
+	la_bus_stats(bus, NULL, NULL, &retries_before, NULL);
+	rc = la_bus_handle(bus, command);
+	la_bus_stats(bus, NULL, NULL, &retries_after, NULL);
+	metrics_conflict_retries(retries_after - retries_before);
 	la_message_free(command);
-	if (rc == LA_OK && after_command)
-		after_command(after_command_arg);
+	if (rc == LA_OK) {
+		r->outcome = la_bus_result_batchref(bus) ? "allocated" : "ok";
+		if (after_command)
+			after_command(after_command_arg);
+	}
 	return rc;
+}
+
+static const char *outcome_of(int rc)
+{
+	switch (rc) {
+	case LA_EINVAL:
+	case LA_ENOTFOUND:
+		return "rejected";
+	case LA_ECONFLICT:
+		return "conflict";
+	default:
+		return "failed";
+	}
 }
 
 /* Outcome → reply: the success status with "OK", else the error. An unknown
@@ -61,6 +87,8 @@ static int submit(struct reply *r, int rc, la_message *command)
  * library's message ("Invalid sku <SKU>"), or 404 when unknown_status is 0. */
 static void finish(struct reply *r, int rc, unsigned int success, unsigned int unknown_status)
 {
+	if (rc != LA_OK && rc != REPLY_FILLED)
+		r->outcome = outcome_of(rc);
 	if (rc == LA_OK)
 		reply_text(r, success, "OK");
 	else if (rc == LA_ENOTFOUND && unknown_status)
@@ -96,7 +124,10 @@ void handle_allocate(struct reply *r, const struct request *req)
 	    !body_qty(&qty, r, obj, "qty", 1)) {
 		la_message *cmd = NULL;
 		int rc = la_command_allocate(&cmd, orderid, sku, qty);
-		finish(r, submit(r, rc, cmd), 202, 400);
+		rc = submit(r, rc, cmd);
+		if (rc == LA_OK && strcmp(r->outcome, "ok") == 0)
+			r->outcome = "out_of_stock"; /* 202 all the same (spec §3) */
+		finish(r, rc, 202, 400);
 	}
 	json_decref(obj);
 }

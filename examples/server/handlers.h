@@ -29,6 +29,12 @@ void handle_cancel_batch(struct reply *r, const struct request *req);
 void handle_allocations(struct reply *r, const struct request *req); /* /allocations/<id> */
 void handle_batches(struct reply *r, const struct request *req);
 
+/* Operators' endpoints (ops.c). */
+void handle_healthz(struct reply *r, const struct request *req);
+void handle_readyz(struct reply *r, const struct request *req);
+void handle_metrics(struct reply *r, const struct request *req);
+void handle_openapi(struct reply *r, const struct request *req);
+
 /* Called after every command that committed (e.g. to wake an outbox relay). */
 void handlers_set_after_command(void (*fn)(void *), void *arg);
 

@@ -4,39 +4,90 @@
  * Signals are blocked in every thread and taken by the main thread with
  * sigwait, so the HTTP threads never run a signal handler mid-request.
  */
+#include "access.h"
 #include "events.h"
 #include "handlers.h"
 #include "http.h"
+#include "log.h"
+#include "metrics.h"
 #include "notifier.h"
 #include "options.h"
+#include "readiness.h"
+#include "service_manager.h"
 #include "workers.h"
 
 #include <allocation/allocation.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define SHUTDOWN_GRACE_MS 30000
+#define PEM_MAX_BYTES     (1024 * 1024)
 
-static void log_to_stderr(int level, const char *message, void *payload)
+/* A whole PEM file (malloc'ed, NUL-terminated), or NULL after logging why. */
+static char *read_pem(const char *path, const char *flag)
 {
-	static const char *const names[] = {"", "error", "warning", "info", "debug"};
-	char line[1200];
-	int n = snprintf(line, sizeof line, "allocation: %s: %s\n",
-	                 level >= 1 && level <= 4 ? names[level] : "log", message);
-	if (n > (int)sizeof line - 1)
-		n = (int)sizeof line - 1;
-	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
-		/* stderr is gone: nowhere to report it */
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		log_message(LA_LOG_ERROR, "%s %s: %s", flag, path, strerror(errno));
+		return NULL;
 	}
+	char *text = malloc(PEM_MAX_BYTES + 1);
+	size_t n = text ? fread(text, 1, PEM_MAX_BYTES + 1, f) : 0;
+	fclose(f);
+	if (!text || n == 0 || n > PEM_MAX_BYTES || !strstr(text, "-----BEGIN ")) {
+		log_message(LA_LOG_ERROR, "%s %s: not a PEM file of at most 1 MiB", flag, path);
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	return text;
 }
 
-static void warn_level_log(int level, const char *message, void *payload)
+/* The secrets and certificates the HTTP front needs; 0 or -1 after logging. */
+static int load_files(const struct server_options *opts, char **token, char **cert, char **key)
 {
-	if (level <= LA_LOG_WARN)
-		log_to_stderr(level, message, payload);
+	if (opts->auth_token_file) {
+		char why[512];
+		if (access_load_token(opts->auth_token_file, token, why, sizeof why) != 0) {
+			log_message(LA_LOG_ERROR, "--auth-token-file: %s", why);
+			return -1;
+		}
+	}
+	if (opts->tls_cert) {
+		*cert = read_pem(opts->tls_cert, "--tls-cert");
+		*key = *cert ? read_pem(opts->tls_key, "--tls-key") : NULL;
+		if (!*key)
+			return -1;
+	}
+	return 0;
+}
+
+static void announce(const struct server_options *opts, const struct http_server *http)
+{
+	char url[128];
+	http_url(http, url, sizeof url);
+	unsigned int total, per_ip;
+	http_limits(http, &total, &per_ip);
+	log_message(LA_LOG_INFO, "listening on %s (%u thread%s%s%s%s)", url, opts->threads,
+	            opts->threads == 1 ? "" : "s", opts->redis ? ", redis " : "",
+	            opts->redis ? opts->redis : "",
+	            opts->auth_token_file ? ", token required" : "");
+	if (per_ip)
+		log_message(LA_LOG_INFO,
+		            "up to %u connections, %u per client address; %u s for a whole request",
+		            total, per_ip, opts->request_timeout);
+	else
+		log_message(LA_LOG_INFO, "up to %u connections; %u s for a whole request", total,
+		            opts->request_timeout);
+	if (!http_is_loopback(http) && !opts->auth_token_file)
+		log_message(LA_LOG_WARN,
+		            "listening beyond this machine (%s) without --auth-token-file: anyone "
+		            "who can reach the port can change the stock",
+		            opts->listen);
 }
 
 /* Start everything, serve until SIGINT/SIGTERM, stop everything. Exit status. */
@@ -46,9 +97,12 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 	struct notifier *notifier = NULL;
 	struct events *events = NULL;
 	struct http_server *http = NULL;
+	char *token = NULL, *cert = NULL, *key = NULL;
+	if (load_files(opts, &token, &cert, &key) != 0)
+		goto out;
 	if (opts->smtp && notifier_start(&notifier, opts->smtp) != LA_OK) {
-		fprintf(stderr, "allocation-server: --smtp: %s\n", la_error_last());
-		return 1;
+		log_message(LA_LOG_ERROR, "--smtp: %s", la_error_last());
+		goto out;
 	}
 	struct worker_config config = {
 	    .db = opts->db,
@@ -60,45 +114,65 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 	    .notify_allocated = opts->notify_allocated,
 	};
 	if (opts->redis && events_configure(&config, opts->redis, opts->redis_streams) != LA_OK) {
-		fprintf(stderr, "allocation-server: --redis: %s\n", la_error_last());
+		log_message(LA_LOG_ERROR, "--redis: %s", la_error_last());
 		goto out;
 	}
 	const char *adapter = NULL;
 	if (workers_init(&config, &adapter) != LA_OK) {
-		fprintf(stderr, "allocation-server: cannot start: %s\n", la_error_last());
+		log_message(LA_LOG_ERROR, "cannot start: %s", la_error_last());
 		goto out;
 	}
 	if (!opts->threads)
 		opts->threads = options_default_threads(adapter);
 	if (opts->redis) {
 		if (events_start(&events, opts->redis, opts->redis_streams) != LA_OK) {
-			fprintf(stderr, "allocation-server: --redis: %s\n", la_error_last());
+			log_message(LA_LOG_ERROR, "--redis: %s", la_error_last());
 			goto out;
 		}
 		handlers_set_after_command(events_wake, events);
 	}
-	http = http_start(opts->listen, opts->threads, opts->quiet);
+	metrics_set_sources(notifier, events);
+	if (readiness_start() != LA_OK) {
+		log_message(LA_LOG_ERROR, "%s", la_error_last());
+		goto out;
+	}
+	struct http_config http_config = {
+	    .listen = opts->listen,
+	    .threads = opts->threads,
+	    .quiet = opts->quiet,
+	    .token = token,
+	    .allowed_hosts = opts->allowed_hosts,
+	    .tls_cert = cert,
+	    .tls_key = key,
+	    .per_ip = opts->max_connections_per_ip,
+	    .request_timeout = opts->request_timeout,
+	};
+	http = http_start(&http_config);
 	if (!http)
 		goto out;
-	char url[128];
-	http_url(http, url, sizeof url);
-	fprintf(stderr, "allocation-server: listening on %s (%u threads%s%s)\n", url, opts->threads,
-	        opts->redis ? ", redis " : "", opts->redis ? opts->redis : "");
+	announce(opts, http);
+	service_manager_ready();
 
 	int sig = 0;
 	sigwait(stop_signals, &sig);
-	fprintf(stderr, "allocation-server: %s: finishing requests in flight\n",
-	        sig == SIGINT ? "SIGINT" : "SIGTERM");
+	service_manager_stopping();
+	log_message(LA_LOG_INFO, "%s: finishing requests in flight",
+	            sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = 0;
 out:
 	/* HTTP first (no new commands), then the Redis threads, the stores, and
 	 * last the e-mails the final commands queued. */
 	http_stop(http, SHUTDOWN_GRACE_MS);
+	readiness_stop();
+	metrics_set_sources(NULL, NULL);
 	events_stop(events);
 	workers_shutdown();
 	notifier_stop(notifier);
+	free(token);
+	free(cert);
+	free(key);
 	if (status == 0)
-		fprintf(stderr, "allocation-server: stopped\n");
+		log_message(LA_LOG_INFO, "stopped");
 	return status;
 }
 
@@ -107,13 +181,16 @@ int main(int argc, char **argv)
 	struct server_options opts;
 	switch (options_parse(&opts, argc, argv, stdout, stderr)) {
 	case OPTIONS_EXIT_OK:
+		options_free(&opts);
 		return 0;
 	case OPTIONS_EXIT_USAGE:
+		options_free(&opts);
 		return 2;
 	case OPTIONS_RUN:
 		break;
 	}
-	la_set_log_callback(warn_level_log, NULL);
+	log_set_format(opts.log_json ? LOG_FORMAT_JSON : LOG_FORMAT_PLAIN);
+	la_set_log_callback(log_library, NULL);
 
 	/* Blocked here, so every thread started later inherits the mask. */
 	sigset_t stop_signals;
@@ -122,5 +199,7 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return serve(&opts, &stop_signals);
+	int status = serve(&opts, &stop_signals);
+	options_free(&opts);
+	return status;
 }

@@ -4,14 +4,14 @@
  */
 #include "notifier.h"
 
+#include "log.h"
+
 #include <allocation/smtp.h>
 #include <allocation/sys/errors.h>
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 struct note {
 	struct note *next;
@@ -31,17 +31,6 @@ struct notifier {
 	size_t failed;
 	int stopping;
 };
-
-static void log_line(const char *fmt, const char *a, const char *b)
-{
-	char line[1024];
-	int n = snprintf(line, sizeof line, fmt, a, b);
-	if (n > (int)sizeof line - 1)
-		n = (int)sizeof line - 1;
-	if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0) {
-		/* stderr is gone: nowhere to report it */
-	}
-}
 
 static void note_free(struct note *n)
 {
@@ -67,8 +56,8 @@ static void *sender_main(void *arg)
 		pthread_mutex_unlock(&nf->lock);
 		int rc = la_smtp_notify(n->destination, n->message, nf->smtp);
 		if (rc != LA_OK)
-			log_line("allocation-server: e-mail to %s not sent: %s\n", n->destination,
-			         la_error_last());
+			log_message(LA_LOG_WARN, "e-mail to %s not sent: %s", n->destination,
+			            la_error_last());
 		note_free(n);
 		pthread_mutex_lock(&nf->lock);
 		if (rc == LA_OK)
@@ -87,12 +76,9 @@ static void *sender_main(void *arg)
 	nf->head = nf->tail = NULL;
 	nf->failed += dropped;
 	pthread_mutex_unlock(&nf->lock);
-	if (dropped) {
-		char count[32];
-		snprintf(count, sizeof count, "%zu", dropped);
-		log_line("allocation-server: %s e-mail%s not sent at shutdown\n", count,
-		         dropped == 1 ? "" : "s");
-	}
+	if (dropped)
+		log_message(LA_LOG_WARN, "%zu e-mail%s not sent at shutdown", dropped,
+		            dropped == 1 ? "" : "s");
 	return NULL;
 }
 
@@ -153,11 +139,12 @@ int notifier_notify(const char *destination, const char *message, void *arg)
 	return LA_OK;
 }
 
-void notifier_stats(struct notifier *nf, size_t *sent, size_t *failed)
+void notifier_stats(struct notifier *nf, size_t *sent, size_t *failed, size_t *queued)
 {
 	pthread_mutex_lock(&nf->lock);
 	*sent = nf->sent;
 	*failed = nf->failed;
+	*queued = nf->queued;
 	pthread_mutex_unlock(&nf->lock);
 }
 

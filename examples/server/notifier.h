@@ -4,7 +4,7 @@
  * The bus calls notifier_notify (a la_notify_fn) inside a request; it only
  * queues a copy of the message, and one sender thread delivers the queue in
  * order through liballocation-smtp. A slow or unreachable SMTP server thus
- * never holds up an HTTP reply; a failed send is logged on stderr.
+ * never holds up an HTTP reply; a failed send is logged.
  */
 #ifndef SERVER_NOTIFIER_H
 #define SERVER_NOTIFIER_H
@@ -27,7 +27,7 @@ int notifier_notify(const char *destination, const char *message, void *notifier
  * thread, free everything. NULL is fine. */
 void notifier_stop(struct notifier *notifier);
 
-/* Notifications sent and failed so far. */
-void notifier_stats(struct notifier *notifier, size_t *sent, size_t *failed);
+/* Notifications sent and failed so far, and waiting now. */
+void notifier_stats(struct notifier *notifier, size_t *sent, size_t *failed, size_t *queued);
 
 #endif

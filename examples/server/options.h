@@ -1,5 +1,6 @@
 /*
- * allocation-server — command-line flags and their environment fallbacks.
+ * allocation-server — configuration: command-line flags, their environment
+ * variables and a --config file of "key = value" lines.
  */
 #ifndef SERVER_OPTIONS_H
 #define SERVER_OPTIONS_H
@@ -11,11 +12,15 @@
 #define SERVER_DEFAULT_NOTIFY_TO "stock@made.com"
 /* A service under contention should try harder than the library's default
  * (10) before answering 409: 30 retries wait at most about a second. */
-#define SERVER_DEFAULT_RETRIES      30
-#define SERVER_DEFAULT_RETRIES_TEXT "30"
+#define SERVER_DEFAULT_RETRIES 30
+/* Connections one client address may hold at once (0: no limit). */
+#define SERVER_DEFAULT_PER_IP 64
+/* Seconds a connection has to send a whole request (headers and body),
+ * counted from its start or from the end of its previous reply. */
+#define SERVER_DEFAULT_REQUEST_TIMEOUT 10
 
 struct server_options {
-	const char *listen;    /* HOST:PORT */
+	const char *listen;    /* HOST:PORT, or :PORT for every interface */
 	const char *db;        /* store URL */
 	const char *smtp;      /* smtp:// URL, or NULL: no e-mail */
 	const char *notify_to; /* destination of notifications */
@@ -23,18 +28,31 @@ struct server_options {
 	int notify_allocated;
 	const char *redis;    /* redis:// URL, or NULL */
 	int redis_streams;    /* 1: --redis-mode streams */
-	unsigned int threads; /* HTTP worker threads */
+	unsigned int threads; /* HTTP worker threads; 0: by the store's kind */
 	unsigned int retries; /* bus retries of conflicted commands */
-	int retries_given;
-	int quiet; /* no per-request log lines */
+	int quiet;            /* no access log */
+	int log_json;         /* --log-format json */
+	const char *auth_token_file;
+	const char *tls_cert; /* PEM files, both or neither */
+	const char *tls_key;
+	const char *allowed_hosts; /* comma list of extra Host names, or NULL */
+	unsigned int max_connections_per_ip;
+	unsigned int request_timeout; /* seconds */
+	const char *config;           /* the --config file read, or NULL */
+	char *owned_config;           /* storage of strings read from the config file */
+	char *owned_hosts;            /* repeated --allowed-host flags, joined */
 };
 
-/* Outcome of parsing: run, exit 0 (--help), or exit 2 (usage error). */
+/* Outcome of parsing: run, exit 0 (--help, --version), or exit 2 (usage error). */
 enum options_result { OPTIONS_RUN, OPTIONS_EXIT_OK, OPTIONS_EXIT_USAGE };
 
-/* Fill opts from argv, then the environment, then the defaults. Messages go to err. */
+/* Fill opts: each setting from its flag, else its environment variable, else
+ * the --config file, else the default. Messages go to err. */
 enum options_result options_parse(struct server_options *opts, int argc, char **argv, FILE *out,
                                   FILE *err);
+
+/* Free what options_parse allocated. */
+void options_free(struct server_options *opts);
 
 /* Worker threads when --threads is not given, for a store adapter name. */
 unsigned int options_default_threads(const char *adapter);

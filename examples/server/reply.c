@@ -4,6 +4,9 @@
  */
 #include "reply.h"
 
+#include "log.h"
+#include "metrics.h"
+
 #include <allocation/allocation.h>
 
 #include <jansson.h>
@@ -95,14 +98,26 @@ void reply_error(struct reply *r, int code)
 		reply_message(r, 409, "%s", message);
 		break;
 	case LA_ENOMEM:
+		reply_message(r, 503, "service unavailable: out of memory");
+		break;
 	case LA_EDB:
 	case LA_EIO:
-		reply_message(r, 503, "service unavailable: %s", message);
+		reply_store_unavailable(r, "the store failed");
 		break;
 	default:
-		reply_message(r, 500, "internal error: %s", message);
+		log_message(LA_LOG_ERROR, "internal error (%s): %s", la_strerror(code), message);
+		reply_message(r, 500, "internal error (%s); details are in the server log",
+		              la_strerror(code));
 		break;
 	}
+}
+
+void reply_store_unavailable(struct reply *r, const char *what)
+{
+	const char *detail = la_error_last();
+	log_message(LA_LOG_ERROR, "%s: %s", what, detail && *detail ? detail : "(no detail)");
+	metrics_store_error();
+	reply_message(r, 503, "service unavailable: %s; details are in the server log", what);
 }
 
 void reply_release(struct reply *r)

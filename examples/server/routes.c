@@ -2,19 +2,24 @@
 
 #include <string.h>
 
-static const struct route routes[] = {
-    {"/add_batch", "POST", "POST", handle_add_batch, 1},
-    {"/allocate", "POST", "POST", handle_allocate, 1},
-    {"/deallocate", "POST", "POST", handle_deallocate, 1},
-    {"/change_batch_quantity", "POST", "POST", handle_change_batch_quantity, 1},
-    {"/cancel_batch", "POST", "POST", handle_cancel_batch, 1},
-    {"/allocations/", "GET", "GET, HEAD", handle_allocations, 0},
-    {"/batches", "GET", "GET, HEAD", handle_batches, 0},
+static const struct route routes[ROUTE_COUNT] = {
+    {"/add_batch", "POST", "POST", handle_add_batch, 1, 1, 0, "add_batch", 0},
+    {"/allocate", "POST", "POST", handle_allocate, 1, 1, 0, "allocate", 1},
+    {"/deallocate", "POST", "POST", handle_deallocate, 1, 1, 0, "deallocate", 2},
+    {"/change_batch_quantity", "POST", "POST", handle_change_batch_quantity, 1, 1, 0,
+     "change_batch_quantity", 3},
+    {"/cancel_batch", "POST", "POST", handle_cancel_batch, 1, 1, 0, "cancel_batch", 4},
+    {"/allocations/", "GET", "GET, HEAD", handle_allocations, 0, 0, 0, "allocations", 5},
+    {"/batches", "GET", "GET, HEAD", handle_batches, 0, 0, 0, "batches", 6},
+    {"/healthz", "GET", "GET, HEAD", handle_healthz, 0, 0, 1, "healthz", 7},
+    {"/readyz", "GET", "GET, HEAD", handle_readyz, 0, 0, 0, "readyz", 8},
+    {"/metrics", "GET", "GET, HEAD", handle_metrics, 0, 0, 0, "metrics", 9},
+    {"/openapi.json", "GET", "GET, HEAD", handle_openapi, 0, 0, 0, "openapi", 10},
 };
 
 const struct route *route_find(const char *path)
 {
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+	for (size_t i = 0; i < ROUTE_COUNT; i++) {
 		const struct route *r = &routes[i];
 		size_t n = strlen(r->path);
 		if (r->path[n - 1] == '/' ? strncmp(path, r->path, n) == 0 && path[n] != '\0'
@@ -22,6 +27,11 @@ const struct route *route_find(const char *path)
 			return r;
 	}
 	return NULL;
+}
+
+const struct route *route_at(unsigned int index)
+{
+	return index < ROUTE_COUNT ? &routes[index] : NULL;
 }
 
 int route_allows(const struct route *route, const char *method)

@@ -1,5 +1,6 @@
 /*
- * allocation-server — the URL map of spec §3.
+ * allocation-server — the URL map: spec §3's endpoints and the operators'
+ * (/healthz, /readyz, /metrics, /openapi.json).
  */
 #ifndef SERVER_ROUTES_H
 #define SERVER_ROUTES_H
@@ -11,11 +12,21 @@ struct route {
 	const char *method;
 	const char *allow; /* Allow header for 405 */
 	handler_fn handler;
-	int has_body;
+	int has_body;       /* a write: JSON body required */
+	int is_command;     /* counted in the commands metric */
+	int public;         /* answered without the bearer token (/healthz) */
+	const char *name;   /* label in metrics: "allocate", "allocations", ... */
+	unsigned int index; /* position in the table, 0..ROUTE_COUNT-1 */
 };
+
+/* Routes in the table; metrics count unknown paths under ROUTE_COUNT. */
+#define ROUTE_COUNT 11
 
 /* The route for path, or NULL (404). */
 const struct route *route_find(const char *path);
+
+/* The index-th route, 0 <= index < ROUTE_COUNT. */
+const struct route *route_at(unsigned int index);
 
 /* Non-zero when method is allowed on route (HEAD is allowed wherever GET is). */
 int route_allows(const struct route *route, const char *method);

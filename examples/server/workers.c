@@ -5,12 +5,12 @@
  */
 #include "workers.h"
 
+#include "log.h"
 #include "store_url.h"
 
 #include <allocation/sys/errors.h>
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,11 +159,11 @@ void workers_shutdown(void)
 		totals[3] += f;
 	}
 	if (w)
-		fprintf(stderr,
-		        "allocation-server: %llu commands, %llu events, %llu conflict retries, "
-		        "%llu failed event handlers\n",
-		        (unsigned long long)totals[0], (unsigned long long)totals[1],
-		        (unsigned long long)totals[2], (unsigned long long)totals[3]);
+		log_message(LA_LOG_INFO,
+		            "%llu commands, %llu events, %llu conflict retries, "
+		            "%llu failed event handlers",
+		            (unsigned long long)totals[0], (unsigned long long)totals[1],
+		            (unsigned long long)totals[2], (unsigned long long)totals[3]);
 	while (w) {
 		struct worker *next = w->next;
 		worker_free(w);

@@ -53,7 +53,7 @@ start_server() { # db-url → sets url
 		sleep 0.05
 	done
 	[ -n "$url" ] || { cat "$log" >&2; exit 1; }
-	threads=$(grep -o '([0-9]* threads' "$log" | tr -dc 0-9)
+	threads=$(grep -o '([0-9]* thread' "$log" | tr -dc 0-9)
 }
 
 stop_server() {

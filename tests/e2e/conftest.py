@@ -8,6 +8,7 @@ By hand:
 """
 
 import contextlib
+import functools
 import os
 import re
 import signal
@@ -22,7 +23,7 @@ import requests
 SERVER = os.environ.get("ALLOCATION_SERVER")
 PG_CONNINFO_FILE = os.environ.get("LA_TEST_PG_CONNINFO_FILE")
 PSQL = os.environ.get("LA_TEST_PSQL", "/usr/bin/psql")
-LISTENING = re.compile(r"listening on (http://[^ /]+/)")
+LISTENING = re.compile(r"listening on (https?://[^ /]+/)")
 
 
 def pytest_configure(config):
@@ -52,15 +53,22 @@ def free_port():
 class Server:
     """One allocation-server process; stop() checks it exits 0 on SIGTERM."""
 
-    def __init__(self, log_path, db, *args, env=None):
+    def __init__(self, log_path, db, *args, env=None, listen="127.0.0.1:0", token=None,
+                 verify=None):
         self.log_path = log_path
         self.log = open(log_path, "wb")
-        cmd = [SERVER, "--listen", "127.0.0.1:0", "--db", db, *args]
+        cmd = [SERVER, "--listen", listen, "--db", db, *args]
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=self.log, env=env or os.environ.copy()
         )
         self.url = self._wait_listening()
         self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        if verify:
+            # Per request: requests lets REQUESTS_CA_BUNDLE override session.verify.
+            self.session.verify = verify
+            self.session.request = functools.partial(self.session.request, verify=verify)
 
     def _wait_listening(self):
         deadline = time.monotonic() + 20
@@ -164,8 +172,8 @@ class Servers:
         self.tmp_dir = tmp_dir
         self.servers = []
 
-    def __call__(self, db, *args, env=None):
-        server = Server(self.tmp_dir / f"server{len(self.servers)}.log", db, *args, env=env)
+    def __call__(self, db, *args, env=None, **kw):
+        server = Server(self.tmp_dir / f"server{len(self.servers)}.log", db, *args, env=env, **kw)
         self.servers.append(server)
         return server
 

@@ -112,7 +112,7 @@ def test_body_over_64_kib_is_413(prepared):
             yield b"y" * 1024
         yield b'"}'
 
-    r = server.post("/allocate", data=chunks())
+    r = server.post("/allocate", data=chunks(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
     assert snapshot(server) == before
 

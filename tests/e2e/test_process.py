@@ -70,8 +70,8 @@ def test_environment_fallbacks_and_request_log(tmp_path):
         assert proc.wait(timeout=30) == 0
     assert (tmp_path / "env.db").exists()
     text = log.read_text()
-    assert re.search(r"^POST /add_batch 201 \d+us$", text, re.M), text
-    assert re.search(r"^GET /allocations/none 404 \d+us$", text, re.M), text
+    assert re.search(r"^POST /add_batch 201 \d+us ok$", text, re.M), text
+    assert re.search(r"^GET /allocations/none 404 \d+us -$", text, re.M), text
 
 
 def test_sigterm_under_load_answers_only_durable_2xx(tmp_path):
