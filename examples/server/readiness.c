@@ -11,7 +11,7 @@
 #include "metrics.h"
 #include "workers.h"
 
-#include <allocation/sys/ports.h>
+#include <allocation/sys/errors.h>
 
 #include <errno.h>
 #include <pthread.h>
