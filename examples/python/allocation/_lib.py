@@ -359,7 +359,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 def _prefix_libdirs(prefix: str) -> List[str]:
     """The library directories GNUInstallDirs may have used under prefix."""
     multiarch = sysconfig.get_config_var("MULTIARCH")
-    subdirs = ([os.path.join("lib", multiarch)] if multiarch else []) + ["lib64", "lib"]
+    subdirs = ([os.path.join("lib", multiarch)] if multiarch else []) + ["lib", "lib64"]
     return [os.path.join(prefix, d) for d in subdirs]
 
 
