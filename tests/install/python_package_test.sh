@@ -1,5 +1,5 @@
 #!/bin/sh
-# python_package_test.sh CMAKE BUILD_DIR PYTHON_SRC WORK_DIR VERSION
+# python_package_test.sh CMAKE BUILD_DIR PYTHON_SRC WORK_DIR VERSION CORE_DIR
 #
 # The Python package as its users install it, offline, and used with neither
 # PYTHONPATH nor LA_LIBRARY_PATH set:
@@ -10,9 +10,10 @@
 #    in memory and on SQLite, and mypy --strict checks it against the
 #    installed package (py.typed).
 # 2. `cmake --install` alone, into another prefix: the package it copies
-#    there finds that prefix's libraries through the directory it recorded.
+#    there finds that prefix's libraries through the directory it recorded,
+#    and LA_LIBRARY_PATH=CORE_DIR (the build's core library) still wins.
 set -eu
-cmake=$1 build=$2 src=$3 work=$4 version=$5
+cmake=$1 build=$2 src=$3 work=$4 version=$5 core_dir=$6
 python=/usr/bin/python3
 
 rm -rf "$work"
@@ -106,3 +107,9 @@ check_libraries_in "$work/prefix-libraries.txt" "$prefix" "cmake --install"
 run_in_prefix demo.py "sqlite:$work/prefix.db" >"$work/story-prefix.txt" 2>&1 ||
 	fail "demo.py from the prefix: $(cat "$work/story-prefix.txt")"
 check_story "$work/story-prefix.txt" "cmake --install, on SQLite"
+
+# LA_LIBRARY_PATH still wins over the recorded directory.
+LA_LIBRARY_PATH=$core_dir run_in_prefix -m >"$work/override.txt"
+grep -q "liballocation: $core_dir/liballocation.so.1\$" "$work/override.txt" ||
+	fail "LA_LIBRARY_PATH=$core_dir did not win: $(cat "$work/override.txt")"
+echo "LA_LIBRARY_PATH wins: $core_dir"

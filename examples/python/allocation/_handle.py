@@ -65,6 +65,7 @@ class Handle:
 
     @property
     def closed(self) -> bool:
+        """True once closed: the C object is freed."""
         return self._ptr is None
 
     def _lend(self, borrower: Closable) -> None:

@@ -34,7 +34,8 @@ _ROUTABLE = {_lib.LA_EVT_OUT_OF_STOCK, _lib.LA_EVT_ALLOCATED}
 class SupportsSend(Protocol):
     """A notifications port object, as in the book: send(destination, message)."""
 
-    def send(self, destination: str, message: str) -> object: ...
+    def send(self, destination: str, message: str) -> object:
+        """Deliver message to destination (an e-mail address)."""
 
 
 #: The notifications port: a callable notify(destination, message), an
@@ -185,6 +186,7 @@ class MessageBus:
 
     @property
     def closed(self) -> bool:
+        """True once closed (by close(), or by closing its store or a port)."""
         return self._state.ptr is None
 
     def handle(self, message: Message) -> Optional[str]:

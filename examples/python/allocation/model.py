@@ -43,6 +43,7 @@ class Batch:
 
     @property
     def sku(self) -> str:
+        """The product's sku."""
         sku: bytes = _lib.lib.la_batch_sku(self._p())
         return sku.decode()
 
@@ -53,16 +54,19 @@ class Batch:
 
     @property
     def purchased_quantity(self) -> int:
+        """The batch's quantity."""
         qty: int = _lib.lib.la_batch_purchased_quantity(self._p())
         return qty
 
     @property
     def allocated_quantity(self) -> int:
+        """The sum of its order lines' quantities."""
         qty: int = _lib.lib.la_batch_allocated_quantity(self._p())
         return qty
 
     @property
     def available_quantity(self) -> int:
+        """purchased_quantity - allocated_quantity."""
         qty: int = _lib.lib.la_batch_available_quantity(self._p())
         return qty
 
@@ -108,6 +112,7 @@ class Product(Handle):
 
     @property
     def sku(self) -> str:
+        """The product's sku."""
         sku: bytes = _lib.lib.la_product_sku(self.ptr)
         return sku.decode()
 

@@ -112,16 +112,21 @@ class _Runner(Handle):
         """True from start() or run() until stopped."""
         return self._running
 
-    def run(self) -> None:
-        """Run in this thread until stop() is called from another one.
-        StateError if already running."""
+    def _claim(self) -> int:
+        """Mark it running (StateError if it is); its pointer."""
         ptr = self.ptr
         with self._lock:
             if self._running:
                 raise StateError(f"{type(self).__name__} is already running")
             self._running = True
             self._idle.clear()
-        self._serve(ptr)
+            self._error = None
+        return ptr
+
+    def run(self) -> None:
+        """Run in this thread until stop() is called from another one.
+        StateError if already running."""
+        self._serve(self._claim())
 
     def _serve(self, ptr: int) -> None:
         self._runner = threading.get_ident()
@@ -139,13 +144,7 @@ class _Runner(Handle):
     def start(self) -> None:
         """Run on a new daemon thread until stop() or close(). StateError if
         already running; an error of the run is raised by stop()."""
-        ptr = self.ptr
-        with self._lock:
-            if self._running:
-                raise StateError(f"{type(self).__name__} is already running")
-            self._running = True
-            self._idle.clear()
-            self._error = None
+        ptr = self._claim()
         thread = threading.Thread(
             target=self._serve_thread, args=(ptr,), name=type(self).__name__, daemon=True
         )

@@ -17,7 +17,8 @@ from .errors import Unsupported, check
 class SupportsPublish(Protocol):
     """A publisher object: publish(channel, json_text)."""
 
-    def publish(self, channel: str, json_text: str) -> object: ...
+    def publish(self, channel: str, json_text: str) -> object:
+        """Publish json_text (a JSON object) on channel."""
 
 
 #: A publisher: a callable publish(channel, json_text), an object with a
