@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 
 import allocation  # noqa: E402
 from allocation import _lib, stores  # noqa: E402
-from servers import RedisServer, SmtpSink  # noqa: E402
+from servers import redis_server, smtp_sink  # noqa: E402,F401  (fixtures)
 
 
 def pytest_configure(config):
@@ -93,20 +93,3 @@ def sqlite_url(tmp_path):
 def sqlite_store(sqlite_url):
     with stores.sqlite(sqlite_url) as store:
         yield store
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    """A private redis-server on a free port (tests/support/redis_server.sh)."""
-    server = RedisServer(str(tmp_path / "redis"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp_sink():
-    """An SMTP server in this process keeping what it receives (aiosmtpd)."""
-    sink = SmtpSink()
-    yield sink
-    sink.stop()

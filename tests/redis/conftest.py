@@ -27,7 +27,7 @@ import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from servers import RedisServer  # noqa: E402
+from servers import redis_server  # noqa: E402,F401  (a fixture)
 
 SERVER = os.environ.get("ALLOCATION_SERVER")
 PG_CONNINFO_FILE = os.environ.get("LA_TEST_PG_CONNINFO_FILE")
@@ -90,14 +90,6 @@ def store(request, tmp_path):
         yield Store("postgres", pg_conninfo(name))
     finally:
         admin.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(str(tmp_path / "redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 class Service:

@@ -2,13 +2,16 @@
 tests/python): a private redis-server started by redis_server.sh beside this
 file, and an SMTP sink (aiosmtpd) running in the test process.
 
-Import with tests/support on sys.path (each conftest.py puts it there).
+Import with tests/support on sys.path (each conftest.py puts it there); a
+conftest.py that imports the fixtures redis_server and smtp_sink offers them.
 """
 
 import os
 import socket
 import subprocess
 import time
+
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REDIS_SCRIPT = os.environ.get("REDIS_SERVER_SCRIPT", os.path.join(HERE, "redis_server.sh"))
@@ -70,3 +73,20 @@ class SmtpSink:
 
     def stop(self):
         self.controller.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A private redis-server on a free port, stopped after the test."""
+    server = RedisServer(str(tmp_path / "redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    """An SmtpSink, stopped after the test."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
