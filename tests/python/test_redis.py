@@ -123,6 +123,23 @@ def test_consumer_turns_messages_into_commands(redis_server):
         assert bus.handle(commands.Allocate("o2", "LAMP", 1)) == "b1"
 
 
+def test_one_consumer_at_a_time_per_bus(redis_server):
+    with allocation.bootstrap() as bus, RedisConsumer(redis_server.url, bus) as first, \
+            RedisConsumer(redis_server.url, bus) as second:
+        first.start()
+        with pytest.raises(allocation.StateError, match="already in use by a RedisConsumer"):
+            second.start()
+        with pytest.raises(allocation.StateError, match="already in use"):
+            second.run()
+        assert first.running and not second.running
+        with pytest.raises(allocation.StateError, match="in use by a RedisConsumer"):
+            bus.handle(commands.CreateBatch("b1", "LAMP", 1))
+        first.stop()
+        second.start()  # the bus is free now
+        second.stop()
+        bus.handle(commands.CreateBatch("b1", "LAMP", 1))
+
+
 def test_consumer_run_blocks_until_stopped_from_another_thread(redis_server):
     client = redis_server.client()
     with allocation.bootstrap() as bus, RedisConsumer(redis_server.url, bus) as consumer:

@@ -48,12 +48,11 @@ class Handle:
 
     _ptr: Optional[int] = None
     _free: Optional[Callable[[int], None]] = None
-    _borrowers: Optional[Borrowers] = None
+    _borrowers: Optional[Borrowers] = None  # made by the first _lend
 
     def __init__(self, ptr: Optional[int], free: Callable[[int], None]) -> None:
         self._free = free
         self._ptr = ptr
-        self._borrowers = Borrowers()
 
     @property
     def ptr(self) -> int:
@@ -70,8 +69,9 @@ class Handle:
 
     def _lend(self, borrower: Closable) -> None:
         """borrower uses this C object: close it before freeing the object."""
-        if self._borrowers is not None:
-            self._borrowers.add(borrower)
+        if self._borrowers is None:
+            self._borrowers = Borrowers()
+        self._borrowers.add(borrower)
 
     def _unlend(self, borrower: Closable) -> None:
         if self._borrowers is not None:

@@ -166,6 +166,8 @@ class MessageBus:
     def _lend_thread(self, user: Optional[str]) -> None:
         """user (e.g. "a RedisConsumer") runs this bus on a thread of its own
         from now on (None: no more); handle() refuses meanwhile."""
+        if user is not None and self._state.lent_to is not None:
+            raise StateError(f"MessageBus is already in use by {self._state.lent_to}")
         self._state.lent_to = user
 
     @property

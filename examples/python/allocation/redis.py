@@ -98,7 +98,7 @@ class _Runner(Handle):
         super().__init__(ptr, getattr(lib, prefix + "free"))
         self._run_c = getattr(lib, prefix + "run")
         self._stop_c = getattr(lib, prefix + "stop")
-        self._on_run = on_run  # told True before a run, False after
+        self._on_run = on_run  # told True before a run (may refuse), False after
         self._lock = threading.Lock()
         self._running = False
         self._idle = threading.Event()
@@ -113,11 +113,14 @@ class _Runner(Handle):
         return self._running
 
     def _claim(self) -> int:
-        """Mark it running (StateError if it is); its pointer."""
+        """Mark it running (StateError if it is, or if what it runs is in
+        use); its pointer."""
         ptr = self.ptr
         with self._lock:
             if self._running:
                 raise StateError(f"{type(self).__name__} is already running")
+            if self._on_run is not None:
+                self._on_run(True)
             self._running = True
             self._idle.clear()
             self._error = None
@@ -131,8 +134,6 @@ class _Runner(Handle):
     def _serve(self, ptr: int) -> None:
         self._runner = threading.get_ident()
         try:
-            if self._on_run is not None:
-                self._on_run(True)
             check(self._run_c(ptr))
         finally:
             if self._on_run is not None:
