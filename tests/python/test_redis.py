@@ -2,6 +2,9 @@
 redis-server (a private one per test, from tests/support/redis_server.sh)."""
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -215,3 +218,31 @@ def test_closing_an_owner_closes_what_borrows_it(redis_server, tmp_path):
         bus.handle(commands.CreateBatch("b1", "LAMP", 1))  # the bus is free again
     with pytest.raises(allocation.StateError, match="RedisRelay is closed"):
         relay.flush()
+
+
+def test_what_still_runs_at_exit_is_stopped(redis_server, tmp_path):
+    # A program that starts a consumer and a relay and exits without
+    # stopping them: they are stopped at exit (before its own first exit
+    # handler runs, as the package's is registered later), and it exits 0.
+    program = """
+import atexit, sys, time
+atexit.register(lambda: print("running after exit:", consumer.running or relay.running))
+import allocation
+from allocation import stores
+from allocation.redis import RedisConsumer, RedisRelay
+url, db = sys.argv[1], "sqlite:" + sys.argv[2]
+bus = allocation.bootstrap(stores.sqlite(db, outbox=True))
+relay = RedisRelay(url, stores.sqlite(db, outbox=True))
+consumer = RedisConsumer(url, bus, relay=relay)
+relay.start()
+consumer.start()
+time.sleep(0.3)
+print("exiting")
+"""
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(allocation.__file__)))
+    done = subprocess.run([sys.executable, "-c", program, redis_server.url,
+                           str(tmp_path / "shop.db")], capture_output=True, text=True,
+                          timeout=30, env=env)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0, "exiting\nrunning after exit: False\n", "")
+    assert wait_until(lambda: not subscribed(redis_server.client())())

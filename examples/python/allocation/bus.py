@@ -136,12 +136,14 @@ class MessageBus:
     ) -> None:
         lib = _lib.lib
         self._state = _BusState(lib.la_bus_free)
-        self._store: Optional[Store] = store
+        self._store = store
         self._owns_store = owns_store
-        opts = _options(self._state.callbacks, notify, publish, max_retries, retry_delay_us)
-        # C ports this bus calls: they close the bus before they are freed.
-        self._ports = [p for p in self._state.callbacks if isinstance(p, CPort)]
-        self._state.callbacks = [c for c in self._state.callbacks if not isinstance(c, CPort)]
+        keep: List[Any] = []
+        opts = _options(keep, notify, publish, max_retries, retry_delay_us)
+        # C ports (SMTP, Redis) are kept by the bus, which they close before
+        # they are freed; the state keeps only the Python callbacks.
+        self._ports = [k for k in keep if isinstance(k, CPort)]
+        self._state.callbacks = [k for k in keep if not isinstance(k, CPort)]
         out = c_void_p()
         check(lib.la_bus_new(byref(out), store.ptr, byref(opts)))
         self._state.ptr = new_ptr(out)
@@ -181,10 +183,7 @@ class MessageBus:
     @property
     def store(self) -> Store:
         """The store this bus works on."""
-        store = self._store
-        if store is None:
-            raise StateError("MessageBus is closed")
-        return store
+        return self._store
 
     @property
     def closed(self) -> bool:
@@ -269,12 +268,13 @@ class MessageBus:
         if state is None:
             return
         store = self._store
-        if state.ptr is not None:
-            for owner in [*([store] if store is not None else []), *self._ports]:
+        lent = state.ptr is not None
+        state.close()  # StateError from inside its own event handler: nothing changed
+        if lent:
+            for owner in [store, *self._ports]:
                 owner._unlend(state)
-        state.close()
         self._ports = []
-        if self._owns_store and store is not None:
+        if self._owns_store:
             store.close()
 
     def __enter__(self) -> "MessageBus":
@@ -304,9 +304,10 @@ def bootstrap(
 
     store: a Store, a database URL (opened and owned by the bus) or None for
     a new in-memory store (owned). notify(destination, text) and
-    publish(channel, json) are plain callables (or objects with send /
-    publish methods). handlers: {EventClass: [handler, ...]}; routes:
-    {OutOfStock or Allocated: destination or None}.
+    publish(channel, json) are plain callables, objects with send /
+    publish methods, or the C ports allocation.smtp.SmtpNotifications and
+    allocation.redis.RedisPublisher. handlers: {EventClass: [handler, ...]};
+    routes: {OutOfStock or Allocated: destination or None}.
     """
     owns = False
     if store is None:

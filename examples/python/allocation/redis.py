@@ -33,7 +33,9 @@ for nothing else meanwhile (bus.handle raises StateError while a consumer
 runs it). Closing a bus, store or relay first closes what borrowed it.
 """
 
+import atexit
 import threading
+import weakref
 from ctypes import byref, c_size_t, c_uint64, c_void_p, cast
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -124,6 +126,7 @@ class _Runner(Handle):
             self._running = True
             self._idle.clear()
             self._error = None
+            _RUNNING.add(self)
         return ptr
 
     def run(self) -> None:
@@ -140,6 +143,7 @@ class _Runner(Handle):
                 self._on_run(False)
             self._runner = None
             self._running = False
+            _RUNNING.discard(self)
             self._idle.set()
 
     def start(self) -> None:
@@ -183,6 +187,20 @@ class _Runner(Handle):
             self.stop()
         finally:
             super().close()
+
+
+_RUNNING: "weakref.WeakSet[_Runner]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_at_exit() -> None:
+    """Stop what still runs at exit, so that no C thread calls into Python
+    (a handler, the log sink) while the interpreter is finalised."""
+    for runner in list(_RUNNING):
+        try:
+            runner.stop()
+        except BaseException:
+            pass
 
 
 class RedisRelay(_Runner):
