@@ -3,23 +3,28 @@
 the database URL given as the first argument).
 
     LA_LIBRARY_PATH=build/lib:build/adapters/sqlite /usr/bin/python3 examples/python/demo.py
+
+or, with the package and the libraries installed (docs/python.md), from anywhere:
+
+    python3 demo.py [sqlite:demo.db]
 """
 
 import logging
 import sys
 from datetime import date
+from typing import Optional
 
 import allocation
 from allocation import commands, events, views
 
 
-def main(url=None):
+def main(url: Optional[str] = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="log: %(message)s")
 
-    def notify(destination, message):
+    def notify(destination: str, message: str) -> None:
         print(f"notify {destination}: {message}")
 
-    def publish(channel, json_text):
+    def publish(channel: str, json_text: str) -> None:
         print(f"publish {channel}: {json_text}")
 
     with allocation.bootstrap(url, notify=notify, publish=publish) as bus:

@@ -2,40 +2,24 @@
 in the test process on a free port."""
 
 import email
+import os
 import socket
+import sys
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from conftest import free_port, unique
 
-
-class Sink:
-    """aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-    def wait_for(self, count, timeout=10):
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.messages
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from servers import SmtpSink  # noqa: E402
 
 
 @pytest.fixture
 def smtp():
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    sink.url = f"smtp://127.0.0.1:{controller.port}"
+    sink = SmtpSink()
     yield sink
-    controller.stop()
+    sink.stop()
 
 
 def parse(envelope):

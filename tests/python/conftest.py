@@ -5,15 +5,18 @@ ctest sets LA_LIBRARY_PATH to the build's library directories; run by hand:
 """
 
 import os
+import shutil
 import sys
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "python"))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 
 import allocation  # noqa: E402
 from allocation import _lib, stores  # noqa: E402
+from servers import redis_server, smtp_sink  # noqa: E402,F401  (fixtures)
 
 
 def pytest_configure(config):
@@ -27,13 +30,24 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite: needs liballocation-sqlite")
     config.addinivalue_line("markers", "postgres: needs liballocation-pg and a server")
     config.addinivalue_line("markers", "slow: takes seconds")
+    config.addinivalue_line("markers", "redis: needs liballocation-redis and redis-server")
+    config.addinivalue_line("markers", "smtp: needs liballocation-smtp")
 
 
 def pytest_collection_modifyitems(config, items):
-    have_sqlite = _lib.available("allocation-sqlite")
+    missing = {
+        "sqlite": None if _lib.available("allocation-sqlite") else "liballocation-sqlite not built",
+        "smtp": None if _lib.available("allocation-smtp") else "liballocation-smtp not built",
+        "redis": (
+            "liballocation-redis not built" if not _lib.available("allocation-redis")
+            else "redis-server not installed" if not shutil.which("redis-server")
+            else None
+        ),
+    }
     for item in items:
-        if "sqlite" in item.keywords and not have_sqlite:
-            item.add_marker(pytest.mark.skip(reason="liballocation-sqlite not built"))
+        for marker, reason in missing.items():
+            if reason and marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 class FakeNotifications:

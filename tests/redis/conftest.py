@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -25,10 +26,10 @@ import redis
 import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from servers import redis_server  # noqa: E402,F401  (a fixture)
+
 SERVER = os.environ.get("ALLOCATION_SERVER")
-SCRIPT = os.environ.get(
-    "REDIS_SERVER_SCRIPT", os.path.join(HERE, "..", "support", "redis_server.sh")
-)
 PG_CONNINFO_FILE = os.environ.get("LA_TEST_PG_CONNINFO_FILE")
 PSQL = os.environ.get("LA_TEST_PSQL", "/usr/bin/psql")
 LISTENING = re.compile(r"listening on (http://[^ /]+/)")
@@ -89,37 +90,6 @@ def store(request, tmp_path):
         yield Store("postgres", pg_conninfo(name))
     finally:
         admin.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-class RedisServer:
-    """A throwaway redis-server in its own directory; restart keeps the port."""
-
-    def __init__(self, directory):
-        self.dir = directory
-        self.url = None
-        self.password = None  # used by client() while the server wants one
-
-    def start(self, *args):
-        out = subprocess.run(
-            [SCRIPT, "start", self.dir, *args], check=True, capture_output=True, text=True
-        )
-        self.url = out.stdout.strip()
-        return self.url
-
-    def stop(self):
-        subprocess.run([SCRIPT, "stop", self.dir], check=True)
-
-    def client(self, **kw):
-        return redis.Redis.from_url(self.url, decode_responses=True,
-                                    password=self.password, **kw)
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(str(tmp_path / "redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 class Service:

@@ -1,19 +1,38 @@
-"""liballocation from Python: a pure-stdlib ctypes binding.
+"""liballocation from Python: the allocation service of "Architecture
+Patterns with Python", its domain and message bus in C, through ctypes.
 
     import allocation
     from allocation import commands, events, views
 
-    bus = allocation.bootstrap(notify=lambda dest, text: print(dest, text))
-    bus.handle(commands.CreateBatch("b1", "LAMP", 100))
-    bus.handle(commands.Allocate("o1", "LAMP", 10))   # → "b1"
-    views.allocations("o1", bus.store)                # → [{"sku": "LAMP", "batchref": "b1"}]
+    with allocation.bootstrap(notify=lambda dest, text: print(dest, text)) as bus:
+        bus.handle(commands.CreateBatch("b1", "LAMP", 100))
+        bus.handle(commands.Allocate("o1", "LAMP", 10))   # → "b1"
+        views.allocations("o1", bus)                      # → [{"sku": "LAMP", "batchref": "b1"}]
 
-The shared libraries are found through LA_LIBRARY_PATH (a directory or a
-':'-separated list), else ctypes.util.find_library.
+Modules:
+    commands, events    the messages, as dataclasses
+    bus                 MessageBus and bootstrap(): the service layer
+    stores              memory(), sqlite(), postgres(), csv(), open(url): Store
+    views               the read models: allocations(), batches()
+    model               the domain model alone: Product, Batch, OrderLine
+    errors              one exception class per status code (AllocationError)
+    callbacks           the library's log lines: logger "allocation"
+    smtp                SmtpNotifications: the notifications port by e-mail
+    redis               RedisPublisher, RedisConsumer, RedisRelay (spec §4)
+
+The shared libraries (liballocation.so.1 and its adapters) are looked for in
+LA_LIBRARY_PATH, then where ``cmake --install`` installed this package's
+libraries, then in the prefix this package is installed in, then by the
+system's loader: see allocation._lib.search_dirs(). ``python3 -m
+allocation`` tells which ones it found.
 """
+
+from ctypes import byref, c_int
+from typing import Dict, Tuple
 
 from . import _lib
 from . import callbacks, commands, errors, events, messages, model, stores, views  # noqa: F401
+from . import redis, smtp  # noqa: F401
 from .bus import CommandResult, MessageBus, allocate_orders_csv, bootstrap  # noqa: F401
 from .callbacks import set_log_handler  # noqa: F401
 from .errors import (  # noqa: F401
@@ -32,21 +51,26 @@ from .errors import (  # noqa: F401
 from .model import Batch, OrderLine, Product  # noqa: F401
 from .stores import Store  # noqa: F401
 
-__version__ = _lib.lib.la_version().decode()
+#: The version of the loaded liballocation ("1.0.0").
+__version__: str = _lib.lib.la_version().decode()
 
 __all__ = [
-    "AllocationError", "Batch", "CommandResult", "Conflict", "DatabaseError", "IOError_", "InvalidArgument",
-    "InvalidSku", "MessageBus", "NoMemory", "NotFound", "OrderLine", "Product", "StateError",
+    "AllocationError", "Batch", "CommandResult", "Conflict", "DatabaseError", "IOError_",
+    "InvalidArgument", "InvalidSku", "MessageBus", "NoMemory", "NotFound", "OrderLine", "Product", "StateError",
     "Store", "Unsupported", "UserAbort", "allocate_orders_csv", "bootstrap", "callbacks",
-    "commands", "errors", "events", "messages", "model", "set_log_handler", "stores",
-    "version_info", "views",
+    "commands", "errors", "events", "library_paths", "messages", "model", "redis",
+    "set_log_handler", "smtp", "stores", "version_info", "views",
 ]
 
 
-def version_info():
+def version_info() -> Tuple[int, int, int]:
     """(major, minor, patch) of the loaded library."""
-    from ctypes import byref, c_int
+    major, minor, patch = c_int(), c_int(), c_int()
+    _lib.lib.la_version_numbers(byref(major), byref(minor), byref(patch))
+    return major.value, minor.value, patch.value
 
-    parts = [c_int(), c_int(), c_int()]
-    _lib.lib.la_version_numbers(*(byref(p) for p in parts))
-    return tuple(p.value for p in parts)
+
+def library_paths() -> Dict[str, str]:
+    """{library name: file} of every liballocation library that loads: the
+    core and the adapters that are installed (each is loaded to tell)."""
+    return {name: _lib.path_of(name) for name in _lib.LIBRARIES if _lib.available(name)}

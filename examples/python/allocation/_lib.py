@@ -5,14 +5,16 @@ rest of the package calls typed functions and a wrong argument fails in
 Python instead of corrupting memory. Handles are plain ``c_void_p``: the
 classes in bus.py, stores.py, views.py and model.py are their types.
 
-The libraries are found through LA_LIBRARY_PATH (a directory, or several
-separated by ':'), else through ctypes.util.find_library (ldconfig's cache).
-Adapter libraries (SQLite, PostgreSQL) are optional and loaded on first use.
+Where the libraries are looked for: see search_dirs(). Adapter libraries
+(SQLite, PostgreSQL, CSV, Redis, SMTP) are optional and loaded on first use.
 """
 
 import ctypes
 import ctypes.util
 import os
+import re
+import sys
+import sysconfig
 import threading
 from ctypes import (
     CFUNCTYPE,
@@ -27,6 +29,9 @@ from ctypes import (
     c_uint64,
     c_void_p,
 )
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import _install
 
 # Status codes (common.h); never renumbered.
 LA_OK = 0
@@ -70,6 +75,11 @@ LA_CHANGE_BATCH_QUANTITY = 2
 LA_CHANGE_BATCH_REMOVED = 3
 LA_CHANGE_LINE_ALLOCATED = 4
 LA_CHANGE_LINE_DEALLOCATED = 5
+
+# Redis transports (redis.h) and the SMTP sender default (smtp.h).
+LA_REDIS_PUBSUB = 0
+LA_REDIS_STREAMS = 1
+LA_SMTP_DEFAULT_FROM = "allocations@example.com"
 
 # Callback types. Handles reach Python as ints (c_void_p).
 LOG_FN = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
@@ -149,8 +159,11 @@ _P = c_void_p
 _I64 = c_int64
 _SZ = c_size_t
 
-# name: (restype, argtypes). The core library: every header of include/allocation.
-CORE_API = {
+# name: (restype, argtypes), for ctypes.
+Api = Dict[str, Tuple[Any, List[Any]]]
+
+# The core library: every header of include/allocation.
+CORE_API: Api = {
     # common.h
     "la_strerror": (_S, [c_int]),
     "la_error_last": (_S, []),
@@ -290,19 +303,19 @@ CORE_API = {
     "la_product_cache_drop": (None, [_P, _S]),
 }
 
-SQLITE_API = {
+SQLITE_API: Api = {
     "la_sqlite_store_open": (c_int, [_OUT, _S, c_uint]),
     "la_sqlite_options_init": (c_int, [_P, c_uint]),
     "la_sqlite_store_open_ext": (c_int, [_OUT, _S, _P]),
 }
 
-PG_API = {
+PG_API: Api = {
     "la_pg_store_open": (c_int, [_OUT, _S, c_uint]),
     "la_pg_options_init": (c_int, [_P, c_uint]),
     "la_pg_store_open_ext": (c_int, [_OUT, _S, _P]),
 }
 
-CSV_API = {
+CSV_API: Api = {
     "la_csv_store_open": (c_int, [_OUT, _S]),
     "la_csv_options_init": (c_int, [_P, c_uint]),
     "la_csv_store_open_ext": (c_int, [_OUT, _S, _P]),
@@ -321,7 +334,7 @@ _U64P = POINTER(c_uint64)
 # Redis and SMTP: declared so that the C ports can be used from Python as
 # they are (la_redis_publish and la_smtp_notify fit la_publish_fn and
 # la_notify_fn); see redis.h and smtp.h.
-REDIS_API = {
+REDIS_API: Api = {
     "la_redis_new": (c_int, [_OUT, _S, c_int]),
     "la_redis_publish": (c_int, [_S, _S, _P]),
     "la_redis_free": (None, [_P]),
@@ -341,14 +354,14 @@ REDIS_API = {
     "la_redis_relay_free": (None, [_P]),
 }
 
-SMTP_API = {
+SMTP_API: Api = {
     "la_smtp_new": (c_int, [_OUT, _S, _S]),
     "la_smtp_notify": (c_int, [_S, _S, _P]),
     "la_smtp_free": (None, [_P]),
 }
 
 # Library base name → the functions it exports.
-LIBRARIES = {
+LIBRARIES: Dict[str, Api] = {
     "allocation": CORE_API,
     "allocation-sqlite": SQLITE_API,
     "allocation-pg": PG_API,
@@ -362,37 +375,88 @@ class LibraryNotFound(OSError):
     """A liballocation shared library could not be found or loaded."""
 
 
-def _search_dirs():
-    value = os.environ.get("LA_LIBRARY_PATH", "")
-    return [d for d in value.split(os.pathsep) if d]
+SOVERSION = 1  # the ABI version in every library's SONAME: lib<name>.so.1
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _candidates(name):
+def _prefix_libdirs(prefix: str) -> List[str]:
+    """The library directories GNUInstallDirs may have used under prefix."""
+    multiarch = sysconfig.get_config_var("MULTIARCH")
+    subdirs = ([os.path.join("lib", multiarch)] if multiarch else []) + ["lib", "lib64"]
+    return [os.path.join(prefix, d) for d in subdirs]
+
+
+def _package_prefix() -> Optional[str]:
+    """PREFIX when this package lies in PREFIX/lib*/python*/(site|dist)-packages."""
+    site = os.path.dirname(_HERE)
+    if os.path.basename(site) not in ("site-packages", "dist-packages"):
+        return None
+    return os.path.dirname(os.path.dirname(os.path.dirname(site)))
+
+
+def search_dirs() -> List[str]:
+    """The directories searched for the libraries, in order, before the
+    system's dynamic loader:
+
+    1. ``LA_LIBRARY_PATH`` (directories separated by ``:``), which wins;
+    2. the library directory ``cmake --install`` recorded when it installed
+       this package (``allocation/_install.py``, relative to the package);
+    3. the library directories of the prefix the package is installed under
+       (``PREFIX/lib/python3.X/site-packages`` → ``PREFIX/lib``,
+       ``PREFIX/lib/<multiarch>``, ``PREFIX/lib64``), and of the virtual
+       environment that runs Python, if any.
+
+    After these come the dynamic loader itself (``dlopen`` of
+    ``lib<name>.so.1``: ``LD_LIBRARY_PATH``, the ``ldconfig`` cache,
+    ``/usr/lib``), then ``/usr/local/lib`` (CMake's default prefix, which
+    the loader only knows after ``ldconfig``), then
+    ``ctypes.util.find_library``.
+    """
+    dirs = [d for d in os.environ.get("LA_LIBRARY_PATH", "").split(os.pathsep) if d]
+    if _install.LIBDIR is not None:
+        dirs.append(os.path.normpath(os.path.join(_HERE, _install.LIBDIR)))
+    prefix = _package_prefix()
+    if prefix is not None:
+        dirs.extend(_prefix_libdirs(prefix))
+    if sys.prefix != sys.base_prefix:
+        dirs.extend(_prefix_libdirs(sys.prefix))
+    unique: List[str] = []
+    for d in dirs:
+        if d not in unique:
+            unique.append(d)
+    return unique
+
+
+def _candidates(name: str) -> List[str]:
     """Paths or sonames to try for lib<name>, most specific first."""
-    found = []
-    for directory in _search_dirs():
-        for filename in (f"lib{name}.so.1", f"lib{name}.so", f"lib{name}.dylib"):
-            path = os.path.join(directory, filename)
-            if os.path.exists(path):
-                found.append(path)
+    filenames = (f"lib{name}.so.{SOVERSION}", f"lib{name}.so", f"lib{name}.dylib")
+
+    def existing(dirs: List[str]) -> List[str]:
+        paths = (os.path.join(d, f) for d in dirs for f in filenames)
+        return [p for p in paths if os.path.exists(p)]
+
+    found = existing(search_dirs())
+    found.append(filenames[0])  # the dynamic loader's own search
+    found.extend(existing(_prefix_libdirs("/usr/local")))
     system = ctypes.util.find_library(name)
     if system:
         found.append(system)
     return found
 
 
-def _declare(lib, api):
+def _declare(lib: ctypes.CDLL, api: Api) -> None:
     for fname, (restype, argtypes) in api.items():
         fn = getattr(lib, fname)
         fn.restype = restype
         fn.argtypes = argtypes
 
 
-_loaded = {}
+_loaded: Dict[str, ctypes.CDLL] = {}
 _lock = threading.RLock()
 
 
-def load(name="allocation"):
+def load(name: str = "allocation") -> ctypes.CDLL:
     """The CDLL for lib<name> with its functions declared. Raises LibraryNotFound."""
     lib = _loaded.get(name)
     if lib is not None:
@@ -413,10 +477,11 @@ def load(name="allocation"):
             except OSError as exc:
                 errors.append(f"{candidate}: {exc}")
         if lib is None:
-            where = os.environ.get("LA_LIBRARY_PATH") or "(LA_LIBRARY_PATH unset)"
-            detail = "; ".join(errors) if errors else "no candidate file"
+            where = "".join(d + ", " for d in search_dirs())
             raise LibraryNotFound(
-                f"lib{name} not found in {where} nor by ctypes.util.find_library: {detail}"
+                f"lib{name}.so.{SOVERSION} not found (searched {where}the dynamic loader's "
+                f"path and /usr/local/lib; set LA_LIBRARY_PATH to the directory that holds "
+                f"it): " + "; ".join(errors)
             )
         try:
             _declare(lib, LIBRARIES[name])
@@ -426,7 +491,25 @@ def load(name="allocation"):
         return lib
 
 
-def available(name):
+def path_of(name: str) -> str:
+    """The file lib<name> was loaded from (loaded now if need be)."""
+    loaded = str(load(name)._name)
+    if os.path.isabs(loaded):
+        return loaded
+    # Found by the dynamic loader from its soname: ask the process's maps.
+    pattern = re.compile(rf"\s(/\S*/lib{re.escape(name)}\.so\.{SOVERSION}[.0-9]*)$")
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                m = pattern.search(line.rstrip("\n"))
+                if m:
+                    return m.group(1)
+    except OSError:
+        pass
+    return loaded
+
+
+def available(name: str) -> bool:
     """True when lib<name> can be loaded."""
     try:
         load(name)

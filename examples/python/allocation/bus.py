@@ -7,14 +7,28 @@ exactly as long as the bus.
 
 from ctypes import byref, c_size_t, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import Optional
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Tuple,
+    Type,
+    Union,
+)
 
 from . import _lib
 from . import stores as _stores
+from ._handle import Borrowers, Closable, CPort
 from .callbacks import report_exception, status_of, string_pair
 from .errors import StateError, check, error_for
 from .errors import AllocationError
-from .messages import BUILDERS, KIND_OF, Allocate, Command, Event, from_c
+from .messages import BUILDERS, KIND_OF, Allocate, Command, Event, Message, from_c
+from .stores import Publisher, Store, new_ptr, publish_function
 
 _ROUTABLE = {_lib.LA_EVT_OUT_OF_STOCK, _lib.LA_EVT_ALLOCATED}
 
@@ -34,35 +48,73 @@ class CommandResult:
 
     @property
     def ok(self) -> bool:
+        """True when the command succeeded (an Allocate out of stock included)."""
         return self.status == 0
+
+
+class SupportsSend(Protocol):
+    """A notifications port object, as in the book: send(destination, message)."""
+
+    def send(self, destination: str, message: str) -> object:
+        """Deliver message to destination (an e-mail address)."""
+
+
+#: The notifications port: a callable notify(destination, message), an
+#: object with a send method, or an allocation.smtp.SmtpNotifications
+#: (called from C).
+Notifications = Union[Callable[[str, str], object], SupportsSend]
+
+#: An event handler: called with the event dataclass; its result is ignored
+#: unless it is a negative status code (the handler failed).
+EventHandler = Callable[[Any], object]
 
 
 class _BusState:
     """The la_bus pointer and the C callbacks it calls.
 
-    Holds no reference to the bus object or the store, so the store can keep
-    it (to free the bus first) without a reference cycle.
+    Holds no reference to the bus object, the store or the ports, so they
+    can keep it (to free the bus first) without a reference cycle.
     """
 
-    def __init__(self, free):
-        self.ptr = None
+    def __init__(self, free: Callable[[int], None]) -> None:
+        self.ptr: Optional[int] = None
         self.free = free
-        self.callbacks = []
+        self.callbacks: List[Any] = []
         self.nesting = 0  # > 0 while one of this bus's event handlers runs
+        self.lent_to: Optional[str] = None  # what runs the bus on its own thread
+        self.borrowers = Borrowers()  # e.g. a Redis consumer: closed first
 
-    def close(self):
+    def close(self) -> None:
         if self.nesting:
             # Freeing a bus under its own la_bus_handle would pull the
             # memory from under the C code that called this handler.
             raise StateError("a bus cannot be closed from inside its own event handler")
+        self.borrowers.close_all()
         ptr, self.ptr = self.ptr, None
         if ptr is not None:
             self.free(ptr)
         self.callbacks = []
 
 
-def _options(keep, notify, publish, max_retries, retry_delay_us):
-    """la_bus_options with Python ports; their C callbacks are appended to keep."""
+def _notify_function(notify: Notifications, keep: List[Any]) -> Tuple[Any, Optional[int]]:
+    """(C notify function, payload) for a notifications port; see publish_function."""
+    if isinstance(notify, CPort):
+        keep.append(notify)
+        return notify._c_function()
+    send = notify if callable(notify) else notify.send
+    callback = string_pair(send, "notify callback", _lib.NOTIFY_FN)
+    keep.append(callback)  # the very object: reading opts.notify back would copy
+    return callback, None
+
+
+def _options(
+    keep: List[Any],
+    notify: Optional[Notifications],
+    publish: Optional[Publisher],
+    max_retries: Optional[int],
+    retry_delay_us: Optional[int],
+) -> _lib.BusOptions:
+    """la_bus_options with the given ports; what C may call is appended to keep."""
     opts = _lib.BusOptions()
     check(_lib.lib.la_bus_options_init(byref(opts), _lib.LA_BUS_OPTIONS_VERSION))
     if max_retries is not None:
@@ -70,19 +122,13 @@ def _options(keep, notify, publish, max_retries, retry_delay_us):
     if retry_delay_us is not None:
         opts.retry_delay_us = retry_delay_us
     if notify is not None:
-        send = notify if callable(notify) else notify.send
-        callback = string_pair(send, "notify callback", _lib.NOTIFY_FN)
-        keep.append(callback)  # the very object: reading opts.notify back would copy
-        opts.notify = callback
+        opts.notify, opts.notify_payload = _notify_function(notify, keep)
     if publish is not None:
-        pub = publish if callable(publish) else publish.publish
-        callback = string_pair(pub, "publish callback", _lib.PUBLISH_FN)
-        keep.append(callback)
-        opts.publish = callback
+        opts.publish, opts.publish_payload = publish_function(publish, keep)
     return opts
 
 
-def _event_kind(event_class):
+def _event_kind(event_class: type) -> int:
     kind = KIND_OF.get(event_class)
     if kind is None or not issubclass(event_class, Event):
         raise TypeError(f"not an event class: {event_class!r}")
@@ -90,52 +136,82 @@ def _event_kind(event_class):
 
 
 class MessageBus:
-    """A la_bus on a store. Use one bus per thread (bus.h)."""
+    """The message bus (spec §1.3): handles commands and events on a store,
+    calling the notifications port, the publisher and event handlers.
+
+    Made by bootstrap() (usually) or MessageBus(store, notify, publish).
+    max_retries and retry_delay_us tune the retries after a Conflict (None:
+    the library's defaults). A context manager; close() frees it (and the
+    store, when bootstrap opened that store). Use one bus per thread.
+    """
 
     def __init__(
         self,
-        store,
-        notify=None,
-        publish=None,
+        store: Store,
+        notify: Optional[Notifications] = None,
+        publish: Optional[Publisher] = None,
         *,
-        max_retries=None,
-        retry_delay_us=None,
-        owns_store=False,
-    ):
+        max_retries: Optional[int] = None,
+        retry_delay_us: Optional[int] = None,
+        owns_store: bool = False,
+    ) -> None:
         lib = _lib.lib
         self._state = _BusState(lib.la_bus_free)
         self._store = store
         self._owns_store = owns_store
-        opts = _options(self._state.callbacks, notify, publish, max_retries, retry_delay_us)
+        keep: List[Any] = []
+        opts = _options(keep, notify, publish, max_retries, retry_delay_us)
+        # C ports (SMTP, Redis) are kept by the bus, which they close before
+        # they are freed; the state keeps only the Python callbacks.
+        self._ports = [k for k in keep if isinstance(k, CPort)]
+        self._state.callbacks = [k for k in keep if not isinstance(k, CPort)]
         out = c_void_p()
         check(lib.la_bus_new(byref(out), store.ptr, byref(opts)))
-        self._state.ptr = out.value
-        store._attach(self._state)
+        self._state.ptr = new_ptr(out)
+        for owner in [store, *self._ports]:
+            owner._lend(self._state)
         # Hot-path functions bound once (handle is called in tight loops).
         self._handle = lib.la_bus_handle
         self._message_free = lib.la_message_free
         self._result = lib.la_bus_result_batchref
 
-    def _keep(self, callback):
+    def _keep(self, callback: Any) -> Any:
         self._state.callbacks.append(callback)
         return callback
 
+    def _lend(self, borrower: Closable) -> None:
+        """borrower uses this bus's C object: closed before the bus is freed."""
+        self._state.borrowers.add(borrower)
+
+    def _unlend(self, borrower: Closable) -> None:
+        self._state.borrowers.remove(borrower)
+
+    def _lend_thread(self, user: Optional[str]) -> None:
+        """user (e.g. "a RedisConsumer") runs this bus on a thread of its own
+        from now on (None: no more); handle() refuses meanwhile."""
+        if user is not None and self._state.lent_to is not None:
+            raise StateError(f"MessageBus is already in use by {self._state.lent_to}")
+        self._state.lent_to = user
+
     @property
-    def ptr(self):
+    def ptr(self) -> int:
+        """The la_bus pointer; StateError once closed."""
         ptr = self._state.ptr
         if ptr is None:
             raise StateError("MessageBus is closed")
         return ptr
 
     @property
-    def store(self):
+    def store(self) -> Store:
+        """The store this bus works on."""
         return self._store
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
+        """True once closed (by close(), or by closing its store or a port)."""
         return self._state.ptr is None
 
-    def handle(self, message):
+    def handle(self, message: Message) -> Optional[str]:
         """Handle a command or event dataclass and everything it leads to.
 
         Returns the batch reference for Allocate (None when out of stock),
@@ -143,9 +219,11 @@ class MessageBus:
         Called from one of this bus's event handlers, the message is queued
         (bus.h) and None returned: its outcome is not known yet.
         """
-        ptr = self._state.ptr
-        if ptr is None:
-            raise StateError("MessageBus is closed")
+        state = self._state
+        ptr = state.ptr
+        if ptr is None or state.lent_to is not None:
+            what = f"in use by {state.lent_to}" if ptr else "closed"
+            raise StateError(f"MessageBus is {what}")
         build = BUILDERS.get(type(message))
         if build is None:
             raise TypeError(f"not a command or event of liballocation: {message!r}")
@@ -160,12 +238,12 @@ class MessageBus:
             self._message_free(msg)
             raise error
         self._message_free(msg)
-        if type(message) is Allocate and not self._state.nesting:
-            ref = self._result(ptr)
+        if type(message) is Allocate and not state.nesting:
+            ref: Optional[bytes] = self._result(ptr)
             return ref.decode() if ref is not None else None
         return None
 
-    def handle_many(self, commands):
+    def handle_many(self, commands: Iterable[Message]) -> List[CommandResult]:
         """Handle many commands in one transaction (group commit).
 
         Each command is atomic on its own and gets the result it would have
@@ -179,10 +257,10 @@ class MessageBus:
             raise StateError("MessageBus is closed")
         if self._state.nesting:
             raise StateError("handle_many cannot be called from an event handler")
-        commands = list(commands)
-        built = (c_void_p * len(commands))()
+        batch = list(commands)
+        built = (c_void_p * len(batch))()
         try:
-            for i, command in enumerate(commands):
+            for i, command in enumerate(batch):
                 build = BUILDERS.get(type(command))
                 if build is None or not isinstance(command, Command):
                     raise TypeError(f"not a command of liballocation: {command!r}")
@@ -192,16 +270,16 @@ class MessageBus:
                     raise error_for(rc)
                 built[i] = out.value
             lib = _lib.lib
-            rc = lib.la_bus_handle_many(ptr, built, len(commands))
+            rc = lib.la_bus_handle_many(ptr, built, len(batch))
             if rc < 0:
                 raise error_for(rc)
-            results = []
+            results: List[CommandResult] = []
             for i in range(lib.la_bus_result_count(ptr)):
                 status = lib.la_bus_result_status(ptr, i)
-                ref = lib.la_bus_result_batchref_at(ptr, i)
-                error = None
+                ref: Optional[bytes] = lib.la_bus_result_batchref_at(ptr, i)
+                error: Optional[AllocationError] = None
                 if status < 0:
-                    text = lib.la_bus_result_error(ptr, i)
+                    text: Optional[bytes] = lib.la_bus_result_error(ptr, i)
                     error = error_for(status, text.decode("utf-8", "replace") if text else "")
                 results.append(
                     CommandResult(status, ref.decode() if ref is not None else None, error)
@@ -212,7 +290,7 @@ class MessageBus:
                 if msg:
                     self._message_free(msg)
 
-    def subscribe(self, event_class, handler):
+    def subscribe(self, event_class: Type[Event], handler: EventHandler) -> None:
         """Run handler(event) for every event of that class, after earlier ones.
 
         An exception in handler is logged and counts as a failed handler.
@@ -223,7 +301,7 @@ class MessageBus:
 
         state = self._state
 
-        def trampoline(bus, event, payload):
+        def trampoline(bus: Any, event: int, payload: Any) -> int:
             state.nesting += 1
             try:
                 return status_of(handler(from_c(event, lib)))
@@ -236,7 +314,7 @@ class MessageBus:
         check(lib.la_bus_subscribe(self.ptr, kind, callback, None))
         self._keep(callback)
 
-    def set_route(self, event_class, destination):
+    def set_route(self, event_class: Type[Event], destination: Optional[str]) -> None:
         """Send notifications for OutOfStock or Allocated to destination (None: none)."""
         kind = _event_kind(event_class)
         if kind not in _ROUTABLE:
@@ -244,32 +322,36 @@ class MessageBus:
         dest = destination.encode() if destination is not None else None
         check(_lib.lib.la_bus_set_route(self.ptr, kind, dest))
 
-    def stats(self):
-        """Counters since the bus was made."""
+    def stats(self) -> Dict[str, int]:
+        """Counters since the bus was made: commands, events, retries and
+        handler_failures."""
         values = [c_uint64() for _ in range(4)]
         _lib.lib.la_bus_stats(self.ptr, *(byref(v) for v in values))
         names = ("commands", "events", "retries", "handler_failures")
         return {name: v.value for name, v in zip(names, values)}
 
-    def close(self):
+    def close(self) -> None:
         """Free the bus (and its store when bootstrap made it). Safe to repeat."""
         state = getattr(self, "_state", None)
         if state is None:
             return
         store = self._store
-        if state.ptr is not None and store is not None:
-            store._detach(state)
-        state.close()
-        if self._owns_store and store is not None:
+        lent = state.ptr is not None
+        state.close()  # StateError from inside its own event handler: nothing changed
+        if lent:
+            for owner in [store, *self._ports]:
+                owner._unlend(state)
+        self._ports = []
+        if self._owns_store:
             store.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "MessageBus":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:
@@ -277,22 +359,23 @@ class MessageBus:
 
 
 def bootstrap(
-    store=None,
-    notify=None,
-    publish=None,
+    store: Union[Store, str, None] = None,
+    notify: Optional[Notifications] = None,
+    publish: Optional[Publisher] = None,
     *,
-    handlers=None,
-    routes=None,
-    max_retries=None,
-    retry_delay_us=None,
-):
+    handlers: Optional[Mapping[Type[Event], Union[EventHandler, Iterable[EventHandler]]]] = None,
+    routes: Optional[Mapping[Type[Event], Optional[str]]] = None,
+    max_retries: Optional[int] = None,
+    retry_delay_us: Optional[int] = None,
+) -> MessageBus:
     """A ready bus, as the book's bootstrap(): dependencies injected.
 
     store: a Store, a database URL (opened and owned by the bus) or None for
     a new in-memory store (owned). notify(destination, text) and
-    publish(channel, json) are plain callables (or objects with send /
-    publish methods). handlers: {EventClass: [handler, ...]}; routes:
-    {OutOfStock or Allocated: destination or None}.
+    publish(channel, json) are plain callables, objects with send /
+    publish methods, or the C ports allocation.smtp.SmtpNotifications and
+    allocation.redis.RedisPublisher. handlers: {EventClass: [handler, ...]};
+    routes: {OutOfStock or Allocated: destination or None}.
     """
     owns = False
     if store is None:
@@ -320,14 +403,20 @@ def bootstrap(
     return bus
 
 
-def allocate_orders_csv(folder, notify=None, publish=None, *, max_retries=None):
+def allocate_orders_csv(
+    folder: str,
+    notify: Optional[Notifications] = None,
+    publish: Optional[Publisher] = None,
+    *,
+    max_retries: Optional[int] = None,
+) -> Tuple[int, int]:
     """Allocate every line of folder/orders.csv (spec §5), all or nothing.
 
     Returns (allocated, out_of_stock): lines allocated (or already) and
     lines that found no stock. Needs liballocation-csv.
     """
     fn = _stores.csv_library().la_csv_allocate_orders
-    keep = []
+    keep: List[Any] = []
     opts = _options(keep, notify, publish, max_retries, None)
     allocated, out_of_stock = c_size_t(), c_size_t()
     check(fn(byref(allocated), byref(out_of_stock), folder.encode(), byref(opts)))

@@ -10,22 +10,26 @@ failed handler.
 import atexit
 import logging
 import traceback
+from typing import Any, Callable, Dict, Optional
 
 from . import _lib
 
+#: fn(level, text): a log sink (level 1 error ... 4 debug).
+LogHandler = Callable[[int, str], object]
+
 log = logging.getLogger("allocation")
 
-_LEVELS = {
+_LEVELS: Dict[int, int] = {
     _lib.LA_LOG_ERROR: logging.ERROR,
     _lib.LA_LOG_WARN: logging.WARNING,
     _lib.LA_LOG_INFO: logging.INFO,
     _lib.LA_LOG_DEBUG: logging.DEBUG,
 }
 
-_sink = None  # a user's fn(level, text), or None for the "allocation" logger
+_sink: Optional[LogHandler] = None  # a user's fn, or None: the "allocation" logger
 
 
-def _log_sink(level, message, payload):
+def _log_sink(level: int, message: Optional[bytes], payload: Optional[int]) -> None:
     try:
         text = message.decode("utf-8", "replace") if message else ""
         sink = _sink
@@ -44,20 +48,21 @@ _LOG_CALLBACK = _lib.LOG_FN(_log_sink)
 _lib.lib.la_set_log_callback(_LOG_CALLBACK, None)
 
 
-def _unset_log_callback(lib=_lib.lib):
-    lib.la_set_log_callback(_lib.LOG_FN(), None)
+def _unset_log_callback(lib: Any = _lib.lib) -> None:
+    lib.la_set_log_callback(_lib.LOG_FN(0), None)  # NULL: no callback
 
 
 atexit.register(_unset_log_callback)
 
 
-def set_log_handler(fn):
-    """Send the library's log lines to fn(level, text); None: Python logging."""
+def set_log_handler(fn: Optional[LogHandler]) -> None:
+    """Send the library's log lines to fn(level, text); None: back to the
+    Python logger "allocation"."""
     global _sink
     _sink = fn
 
 
-def report_exception(what):
+def report_exception(what: str) -> int:
     """Inside an except block: make the exception a library error and log it."""
     try:
         text = f"Python {what} raised: {traceback.format_exc().rstrip()}"
@@ -69,21 +74,26 @@ def report_exception(what):
     return _lib.LA_EUSER
 
 
-def status_of(result):
+def status_of(result: object) -> int:
     """A Python callback's return value as a status: a negative int passes."""
     if type(result) is int and result < 0:
         return result
     return _lib.LA_OK
 
 
-def _text(raw):
-    return raw.decode("utf-8", "replace") if raw is not None else None
+def _text(raw: Optional[bytes]) -> str:
+    return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
-def string_pair(fn, what, cfunctype):
+#: fn(text, text): a notifications port's send(destination, message) or a
+#: publisher's publish(channel, json).
+StringPairFn = Callable[[str, str], object]
+
+
+def string_pair(fn: StringPairFn, what: str, cfunctype: Any) -> Any:
     """A C callback (text, text, payload) → int calling fn(text, text)."""
 
-    def trampoline(first, second, payload):
+    def trampoline(first: Optional[bytes], second: Optional[bytes], payload: Any) -> int:
         try:
             return status_of(fn(_text(first), _text(second)))
         except BaseException:

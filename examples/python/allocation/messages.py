@@ -7,24 +7,27 @@ reads a la_message the library owns into a new dataclass.
 import datetime
 from ctypes import byref, c_void_p, string_at
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Any, Callable, Dict, Optional, Union, cast
 
 from . import _lib
 from .errors import check
 
+#: An eta: a date, "YYYY-MM-DD" or None (no eta: the batch is in stock).
 Date = Union[datetime.date, str, None]
 
 
 class Command:
-    """Base of the five commands."""
+    """Base of the five commands: what bus.handle() is asked to do."""
 
 
 class Event:
-    """Base of the three events."""
+    """Base of the three events: what happened (bus.handle() accepts them too)."""
 
 
 @dataclass
 class CreateBatch(Command):
+    """Add a batch of qty units of sku, arriving at eta (None: in stock)."""
+
     ref: str
     sku: str
     qty: int
@@ -33,6 +36,9 @@ class CreateBatch(Command):
 
 @dataclass
 class Allocate(Command):
+    """Allocate an order line: bus.handle() returns the batch ref, or None
+    when out of stock."""
+
     orderid: str
     sku: str
     qty: int
@@ -40,23 +46,32 @@ class Allocate(Command):
 
 @dataclass
 class Deallocate(Command):
+    """Take orderid's line of sku off its batch."""
+
     orderid: str
     sku: str
 
 
 @dataclass
 class ChangeBatchQuantity(Command):
+    """Set a batch's purchased quantity; lines that no longer fit are
+    deallocated and allocated again."""
+
     ref: str
     qty: int
 
 
 @dataclass
 class CancelBatch(Command):
+    """Remove a batch; its lines are deallocated and allocated again."""
+
     ref: str
 
 
 @dataclass
 class Allocated(Event):
+    """An order line was allocated to batchref."""
+
     orderid: str
     sku: str
     qty: int
@@ -65,6 +80,8 @@ class Allocated(Event):
 
 @dataclass
 class Deallocated(Event):
+    """An order line left its batch; reason "requested" or "stock_reduced"."""
+
     orderid: str
     sku: str
     qty: int
@@ -73,10 +90,15 @@ class Deallocated(Event):
 
 @dataclass
 class OutOfStock(Event):
+    """An Allocate found no batch of sku with enough stock."""
+
     sku: str
 
 
-def eta_text(eta):
+Message = Union[Command, Event]
+
+
+def eta_text(eta: Date) -> Optional[bytes]:
     """A date, "YYYY-MM-DD" or None as the bytes (or None) the C API takes."""
     if eta is None:
         return None
@@ -85,16 +107,19 @@ def eta_text(eta):
     return eta.encode()
 
 
-def eta_date(raw):
+def eta_date(raw: Optional[bytes]) -> Optional[datetime.date]:
     """C "YYYY-MM-DD" (bytes or None) → datetime.date or None."""
     if raw is None:
         return None
     return datetime.date.fromisoformat(raw.decode())
 
 
-_REASONS = {"requested": _lib.LA_REASON_REQUESTED, "stock_reduced": _lib.LA_REASON_STOCK_REDUCED}
+_REASONS: Dict[str, int] = {
+    "requested": _lib.LA_REASON_REQUESTED,
+    "stock_reduced": _lib.LA_REASON_STOCK_REDUCED,
+}
 
-KIND_OF = {
+KIND_OF: Dict[type, int] = {
     CreateBatch: _lib.LA_CMD_CREATE_BATCH,
     Allocate: _lib.LA_CMD_ALLOCATE,
     Deallocate: _lib.LA_CMD_DEALLOCATE,
@@ -106,12 +131,16 @@ KIND_OF = {
 }
 
 
-def _s(value):
+def _s(value: Optional[str]) -> Optional[bytes]:
     # Non-strings are left to ctypes, whose TypeError names the argument.
     return value.encode() if isinstance(value, str) else value
 
 
-def _build(lib):
+#: message, out (a c_void_p) → status; fills out with a new la_message.
+Builder = Callable[[Any, c_void_p], Any]
+
+
+def _build(lib: Any) -> Dict[type, Builder]:
     """Per-class constructors: message → rc, filling out (a c_void_p)."""
     return {
         CreateBatch: lambda m, out: lib.la_command_create_batch(
@@ -138,21 +167,22 @@ def _build(lib):
 BUILDERS = _build(_lib.lib)
 
 
-def to_c(message):
+def to_c(message: Message) -> int:
     """A new la_message pointer (int) for a command or event dataclass."""
     build = BUILDERS.get(type(message))
     if build is None:
         raise TypeError(f"not a command or event of liballocation: {message!r}")
     out = c_void_p()
     check(build(message, out))
-    return out.value
+    return cast(int, out.value)  # set: the build succeeded
 
 
-def _text(raw):
-    return raw.decode() if raw is not None else None
+def _text(raw: Optional[bytes]) -> str:
+    # Every field from_c reads is set for its kind of message.
+    return raw.decode() if raw is not None else ""
 
 
-def from_c(ptr, lib=_lib.lib):
+def from_c(ptr: int, lib: Any = _lib.lib) -> Message:
     """The dataclass for a la_message the caller does not own (copied out)."""
     kind = lib.la_message_kind_of(ptr)
     if kind == _lib.LA_EVT_ALLOCATED:
@@ -193,7 +223,7 @@ def from_c(ptr, lib=_lib.lib):
     raise ValueError(f"unknown message kind {kind}")
 
 
-def to_json(message, id: Optional[str] = None):
+def to_json(message: Message, id: Optional[str] = None) -> str:
     """The library's JSON for a command or event dataclass (spec field names)."""
     lib = _lib.lib
     ptr = to_c(message)
@@ -201,7 +231,7 @@ def to_json(message, id: Optional[str] = None):
         out = c_void_p()
         check(lib.la_message_to_json(byref(out), ptr, _s(id)))
         try:
-            return string_at(out.value).decode()
+            return string_at(out.value or 0).decode()
         finally:
             lib.la_free(out)
     finally:

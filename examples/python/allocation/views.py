@@ -5,23 +5,31 @@ Each takes a store, or a bus (its store is used).
 
 from ctypes import byref, c_void_p
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Union
 
 from . import _lib
 from .errors import check
 from .messages import eta_date
+from .stores import Store
+
+if TYPE_CHECKING:  # bus imports stores, as views does: no cycle at run time
+    from .bus import MessageBus
+
+#: A row of the batch dashboard: ref, sku, eta (a date or None), purchased,
+#: allocated, available, lines.
+BatchRow = Dict[str, Any]
 
 
-def _store_ptr(store_or_bus):
-    store = getattr(store_or_bus, "store", store_or_bus)
+def _store_ptr(store_or_bus: Union[Store, "MessageBus"]) -> int:
+    store = store_or_bus if isinstance(store_or_bus, Store) else store_or_bus.store
     return store.ptr
 
 
-def _s(value):
+def _s(value: Optional[str]) -> Optional[bytes]:
     return value.encode() if isinstance(value, str) else value
 
 
-def allocations(orderid, store):
+def allocations(orderid: str, store: Union[Store, "MessageBus"]) -> List[Dict[str, str]]:
     """[{"sku": ..., "batchref": ...}, ...] for orderid, in allocation order."""
     lib = _lib.lib
     out = c_void_p()
@@ -41,14 +49,22 @@ def allocations(orderid, store):
 
 @dataclass
 class BatchPage:
-    """One page of the batch dashboard; next is the cursor of the following page."""
+    """One page of the batch dashboard; next is the cursor of the following
+    page (None on the last)."""
 
-    batches: List[dict]
+    batches: List[BatchRow]
     next: Optional[str]
 
 
-def batches(store, sku=None, limit=0, after=None):
-    """The batch dashboard: rows {ref, sku, eta, purchased, allocated, available, lines}."""
+def batches(
+    store: Union[Store, "MessageBus"],
+    sku: Optional[str] = None,
+    limit: int = 0,
+    after: Optional[str] = None,
+) -> BatchPage:
+    """One page of the batch dashboard: rows {ref, sku, eta, purchased,
+    allocated, available, lines}, of one sku or all (sku None); limit rows
+    (0: the library's default page), after the cursor of the previous page."""
     lib = _lib.lib
     out = c_void_p()
     check(lib.la_view_batches(byref(out), _store_ptr(store), _s(sku), limit, _s(after)))
@@ -66,13 +82,17 @@ def batches(store, sku=None, limit=0, after=None):
             }
             for i in range(lib.la_batch_page_count(ptr))
         ]
-        cursor = lib.la_batch_page_next(ptr)
+        cursor: Optional[bytes] = lib.la_batch_page_next(ptr)
         return BatchPage(rows, cursor.decode() if cursor is not None else None)
     finally:
         lib.la_batch_page_free(ptr)
 
 
-def all_batches(store, sku=None, page_size=_lib.LA_BATCH_PAGE_MAX):
+def all_batches(
+    store: Union[Store, "MessageBus"],
+    sku: Optional[str] = None,
+    page_size: int = _lib.LA_BATCH_PAGE_MAX,
+) -> Iterator[BatchRow]:
     """Every dashboard row, following the cursors page by page."""
     after = None
     while True:
