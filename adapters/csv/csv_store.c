@@ -299,6 +299,20 @@ static int csv_batches(la_batch_page *into, const char *sku, size_t limit, const
 	return rc;
 }
 
+static int csv_batch_row(la_batch_page *into, const char *ref, void *state)
+{
+	csv_store *s = state;
+	int rc = query_begin(s);
+	long i = rc == LA_OK ? csv_data_find_batch(&s->data, ref) : -1;
+	if (i >= 0) {
+		const csv_batch *b = &s->data.batches[i];
+		rc = la_batch_page_append(into, b->ref, b->sku, b->eta, b->purchased, b->allocated,
+		                          b->lines);
+	}
+	query_end(s);
+	return rc;
+}
+
 static void csv_close(void *state)
 {
 	csv_store *s = state;
@@ -335,6 +349,7 @@ static const la_store_port csv_port = {
     .batches = csv_batches,
     .relay_outbox = NULL,
     .close = csv_close,
+    .batch = csv_batch_row,
 };
 
 /* ---- deferred mode (allocate-from-csv: one rewrite for all orders) ---- */

@@ -92,6 +92,10 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                                       " WHERE sku = $2::text AND (sku, eta_key, sequence) >"
                                       " ($3::text, $4::integer, $5::bigint)" BATCH_ORDER,
                                       5},
+    [PG_VIEW_BATCH] = {"la_view_batch",
+                       "SELECT ref, sku, to_char(eta, 'YYYY-MM-DD'), purchased, allocated,"
+                       " line_count FROM batches WHERE ref = $1::text",
+                       1},
     [PG_OUTBOX_INSERT] = {"la_outbox_insert",
                           "INSERT INTO outbox (channel, payload) VALUES ($1::text, $2::text)", 2},
     /* One relay per schema at a time (transaction-scoped advisory lock), so

@@ -28,41 +28,20 @@ static void pg_close(void *state)
 	free(store);
 }
 
-static const la_store_port port_plain = {
-    .version = LA_STORE_PORT_VERSION,
-    .name = "postgres",
-    .begin = pg_unit_begin,
-    .commit = pg_unit_commit,
-    .rollback = pg_unit_rollback,
-    .end = pg_unit_end,
-    .add = pg_repo_add,
-    .get = pg_repo_get,
-    .get_by_batchref = pg_repo_get_by_batchref,
-    .load_line = pg_repo_load_line,
-    .load_batch_lines = pg_repo_load_batch_lines,
-    .allocations = pg_view_allocations,
-    .batches = pg_view_batches,
-    .relay_outbox = NULL,
-    .close = pg_close,
-};
+/* The two ports differ only by the outbox relay. */
+#define PG_PORT(relay)                                                                             \
+	{                                                                                          \
+		.version = LA_STORE_PORT_VERSION, .name = "postgres", .begin = pg_unit_begin,      \
+		.commit = pg_unit_commit, .rollback = pg_unit_rollback, .end = pg_unit_end,        \
+		.add = pg_repo_add, .get = pg_repo_get,                                            \
+		.get_by_batchref = pg_repo_get_by_batchref, .load_line = pg_repo_load_line,        \
+		.load_batch_lines = pg_repo_load_batch_lines, .allocations = pg_view_allocations,  \
+		.batches = pg_view_batches, .relay_outbox = relay, .close = pg_close,              \
+		.batch = pg_view_batch                                                             \
+	}
 
-static const la_store_port port_outbox = {
-    .version = LA_STORE_PORT_VERSION,
-    .name = "postgres",
-    .begin = pg_unit_begin,
-    .commit = pg_unit_commit,
-    .rollback = pg_unit_rollback,
-    .end = pg_unit_end,
-    .add = pg_repo_add,
-    .get = pg_repo_get,
-    .get_by_batchref = pg_repo_get_by_batchref,
-    .load_line = pg_repo_load_line,
-    .load_batch_lines = pg_repo_load_batch_lines,
-    .allocations = pg_view_allocations,
-    .batches = pg_view_batches,
-    .relay_outbox = pg_outbox_relay,
-    .close = pg_close,
-};
+static const la_store_port port_plain = PG_PORT(NULL);
+static const la_store_port port_outbox = PG_PORT(pg_outbox_relay);
 
 /* Outbox ids must not collide across connections and processes. */
 static uint64_t random_prefix(void)

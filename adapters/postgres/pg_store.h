@@ -36,6 +36,7 @@ enum pg_stmt {
 	PG_VIEW_BATCHES_AFTER,
 	PG_VIEW_BATCHES_OF_SKU,
 	PG_VIEW_BATCHES_OF_SKU_AFTER,
+	PG_VIEW_BATCH,
 	PG_OUTBOX_INSERT,
 	PG_OUTBOX_PENDING,
 	PG_OUTBOX_MARK_SENT,
@@ -142,6 +143,7 @@ void pg_cache_clear(struct pg_store *store);
 
 /* ---- pg_views.c ---- */
 int pg_view_allocations(la_allocation_list *into, const char *orderid, void *state);
+int pg_view_batch(la_batch_page *into, const char *ref, void *state);
 int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
 

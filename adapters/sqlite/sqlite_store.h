@@ -37,6 +37,7 @@ enum sq_stmt {
 	SQ_VIEW_ALLOCATIONS,
 	SQ_VIEW_BATCHES,
 	SQ_VIEW_BATCHES_OF_SKU,
+	SQ_VIEW_BATCH,
 	SQ_OUTBOX_INSERT,
 	SQ_OUTBOX_PENDING,
 	SQ_OUTBOX_MARK_SENT,
@@ -147,5 +148,6 @@ void sq_outbox_init_ids(struct sq_store *store);
 int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state);
 int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
+int sq_view_batch(la_batch_page *into, const char *ref, void *state);
 
 #endif

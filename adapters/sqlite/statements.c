@@ -41,6 +41,8 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
     [SQ_VIEW_BATCHES] = "SELECT ref, sku, eta, purchased, allocated, line_count, sequence"
                         " FROM batches WHERE (sku, eta_key, sequence) > (?1, ?2, ?3)"
                         " ORDER BY sku, eta_key, sequence LIMIT ?4",
+    [SQ_VIEW_BATCH] = "SELECT ref, sku, eta, purchased, allocated, line_count FROM batches"
+                      " WHERE ref = ?1",
     [SQ_VIEW_BATCHES_OF_SKU] = "SELECT ref, sku, eta, purchased, allocated, line_count,"
                                " sequence FROM batches"
                                " WHERE sku = ?1 AND (eta_key, sequence) > (?2, ?3)"

@@ -50,7 +50,7 @@ static int is_conninfo(const char *url)
 static int open_postgres(la_store **out, const char *url, unsigned int flags)
 {
 #ifdef LA_EXAMPLE_HAVE_PG
-	return la_pg_store_open(out, url, flags);
+	return la_pg_store_open(out, url, flags & LA_STORE_OUTBOX);
 #else
 	(void)out;
 	(void)url;
@@ -64,7 +64,11 @@ static int open_postgres(la_store **out, const char *url, unsigned int flags)
 static int open_sqlite(la_store **out, const char *url, unsigned int flags)
 {
 #ifdef LA_EXAMPLE_HAVE_SQLITE
-	return la_sqlite_store_open(out, url, flags);
+	la_sqlite_options opts = LA_SQLITE_OPTIONS_INIT;
+	opts.flags = flags & LA_STORE_OUTBOX;
+	if (flags & LA_EXAMPLE_WRITER)
+		opts.checkpoint = LA_SQLITE_CHECKPOINT_BACKGROUND;
+	return la_sqlite_store_open_ext(out, url, &opts);
 #else
 	(void)out;
 	(void)url;

@@ -4,6 +4,9 @@
 #include "../util/alloc.h"
 #include "../common/common_internal.h"
 
+#include <stddef.h>
+#include <string.h>
+
 int la_store_new(la_store **out, const la_store_port *port, void *state)
 {
 	if (!port)
@@ -27,7 +30,11 @@ int la_store_new(la_store **out, const la_store_port *port, void *state)
 		port->close(state);
 		return la__error_nomem();
 	}
-	store->port = port;
+	/* Copy only what the adapter's version has: an older port is shorter. */
+	size_t size = port->version >= 2 ? sizeof *port : offsetof(la_store_port, batch);
+	memset(&store->own, 0, sizeof store->own);
+	memcpy(&store->own, port, size);
+	store->port = &store->own;
 	store->state = state;
 	*out = store;
 	return LA_OK;

@@ -234,6 +234,29 @@ int la_view_batches(la_batch_page **out, la_store *store, const char *sku, size_
 	return LA_OK;
 }
 
+int la_view_batch(la_batch_page **out, la_store *store, const char *ref)
+{
+	int rc;
+	if (!out || !store)
+		return la_error_set(LA_EINVAL, "out and store are required");
+	if ((rc = la_check_string(ref, "ref")) != LA_OK)
+		return rc;
+	if (!store->port->batch)
+		return la_error_set(LA_EUNSUPPORTED,
+		                    "the %s store cannot find a batch by reference",
+		                    la_store_adapter(store));
+	la_batch_page *page = la__calloc(1, sizeof *page);
+	if (!page)
+		return la__error_nomem();
+	rc = store->port->batch(page, ref, store->state);
+	if (rc != LA_OK) {
+		la_batch_page_free(page);
+		return rc;
+	}
+	*out = page;
+	return LA_OK;
+}
+
 /* ---- cursors: "<sequence>.<eta key>.<sku in hex>", safe in a URL ---- */
 
 int la_batch_cursor_encode(char **out, const char *sku, const char *eta, int64_t sequence)

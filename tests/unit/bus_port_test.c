@@ -374,6 +374,29 @@ Test(bus_port, view_failures_propagate)
 	cr_assert_null(page);
 }
 
+static int must_not_be_called(la_batch_page *into, const char *ref, void *state)
+{
+	cr_assert_fail("a version 1 port has no batch operation: it must not be read");
+	return LA_OK;
+}
+
+Test(bus_port, a_version_1_port_still_works_and_lacks_the_later_operations)
+{
+	/* An adapter built against version 1 hands a shorter struct; what lies
+	 * after its last member is not its own, so the store must not read it. */
+	la_store_port port = fake_port;
+	port.version = 1;
+	port.batch = must_not_be_called;
+	la_store *s = NULL;
+	cr_assert_eq(la_store_new(&s, &port, &f), LA_OK);
+	la_batch_page *page = NULL;
+	cr_assert_eq(la_view_batch(&page, s, "b1"), LA_EUNSUPPORTED);
+	cr_assert(strstr(la_error_last(), "fake"), "%s", la_error_last());
+	cr_assert_eq(la_view_batches(&page, s, NULL, 0, NULL), LA_OK, "%s", la_error_last());
+	la_batch_page_free(page);
+	la_store_free(s); /* closes f, which the fixture's store shares: closing twice is fine */
+}
+
 Test(bus_port, store_new_checks_the_port)
 {
 	la_store *s = NULL;

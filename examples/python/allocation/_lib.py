@@ -234,6 +234,7 @@ CORE_API: Api = {
     "la_allocation_list_batchref": (_S, [_P, _SZ]),
     "la_allocation_list_free": (None, [_P]),
     "la_view_batches": (c_int, [_OUT, _P, _S, _SZ, _S]),
+    "la_view_batch": (c_int, [_OUT, _P, _S]),
     "la_batch_page_count": (_SZ, [_P]),
     "la_batch_page_ref": (_S, [_P, _SZ]),
     "la_batch_page_sku": (_S, [_P, _SZ]),

@@ -41,12 +41,15 @@
 LA_BEGIN_DECL
 
 /** The version of la_store_port these headers describe. */
-#define LA_STORE_PORT_VERSION 1
+#define LA_STORE_PORT_VERSION 2
 
 /**
- * A store adapter's vtable. Every operation is required except
- * relay_outbox. Members are only ever added at the end; la_store_new()
- * checks the version.
+ * A store adapter's vtable. Every operation of version 1 is required except
+ * relay_outbox; those a later version adds are optional (NULL: the store
+ * answers #LA_EUNSUPPORTED). Members are only ever added at the end;
+ * la_store_new() checks the version and never reads past the members of the
+ * version the port says it has, so an adapter built for an older version
+ * keeps working.
  */
 typedef struct la_store_port {
 	unsigned int version; /**< LA_STORE_PORT_VERSION */
@@ -92,6 +95,13 @@ typedef struct la_store_port {
 
 	/** Close connections and free state. */
 	void (*close)(void *state);
+
+	/* version 2 */
+	/**
+	 * The dashboard row of batch ref (la_batch_page_append), or nothing
+	 * when there is no such batch (la_view_batch). Optional.
+	 */
+	int (*batch)(la_batch_page *into, const char *ref, void *state);
 } la_store_port;
 
 /**
