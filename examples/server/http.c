@@ -15,6 +15,7 @@
 #include "deadlines.h"
 #include "log.h"
 #include "metrics.h"
+#include "pipeline.h"
 #include "routes.h"
 
 #include <allocation/allocation.h>
@@ -53,9 +54,13 @@ struct http_server {
 	int tls;
 };
 
-/* One request: its start time, route, body so far, and a refusal waiting
- * for the body to be read. */
+/* One request: its start time, route, body so far, a refusal waiting for
+ * the body to be read, and a command waiting on the write pipeline. */
 struct request_state {
+	struct pipeline_job job; /* a command: handed to the pipeline */
+	struct MHD_Connection *conn;
+	atomic_int job_done; /* the writer filled job.result: answer it */
+	int waiting;         /* suspended until job_done */
 	int64_t start_us;
 	const struct route *route;
 	char *body;
@@ -283,6 +288,41 @@ static void append_body(struct request_state *st, const char *data, size_t size)
 	st->length += size;
 }
 
+/* The writer's thread: the result is in; wake the connection up. */
+static void job_done(struct pipeline_job *job)
+{
+	struct request_state *st = job->context;
+	atomic_store(&st->job_done, 1);
+	MHD_resume_connection(st->conn);
+}
+
+/* A command: built here, run by the write pipeline, answered once its unit
+ * of work has committed (the connection sleeps meanwhile). */
+static enum MHD_Result submit(struct MHD_Connection *conn, struct http_server *server,
+                              struct request_state *st, const struct request *req)
+{
+	struct reply r = {0};
+	la_message *command = st->route->build(&r, req);
+	if (!command) {
+		r.outcome = "invalid"; /* refused before a command was built */
+		return queue(conn, server, st, &r);
+	}
+	st->job.command = command;
+	st->job.done = job_done;
+	st->job.context = st;
+	st->conn = conn;
+	st->waiting = 1;
+	/* Suspended before it is queued: the writer may answer at once. */
+	MHD_suspend_connection(conn);
+	if (pipeline_submit(&st->job) != LA_OK) {
+		la_message_free(command);
+		st->job.command = NULL;
+		st->job.result.status = LA_ESTATE; /* answered 503 once resumed */
+		job_done(&st->job);
+	}
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -313,10 +353,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	struct reply r = {0};
+	if (st->waiting) { /* resumed: the writer has committed (or failed) */
+		if (!atomic_load(&st->job_done))
+			return MHD_YES;
+		st->waiting = 0;
+		if (st->job.result.status == LA_ESTATE) {
+			reply_message(&r, 503, "the server is stopping; try another instance");
+			r.outcome = "failed";
+		} else {
+			st->route->respond(&r, &st->job.result);
+		}
+		return queue(conn, server, st, &r);
+	}
 	deadlines_pause(conn);
 	if (st->refused)
 		return queue(conn, server, st, &st->refusal);
-	struct reply r = {0};
 	if (st->too_large) {
 		reply_message(&r, 413, "request body is over the limit of %d bytes",
 		              BODY_MAX_BYTES);
@@ -329,9 +381,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	    .query = query_arg,
 	    .query_ctx = conn,
 	};
+	if (st->route->build)
+		return submit(conn, server, st, &req);
 	st->route->handler(&r, &req);
-	if (st->route->is_command && !r.outcome)
-		r.outcome = "invalid"; /* refused before a command was built */
 	return queue(conn, server, st, &r);
 }
 
@@ -479,8 +531,8 @@ struct http_server *http_start(const struct http_config *config)
 		free(server);
 		return NULL;
 	}
-	unsigned int flags =
-	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
+	                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (server->tls)
@@ -551,21 +603,33 @@ void http_limits(const struct http_server *server, unsigned int *total, unsigned
 	*per_ip = server->per_ip;
 }
 
-void http_stop(struct http_server *server, unsigned int grace_ms)
+static void wait_in_flight(struct http_server *server, unsigned int grace_ms)
 {
-	if (!server)
-		return;
-	atomic_store(&server->draining, 1);
-	MHD_socket fd = MHD_quiesce_daemon(server->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
-	/* Requests already read finish and are answered; idle keep-alive
-	 * connections are closed by MHD_stop_daemon. */
 	int64_t deadline = now_us() + (int64_t)grace_ms * 1000;
 	while (atomic_load(&server->in_flight) > 0 && now_us() < deadline) {
 		struct timespec pause = {0, 5 * 1000 * 1000};
 		nanosleep(&pause, NULL);
 	}
+}
+
+void http_drain(struct http_server *server, unsigned int grace_ms)
+{
+	if (!server || atomic_exchange(&server->draining, 1))
+		return;
+	MHD_socket fd = MHD_quiesce_daemon(server->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	/* Requests already read finish and are answered; idle keep-alive
+	 * connections are closed by MHD_stop_daemon. */
+	wait_in_flight(server, grace_ms);
+}
+
+void http_stop(struct http_server *server, unsigned int grace_ms)
+{
+	if (!server)
+		return;
+	http_drain(server, 0);
+	wait_in_flight(server, grace_ms);
 	MHD_stop_daemon(server->daemon);
 	deadlines_stop(server->deadlines);
 	free(server);

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "options.h"
+#include "pipeline.h"
 #include "readiness.h"
 #include "service_manager.h"
 #include "workers.h"
@@ -72,8 +73,9 @@ static void announce(const struct server_options *opts, const struct http_server
 	http_url(http, url, sizeof url);
 	unsigned int total, per_ip;
 	http_limits(http, &total, &per_ip);
-	log_message(LA_LOG_INFO, "listening on %s (%u thread%s%s%s%s)", url, opts->threads,
-	            opts->threads == 1 ? "" : "s", opts->redis ? ", redis " : "",
+	log_message(LA_LOG_INFO, "listening on %s (%u thread%s, %u writer%s%s%s%s)", url,
+	            opts->threads, opts->threads == 1 ? "" : "s", opts->writers,
+	            opts->writers == 1 ? "" : "s", opts->redis ? ", redis " : "",
 	            opts->redis ? opts->redis : "",
 	            opts->auth_token_file ? ", token required" : "");
 	if (per_ip)
@@ -129,9 +131,12 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 			log_message(LA_LOG_ERROR, "--redis: %s", la_error_last());
 			goto out;
 		}
-		handlers_set_after_command(events_wake, events);
 	}
 	metrics_set_sources(notifier, events);
+	if (!opts->writers)
+		opts->writers = options_default_writers(adapter);
+	if (pipeline_start(opts->writers, events ? events_wake : NULL, events) != 0)
+		goto out;
 	if (readiness_start() != LA_OK) {
 		log_message(LA_LOG_ERROR, "%s", la_error_last());
 		goto out;
@@ -162,6 +167,8 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 out:
 	/* HTTP first (no new commands), then the Redis threads, the stores, and
 	 * last the e-mails the final commands queued. */
+	http_drain(http, SHUTDOWN_GRACE_MS);
+	pipeline_stop(); /* runs what is queued: no request is left waiting on it */
 	http_stop(http, SHUTDOWN_GRACE_MS);
 	readiness_stop();
 	metrics_set_sources(NULL, NULL);

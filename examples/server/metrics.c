@@ -207,8 +207,7 @@ static void print_commands(FILE *f)
 	       "Store operations that failed (database unreachable or failing).");
 	fprintf(f, "allocation_store_errors_total %llu\n", (unsigned long long)load(&store_errors));
 	header(f, "allocation_write_batch_size", "histogram",
-	       "Commands per batch committed by the write pipeline (fed once the pipeline "
-	       "exists; no observations before).");
+	       "Commands per unit of work committed by the write pipeline.");
 	print_histogram(f, "allocation_write_batch_size", "", &write_batches, batch_bounds,
 	                BATCH_BUCKETS);
 }

@@ -27,6 +27,7 @@ enum setting_id {
 	S_REDIS,
 	S_REDIS_MODE,
 	S_THREADS,
+	S_WRITERS,
 	S_RETRIES,
 	S_QUIET,
 	S_LOG_FORMAT,
@@ -60,6 +61,7 @@ static const struct setting settings[S_COUNT] = {
     [S_REDIS] = {"redis", "ALLOCATION_REDIS", 1, 0},
     [S_REDIS_MODE] = {"redis-mode", "ALLOCATION_REDIS_MODE", 1, 0},
     [S_THREADS] = {"threads", "ALLOCATION_THREADS", 1, 0},
+    [S_WRITERS] = {"writers", "ALLOCATION_WRITERS", 1, 0},
     [S_RETRIES] = {"retries", "ALLOCATION_RETRIES", 1, 0},
     [S_QUIET] = {"quiet", "ALLOCATION_QUIET", 0, 0},
     [S_LOG_FORMAT] = {"log-format", "ALLOCATION_LOG_FORMAT", 1, 0},
@@ -104,10 +106,14 @@ static void usage(FILE *out, const char *prog)
 	    "  --redis URL           consume and publish external events over Redis,\n"
 	    "                        e.g. redis://127.0.0.1:6379 [ALLOCATION_REDIS]\n"
 	    "  --redis-mode MODE     pubsub (default) or streams [ALLOCATION_REDIS_MODE]\n"
-	    "  --threads N           HTTP worker threads, each with its own database\n"
-	    "                        connection [ALLOCATION_THREADS] (default: 1 on\n"
-	    "                        SQLite, which takes one writer at a time; else 2 per\n"
-	    "                        CPU, at least 4)\n"
+	    "  --threads N           HTTP threads: they parse requests and answer reads,\n"
+	    "                        each with its own database connection\n"
+	    "                        [ALLOCATION_THREADS] (default: 2 per CPU, at least 4)\n"
+	    "  --writers N           write pipeline threads: each runs the commands\n"
+	    "                        waiting for it as one transaction, commands for one\n"
+	    "                        sku always in the same writer [ALLOCATION_WRITERS]\n"
+	    "                        (default: 1 on SQLite, which takes one writer at a\n"
+	    "                        time, and in memory; 4 on PostgreSQL)\n"
 	    "  --retries N           retries of a command that lost a race with a\n"
 	    "                        concurrent change, with growing jittered pauses\n"
 	    "                        (0-1000, default %d) [ALLOCATION_RETRIES]\n"
@@ -217,15 +223,23 @@ static int parse_choice(int *out, const char *text, const char *a, const char *b
 
 unsigned int options_default_threads(const char *adapter)
 {
-	/* SQLite takes one writer at a time: several threads only queue on its
-	 * lock (sleeping in its busy handler), which costs more than it gains on
-	 * a small machine. Client-server databases wait on the network and the
-	 * disk, so more threads than CPUs pay off. */
-	if (adapter && strcmp(adapter, "sqlite") == 0)
-		return 1;
+	/* HTTP threads parse and read: reads wait on the database, so more
+	 * threads than CPUs pay off. */
+	(void)adapter;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long n = cpus > 0 ? 2 * cpus : 4;
 	return (unsigned int)(n < 4 ? 4 : n > 64 ? 64 : n);
+}
+
+unsigned int options_default_writers(const char *adapter)
+{
+	/* SQLite takes one writer at a time (more would only queue on its lock),
+	 * and one writer batches everything anyway; the memory store serialises
+	 * its units of work. PostgreSQL locks per product: writers on different
+	 * skus commit in parallel. */
+	if (adapter && strcmp(adapter, "postgres") == 0)
+		return 4;
+	return 1;
 }
 
 static char *trim(char *s)
@@ -341,6 +355,9 @@ static int apply(struct server_options *opts, const struct choice *c, FILE *err)
 		return -1;
 	if (c[S_THREADS].text &&
 	    parse_count(&opts->threads, c[S_THREADS].text, 1, 256, c[S_THREADS].origin, err) != 0)
+		return -1;
+	if (c[S_WRITERS].text &&
+	    parse_count(&opts->writers, c[S_WRITERS].text, 1, 64, c[S_WRITERS].origin, err) != 0)
 		return -1;
 	opts->retries = SERVER_DEFAULT_RETRIES;
 	if (c[S_RETRIES].text &&

@@ -135,8 +135,11 @@ def test_passwords_are_not_printed():
 
 
 def test_start_is_clean_and_counts_threads_right(tmp_path, sqlite_url):
-    for threads, word in (("1", "(1 thread)"), ("3", "(3 threads)")):
-        server = Server(tmp_path / f"t{threads}.log", sqlite_url, "--threads", threads)
+    cases = (("1", "1", "(1 thread, 1 writer)"), ("3", "2", "(3 threads, 2 writers)"))
+    for threads, writers, word in cases:
+        server = Server(
+            tmp_path / f"t{threads}.log", sqlite_url, "--threads", threads, "--writers", writers
+        )
         try:
             lines = server.read_log().splitlines()
             assert lines[0].startswith("allocation-server: listening on http://127.0.0.1:"), lines
