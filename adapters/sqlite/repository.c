@@ -10,10 +10,7 @@
 
 static la_product *seen_find(const struct sq_store *store, const char *sku)
 {
-	for (size_t i = 0; i < store->seen_count; i++)
-		if (strcmp(la_product_sku(store->seen[i]), sku) == 0)
-			return store->seen[i];
-	return NULL;
+	return la__strmap_get(&store->seen_by_sku, sku);
 }
 
 /* Takes product: frees it on failure. */
@@ -29,6 +26,11 @@ static int seen_add(struct sq_store *store, la_product *product)
 		store->seen = grown;
 		store->seen_cap = cap;
 	}
+	/* the key is the product's own sku: it lives as long as the product */
+	if (la__strmap_put(&store->seen_by_sku, la_product_sku(product), product) != 0) {
+		la_product_free(product);
+		return la_error_set(LA_ENOMEM, "Out of memory");
+	}
 	store->seen[store->seen_count++] = product;
 	return LA_OK;
 }
@@ -38,6 +40,7 @@ void sq_repo_clear(struct sq_store *store)
 	for (size_t i = 0; i < store->seen_count; i++)
 		la_product_free(store->seen[i]);
 	store->seen_count = 0;
+	la__strmap_clear(&store->seen_by_sku);
 }
 
 static int require_transaction(const struct sq_store *store)

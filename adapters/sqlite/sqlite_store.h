@@ -14,6 +14,7 @@
 #include <allocation/sqlite.h>
 
 #include "util/alloc.h"
+#include "util/strmap.h"
 
 /* Every statement the store runs, prepared once per connection on first use. */
 enum sq_stmt {
@@ -28,8 +29,7 @@ enum sq_stmt {
 	SQ_BATCH_INSERT,
 	SQ_BATCH_QUANTITY,
 	SQ_BATCH_DELETE,
-	SQ_BATCH_LINE_ADDED,
-	SQ_BATCH_LINE_REMOVED,
+	SQ_BATCH_FIGURES,
 	SQ_LINE_GET,
 	SQ_LINES_OF_BATCH,
 	SQ_LINE_INSERT,
@@ -56,8 +56,10 @@ struct sq_store {
 	la_product **seen;  /* identity map: every product handed out or added */
 	size_t seen_count;
 	size_t seen_cap;
-	size_t *positions; /* commit: la_products_next_change over seen */
+	la__strmap seen_by_sku; /* the same products, by sku */
+	size_t *positions;      /* commit: la_products_next_change over seen */
 	size_t positions_cap;
+	la__strmap lines_changed; /* commit: batch ref → product, for their figures */
 
 	/* committed product rows, checked by version (product_cache.c) */
 	la_product_cache *cache;

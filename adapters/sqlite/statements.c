@@ -25,10 +25,9 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
                         " line_count, sequence) VALUES(?1, ?2, ?3, ?4, ?5, 0, 0, ?6)",
     [SQ_BATCH_QUANTITY] = "UPDATE batches SET purchased = ?2 WHERE ref = ?1",
     [SQ_BATCH_DELETE] = "DELETE FROM batches WHERE ref = ?1",
-    [SQ_BATCH_LINE_ADDED] = "UPDATE batches SET allocated = allocated + ?2,"
-                            " line_count = line_count + 1 WHERE ref = ?1",
-    [SQ_BATCH_LINE_REMOVED] = "UPDATE batches SET allocated = allocated - ?2,"
-                              " line_count = line_count - 1 WHERE ref = ?1",
+    /* A batch's figures follow its lines: set once per commit, from the
+     * product (exact: the version check proves nobody changed it since). */
+    [SQ_BATCH_FIGURES] = "UPDATE batches SET allocated = ?2, line_count = ?3 WHERE ref = ?1",
     [SQ_LINE_GET] = "SELECT batchref, qty, sequence FROM allocations"
                     " WHERE orderid = ?1 AND sku = ?2",
     [SQ_LINES_OF_BATCH] = "SELECT orderid, qty, sequence FROM allocations WHERE batchref = ?1",

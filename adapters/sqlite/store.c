@@ -28,6 +28,8 @@ void sq_store_close(void *state)
 	sq_repo_clear(store);
 	free(store->seen);
 	free(store->positions);
+	la__strmap_dispose(&store->lines_changed);
+	la__strmap_dispose(&store->seen_by_sku);
 	sq_cache_free(store);
 	sq_finalize_all(store);
 	sqlite3_close_v2(store->db);

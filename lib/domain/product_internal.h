@@ -60,6 +60,10 @@ struct la_product {
 	int64_t mark_version;
 	size_t events_collected; /* events already handed to the bus (borrowed) */
 	size_t changes_ordered;  /* changes given their order (la__product_order_changes) */
+	/* The bus's bookkeeping: which bus saw it in which unit of work and
+	 * command, so that finding it in the bus's lists takes no search. */
+	const void *seen_by;
+	uint64_t seen_in_unit, seen_in_command;
 };
 
 /* Reserve room for `events` more events and `changes` more change entries. */

@@ -58,6 +58,7 @@ void la_bus_free(la_bus *bus)
 	la_free(bus->handled.items);
 	la__results_free(bus);
 	la_free(bus->seen);
+	la_free(bus->touched);
 	la_free(bus->subscriptions);
 	la_free(bus->route_out_of_stock);
 	la_free(bus->route_allocated);
