@@ -95,6 +95,8 @@ int la_uow_commit(la_bus *bus)
 	for (size_t i = 0; i < bus->seen_count; i++) {
 		la_product *p = bus->seen[i];
 		size_t n = p->event_count;
+		if (n == 0) /* the queue may still be NULL: NULL + 0 is undefined */
+			continue;
 		la_product_take_events(p, bus->queue + bus->queue_count);
 		bus->queue_count += n;
 	}
