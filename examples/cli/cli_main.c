@@ -2,7 +2,8 @@
  * allocation [--db URL] [-v] COMMAND ARGS...
  *
  * Parses the global options, opens the store the command needs, runs the
- * command and turns its outcome into an exit status.
+ * command and turns its outcome into an exit status (cli_main; main.c only
+ * calls it, so the fuzzer of the arguments can too).
  */
 #include "cli.h"
 #include "store_url.h"
@@ -117,7 +118,7 @@ static int open_store(cli_context *ctx)
 	return CLI_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+int cli_main(int argc, char **argv)
 {
 	cli_context ctx = {0};
 	ctx.db = getenv("ALLOCATION_DB");
