@@ -28,4 +28,5 @@ if [ "$rc" -ne 0 ]; then
   exit 1
 fi
 echo "$name: ${runs:-?} executions in ${seconds} s (${rate:-?}/s), ${cov:-cov: ?} edges," \
-  "corpus $(ls "$work/corpus" | wc -l) new inputs: 1 passed, 0 failed"
+  "$(ls "$work/corpus" | wc -l) inputs found so far in $work/corpus"
+echo "1 passed, 0 failed"
