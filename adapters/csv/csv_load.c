@@ -131,6 +131,9 @@ static int load_allocations(csv_data *data, const csv_table *t)
 			return la_error_set(LA_EINVAL,
 			                    "%s:%zu: order %s already has a line for sku %s", file,
 			                    row->line, orderid, sku);
+		if (qty > INT64_MAX - data->batches[b].allocated) /* the sum would overflow */
+			return la_error_set(LA_EINVAL, "%s:%zu: batch %s would hold more than %lld",
+			                    file, row->line, batchref, (long long)INT64_MAX);
 		/* row order is allocation order: the sequence of a loaded line */
 		rc = csv_data_add_line(data, orderid, sku, qty, batchref, (int64_t)r);
 	}

@@ -131,6 +131,8 @@ int la__uow_command_done(la_bus *bus)
 		la__product_order_changes(bus->touched[i], order);
 		events += la_product_event_count(bus->touched[i]);
 	}
+	if (!events)
+		return LA_OK; /* (and no arithmetic on a queue that may still be NULL) */
 	la__queue *q = &bus->events;
 	if (la__grow((void **)&q->items, &q->capacity, q->count + events, sizeof *q->items) !=
 	    LA_OK)

@@ -31,6 +31,25 @@ static void check_same(const csv_data *a, const csv_data *b)
 		abort();
 }
 
+/* Each batch's figures are the sums of its lines, computed without overflow
+ * (a wrapped sum is negative even where no sanitizer watches). */
+static void check_sums(const csv_data *d)
+{
+	for (size_t i = 0; i < d->batch_count; i++) {
+		int64_t sum = 0, lines = 0;
+		for (size_t j = 0; j < d->line_count; j++)
+			if (!d->lines[j].removed &&
+			    strcmp(d->lines[j].batchref, d->batches[i].ref) == 0) {
+				if (__builtin_add_overflow(sum, d->lines[j].qty, &sum))
+					abort();
+				lines++;
+			}
+		if (d->batches[i].allocated != sum || d->batches[i].allocated < 0 ||
+		    d->batches[i].lines != lines)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -46,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	check_sums(&first);
 	csv_buffer b = {0}, a = {0};
 	if (csv_data_write_batches(&first, &b) || csv_data_write_allocations(&first, &a))
 		abort();
