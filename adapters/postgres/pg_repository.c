@@ -210,6 +210,43 @@ int pg_repo_load_line(la_product *product, const char *orderid, void *state)
 	return rc;
 }
 
+/* A text[] literal: {"a","b"} with quotes and backslashes escaped. */
+static char *text_array(const char *const *items, size_t count)
+{
+	la__buf out = LA__BUF_INIT;
+	la__buf_puts(&out, "{");
+	for (size_t i = 0; i < count; i++) {
+		la__buf_puts(&out, i ? ",\"" : "\"");
+		for (const char *p = items[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				la__buf_append(&out, "\\", 1);
+			la__buf_append(&out, p, 1);
+		}
+		la__buf_puts(&out, "\"");
+	}
+	la__buf_puts(&out, "}");
+	return la__buf_take(&out);
+}
+
+int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t count, void *state)
+{
+	struct pg_store *store = state;
+	if (la_product_is_new(product) || !has_lines(product))
+		return LA_OK;
+	char *array = text_array(orderids, count);
+	if (!array)
+		return la_error_set(LA_ENOMEM, "out of memory");
+	const char *params[2] = {la_product_sku(product), array};
+	PGresult *res;
+	int rc = query(&res, store, PG_LINES_OF_ORDERS, 2, params, "loading order lines");
+	la__free(array);
+	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
+		rc = la_product_load_line(product, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+		                          pg_int(res, row, 2), pg_int(res, row, 3));
+	PQclear(res);
+	return rc;
+}
+
 int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state)
 {
 	struct pg_store *store = state;

@@ -21,6 +21,7 @@ static void pg_close(void *state)
 		pg_unit_end(store);
 	free(store->seen);
 	free(store->positions);
+	la__strmap_dispose(&store->lines_changed);
 	pg_cache_clear(store);
 	if (store->conn)
 		PQfinish(store->conn);
@@ -37,7 +38,7 @@ static void pg_close(void *state)
 		.get_by_batchref = pg_repo_get_by_batchref, .load_line = pg_repo_load_line,        \
 		.load_batch_lines = pg_repo_load_batch_lines, .allocations = pg_view_allocations,  \
 		.batches = pg_view_batches, .relay_outbox = relay, .close = pg_close,              \
-		.batch = pg_view_batch                                                             \
+		.batch = pg_view_batch, .load_lines = pg_repo_load_lines                           \
 	}
 
 static const la_store_port port_plain = PG_PORT(NULL);

@@ -16,6 +16,8 @@
 #include <allocation/sys/ports.h>
 
 #include "util/alloc.h"
+#include "util/buf.h"
+#include "util/strmap.h"
 
 /* Every statement the store runs; prepared once per connection (pg_sql.c). */
 enum pg_stmt {
@@ -29,8 +31,10 @@ enum pg_stmt {
 	PG_BATCH_DELETE,
 	PG_LINE_GET,
 	PG_LINES_OF_BATCH,
+	PG_LINES_OF_ORDERS,
 	PG_LINE_ALLOCATE,
 	PG_LINE_DEALLOCATE,
+	PG_BATCH_FIGURES,
 	PG_VIEW_ALLOCATIONS,
 	PG_VIEW_BATCHES,
 	PG_VIEW_BATCHES_AFTER,
@@ -71,6 +75,7 @@ struct pg_store {
 	size_t seen_cap;
 	size_t *positions; /* commit: la_products_next_change over seen */
 	size_t positions_cap;
+	la__strmap lines_changed; /* commit: batch ref → product, for their figures */
 
 	/* committed product rows, checked by version (pg_cache.c) */
 	la_product_cache *cache; /* made on first use */
@@ -120,6 +125,7 @@ int pg_repo_add(la_product *product, void *state);
 int pg_repo_get(la_product **out, const char *sku, void *state);
 int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state);
 int pg_repo_load_line(la_product *product, const char *orderid, void *state);
+int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t count, void *state);
 int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state);
 void pg_repo_forget_all(struct pg_store *store);
 

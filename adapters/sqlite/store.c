@@ -42,7 +42,8 @@ void sq_store_close(void *state)
 		LA_STORE_PORT_VERSION, "sqlite", sq_uow_begin, sq_uow_commit, sq_uow_rollback,     \
 		    sq_uow_end, sq_repo_add, sq_repo_get, sq_repo_get_by_batchref,                 \
 		    sq_repo_load_line, sq_repo_load_batch_lines, sq_view_allocations,              \
-		    sq_view_batches, relay, sq_store_close, sq_view_batch                          \
+		    sq_view_batches, relay, sq_store_close, sq_view_batch,                         \
+		    NULL /* load_lines: in process, one lookup per line costs less */              \
 	}
 
 static const la_store_port port_plain = SQ_PORT(NULL);

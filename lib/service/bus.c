@@ -59,6 +59,8 @@ void la_bus_free(la_bus *bus)
 	la__results_free(bus);
 	la_free(bus->seen);
 	la_free(bus->touched);
+	la_free(bus->orderids);
+	la__strmap_dispose(&bus->prefetched);
 	la_free(bus->subscriptions);
 	la_free(bus->route_out_of_stock);
 	la_free(bus->route_allocated);

@@ -69,7 +69,7 @@ static int allocate(la_bus *bus, const la_message *cmd, la__result *result)
 	int rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
-	if ((rc = la__uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
+	if ((rc = la__uow_find_line(bus, p, cmd->orderid)) != LA_OK ||
 	    (rc = la_product_allocate(&batchref, p, cmd->orderid, cmd->qty)) != LA_OK)
 		return rc;
 	if (result && batchref) {
@@ -85,7 +85,7 @@ static int deallocate(la_bus *bus, const la_message *cmd, la__result *result)
 	int rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
-	if ((rc = la__uow_load_line(bus, p, cmd->orderid)) != LA_OK)
+	if ((rc = la__uow_find_line(bus, p, cmd->orderid)) != LA_OK)
 		return rc;
 	return la_product_deallocate(p, cmd->orderid);
 }

@@ -54,6 +54,7 @@ int la__uow_begin(la_bus *bus)
 	const la_store *s = bus->store;
 	bus->seen_count = bus->touched_count = 0;
 	bus->unit_id++;
+	la__strmap_clear(&bus->prefetched);
 	bus->store_conflict = 0;
 	bus->store_failed = 0;
 	la__queue_forget(&bus->events);
@@ -92,6 +93,12 @@ int la__uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref)
 {
 	const la_store *s = bus->store;
 	return from_store(bus, s->port->load_batch_lines(product, ref, s->state));
+}
+
+int la__uow_load_lines(la_bus *bus, la_product *product, const char *const *orderids, size_t count)
+{
+	const la_store *s = bus->store;
+	return from_store(bus, s->port->load_lines(product, orderids, count, s->state));
 }
 
 int la__uow_add(la_bus *bus, la_product *product)

@@ -102,6 +102,15 @@ typedef struct la_store_port {
 	 * when there is no such batch (la_view_batch). Optional.
 	 */
 	int (*batch)(la_batch_page *into, const char *ref, void *state);
+	/**
+	 * Inside a unit of work: attach the lines of the orders listed that are
+	 * allocated in product (la_product_load_line each), in one query. The
+	 * bus calls it before a batch of commands (la_bus_handle_many) with the
+	 * orders they name, so that each command finds its line loaded instead
+	 * of asking for it alone. Optional (NULL: load_line is asked for each).
+	 */
+	int (*load_lines)(la_product *product, const char *const *orderids, size_t count,
+	                  void *state);
 } la_store_port;
 
 /**
