@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fuzz_server_request(&r, "GET", (const char *)data, size, NULL, 0)) {
 		if (strcmp(fuzz_server_path(), "/batches") == 0 && r.status == 200)
 			check_page(&r);
-		else if (strcmp(fuzz_server_path(), "/batches") != 0)
+		else if (strncmp(fuzz_server_path(), "/allocations/", 13) == 0)
 			check_allocations(&r);
 		reply_release(&r);
 		char *after = fuzz_server_snapshot();
