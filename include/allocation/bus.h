@@ -46,6 +46,18 @@ typedef struct la_bus la_bus;
  */
 typedef int (*la_notify_fn)(const char *destination, const char *message, void *payload);
 
+/**
+ * The clock port: the time now, in seconds since 1970-01-01 UTC. Holds and
+ * the order history read it; the domain never reads a clock of its own.
+ * @param payload la_bus_options.clock_payload.
+ */
+typedef int64_t (*la_clock_fn)(void *payload);
+
+struct la_policy;
+
+/** la_bus_options.flags: a line that finds no room waits (backorders). */
+#define LA_BUS_BACKORDERS 0x1u
+
 /** Bus options. Members are only ever added at the end. */
 typedef struct la_bus_options {
 	unsigned int version;     /**< LA_BUS_OPTIONS_VERSION */
@@ -56,14 +68,19 @@ typedef struct la_bus_options {
 	void *notify_payload;  /**< passed to notify */
 	la_publish_fn publish; /**< external publisher, or NULL (none published) */
 	void *publish_payload; /**< passed to publish */
+	/* version 2 */
+	la_clock_fn clock;   /**< the time for holds and history; NULL: the system's (time()) */
+	void *clock_payload; /**< passed to clock */
+	unsigned int flags;  /**< 0, or #LA_BUS_BACKORDERS */
+	const struct la_policy *policy; /**< the batch-choosing rule (policy.h); NULL: "book" */
 } la_bus_options;
 
 /** The version of la_bus_options these headers describe. */
-#define LA_BUS_OPTIONS_VERSION 1
+#define LA_BUS_OPTIONS_VERSION 2
 /** Initialiser of la_bus_options with the defaults. */
 #define LA_BUS_OPTIONS_INIT                                                                        \
 	{                                                                                          \
-		LA_BUS_OPTIONS_VERSION, 10, 200, NULL, NULL, NULL, NULL                            \
+		LA_BUS_OPTIONS_VERSION, 10, 200, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL       \
 	}
 
 /**
@@ -170,6 +187,26 @@ LA_EXTERN(int) la_bus_result_status(const la_bus *bus, size_t index);
 LA_EXTERN(const char *) la_bus_result_batchref_at(const la_bus *bus, size_t index);
 /** The message of command index's failure; "" when it succeeded; NULL out of range. */
 LA_EXTERN(const char *) la_bus_result_error(const la_bus *bus, size_t index);
+
+/** What a command that succeeded came to (la_bus_result_outcome). Never renumbered. */
+typedef enum la_outcome {
+	LA_OUTCOME_DONE = 0,         /**< done (not an allocation), or the command failed */
+	LA_OUTCOME_ALLOCATED = 1,    /**< Allocate, AllocateOrder: every line has a batch */
+	LA_OUTCOME_OUT_OF_STOCK = 2, /**< no room: nothing allocated (an order: nothing at all) */
+	LA_OUTCOME_BACKORDERED = 3   /**< Allocate with #LA_BUS_BACKORDERS: the line waits */
+} la_outcome;
+
+/** The #la_outcome of command index. */
+LA_EXTERN(int) la_bus_result_outcome(const la_bus *bus, size_t index);
+/** AllocateOrder at index: its number of lines (in the command's order); else 0. */
+LA_EXTERN(size_t) la_bus_result_line_count(const la_bus *bus, size_t index);
+/** Sku of line `line` of AllocateOrder at index, or NULL. */
+LA_EXTERN(const char *) la_bus_result_line_sku(const la_bus *bus, size_t index, size_t line);
+/** Batch line `line` of AllocateOrder at index went to; NULL when the order was not placed. */
+LA_EXTERN(const char *)
+la_bus_result_line_batchref(const la_bus *bus, size_t index, size_t line);
+/** Non-zero when line `line` of an AllocateOrder found no room (a short sku). */
+LA_EXTERN(int) la_bus_result_line_short(const la_bus *bus, size_t index, size_t line);
 
 /** @} */
 

@@ -28,16 +28,27 @@ typedef enum la_message_kind {
 	LA_CMD_DEALLOCATE = 3,            /**< Deallocate(orderid, sku) */
 	LA_CMD_CHANGE_BATCH_QUANTITY = 4, /**< ChangeBatchQuantity(ref, qty) */
 	LA_CMD_CANCEL_BATCH = 5,          /**< CancelBatch(ref) */
-	LA_EVT_ALLOCATED = 101,           /**< Allocated(orderid, sku, qty, batchref) */
+	LA_CMD_ALLOCATE_ORDER = 6,        /**< AllocateOrder(orderid, lines, hold) */
+	LA_CMD_CONFIRM = 7,               /**< Confirm(orderid): its held lines stay */
+	LA_CMD_EXPIRE_HOLDS = 8,          /**< ExpireHolds(now) */
+	LA_EVT_ALLOCATED = 101,           /**< Allocated(orderid, sku, qty, batchref[, expires]) */
 	LA_EVT_DEALLOCATED = 102,         /**< Deallocated(orderid, sku, qty, reason) */
-	LA_EVT_OUT_OF_STOCK = 103         /**< OutOfStock(sku) */
+	LA_EVT_OUT_OF_STOCK = 103,        /**< OutOfStock(sku) */
+	LA_EVT_CONFIRMED = 104,           /**< Confirmed(orderid, sku, qty, batchref) */
+	LA_EVT_BACKORDERED = 105          /**< Backordered(orderid, sku, qty) */
 } la_message_kind;
 
-/** Why a line was deallocated (Deallocated.reason). */
+/** Why a line was deallocated (Deallocated.reason). Never renumbered. */
 typedef enum la_dealloc_reason {
-	LA_REASON_REQUESTED = 1,    /**< "requested": the customer cancelled */
-	LA_REASON_STOCK_REDUCED = 2 /**< "stock_reduced": reallocated later */
+	LA_REASON_REQUESTED = 1,     /**< "requested": the customer cancelled */
+	LA_REASON_STOCK_REDUCED = 2, /**< "stock_reduced": reallocated at once */
+	LA_REASON_EXPIRED = 3        /**< "expired": its hold ran out; not reallocated */
 } la_dealloc_reason;
+
+/** Longest hold, in seconds (one day). */
+#define LA_HOLD_MAX_SECONDS 86400
+/** Most lines of one AllocateOrder. */
+#define LA_ORDER_MAX_LINES 1000
 
 /**
  * @name Command constructors
@@ -95,6 +106,56 @@ la_command_change_batch_quantity(la_message **out, const char *ref, int64_t qty)
  * @return #LA_OK, #LA_EINVAL or #LA_ENOMEM.
  */
 LA_EXTERN(int) la_command_cancel_batch(la_message **out, const char *ref);
+/**
+ * Allocate with a hold and/or a promise date.
+ *
+ * A held line counts as allocated until it is confirmed (Confirm) or its
+ * hold expires (ExpireHolds deallocates it, reason "expired"). A promise
+ * date is the date the customer was promised: the allocation policy may use
+ * it (the built-in "latest-in-time" takes the latest batch that still
+ * arrives by then; "book" ignores it). With neither, a plain Allocate.
+ * @param[out] out the new command.
+ * @param orderid the order.
+ * @param sku the product.
+ * @param qty quantity, > 0.
+ * @param hold_seconds 0 (permanent), or 1 to #LA_HOLD_MAX_SECONDS: the hold
+ *        runs from the time the bus handles the command (its clock).
+ * @param promise "YYYY-MM-DD", or NULL.
+ * @return #LA_OK, #LA_EINVAL or #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_command_allocate_with(la_message **out, const char *orderid, const char *sku, int64_t qty,
+                         int64_t hold_seconds, const char *promise);
+/**
+ * AllocateOrder: every line of an order, or none (whole orders).
+ * @param[out] out the new command.
+ * @param orderid the order.
+ * @param skus the lines' skus, each once (copied).
+ * @param qtys their quantities, each > 0.
+ * @param count 1 to #LA_ORDER_MAX_LINES lines.
+ * @param hold_seconds 0 (permanent), or 1 to #LA_HOLD_MAX_SECONDS for every
+ *        line.
+ * @return #LA_OK; #LA_EINVAL naming the bad field (no lines, too many, a
+ *         sku twice, a bad sku or qty); #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_command_allocate_order(la_message **out, const char *orderid, const char *const *skus,
+                          const int64_t *qtys, size_t count, int64_t hold_seconds);
+/**
+ * Confirm: every held line of orderid becomes permanent.
+ * @param[out] out the new command.
+ * @param orderid the order.
+ * @return #LA_OK, #LA_EINVAL or #LA_ENOMEM.
+ */
+LA_EXTERN(int) la_command_confirm(la_message **out, const char *orderid);
+/**
+ * ExpireHolds: deallocate (reason "expired") every held line whose hold ran
+ * out at or before now; their stock becomes available.
+ * @param[out] out the new command.
+ * @param now seconds since 1970-01-01 UTC, >= 0.
+ * @return #LA_OK, #LA_EINVAL or #LA_ENOMEM.
+ */
+LA_EXTERN(int) la_command_expire_holds(la_message **out, int64_t now);
 
 /** @} */
 
@@ -136,6 +197,28 @@ la_event_deallocated(la_message **out, const char *orderid, const char *sku, int
  * @return #LA_OK, #LA_EINVAL or #LA_ENOMEM.
  */
 LA_EXTERN(int) la_event_out_of_stock(la_message **out, const char *sku);
+/**
+ * Allocated with a hold: the line (orderid, sku, qty) went to batchref until
+ * expires (seconds since 1970 UTC, > 0).
+ * @return #LA_OK, #LA_EINVAL or #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_event_allocated_held(la_message **out, const char *orderid, const char *sku, int64_t qty,
+                        const char *batchref, int64_t expires);
+/**
+ * Confirmed: the held line (orderid, sku, qty) on batchref became permanent.
+ * @return #LA_OK, #LA_EINVAL or #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_event_confirmed(la_message **out, const char *orderid, const char *sku, int64_t qty,
+                   const char *batchref);
+/**
+ * Backordered: no batch could take the line (orderid, sku, qty): it waits
+ * for stock, first come first served (bus option #LA_BUS_BACKORDERS).
+ * @return #LA_OK, #LA_EINVAL or #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_event_backordered(la_message **out, const char *orderid, const char *sku, int64_t qty);
 
 /** @} */
 
@@ -198,8 +281,22 @@ LA_EXTERN(const char *) la_message_eta(const la_message *message);
 LA_EXTERN(int64_t) la_message_qty(const la_message *message);
 /** la_dealloc_reason of a Deallocated event, else 0. */
 LA_EXTERN(int) la_message_reason(const la_message *message);
-/** "requested" / "stock_reduced" for Deallocated, else NULL. Static storage. */
+/** "requested" / "stock_reduced" / "expired" for Deallocated, else NULL. Static storage. */
 LA_EXTERN(const char *) la_message_reason_name(const la_message *message);
+/** Hold of Allocate and AllocateOrder in seconds (0: permanent), else 0. */
+LA_EXTERN(int64_t) la_message_hold_seconds(const la_message *message);
+/** When the hold of an Allocated line ends (seconds since 1970 UTC); 0 when permanent. */
+LA_EXTERN(int64_t) la_message_expires(const la_message *message);
+/** Promise date "YYYY-MM-DD" of an Allocate, or NULL. */
+LA_EXTERN(const char *) la_message_promise(const la_message *message);
+/** The time of ExpireHolds (seconds since 1970 UTC), else 0. */
+LA_EXTERN(int64_t) la_message_now(const la_message *message);
+/** Number of lines of AllocateOrder, else 0. */
+LA_EXTERN(size_t) la_message_line_count(const la_message *message);
+/** Sku of line index of AllocateOrder, or NULL. */
+LA_EXTERN(const char *) la_message_line_sku(const la_message *message, size_t index);
+/** Quantity of line index of AllocateOrder, or 0. */
+LA_EXTERN(int64_t) la_message_line_qty(const la_message *message, size_t index);
 
 /** @} */
 

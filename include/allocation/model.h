@@ -115,6 +115,102 @@ LA_EXTERN(int) la_product_change_batch_quantity(la_product *product, const char 
  */
 LA_EXTERN(int) la_product_cancel_batch(la_product *product, const char *ref);
 
+struct la_policy;
+
+/**
+ * Options of la_product_allocate_with. Members are only ever added at the
+ * end; fill with #LA_ALLOCATION_OPTIONS_INIT or la_allocation_options_init().
+ */
+typedef struct la_allocation_options {
+	unsigned int version; /**< #LA_ALLOCATION_OPTIONS_VERSION */
+	int64_t expires;      /**< 0: permanent; else the hold's end (seconds since 1970 UTC) */
+	int backorder;        /**< non-zero: a line that finds no room waits (Backordered) */
+	const char *promise;  /**< the line's promise date "YYYY-MM-DD", or NULL */
+	const struct la_policy *policy; /**< the batch-choosing rule; NULL: "book" */
+} la_allocation_options;
+
+/** The version of la_allocation_options these headers describe. */
+#define LA_ALLOCATION_OPTIONS_VERSION 1
+/** Initialiser of la_allocation_options: permanent, no backorder, book. */
+#define LA_ALLOCATION_OPTIONS_INIT                                                                 \
+	{                                                                                          \
+		LA_ALLOCATION_OPTIONS_VERSION, 0, 0, NULL, NULL                                    \
+	}
+
+/**
+ * Fill opts with the defaults of that version (ctypes cannot expand macros).
+ * @return #LA_OK; #LA_EUNSUPPORTED for NULL or an unknown version.
+ */
+LA_EXTERN(int) la_allocation_options_init(la_allocation_options *opts, unsigned int version);
+
+/**
+ * Allocate as la_product_allocate, with a hold, a backorder, a promise date
+ * or a policy of one's own.
+ *
+ * A held line (opts->expires > 0) counts as allocated until confirmed or
+ * expired. With opts->backorder, a line that finds no room records
+ * OutOfStock and Backordered and waits in the product's queue (first come,
+ * first served; la_product_fill_waiting places it once stock appears);
+ * *out_batchref is then NULL. A line that already waits is left waiting (the
+ * same qty) or refused (another qty), as an allocated one.
+ *
+ * @param[out] out_batchref as for la_product_allocate.
+ * @param product the product.
+ * @param orderid the order.
+ * @param qty the line's quantity, > 0.
+ * @param opts NULL for la_product_allocate's behaviour.
+ * @return as la_product_allocate; #LA_EUSER when the policy failed or chose
+ *         a batch that cannot take the line (nothing changes);
+ *         #LA_EUNSUPPORTED for an unknown opts->version.
+ */
+LA_EXTERN(int)
+la_product_allocate_with(const char **out_batchref, la_product *product, const char *orderid,
+                         int64_t qty, const la_allocation_options *opts);
+
+/**
+ * Confirm orderid's line: a held line becomes permanent (a Confirmed event,
+ * the version bumps); a permanent one is left as it is.
+ * @return #LA_OK; #LA_ENOTFOUND when the product has no line of orderid;
+ *         #LA_EINVAL; #LA_ENOMEM.
+ */
+LA_EXTERN(int) la_product_confirm(la_product *product, const char *orderid);
+
+/**
+ * Expire orderid's line if it is held until now or earlier: it is
+ * deallocated (Deallocated, reason "expired"; not reallocated) and its stock
+ * becomes available. A line not held, or held beyond now, is left alone.
+ * @param product the product.
+ * @param orderid the order.
+ * @param now seconds since 1970 UTC.
+ * @return #LA_OK (also when nothing expired); #LA_EINVAL; #LA_ENOMEM.
+ */
+LA_EXTERN(int) la_product_expire(la_product *product, const char *orderid, int64_t now);
+
+/**
+ * Allocate waiting lines (backorders) that now fit, in arrival order: each
+ * gets its own Allocated event; a line that does not fit stays and does not
+ * block smaller ones behind it.
+ * @param[out] out_placed when not NULL, how many were allocated.
+ * @param product the product.
+ * @param opts the policy to place them with (NULL: book); expires and
+ *        backorder are ignored (a waiting line is placed as it was asked).
+ * @return #LA_OK; #LA_EUSER (the policy); #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_product_fill_waiting(size_t *out_placed, la_product *product, const la_allocation_options *opts);
+
+/** Lines waiting for stock (0 for NULL). */
+LA_EXTERN(size_t) la_product_waiting_count(const la_product *product);
+/** Units waiting for stock (0 for NULL). */
+LA_EXTERN(int64_t) la_product_waiting_quantity(const la_product *product);
+/** The quantity orderid waits for, or 0 when it does not wait. */
+LA_EXTERN(int64_t) la_product_find_waiting(const la_product *product, const char *orderid);
+/**
+ * When orderid's allocated line is held until (seconds since 1970 UTC), or
+ * 0 when it is permanent or unknown.
+ */
+LA_EXTERN(int64_t) la_product_line_expires(const la_product *product, const char *orderid);
+
 /**
  * @name Batches
  * In allocation-preference order: in stock first, then by ETA, then by
@@ -158,6 +254,8 @@ LA_EXTERN(int64_t) la_batch_allocated_quantity(const la_batch *batch);
 LA_EXTERN(int64_t) la_batch_available_quantity(const la_batch *batch);
 /** Number of lines allocated to the batch. */
 LA_EXTERN(int64_t) la_batch_line_count(const la_batch *batch);
+/** Of the allocated quantity, how much is held (not yet confirmed). */
+LA_EXTERN(int64_t) la_batch_held_quantity(const la_batch *batch);
 /** Creation sequence: ties on ETA keep this order. */
 LA_EXTERN(int64_t) la_batch_sequence(const la_batch *batch);
 

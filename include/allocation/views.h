@@ -38,8 +38,23 @@ LA_EXTERN(int) la_view_allocations(la_allocation_list **out, la_store *store, co
 LA_EXTERN(size_t) la_allocation_list_count(const la_allocation_list *list);
 /** Sku of row index (borrowed from the list), or NULL when out of range. */
 LA_EXTERN(const char *) la_allocation_list_sku(const la_allocation_list *list, size_t index);
-/** Batch reference of row index (borrowed from the list), or NULL when out of range. */
+/**
+ * Batch reference of row index (borrowed from the list), or NULL when out of
+ * range or when the line waits for stock (#LA_LINE_BACKORDERED).
+ */
 LA_EXTERN(const char *) la_allocation_list_batchref(const la_allocation_list *list, size_t index);
+
+/** The state of an order's line (la_allocation_list_status). Never renumbered. */
+typedef enum la_line_status {
+	LA_LINE_ALLOCATED = 1,  /**< on a batch, for good */
+	LA_LINE_HELD = 2,       /**< on a batch until its hold ends (la_allocation_list_expires) */
+	LA_LINE_BACKORDERED = 3 /**< waiting for stock: no batch yet */
+} la_line_status;
+
+/** The #la_line_status of row index, or 0 when out of range. */
+LA_EXTERN(int) la_allocation_list_status(const la_allocation_list *list, size_t index);
+/** When the hold of row index ends (seconds since 1970 UTC), or 0 (not held). */
+LA_EXTERN(int64_t) la_allocation_list_expires(const la_allocation_list *list, size_t index);
 /** Free a list; NULL is fine. */
 LA_EXTERN(void) la_allocation_list_free(la_allocation_list *list);
 
@@ -102,6 +117,10 @@ LA_EXTERN(int64_t) la_batch_page_allocated(const la_batch_page *page, size_t ind
 LA_EXTERN(int64_t) la_batch_page_available(const la_batch_page *page, size_t index);
 /** Number of lines allocated to the batch of row index. */
 LA_EXTERN(int64_t) la_batch_page_lines(const la_batch_page *page, size_t index);
+/** Of the allocated quantity of row index, the quantity held. */
+LA_EXTERN(int64_t) la_batch_page_held(const la_batch_page *page, size_t index);
+/** The quantity waiting for stock (backorders) of row index's sku. */
+LA_EXTERN(int64_t) la_batch_page_waiting(const la_batch_page *page, size_t index);
 /** Cursor for the next page, or NULL when this is the last page. */
 LA_EXTERN(const char *) la_batch_page_next(const la_batch_page *page);
 /** Free a page; NULL is fine. */

@@ -38,7 +38,16 @@ int la_product_load_batch(la_product *p, const char *ref, int64_t purchased, con
 int la_product_load_line(la_product *p, const char *ref, const char *orderid, int64_t qty,
                          int64_t sequence)
 {
+	return la_product_load_held_line(p, ref, orderid, qty, sequence, 0);
+}
+
+int la_product_load_held_line(la_product *p, const char *ref, const char *orderid, int64_t qty,
+                              int64_t sequence, int64_t expires)
+{
 	int rc;
+	if (expires < 0)
+		return la_error_set(LA_EINVAL, "stored expiry of line %s is negative",
+		                    orderid ? orderid : "(null)");
 	if (!p)
 		return la_error_set(LA_EINVAL, "product is NULL");
 	if ((rc = la_check_string(ref, "ref")) || (rc = la_check_string(orderid, "orderid")))
@@ -56,8 +65,23 @@ int la_product_load_line(la_product *p, const char *ref, const char *orderid, in
 	la__line *line = la__line_create(orderid, qty, sequence);
 	if (!line)
 		return la__error_nomem();
+	line->expires = expires;
 	la__batch_link_line(b, line);
 	la__strmap_put(&p->line_by_order, line->orderid, line);
+	return LA_OK;
+}
+
+int la_product_load_batch_held(la_product *p, const char *ref, int64_t held)
+{
+	la_batch *b = p && ref ? la__strmap_get(&p->batch_by_ref, ref) : NULL;
+	if (!b)
+		return la_error_set(LA_ENOTFOUND, "batch %s is not loaded", ref ? ref : "(null)");
+	if (held < 0 || held > b->allocated)
+		return la_error_set(LA_EINVAL,
+		                    "stored held quantity %lld of batch %s is not within "
+		                    "its allocated %lld",
+		                    (long long)held, ref, (long long)b->allocated);
+	b->held = held;
 	return LA_OK;
 }
 
@@ -82,7 +106,7 @@ int la_product_change_at(la_change *out, const la_product *p, size_t index)
 	const la__change_entry *c = &p->changes[index];
 	memset(out, 0, sizeof *out);
 	out->kind = c->kind;
-	out->batchref = c->batch->ref;
+	out->batchref = c->batch ? c->batch->ref : NULL; /* none for waiting lines */
 	switch (c->kind) {
 	case LA_CHANGE_BATCH_ADDED:
 		out->qty = c->new_qty;
@@ -94,12 +118,38 @@ int la_product_change_at(la_change *out, const la_product *p, size_t index)
 		break;
 	case LA_CHANGE_LINE_ALLOCATED:
 	case LA_CHANGE_LINE_DEALLOCATED:
+	case LA_CHANGE_LINE_CONFIRMED:
+	case LA_CHANGE_LINE_WAITING:
+	case LA_CHANGE_LINE_UNWAITED:
 		out->orderid = c->line->orderid;
 		out->qty = c->line->qty;
 		out->sequence = c->line->sequence;
 		break;
 	}
 	return LA_OK;
+}
+
+static const la__change_entry *entry(const la_product *p, size_t index)
+{
+	return p && index < p->change_count ? &p->changes[index] : NULL;
+}
+
+int64_t la_product_change_expires(const la_product *p, size_t index)
+{
+	const la__change_entry *c = entry(p, index);
+	return c && c->kind == LA_CHANGE_LINE_ALLOCATED ? c->line->expires : 0;
+}
+
+int la_product_change_reason(const la_product *p, size_t index)
+{
+	const la__change_entry *c = entry(p, index);
+	return c ? c->reason : 0;
+}
+
+int64_t la_product_change_time(const la_product *p, size_t index)
+{
+	const la__change_entry *c = entry(p, index);
+	return c ? c->time : 0;
 }
 
 /* Undo one change. Never allocates: maps and arrays never shrink, so putting
@@ -123,6 +173,8 @@ static void undo(la_product *p, la__change_entry *c)
 		la__strmap_remove(&p->line_by_order, c->line->orderid);
 		b->allocated -= c->line->qty;
 		b->line_count--;
+		if (c->line->expires)
+			b->held -= c->line->qty;
 		la_free(c->line);
 		break;
 	case LA_CHANGE_LINE_DEALLOCATED:
@@ -131,6 +183,19 @@ static void undo(la_product *p, la__change_entry *c)
 		la__strmap_remove(&p->deallocated, c->line->orderid);
 		b->allocated += c->line->qty;
 		b->line_count++;
+		if (c->line->expires)
+			b->held += c->line->qty;
+		break;
+	case LA_CHANGE_LINE_CONFIRMED:
+		c->line->expires = c->old_qty;
+		b->held += c->line->qty;
+		break;
+	case LA_CHANGE_LINE_WAITING:
+		la__waiting_unlink(p, c->line);
+		la_free(c->line);
+		break;
+	case LA_CHANGE_LINE_UNWAITED:
+		la__waiting_link(p, c->line);
 		break;
 	}
 }
@@ -147,10 +212,12 @@ void la_product_revert_changes(la_product *p)
 	la__product_mark(p);
 }
 
-void la__product_order_changes(la_product *p, uint64_t order)
+void la__product_order_changes(la_product *p, uint64_t order, int64_t time)
 {
-	for (size_t i = p->changes_ordered; i < p->change_count; i++)
+	for (size_t i = p->changes_ordered; i < p->change_count; i++) {
 		p->changes[i].order = order;
+		p->changes[i].time = time;
+	}
 	p->changes_ordered = p->change_count;
 }
 

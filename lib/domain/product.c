@@ -51,7 +51,7 @@ static void free_detached(la_product *p)
 	/* objects the change log keeps alive for undo: removed batches, deallocated lines */
 	for (size_t i = 0; i < p->change_count; i++) {
 		la__change_entry *c = &p->changes[i];
-		if (c->kind == LA_CHANGE_LINE_DEALLOCATED)
+		if (c->kind == LA_CHANGE_LINE_DEALLOCATED || c->kind == LA_CHANGE_LINE_UNWAITED)
 			la_free(c->line);
 	}
 	for (size_t i = 0; i < p->change_count; i++) {
@@ -68,6 +68,11 @@ void la_product_free(la_product *p)
 	free_detached(p);
 	for (size_t i = 0; i < p->batch_count; i++)
 		la__batch_destroy(p->batches[i]);
+	for (la__line *w = p->waiting_first, *next; w; w = next) {
+		next = w->next;
+		la_free(w);
+	}
+	la__strmap_dispose(&p->waiting_by_order);
 	la_product_clear_events(p);
 	la_free(p->events);
 	la_free(p->changes);
@@ -168,6 +173,7 @@ la__line *la__line_create(const char *orderid, int64_t qty, int64_t sequence)
 	line->prev = line->next = NULL;
 	line->qty = qty;
 	line->sequence = sequence;
+	line->expires = 0;
 	return line;
 }
 

@@ -1,5 +1,6 @@
 /* Internal layout of the aggregate: a product, its batches (kept sorted in
- * allocation-preference order) and the order lines allocated to them. */
+ * allocation-preference order), the order lines allocated to them, and the
+ * lines waiting for stock (backorders), in arrival order. */
 #ifndef LA_DOMAIN_PRODUCT_INTERNAL_H
 #define LA_DOMAIN_PRODUCT_INTERNAL_H
 
@@ -12,10 +13,11 @@
 typedef struct la__line la__line;
 
 struct la__line {
-	la_batch *batch;
-	la__line *prev, *next; /* in the batch's list, oldest allocation first */
+	la_batch *batch;       /* NULL: a waiting line (backorder) */
+	la__line *prev, *next; /* in the batch's list (or the queue), oldest first */
 	int64_t qty;
-	int64_t sequence; /* product version at which it was allocated */
+	int64_t sequence; /* product version at which it was allocated (or began waiting) */
+	int64_t expires;  /* a held line's end, seconds since 1970; 0: permanent */
 	char orderid[];
 };
 
@@ -26,6 +28,7 @@ struct la_batch {
 	int32_t eta_key;
 	int lines_complete; /* every line of the batch is loaded */
 	int64_t purchased, allocated, line_count, sequence;
+	int64_t held; /* of allocated, the quantity of held lines */
 	la__line *first, *last;
 	char storage[];
 };
@@ -35,8 +38,10 @@ typedef struct la__change_entry {
 	int kind;
 	la_batch *batch;
 	la__line *line;           /* line changes */
-	int64_t old_qty, new_qty; /* BATCH_QUANTITY */
+	int64_t old_qty, new_qty; /* BATCH_QUANTITY; LINE_CONFIRMED: old_qty = the old expiry */
+	int reason;               /* LINE_DEALLOCATED, LINE_UNWAITED */
 	uint64_t order;           /* when, across the products of a unit of work */
+	int64_t time;             /* the bus's clock when the command ran */
 } la__change_entry;
 
 struct la_product {
@@ -47,6 +52,11 @@ struct la_product {
 	size_t batch_count, batch_capacity;
 	la__strmap batch_by_ref;
 	la__strmap line_by_order;
+	/* waiting lines (backorders): a queue by arrival, and by orderid */
+	la__line *waiting_first, *waiting_last;
+	la__strmap waiting_by_order;
+	size_t waiting_count;
+	int64_t waiting_qty;
 	la_message **events;
 	size_t event_count, event_capacity;
 	la__change_entry *changes;
@@ -86,9 +96,27 @@ void la__product_mark(la_product *p);
 /* Undo the changes and drop the events recorded since the mark. */
 void la__product_revert_to_mark(la_product *p);
 
-/* Give the changes recorded since the last call the order `order` (the
- * bus's clock: one tick per command it runs). */
-void la__product_order_changes(la_product *p, uint64_t order);
+/* Give the changes recorded since the last call the order `order` (one
+ * tick per command the bus runs) and the time `time` (its clock). */
+void la__product_order_changes(la_product *p, uint64_t order, int64_t time);
+/* Record an OutOfStock event (no change): a whole order that could not be
+ * placed reports its short skus after its changes were undone. */
+int la__product_record_out_of_stock(la_product *p);
+/* Record a change (room reserved with la__product_reserve). */
+void la__product_record(la_product *p, int kind, la_batch *b, la__line *line, int64_t old_qty,
+                        int64_t new_qty, int reason);
+/* allocate.c: place a new line on batch b (with its Allocated event), take
+ * one off (with its Deallocated event); room reserved by the caller. */
+void la__allocate_line(la_product *p, la_batch *b, la__line *line, la_message *event);
+void la__deallocate_line(la_product *p, la__line *line, la_message *event, int reason);
+/* One Deallocated event per line, all or none. */
+int la__build_deallocated(la_message **events, la_product *p, la__line **lines, size_t count,
+                          int reason);
+/* Deallocate one allocated line with reason, reserving what it needs. */
+int la__deallocate_one(la_product *p, la__line *line, int reason);
+/* The waiting queue (waiting.c): link, unlink, in arrival (sequence) order. */
+void la__waiting_link(la_product *p, la__line *line);
+void la__waiting_unlink(la_product *p, la__line *line);
 
 /* The events recorded since the last collection, borrowed: copies their
  * pointers into `into` (room for la_product_event_count entries) and

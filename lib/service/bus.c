@@ -7,11 +7,19 @@
 #include "../domain/message_internal.h"
 #include "../util/alloc.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define DEFAULT_OUT_OF_STOCK_ROUTE "stock@made.com"
+
+/* The size of la_bus_options as a caller built for `version` has it: an
+ * older caller's struct is shorter, and what lies after it is not its own. */
+static size_t options_size(unsigned int version)
+{
+	return version >= 2 ? sizeof(la_bus_options) : offsetof(la_bus_options, clock);
+}
 
 int la_bus_options_init(la_bus_options *opts, unsigned int version)
 {
@@ -19,8 +27,8 @@ int la_bus_options_init(la_bus_options *opts, unsigned int version)
 		return la_error_set(LA_EUNSUPPORTED, "bus options version %u is not supported",
 		                    version);
 	la_bus_options defaults = LA_BUS_OPTIONS_INIT;
-	*opts = defaults;
-	opts->version = version;
+	defaults.version = version;
+	memcpy(opts, &defaults, options_size(version));
 	return LA_OK;
 }
 
@@ -35,7 +43,9 @@ int la_bus_new(la_bus **out, la_store *store, const la_bus_options *opts)
 	if (!bus)
 		return la__error_nomem();
 	la_bus_options defaults = LA_BUS_OPTIONS_INIT;
-	bus->options = opts ? *opts : defaults;
+	bus->options = defaults;
+	if (opts)
+		memcpy(&bus->options, opts, options_size(opts->version));
 	bus->store = store;
 	bus->route_out_of_stock = la__strdup(DEFAULT_OUT_OF_STOCK_ROUTE);
 	if (!bus->route_out_of_stock) {

@@ -135,7 +135,7 @@ int la__uow_command_done(la_bus *bus)
 	size_t events = 0;
 	uint64_t order = ++bus->change_clock;
 	for (size_t i = 0; i < bus->touched_count; i++) {
-		la__product_order_changes(bus->touched[i], order);
+		la__product_order_changes(bus->touched[i], order, bus->now);
 		events += la_product_event_count(bus->touched[i]);
 	}
 	if (!events)

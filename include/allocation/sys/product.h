@@ -81,6 +81,32 @@ la_product_load_line(la_product *product, const char *ref, const char *orderid, 
  * @return #LA_OK; #LA_ENOTFOUND when the batch is not loaded.
  */
 LA_EXTERN(int) la_product_batch_lines_loaded(la_product *product, const char *ref);
+/**
+ * A stored held line: as la_product_load_line, held until expires.
+ * @param expires the hold's end (seconds since 1970 UTC, > 0), or 0 for a
+ *        permanent line (then exactly la_product_load_line).
+ * @return as la_product_load_line.
+ */
+LA_EXTERN(int)
+la_product_load_held_line(la_product *product, const char *ref, const char *orderid, int64_t qty,
+                          int64_t sequence, int64_t expires);
+/**
+ * The stored held quantity of batch ref (its lines may not be loaded).
+ * @return #LA_OK; #LA_EINVAL for a negative or too large figure;
+ *         #LA_ENOTFOUND when the batch is not loaded.
+ */
+LA_EXTERN(int) la_product_load_batch_held(la_product *product, const char *ref, int64_t held);
+/**
+ * A stored waiting line (backorder) of the product. Load every waiting line
+ * of a product with it, in any order: the queue is kept by sequence.
+ * @param orderid the order.
+ * @param qty its quantity (> 0).
+ * @param sequence its arrival (as la_change.sequence of LINE_WAITING).
+ * @return #LA_OK (also for a line already loaded); #LA_EINVAL; #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_product_load_waiting_line(la_product *product, const char *orderid, int64_t qty,
+                             int64_t sequence);
 
 /** @} */
 
@@ -91,11 +117,18 @@ LA_EXTERN(int) la_product_batch_lines_loaded(la_product *product, const char *re
 
 /** Kinds of la_change. Never renumbered. */
 typedef enum la_change_kind {
-	LA_CHANGE_BATCH_ADDED = 1,     /**< batchref, qty (purchased), eta, sequence */
-	LA_CHANGE_BATCH_QUANTITY = 2,  /**< batchref, qty (new purchased) */
-	LA_CHANGE_BATCH_REMOVED = 3,   /**< batchref (its lines were deallocated before) */
-	LA_CHANGE_LINE_ALLOCATED = 4,  /**< batchref, orderid, qty, sequence */
-	LA_CHANGE_LINE_DEALLOCATED = 5 /**< batchref, orderid, qty */
+	LA_CHANGE_BATCH_ADDED = 1,    /**< batchref, qty (purchased), eta, sequence */
+	LA_CHANGE_BATCH_QUANTITY = 2, /**< batchref, qty (new purchased) */
+	LA_CHANGE_BATCH_REMOVED = 3,  /**< batchref (its lines were deallocated before) */
+	LA_CHANGE_LINE_ALLOCATED = 4, /**< batchref, orderid, qty, sequence (and
+	                                   la_product_change_expires) */
+	LA_CHANGE_LINE_DEALLOCATED =
+	    5,                        /**< batchref, orderid, qty (and la_product_change_reason) */
+	LA_CHANGE_LINE_CONFIRMED = 6, /**< batchref, orderid, qty: a held line became permanent */
+	LA_CHANGE_LINE_WAITING = 7,   /**< orderid, qty, sequence: it waits for stock
+	                                   (batchref NULL) */
+	LA_CHANGE_LINE_UNWAITED = 8   /**< orderid, qty: it no longer waits (allocated: the
+	                                   LINE_ALLOCATED follows; or cancelled: reason) */
 } la_change_kind;
 
 /**
@@ -158,6 +191,22 @@ LA_EXTERN(size_t) la_product_change_count(const la_product *product);
  * @return #LA_OK; #LA_EINVAL for NULL or an index out of range.
  */
 LA_EXTERN(int) la_product_change_at(la_change *out, const la_product *product, size_t index);
+/**
+ * The hold's end of a LINE_ALLOCATED change (seconds since 1970 UTC), or 0
+ * for a permanent line and for other kinds.
+ */
+LA_EXTERN(int64_t) la_product_change_expires(const la_product *product, size_t index);
+/**
+ * Why a LINE_DEALLOCATED or LINE_UNWAITED change happened: a
+ * #la_dealloc_reason, or 0 (for LINE_UNWAITED: the line was allocated).
+ */
+LA_EXTERN(int) la_product_change_reason(const la_product *product, size_t index);
+/**
+ * When the change was made: the time of the bus's clock when it ran the
+ * command (seconds since 1970 UTC), or 0 for a change made outside a bus.
+ */
+LA_EXTERN(int64_t) la_product_change_time(const la_product *product, size_t index);
+
 /** Non-zero for a product made by la_product_new that no store has saved yet. */
 LA_EXTERN(int) la_product_is_new(const la_product *product);
 /** version_number as loaded or last saved: the optimistic-concurrency check. */

@@ -40,6 +40,9 @@
 
 LA_BEGIN_DECL
 
+/** (orderid, sku) pairs an adapter answers with (opaque; la_order_line_list_append). */
+typedef struct la_order_line_list la_order_line_list;
+
 /** The version of la_store_port these headers describe. */
 #define LA_STORE_PORT_VERSION 2
 
@@ -111,6 +114,19 @@ typedef struct la_store_port {
 	 */
 	int (*load_lines)(la_product *product, const char *const *orderids, size_t count,
 	                  void *state);
+	/**
+	 * Inside a unit of work: every (orderid, sku) of orderid's lines,
+	 * allocated (held or not) or waiting, as stored (Confirm finds the
+	 * products to load with it). Optional: without it, Confirm answers
+	 * #LA_EUNSUPPORTED.
+	 */
+	int (*lines_of_order)(la_order_line_list *into, const char *orderid, void *state);
+	/**
+	 * Inside a unit of work: (orderid, sku) of up to max held lines whose
+	 * hold ends at or before now, earliest first. Optional: without it,
+	 * ExpireHolds answers #LA_EUNSUPPORTED.
+	 */
+	int (*expired_holds)(la_order_line_list *into, int64_t now, size_t max, void *state);
 } la_store_port;
 
 /**
@@ -140,6 +156,32 @@ la_batch_page_append(la_batch_page *page, const char *ref, const char *sku, cons
                      int64_t purchased, int64_t allocated, int64_t lines);
 /** Set (copied) or clear (NULL) the page's next cursor. */
 LA_EXTERN(int) la_batch_page_set_next(la_batch_page *page, const char *cursor);
+/**
+ * Append one row of an order (la_view_allocations) with what version 1's
+ * la_allocation_list_append cannot say: batchref NULL for a waiting line
+ * (status #LA_LINE_BACKORDERED), and the end of a hold (status
+ * #LA_LINE_HELD).
+ * @param list the list.
+ * @param sku the line's sku.
+ * @param batchref its batch, or NULL when it waits.
+ * @param status a #la_line_status.
+ * @param expires the hold's end (seconds since 1970 UTC) of a held line, else 0.
+ */
+LA_EXTERN(int)
+la_allocation_list_append_line(la_allocation_list *list, const char *sku, const char *batchref,
+                               int status, int64_t expires);
+/**
+ * Append one dashboard row with the figures version 1's la_batch_page_append
+ * lacks: held (of allocated, the quantity held) and waiting (the quantity
+ * of the sku's lines waiting for stock).
+ */
+LA_EXTERN(int)
+la_batch_page_append_row(la_batch_page *page, const char *ref, const char *sku, const char *eta,
+                         int64_t purchased, int64_t allocated, int64_t lines, int64_t held,
+                         int64_t waiting);
+/** Append one (orderid, sku) pair (copied). */
+LA_EXTERN(int)
+la_order_line_list_append(la_order_line_list *list, const char *orderid, const char *sku);
 
 /** @} */
 
