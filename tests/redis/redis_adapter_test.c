@@ -587,6 +587,47 @@ Test(redis_consumer_pubsub, ids_are_scoped_by_channel_and_type)
 	redisFree(c);
 }
 
+/*
+ * XAUTOCLAIM's reply, element by element: Redis 6.2 sends a nil for an entry
+ * deleted from the stream while it was pending (and keeps sending it), and
+ * Redis 7 adds the deleted ids as a third element. A proxy in front of the
+ * real server answers XAUTOCLAIM on batch_created with a nil, an integer
+ * where an entry should be, a real entry and a list of deleted ids: the
+ * consumer skips what is not an entry, applies the entry, and goes on
+ * reading on the same connection (no reconnect loop).
+ */
+Test(redis_consumer_streams, claims_past_deleted_and_malformed_entries)
+{
+	static const char reply[] = "*3\r\n"
+	                            "$3\r\n0-0\r\n"
+	                            "*3\r\n"
+	                            "*-1\r\n"
+	                            ":7\r\n"
+	                            "*2\r\n$3\r\n1-1\r\n*2\r\n$4\r\njson\r\n"
+	                            "$38\r\n{\"ref\":\"b1\",\"sku\":\"S\",\"qty\":10,\"id\":1}\r\n"
+	                            "*1\r\n$3\r\n9-9\r\n";
+	test_redis_private *p = test_redis_private_start();
+	test_redis_proxy *proxy =
+	    test_redis_proxy_start(test_redis_private_url(p), "XAUTOCLAIM", "batch_created", reply);
+	redisContext *c = test_redis_connect(test_redis_private_url(p));
+	service s;
+
+	service_start(&s, test_redis_proxy_url(proxy), LA_REDIS_STREAMS);
+	service_run(&s);
+	wait_stat(&s, 0, 1); /* the claimed entry */
+	xadd_json(c, "batch_created", "{\"ref\":\"b2\",\"sku\":\"S\",\"qty\":20}");
+	wait_stat(&s, 0, 2); /* and reading went on */
+	service_stop(&s);
+	cr_assert_eq(purchased(s.store, "b1"), 10);
+	cr_assert_eq(purchased(s.store, "b2"), 20);
+	cr_assert_eq(test_redis_proxy_intercepted(proxy), 1);
+	cr_assert_eq(test_redis_proxy_connections(proxy), 1, "the consumer reconnected");
+	service_free(&s);
+	test_redis_proxy_stop(proxy);
+	redisFree(c);
+	test_redis_private_remove(p);
+}
+
 /* ---- relay ---- */
 
 typedef struct relay_runner {
