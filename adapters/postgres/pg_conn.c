@@ -232,7 +232,9 @@ static int open_connection(struct pg_store *store)
 	if (!store->conn)
 		return la_error_set(LA_ENOMEM, "out of memory connecting to PostgreSQL");
 	if (PQstatus(store->conn) != CONNECTION_OK) {
-		const char *msg = PQerrorMessage(store->conn);
+		/* libpq may quote a value of the connection string it refused */
+		char msg[512];
+		la__redact_quoted(msg, sizeof msg, PQerrorMessage(store->conn), store->conninfo);
 		return la_error_set(LA_EDB, "cannot connect to PostgreSQL: %.*s", trimmed_len(msg),
 		                    msg);
 	}

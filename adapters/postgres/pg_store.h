@@ -16,6 +16,7 @@
 #include <allocation/sys/ports.h>
 
 #include "util/alloc.h"
+#include "util/redact.h"
 
 /* Every statement the store runs; prepared once per connection (pg_sql.c). */
 enum pg_stmt {

@@ -108,6 +108,31 @@ Test(postgres_store, bad_connection_strings_and_flags_are_refused)
 	cr_assert_eq(la_pg_store_open(NULL, test_pg_conninfo(store), 0), LA_EINVAL);
 }
 
+/* The password of a refused connection string never reaches la_error_last():
+ * libpq quotes the piece it could not read, which may be the password. */
+Test(postgres_store, refused_connection_strings_keep_their_password_secret)
+{
+	la_store *s = NULL;
+	cr_assert_eq(la_pg_store_open(&s, "postgresql://app:hun%zzter2@h/db", 0), LA_EINVAL);
+	cr_assert(strstr(la_error_last(), "percent-encoded") && !strstr(la_error_last(), "hun") &&
+	              !strstr(la_error_last(), "ter2"),
+	          "%s", la_error_last());
+	cr_assert_eq(la_pg_store_open(&s, "host=h password=hunter2 sslmode", 0), LA_EINVAL);
+	cr_assert(!strstr(la_error_last(), "hunter2"), "%s", la_error_last());
+	cr_assert_eq(la_pg_store_open(&s, "host=h password=hunter2 extra", 0), LA_EINVAL);
+	cr_assert(strstr(la_error_last(), "\"extra\"") && !strstr(la_error_last(), "hunter2"), "%s",
+	          la_error_last());
+	cr_assert_eq(
+	    la_pg_store_open(&s, "postgresql://app:hunter2@127.0.0.1:1/db?connect_timeout=2", 0),
+	    LA_EDB);
+	cr_assert(strstr(la_error_last(), "cannot connect") && !strstr(la_error_last(), "hunter2"),
+	          "%s", la_error_last());
+	cr_assert_eq(la_pg_store_open(&s, "postgresql://app:hunter2@h:port/db", 0), LA_EDB);
+	cr_assert(strstr(la_error_last(), "port") && !strstr(la_error_last(), "hunter2"), "%s",
+	          la_error_last());
+	cr_assert_null(s);
+}
+
 Test(postgres_store, versioned_options)
 {
 	la_pg_options opts;

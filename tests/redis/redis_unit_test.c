@@ -58,6 +58,20 @@ Test(redis_url, password_user_and_ipv6)
 	redis_endpoint_clear(&ep);
 }
 
+/* A refused URL is named in the message, without its password. */
+Test(redis_url, refused_urls_keep_their_password_secret)
+{
+	const char *bad[] = {"redis://:s3cret@h:port", "redis://s3cret@h/x",
+	                     "redis://u:s3cret@[::1"};
+	redis_endpoint ep;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(redis_endpoint_parse(&ep, bad[i]), LA_EINVAL, "%s", bad[i]);
+		cr_assert(strstr(la_error_last(), "***@") && !strstr(la_error_last(), "s3cret"),
+		          "%s", la_error_last());
+	}
+}
+
 Test(redis_url, unix_socket)
 {
 	redis_endpoint ep;
