@@ -48,6 +48,15 @@ static void check_allocations_present(la_store *store, const char *output)
 	}
 }
 
+/* The wall-clock time (ms) 300 ms from now, as text: children told to start
+ * then start together. */
+static void start_in_300_ms(char *buf, size_t size)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(buf, size, "%lld", (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 + 300);
+}
+
 Test(sqlite_concurrency, two_processes_never_lose_or_double_an_allocation, .timeout = 240)
 {
 	const char *path = sqlt_path("race");
@@ -60,11 +69,8 @@ Test(sqlite_concurrency, two_processes_never_lose_or_double_an_allocation, .time
 	la_bus_free(bus);
 	la_store_free(store);
 
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	char start[32];
-	snprintf(start, sizeof start, "%lld",
-	         (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 + 300);
+	start_in_300_ms(start, sizeof start);
 	const char *args0[] = {path, "race", "p0-", "2000", "RACE", start, NULL};
 	const char *args1[] = {path, "race", "p1-", "2000", "RACE", start, NULL};
 	struct child c[2];
@@ -144,11 +150,8 @@ Test(sqlite_concurrency, two_relay_processes_publish_each_message_once, .timeout
 	la_bus_free(bus);
 	la_store_free(store);
 
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	char start[32];
-	snprintf(start, sizeof start, "%lld",
-	         (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 + 300);
+	start_in_300_ms(start, sizeof start);
 	const char *args[] = {path, "relay", "-", "2500", "-", start, NULL};
 	struct child c[2];
 	child_start(&c[0], args);
