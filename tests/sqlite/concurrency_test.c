@@ -134,7 +134,7 @@ static int published_ids(const char *output, char ids[][48], int max)
  * every message is published exactly once — one relay at a time publishes
  * (the -relay lock file), the other finds it taken and publishes nothing.
  */
-Test(sqlite_concurrency, two_relay_processes_publish_each_message_once, .timeout = 120)
+Test(sqlite_concurrency, two_relay_processes_publish_each_message_once)
 {
 	enum { MESSAGES = 150 };
 	const char *path = sqlt_path("relays");
