@@ -62,6 +62,18 @@ void pg_repo_forget_all(struct pg_store *store)
 	store->seen_count = 0;
 }
 
+/* Rows the domain refuses to load were written by hand or by a bug: that is
+ * the database's failure, not bad input from the caller nor a conflict worth
+ * retrying. */
+static int inconsistent(int rc)
+{
+	if (rc != LA_EINVAL && rc != LA_ECONFLICT)
+		return rc;
+	char why[512];
+	snprintf(why, sizeof why, "%s", la_error_last());
+	return la_error_set(LA_EDB, "stored data is inconsistent: %s", why);
+}
+
 /* A product from the rows of PG_PRODUCT_GET / PG_PRODUCT_OF_BATCH. */
 static int build(la_product **out, const PGresult *res)
 {
@@ -75,6 +87,7 @@ static int build(la_product **out, const PGresult *res)
 		                           pg_int(res, row, 5), pg_int(res, row, 6));
 	}
 	if (rc != LA_OK) {
+		rc = inconsistent(rc);
 		la_product_free(product);
 		return rc;
 	}
@@ -204,8 +217,8 @@ int pg_repo_load_line(la_product *product, const char *orderid, void *state)
 	if (rc != LA_OK)
 		return rc;
 	if (PQntuples(res) > 0)
-		rc = la_product_load_line(product, PQgetvalue(res, 0, 0), orderid,
-		                          pg_int(res, 0, 1), pg_int(res, 0, 2));
+		rc = inconsistent(la_product_load_line(product, PQgetvalue(res, 0, 0), orderid,
+		                                       pg_int(res, 0, 1), pg_int(res, 0, 2)));
 	PQclear(res);
 	return rc;
 }
@@ -257,8 +270,9 @@ int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state)
 		if (rc != LA_OK)
 			return rc;
 		for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
-			rc = la_product_load_line(product, ref, PQgetvalue(res, row, 0),
-			                          pg_int(res, row, 1), pg_int(res, row, 2));
+			rc = inconsistent(
+			    la_product_load_line(product, ref, PQgetvalue(res, row, 0),
+			                         pg_int(res, row, 1), pg_int(res, row, 2)));
 		PQclear(res);
 	}
 	if (rc == LA_OK)

@@ -76,11 +76,14 @@ static int check_conninfo(const char *conninfo)
 		PQconninfoFree(opts);
 		return LA_OK;
 	}
-	size_t len = err ? strlen(err) : 0;
-	while (len > 0 && err[len - 1] == '\n')
+	/* libpq quotes the piece it could not read, which may be the password */
+	char why[512];
+	la__redact_quoted(why, sizeof why, err ? err : "out of memory", conninfo);
+	size_t len = strlen(why);
+	while (len > 0 && why[len - 1] == '\n')
 		len--;
-	int rc = la_error_set(LA_EINVAL, "invalid PostgreSQL connection string: %.*s", (int)len,
-	                      err ? err : "out of memory");
+	int rc =
+	    la_error_set(LA_EINVAL, "invalid PostgreSQL connection string: %.*s", (int)len, why);
 	PQfreemem(err);
 	return rc;
 }

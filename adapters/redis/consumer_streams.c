@@ -310,6 +310,64 @@ static int pending_pass(session *s)
 	return LA_OK;
 }
 
+/* An entry as XREADGROUP and XAUTOCLAIM send it: [id, [field, value, ...]]
+ * (the fields nil when it was deleted while pending). */
+static int is_entry(const redisReply *e)
+{
+	return e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+	       e->element[0]->type == REDIS_REPLY_STRING &&
+	       (e->element[1]->type == REDIS_REPLY_ARRAY || e->element[1]->type == REDIS_REPLY_NIL);
+}
+
+/*
+ * Handle one XAUTOCLAIM reply of stream: [cursor, [entry, ...]] and, since
+ * Redis 7, [deleted id, ...]. Every element's type is checked. A nil in place
+ * of an entry (Redis 6.2: deleted from the stream while pending, sent again at
+ * every claim) or anything else that is not an entry is skipped — never a
+ * reason to reconnect, which would only claim it again. The next cursor goes
+ * to cursor ("0-0" when the reply has none: stop claiming this stream).
+ */
+static int handle_claimed(session *s, const char *stream, const redisReply *reply, char *cursor,
+                          size_t size)
+{
+	const redisReply *entries;
+	int rc = LA_OK;
+	size_t skipped = 0;
+
+	snprintf(cursor, size, "0-0");
+	if (reply->type == REDIS_REPLY_ERROR) /* Redis < 6.2: no XAUTOCLAIM */
+		return LA_OK;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING ||
+	    reply->element[1]->type != REDIS_REPLY_ARRAY) {
+		la_log(LA_LOG_WARN,
+		       "redis consumer: unexpected reply shape from XAUTOCLAIM %s; "
+		       "not claiming from it",
+		       stream);
+		return LA_OK;
+	}
+	entries = reply->element[1];
+	for (size_t j = 0; rc == LA_OK && j < entries->elements; j++) {
+		if (is_entry(entries->element[j]))
+			rc = handle_entry(s, stream, entries->element[j]);
+		else
+			skipped++;
+	}
+	if (skipped)
+		la_log(LA_LOG_INFO,
+		       "redis consumer: XAUTOCLAIM %s: skipped %zu element(s) that are not entries "
+		       "(deleted while pending)",
+		       stream, skipped);
+	if (reply->elements > 2 && reply->element[2]->type == REDIS_REPLY_ARRAY &&
+	    reply->element[2]->elements > 0)
+		la_log(LA_LOG_INFO,
+		       "redis consumer: XAUTOCLAIM %s: %zu pending entries were deleted from the "
+		       "stream; Redis dropped them",
+		       stream, reply->element[2]->elements);
+	snprintf(cursor, size, "%s", reply->element[0]->str);
+	return rc;
+}
+
 /* Entries other consumers of the group took and left idle (they died). */
 static int claim_pass(session *s)
 {
@@ -322,18 +380,12 @@ static int claim_pass(session *s)
 			                       CLAIM_IDLE_MS, cursor,
 			                       "COUNT",       READ_COUNT};
 			redisReply *reply = command(s, 8, argv);
-			int rc = LA_OK;
+			int rc;
 
 			if (!reply)
 				return LA_EIO;
-			if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
-				freeReplyObject(reply); /* Redis < 6.2: no XAUTOCLAIM */
-				return LA_OK;
-			}
-			for (size_t j = 0; rc == LA_OK && j < reply->element[1]->elements; j++)
-				rc = handle_entry(s, redis_inbound_channels[i],
-				                  reply->element[1]->element[j]);
-			snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
+			rc = handle_claimed(s, redis_inbound_channels[i], reply, cursor,
+			                    sizeof(cursor));
 			freeReplyObject(reply);
 			if (rc != LA_OK)
 				return rc;

@@ -6,6 +6,8 @@
 #include <allocation/smtp.h>
 #include <allocation/sys/ports.h>
 
+#include "util/redact.h"
+
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -81,9 +83,11 @@ int la_smtp_new(la_smtp **out, const char *url, const char *from)
 	if (!out)
 		return la_error_set(LA_EINVAL, "smtp: out is NULL");
 	*out = NULL;
-	if (!url_is_smtp(url))
-		return la_error_set(LA_EINVAL, "smtp: URL '%s' is not smtp://HOST[:PORT]",
-		                    url ? url : "(null)");
+	if (!url_is_smtp(url)) {
+		char shown[512];
+		la__redact(shown, sizeof shown, url ? url : "(null)");
+		return la_error_set(LA_EINVAL, "smtp: URL '%s' is not smtp://HOST[:PORT]", shown);
+	}
 	if (!from)
 		from = LA_SMTP_DEFAULT_FROM;
 	int rc = check_address(from, "sender");
@@ -214,10 +218,13 @@ static int send_locked(la_smtp *smtp, const char *destination, const char *mail,
 	curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, NULL);
 	curl_easy_setopt(easy, CURLOPT_READDATA, NULL);
 	curl_slist_free_all(rcpts);
-	if (res != CURLE_OK)
+	if (res != CURLE_OK) {
+		char shown[512];
+		la__redact(shown, sizeof shown, smtp->url); /* smtp://user:password@host */
 		return la_error_set(LA_EIO, "smtp: sending to %s via %s failed: %s", destination,
-		                    smtp->url,
+		                    shown,
 		                    smtp->errbuf[0] ? smtp->errbuf : curl_easy_strerror(res));
+	}
 	return LA_OK;
 }
 

@@ -32,6 +32,7 @@ void sq_store_close(void *state)
 	la__strmap_dispose(&store->seen_by_sku);
 	sq_cache_free(store);
 	sq_finalize_all(store);
+	sq_outbox_close(store);
 	sqlite3_close_v2(store->db);
 	free(store->path);
 	free(store);
@@ -122,6 +123,7 @@ int sq_store_open_with(struct sq_store **out, const char *url, const la_sqlite_o
 	}
 	store->path = parsed.path; /* taken */
 	store->flags = flags;
+	store->relay_lock_fd = -1;
 	rc = open_connection(store, opts->busy_timeout_ms ? opts->busy_timeout_ms
 	                                                  : DEFAULT_BUSY_TIMEOUT_MS);
 	if (rc == LA_OK)

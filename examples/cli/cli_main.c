@@ -8,6 +8,8 @@
 #include "cli.h"
 #include "store_url.h"
 
+#include <allocation/sys/errors.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +111,9 @@ static int open_store(cli_context *ctx)
 	int rc = la_example_open_store(&ctx->store, ctx->db, 0);
 	if (rc != LA_OK) {
 		const char *msg = la_error_last();
-		return cli_fail(CLI_EXIT_NO_STORE, "cannot open database %s: %s", ctx->db,
+		char shown[512]; /* the URL, without its password */
+		la_redact_secrets(shown, sizeof shown, ctx->db);
+		return cli_fail(CLI_EXIT_NO_STORE, "cannot open database %s: %s", shown,
 		                *msg ? msg : la_strerror(rc));
 	}
 	rc = la_bus_new(&ctx->bus, ctx->store, &ctx->bus_options);

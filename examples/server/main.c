@@ -18,6 +18,7 @@
 #include "workers.h"
 
 #include <allocation/allocation.h>
+#include <allocation/sys/errors.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -73,10 +74,11 @@ static void announce(const struct server_options *opts, const struct http_server
 	http_url(http, url, sizeof url);
 	unsigned int total, per_ip;
 	http_limits(http, &total, &per_ip);
+	char redis[512]; /* the URL, without its password */
+	la_redact_secrets(redis, sizeof redis, opts->redis);
 	log_message(LA_LOG_INFO, "listening on %s (%u thread%s, %u writer%s%s%s%s)", url,
 	            opts->threads, opts->threads == 1 ? "" : "s", opts->writers,
-	            opts->writers == 1 ? "" : "s", opts->redis ? ", redis " : "",
-	            opts->redis ? opts->redis : "",
+	            opts->writers == 1 ? "" : "s", opts->redis ? ", redis " : "", redis,
 	            opts->auth_token_file ? ", token required" : "");
 	if (per_ip)
 		log_message(LA_LOG_INFO,

@@ -7,6 +7,7 @@
 #include "options.h"
 
 #include <allocation/allocation.h>
+#include <allocation/sys/errors.h>
 #include <microhttpd.h>
 
 #include <ctype.h>
@@ -390,25 +391,6 @@ static int apply(struct server_options *opts, const struct choice *c, FILE *err)
 	return 0;
 }
 
-/* A URL or conninfo with its password replaced by "***". */
-static void redact(char *dst, size_t size, const char *text)
-{
-	snprintf(dst, size, "%s", text);
-	char *scheme = strstr(dst, "://");
-	char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-	char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
-	if (at && colon && colon < at) {
-		memmove(colon + 4, at, strlen(at) + 1);
-		memcpy(colon + 1, "***", 3);
-	}
-	char *pw = strstr(dst, "password=");
-	if (pw) {
-		char *end = pw + 9 + strcspn(pw + 9, " ");
-		memmove(pw + 12, end, strlen(end) + 1);
-		memcpy(pw + 9, "***", 3);
-	}
-}
-
 /* --print-config: each setting, its value and where it came from. */
 static void print_settings(FILE *out, const struct choice *chosen)
 {
@@ -418,7 +400,7 @@ static void print_settings(FILE *out, const struct choice *chosen)
 			fprintf(out, "# %s: default\n", settings[i].name);
 			continue;
 		}
-		redact(value, sizeof value - 8, chosen[i].text);
+		la_redact_secrets(value, sizeof value, chosen[i].text);
 		fprintf(out, "%s = %s  # from %s\n", settings[i].name, value, chosen[i].origin);
 	}
 }

@@ -1,5 +1,7 @@
 #include "common_internal.h"
 
+#include "../util/redact.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -65,6 +67,11 @@ int la_error_set(int code, const char *fmt, ...)
 	va_end(ap);
 	last_code = code;
 	return code;
+}
+
+void la_redact_secrets(char *out, size_t size, const char *text)
+{
+	la__redact(out, size, text);
 }
 
 int la__error_nomem(void)
