@@ -96,11 +96,17 @@ static int check_conninfo(const char *conninfo)
 		PQconninfoFree(opts);
 		return LA_OK;
 	}
-	size_t len = err ? strlen(err) : 0;
+	/* libpq says out of memory with no message at all, or with its own */
+	if (!err || strncmp(err, "out of memory", 13) == 0) {
+		PQfreemem(err);
+		return la_error_set(LA_ENOMEM, "out of memory reading the PostgreSQL connection "
+		                               "string");
+	}
+	size_t len = strlen(err);
 	while (len > 0 && err[len - 1] == '\n')
 		len--;
-	int rc = la_error_set(LA_EINVAL, "invalid PostgreSQL connection string: %.*s", (int)len,
-	                      err ? err : "out of memory");
+	int rc =
+	    la_error_set(LA_EINVAL, "invalid PostgreSQL connection string: %.*s", (int)len, err);
 	PQfreemem(err);
 	return rc;
 }
