@@ -58,9 +58,11 @@ struct pg_store {
 	PGconn *conn;
 	char *conninfo;
 	unsigned int flags;
-	int broken;   /* the connection failed: reconnect before the next use */
-	int queued;   /* statements queued since the last sync */
-	int deferred; /* syncs sent whose results are read at the next round trip */
+	int broken;      /* the connection failed: reconnect before the next use */
+	int queued;      /* statements queued since the last sync */
+	int deferred;    /* syncs sent whose results are read at the next round trip */
+	int result_lost; /* the last round trip lost a result to libpq's lack of memory
+	                  * (no server error before it): what ran after it is unknown */
 
 	/* unit of work */
 	int in_unit;       /* between begin and end */

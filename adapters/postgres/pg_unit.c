@@ -155,8 +155,14 @@ int pg_unit_commit(void *state)
 	}
 	if (rc == LA_OK)
 		rc = pg_queue_sql(store, "COMMIT");
-	if (rc == LA_OK)
+	if (rc == LA_OK) {
 		rc = pg_round_trip(store, NULL, 0, "committing");
+		if (rc != LA_OK && store->result_lost) /* COMMIT was sent, its answer lost */
+			rc = la_error_set(LA_EDB,
+			                  "PostgreSQL: out of memory reading the answer to "
+			                  "COMMIT: the unit of work may or may not have been "
+			                  "committed (outcome unknown)");
+	}
 	if (rc != LA_OK) {
 		/* The transaction is aborted (or gone with the connection); what
 		 * is remembered of these products is probably stale now. */
