@@ -10,6 +10,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <malloc.h> /* the prototypes of what is defined here */
 #include <stdlib.h>
 #include <stdatomic.h>
@@ -31,6 +33,16 @@ static void *(*next_memalign)(size_t, size_t);
 static _Alignas(max_align_t) char arena[16384];
 static size_t arena_used;
 static int resolving;
+
+/* The blocks allocated since fault_alloc_track: an open-addressing set. */
+#define TRACK_SLOTS (1u << 18)
+#define TOMBSTONE   ((uintptr_t)1)
+static uintptr_t tracked[TRACK_SLOTS];
+static const void *tracked_from[TRACK_SLOTS]; /* who allocated it */
+static _Thread_local const void *caller;      /* of the allocation being made */
+static uint64_t tracked_count;
+static int tracking;
+static pthread_mutex_t track_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static _Thread_local int armed;
 static _Thread_local uint64_t calls, fail_at;
@@ -104,10 +116,86 @@ int64_t fault_alloc_live(void)
 	return atomic_load(&live);
 }
 
+static size_t slot_of(uintptr_t p)
+{
+	return (size_t)((p >> 4) * 0x9E3779B97F4A7C15ull >> 46) & (TRACK_SLOTS - 1);
+}
+
+static void track_add(void *ptr)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	pthread_mutex_lock(&track_lock);
+	if (tracking && tracked_count < TRACK_SLOTS / 2) {
+		size_t i = slot_of(p);
+		while (tracked[i] > TOMBSTONE)
+			i = (i + 1) & (TRACK_SLOTS - 1);
+		tracked[i] = p;
+		tracked_from[i] = caller;
+		tracked_count++;
+	}
+	pthread_mutex_unlock(&track_lock);
+}
+
+/* Forget ptr; non-zero if it was remembered. */
+static int track_remove(const void *ptr)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	int found = 0;
+	pthread_mutex_lock(&track_lock);
+	if (tracking) {
+		for (size_t i = slot_of(p); tracked[i]; i = (i + 1) & (TRACK_SLOTS - 1)) {
+			if (tracked[i] == p) {
+				tracked[i] = TOMBSTONE;
+				tracked_count--;
+				found = 1;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&track_lock);
+	return found;
+}
+
+/* FAULT_ALLOC_DEBUG=1: where each block still allocated was allocated. */
+static void report_left(void)
+{
+	for (size_t i = 0; i < TRACK_SLOTS; i++) {
+		Dl_info info;
+		if (tracked[i] <= TOMBSTONE || !dladdr(tracked_from[i], &info))
+			continue;
+		fprintf(
+		    stderr, "fault_alloc: block %p left, allocated from %s (%s, offset 0x%lx)\n",
+		    (void *)tracked[i], info.dli_fname, info.dli_sname ? info.dli_sname : "?",
+		    (unsigned long)((const char *)tracked_from[i] - (const char *)info.dli_fbase));
+	}
+}
+
+void fault_alloc_track(void)
+{
+	pthread_mutex_lock(&track_lock);
+	memset(tracked, 0, sizeof tracked);
+	tracked_count = 0;
+	tracking = 1;
+	pthread_mutex_unlock(&track_lock);
+}
+
+uint64_t fault_alloc_untrack(void)
+{
+	pthread_mutex_lock(&track_lock);
+	tracking = 0;
+	uint64_t left = tracked_count;
+	if (left && getenv("FAULT_ALLOC_DEBUG"))
+		report_left();
+	pthread_mutex_unlock(&track_lock);
+	return left;
+}
+
 static void *counted(void *p)
 {
-	if (p)
+	if (p) {
 		atomic_fetch_add(&live, 1);
+		track_add(p);
+	}
 	return p;
 }
 
@@ -120,6 +208,7 @@ INTERPOSED void *malloc(size_t size)
 	}
 	if (should_fail())
 		return NULL;
+	caller = __builtin_return_address(0);
 	return counted(next_malloc(size));
 }
 
@@ -135,6 +224,7 @@ INTERPOSED void *calloc(size_t count, size_t size)
 	}
 	if (should_fail())
 		return NULL;
+	caller = __builtin_return_address(0);
 	return counted(next_calloc(count, size));
 }
 
@@ -152,10 +242,15 @@ INTERPOSED void *realloc(void *ptr, size_t size)
 	if (should_fail())
 		return NULL;
 	void *p = next_realloc(ptr, size);
-	if (!ptr && p)
-		atomic_fetch_add(&live, 1);
-	else if (ptr && size == 0 && !p) /* realloc(p, 0) freed p */
+	caller = __builtin_return_address(0);
+	if (!ptr)
+		return counted(p);
+	if (size == 0 && !p) { /* realloc(p, 0) freed p */
 		atomic_fetch_sub(&live, 1);
+		track_remove(ptr);
+	} else if (p && p != ptr && track_remove(ptr)) {
+		track_add(p);
+	}
 	return p;
 }
 
@@ -175,6 +270,7 @@ INTERPOSED void free(void *ptr)
 	if (!next_free)
 		resolve();
 	atomic_fetch_sub(&live, 1);
+	track_remove(ptr);
 	next_free(ptr);
 }
 

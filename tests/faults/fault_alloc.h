@@ -26,4 +26,11 @@ int fault_alloc_fired(void);
 /* Blocks allocated and not yet freed, process-wide. */
 int64_t fault_alloc_live(void);
 
+/* Remember every block allocated from now on (any thread) until freed. */
+void fault_alloc_track(void);
+/* Stop remembering; how many of the blocks allocated since
+ * fault_alloc_track are still allocated (a block moved by realloc counts
+ * once; one allocated before and moved since is not counted). */
+uint64_t fault_alloc_untrack(void);
+
 #endif

@@ -32,6 +32,8 @@ struct oom_figures {
 
 /* The allocation failing in the current run (0 in a clean run), for messages. */
 unsigned long long oom_sweep_failing(void);
+/* The call's status and error message in the current run, for messages. */
+const char *oom_sweep_outcome(void);
 
 /* Sweep step with ctx; figures (may be NULL) say how far it went. */
 void oom_sweep(const struct oom_step *step, void *ctx, struct oom_figures *figures);
