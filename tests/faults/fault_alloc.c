@@ -10,7 +10,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <malloc.h> /* the prototypes of what is defined here */
 #include <stdlib.h>
@@ -42,7 +41,20 @@ static const void *tracked_from[TRACK_SLOTS]; /* who allocated it */
 static _Thread_local const void *caller;      /* of the allocation being made */
 static uint64_t tracked_count;
 static int tracking;
-static pthread_mutex_t track_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A spin lock: pthread functions may not work yet when the first blocks
+ * are allocated (AddressSanitizer intercepts them during its start). */
+static atomic_flag track_busy = ATOMIC_FLAG_INIT;
+
+static void track_lock(void)
+{
+	while (atomic_flag_test_and_set_explicit(&track_busy, memory_order_acquire))
+		;
+}
+
+static void track_unlock(void)
+{
+	atomic_flag_clear_explicit(&track_busy, memory_order_release);
+}
 
 static _Thread_local int armed;
 static _Thread_local uint64_t calls, fail_at;
@@ -124,7 +136,7 @@ static size_t slot_of(uintptr_t p)
 static void track_add(void *ptr)
 {
 	uintptr_t p = (uintptr_t)ptr;
-	pthread_mutex_lock(&track_lock);
+	track_lock();
 	if (tracking && tracked_count < TRACK_SLOTS / 2) {
 		size_t i = slot_of(p);
 		while (tracked[i] > TOMBSTONE)
@@ -133,7 +145,7 @@ static void track_add(void *ptr)
 		tracked_from[i] = caller;
 		tracked_count++;
 	}
-	pthread_mutex_unlock(&track_lock);
+	track_unlock();
 }
 
 /* Forget ptr; non-zero if it was remembered. */
@@ -141,7 +153,7 @@ static int track_remove(const void *ptr)
 {
 	uintptr_t p = (uintptr_t)ptr;
 	int found = 0;
-	pthread_mutex_lock(&track_lock);
+	track_lock();
 	if (tracking) {
 		for (size_t i = slot_of(p); tracked[i]; i = (i + 1) & (TRACK_SLOTS - 1)) {
 			if (tracked[i] == p) {
@@ -152,7 +164,7 @@ static int track_remove(const void *ptr)
 			}
 		}
 	}
-	pthread_mutex_unlock(&track_lock);
+	track_unlock();
 	return found;
 }
 
@@ -172,21 +184,21 @@ static void report_left(void)
 
 void fault_alloc_track(void)
 {
-	pthread_mutex_lock(&track_lock);
+	track_lock();
 	memset(tracked, 0, sizeof tracked);
 	tracked_count = 0;
 	tracking = 1;
-	pthread_mutex_unlock(&track_lock);
+	track_unlock();
 }
 
 uint64_t fault_alloc_untrack(void)
 {
-	pthread_mutex_lock(&track_lock);
+	track_lock();
 	tracking = 0;
 	uint64_t left = tracked_count;
 	if (left && getenv("FAULT_ALLOC_DEBUG"))
 		report_left();
-	pthread_mutex_unlock(&track_lock);
+	track_unlock();
 	return left;
 }
 
