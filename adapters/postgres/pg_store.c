@@ -76,9 +76,15 @@ static int check_conninfo(const char *conninfo)
 		PQconninfoFree(opts);
 		return LA_OK;
 	}
+	/* libpq says out of memory with no message at all, or with its own */
+	if (!err || strncmp(err, "out of memory", 13) == 0) {
+		PQfreemem(err);
+		return la_error_set(LA_ENOMEM, "out of memory reading the PostgreSQL connection "
+		                               "string");
+	}
 	/* libpq quotes the piece it could not read, which may be the password */
 	char why[512];
-	la__redact_quoted(why, sizeof why, err ? err : "out of memory", conninfo);
+	la__redact_quoted(why, sizeof why, err, conninfo);
 	size_t len = strlen(why);
 	while (len > 0 && why[len - 1] == '\n')
 		len--;

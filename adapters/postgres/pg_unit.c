@@ -208,10 +208,15 @@ int pg_unit_commit(void *state)
 	if (rc == LA_OK) {
 		int commit_at = store->queued - 1;
 		rc = pg_round_trip(store, NULL, 0, "committing");
+		if (rc != LA_OK && store->result_lost) /* COMMIT was sent, its answer lost */
+			rc = la_error_set(LA_EDB,
+			                  "PostgreSQL: out of memory reading the answer to "
+			                  "COMMIT: the unit of work may or may not have been "
+			                  "committed (outcome unknown)");
 		/* Lost with COMMIT sent, and no statement before it refused by the
 		 * server: the server may have committed before the connection went. */
-		if (rc != LA_OK && store->broken &&
-		    !(store->failed_at >= 0 && store->failed_at < commit_at))
+		else if (rc != LA_OK && store->broken &&
+		         !(store->failed_at >= 0 && store->failed_at < commit_at))
 			rc = outcome_unknown();
 	}
 	if (rc != LA_OK) {
