@@ -19,7 +19,7 @@ static int malformed(const char *channel, const char *fmt, const char *detail)
 {
 	char what[300];
 
-	snprintf(what, sizeof(what), fmt, detail);
+	(void)snprintf(what, sizeof(what), fmt, detail); /* a long detail is cut */
 	return la_error_set(LA_EINVAL, "malformed message on %s: %s", channel, what);
 }
 
@@ -72,7 +72,8 @@ static int get_id(char **out, json_t *obj, const char *channel)
 	if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 255) {
 		*out = la__strdup(json_string_value(v));
 	} else if (json_is_integer(v)) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		(void)snprintf(buf, sizeof(buf), "%lld",
+		               (long long)json_integer_value(v)); /* fits */
 		*out = la__strdup(buf);
 	} else {
 		return malformed(channel, "field \"%s\" must be a non-empty string or an integer",
@@ -114,7 +115,7 @@ static int build(la_message **out, json_t *obj, const char *channel)
 	if (rc == LA_EINVAL) { /* the constructor named the bad field; say where it came from */
 		char why[512];
 
-		snprintf(why, sizeof(why), "%s", la_error_last());
+		(void)snprintf(why, sizeof(why), "%s", la_error_last()); /* may be cut */
 		return la_error_set(LA_EINVAL, "malformed message on %s: %s", channel, why);
 	}
 	return rc;
