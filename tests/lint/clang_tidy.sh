@@ -31,6 +31,6 @@ failed=0
 if [ "$failed" -gt 0 ]; then
   while read -r f; do cat "$out/$(printf %s "$f" | tr / _).log"; done <"$out/failed"
 fi
-warnings=$(cat "$out"/*.log | grep -c -E '(warning|error): .*\[[a-z0-9.,-]+\]$' || true)
+warnings=$(cat "$out"/*.log | grep -c -E '^[^ ].*:[0-9]+:[0-9]+: (warning|error): ' || true)
 echo "clang-tidy: $count files in $(( $(date +%s) - started )) s, $((count - failed)) clean, $failed with findings ($warnings warnings)"
 [ "$failed" -eq 0 ]
