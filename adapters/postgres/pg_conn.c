@@ -13,7 +13,7 @@
 
 const char *pg_fmt_int(char *buf, int64_t v)
 {
-	snprintf(buf, 24, "%lld", (long long)v);
+	(void)snprintf(buf, 24, "%lld", (long long)v); /* 24 bytes hold any int64 */
 	return buf;
 }
 

@@ -166,9 +166,8 @@ int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state)
 	 * from memory when current). A batch ref never moves to another product
 	 * while it exists, but it may have been removed (and even reused). */
 	const char *remembered = pg_cache_sku_of_batch(store, ref);
-	if (remembered) {
-		char sku[256];
-		snprintf(sku, sizeof sku, "%s", remembered);
+	char sku[256]; /* a copy (loading may drop the entry); skus are at most 255 bytes */
+	if (remembered && snprintf(sku, sizeof sku, "%s", remembered) < (int)sizeof sku) {
 		la_product *product;
 		int rc = pg_repo_get(&product, sku, store);
 		if (rc == LA_OK && la_product_find_batch(product, ref)) {

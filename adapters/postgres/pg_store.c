@@ -52,7 +52,7 @@ static uint64_t random_prefix(void)
 	if (f) {
 		if (fread(&value, sizeof value, 1, f) != 1)
 			value = 0;
-		fclose(f);
+		(void)fclose(f); /* read only: nothing to lose */
 	}
 	if (value == 0) {
 		struct timespec ts;

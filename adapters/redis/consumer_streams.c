@@ -12,6 +12,7 @@
 
 #include <allocation/sys/ports.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +91,8 @@ static int acknowledge(session *s, const char *stream, const char *entry_id, con
 	const char *trim[4] = {"ZREMRANGEBYRANK", s->processed_key, "0", keep};
 	int n = key ? 5 : 3, rc = LA_OK;
 
-	snprintf(score, sizeof(score), "%lld", now_ms(CLOCK_REALTIME));
-	snprintf(keep, sizeof(keep), "%d", -(PROCESSED_KEEP + 1));
+	(void)snprintf(score, sizeof(score), "%lld", now_ms(CLOCK_REALTIME)); /* fits */
+	(void)snprintf(keep, sizeof(keep), "%d", -(PROCESSED_KEEP + 1));
 	if (redisAppendCommandArgv(s->ctx, 1, multi, NULL) != REDIS_OK ||
 	    redisAppendCommandArgv(s->ctx, 4, xack, NULL) != REDIS_OK ||
 	    (key && redisAppendCommandArgv(s->ctx, 4, zadd, NULL) != REDIS_OK) ||
@@ -119,8 +120,12 @@ static int decode_entry(la_message **cmd, char **key, session *s, const char *st
 	size_t *lens = calloc(count + 1, sizeof(*lens));
 	int rc = LA_OK;
 
-	if (!names || !values || !lens)
-		rc = la_error_set(LA_ENOMEM, "out of memory");
+	if (!names || !values || !lens) {
+		free(names);
+		free(values);
+		free(lens);
+		return la_error_set(LA_ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; rc == LA_OK && i < count; i++) {
 		const redisReply *name = fields->element[2 * i],
 		                 *value = fields->element[2 * i + 1];
@@ -157,7 +162,8 @@ static int handle_entry(session *s, const char *stream, const redisReply *entry)
 	fields = entry->element[1];
 	if (fields->type != REDIS_REPLY_ARRAY) /* trimmed from the stream while pending */
 		return acknowledge(s, stream, entry_id, NULL);
-	snprintf(fallback, sizeof(fallback), "%s/%s", stream, entry_id);
+	(void)snprintf(fallback, sizeof(fallback), "%s/%s", stream,
+	               entry_id); /* a name, may be cut */
 	rc = decode_entry(&cmd, &key, s, stream, fields, fallback);
 	if (rc == LA_EINVAL) /* malformed: logged, skip it for good */
 		return acknowledge(s, stream, entry_id, NULL);
@@ -184,6 +190,18 @@ typedef struct entry_ref {
 	unsigned long long ms, seq;
 	size_t position; /* in the reply: stream order, then entry order */
 } entry_ref;
+
+/* "<ms>-<seq>" into its two numbers (0 and 0 when it is not one: sorted first). */
+static void parse_entry_id(const char *id, unsigned long long *ms, unsigned long long *seq)
+{
+	char *end;
+
+	errno = 0;
+	*ms = strtoull(id, &end, 10);
+	*seq = end != id && *end == '-' ? strtoull(end + 1, &end, 10) : 0;
+	if (errno != 0 || *end != '\0')
+		*ms = *seq = 0;
+}
 
 static int by_entry_id(const void *a, const void *b)
 {
@@ -252,8 +270,7 @@ static int handle_streams(session *s, const redisReply *reply, size_t *count)
 			refs[n].stream = reply->element[i]->element[0]->str;
 			refs[n].entry = entries->element[j];
 			refs[n].position = n;
-			sscanf(refs[n].entry->element[0]->str, "%llu-%llu", &refs[n].ms,
-			       &refs[n].seq);
+			parse_entry_id(refs[n].entry->element[0]->str, &refs[n].ms, &refs[n].seq);
 		}
 	}
 	qsort(refs, n, sizeof(*refs), by_entry_id);
@@ -273,9 +290,12 @@ static void advance_cursor(char *cursor, size_t size, const redisReply *reply, c
 		const redisReply *entries = reply->element[i]->element[1];
 
 		if (strcmp(reply->element[i]->element[0]->str, stream) == 0 &&
-		    entries->elements > 0)
-			snprintf(cursor, size, "%s",
-			         entries->element[entries->elements - 1]->element[0]->str);
+		    entries->elements > 0) {
+			const char *last = entries->element[entries->elements - 1]->element[0]->str;
+
+			if (strlen(last) < size) /* an id is at most 41 bytes: never cut */
+				(void)snprintf(cursor, size, "%s", last);
+		}
 	}
 }
 
@@ -288,7 +308,7 @@ static int pending_pass(session *s)
 	size_t count;
 
 	for (int i = 0; i < REDIS_INBOUND_COUNT; i++) {
-		snprintf(cursors[i], sizeof(cursors[i]), "0");
+		(void)snprintf(cursors[i], sizeof(cursors[i]), "0");
 		argv[7 + i] = redis_inbound_channels[i];
 		argv[7 + REDIS_INBOUND_COUNT + i] = cursors[i];
 	}
@@ -446,7 +466,9 @@ int redis_consumer_run_streams(la_redis_consumer *c)
 	session s = {c, NULL, "", 0};
 	int backoff = 0;
 
-	snprintf(s.processed_key, sizeof(s.processed_key), "allocation:processed:%s", c->group);
+	/* fits: a group name is at most 255 bytes (la_check_string) */
+	(void)snprintf(s.processed_key, sizeof(s.processed_key), "allocation:processed:%s",
+	               c->group);
 	while (!redis_waker_stopping(&c->w)) {
 		int rc = redis_conn_open(&s.ctx, &c->ep, CONSUMER_TIMEOUT_MS);
 

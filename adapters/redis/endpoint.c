@@ -155,8 +155,8 @@ void redis_endpoint_clear(redis_endpoint *ep)
 const char *redis_endpoint_name(const redis_endpoint *ep, char *buf, unsigned long size)
 {
 	if (ep->unix_path)
-		snprintf(buf, size, "%s", ep->unix_path);
+		(void)snprintf(buf, size, "%s", ep->unix_path); /* a name to show: may be cut */
 	else
-		snprintf(buf, size, "%s:%d", ep->host ? ep->host : "?", ep->port);
+		(void)snprintf(buf, size, "%s:%d", ep->host ? ep->host : "?", ep->port);
 	return buf;
 }

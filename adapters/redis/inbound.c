@@ -20,7 +20,7 @@ static int malformed(const char *channel, const char *fmt, const char *detail)
 {
 	char what[300];
 
-	snprintf(what, sizeof(what), fmt, detail);
+	(void)snprintf(what, sizeof(what), fmt, detail); /* a long detail is cut */
 	return la_error_set(LA_EINVAL, "malformed message on %s: %s", channel, what);
 }
 
@@ -126,7 +126,7 @@ static int build(la_message **out, json_t *obj, const char *channel)
 	if (rc == LA_EINVAL) { /* the constructor named the bad field; say where it came from */
 		char why[512];
 
-		snprintf(why, sizeof(why), "%s", la_error_last());
+		(void)snprintf(why, sizeof(why), "%s", la_error_last()); /* may be cut */
 		return la_error_set(LA_EINVAL, "malformed message on %s: %s", channel, why);
 	}
 	return rc;

@@ -140,7 +140,7 @@ static size_t read_payload(char *buffer, size_t size, size_t nitems, void *userd
 static void put(char *buf, size_t *len, const char *s)
 {
 	size_t n = strlen(s);
-	memcpy(buf + *len, s, n);
+	memcpy(buf + *len, s, n + 1); /* with the NUL: the mail is a string too */
 	*len += n;
 }
 
@@ -153,7 +153,8 @@ static char *format_mail(size_t *out_size, const char *from, const char *to, con
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	if (strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0)
+		date[0] = '\0'; /* 31 bytes: never happens */
 
 	size_t cap = 256 + strlen(date) + strlen(from) + strlen(to) + 2 * strlen(body) + 4;
 	char *mail = malloc(cap);
@@ -194,8 +195,9 @@ static int send_locked(la_smtp *smtp, const char *destination, const char *mail,
 	CURL *easy = smtp->easy;
 	char from[SMTP_ADDRESS_MAX + 3];
 	char rcpt[SMTP_ADDRESS_MAX + 3];
-	snprintf(from, sizeof from, "<%s>", smtp->from);
-	snprintf(rcpt, sizeof rcpt, "<%s>", destination);
+	/* both checked to be at most SMTP_ADDRESS_MAX bytes: never cut */
+	(void)snprintf(from, sizeof from, "<%s>", smtp->from);
+	(void)snprintf(rcpt, sizeof rcpt, "<%s>", destination);
 	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
 	if (!rcpts)
 		return la_error_set(LA_ENOMEM, "smtp: out of memory");

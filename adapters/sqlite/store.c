@@ -119,7 +119,8 @@ int sq_store_open_with(struct sq_store **out, const char *url, const la_sqlite_o
 	struct sq_store *store = calloc(1, sizeof *store);
 	if (!store) {
 		sq_url_clear(&parsed);
-		return la_error_set(LA_ENOMEM, "Out of memory");
+		(void)la_error_set(LA_ENOMEM, "Out of memory");
+		return LA_ENOMEM; /* never LA_OK, visibly to the caller's analysis */
 	}
 	store->path = parsed.path; /* taken */
 	store->flags = flags;

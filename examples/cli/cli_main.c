@@ -21,13 +21,13 @@ int cli_fail(int status, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* one line, whatever the data in the message holds */
 	for (char *p = msg; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
-	fprintf(stderr, "allocation: %s\n", msg);
+	(void)fprintf(stderr, "allocation: %s\n", msg);
 	return status;
 }
 
@@ -48,14 +48,14 @@ static void log_to_stderr(int level, const char *message, void *payload)
 {
 	static const char *const names[] = {"", "error", "warning", "info", "debug"};
 	(void)payload;
-	fprintf(stderr, "allocation: %s: %s\n", level >= 1 && level <= 4 ? names[level] : "log",
+	(void)fprintf(stderr, "allocation: %s: %s\n", level >= 1 && level <= 4 ? names[level] : "log",
 	        message);
 }
 
 static int notify_to_stderr(const char *destination, const char *message, void *payload)
 {
 	if (*(const int *)payload)
-		fprintf(stderr, "allocation: notify %s: %s\n", destination, message);
+		(void)fprintf(stderr, "allocation: notify %s: %s\n", destination, message);
 	return LA_OK;
 }
 

@@ -27,25 +27,28 @@
 #include <string.h>
 
 #define SHUTDOWN_GRACE_MS 30000
-#define PEM_MAX_BYTES     (1024 * 1024)
+#define PEM_MAX_BYTES     1048576 /* 1 MiB */
 
 /* A whole PEM file (malloc'ed, NUL-terminated), or NULL after logging why. */
 static char *read_pem(const char *path, const char *flag)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		log_message(LA_LOG_ERROR, "%s %s: %s", flag, path, strerror(errno));
+		char why[128]; /* strerror_r (POSIX form): strerror is not thread-safe */
+		log_message(LA_LOG_ERROR, "%s %s: %s", flag, path,
+		            strerror_r(errno, why, sizeof why) == 0 ? why : "cannot open");
 		return NULL;
 	}
 	char *text = malloc(PEM_MAX_BYTES + 1);
 	size_t n = text ? fread(text, 1, PEM_MAX_BYTES + 1, f) : 0;
-	fclose(f);
+	(void)fclose(f); /* read only: nothing to lose */
+	if (text && n <= PEM_MAX_BYTES)
+		text[n] = '\0'; /* before strstr reads it */
 	if (!text || n == 0 || n > PEM_MAX_BYTES || !strstr(text, "-----BEGIN ")) {
 		log_message(LA_LOG_ERROR, "%s %s: not a PEM file of at most 1 MiB", flag, path);
 		free(text);
 		return NULL;
 	}
-	text[n] = '\0';
 	return text;
 }
 
@@ -207,7 +210,7 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
 	int status = serve(&opts, &stop_signals);
 	options_free(&opts);
 	return status;

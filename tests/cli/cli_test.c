@@ -35,7 +35,7 @@ static void read_file(char *into, size_t size, const char *path)
 		return;
 	size_t n = fread(into, 1, size - 1, f);
 	into[n] = '\0';
-	fclose(f);
+	(void)fclose(f); /* read only */
 }
 
 /* Run allocation with the arguments (NULL-terminated); env_db, when not
@@ -65,10 +65,11 @@ static result run_env(const char *env_db, const char *first, ...)
 		int err = open(".stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 			_exit(126);
+		/* the forked child, one thread, about to exec */
 		if (env_db)
-			setenv("ALLOCATION_DB", env_db, 1);
+			setenv("ALLOCATION_DB", env_db, 1); // NOLINT(concurrency-mt-unsafe)
 		else
-			unsetenv("ALLOCATION_DB");
+			unsetenv("ALLOCATION_DB"); // NOLINT(concurrency-mt-unsafe)
 		execv(exe, (char *const *)argv);
 		_exit(127);
 	}
@@ -136,7 +137,7 @@ static void write_file(const char *name, const char *text)
 	FILE *f = fopen(path, "wb");
 	cr_assert_not_null(f);
 	fputs(text, f);
-	fclose(f);
+	cr_assert_eq(fclose(f), 0, "writing %s", path);
 }
 
 Test(cli, help_lists_every_command_and_the_exit_codes)

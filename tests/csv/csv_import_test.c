@@ -118,9 +118,9 @@ Test(csv_import, each_line_gets_the_result_it_would_have_alone)
 	const char *expect[] = {"b1", NULL, "b1", "b3", NULL, "b2"};
 	for (size_t i = 0; i < 6; i++) {
 		la_message *m = NULL;
-		cr_assert_eq(
-		    la_command_allocate(&m, orders[i][0], orders[i][1], atoll(orders[i][2])),
-		    LA_OK);
+		cr_assert_eq(la_command_allocate(&m, orders[i][0], orders[i][1],
+		                                 strtoll(orders[i][2], NULL, 10)),
+		             LA_OK);
 		cr_assert_eq(la_bus_handle(bus2, m), LA_OK);
 		const char *ref = la_bus_result_batchref(bus2);
 		cr_assert(expect[i] ? ref && strcmp(ref, expect[i]) == 0 : ref == NULL, "%s",

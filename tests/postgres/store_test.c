@@ -194,8 +194,8 @@ Test(postgres_store, a_url_works_as_well_as_key_values)
 	const char *port = strstr(test_pg_base_conninfo(), "port=");
 	cr_assert_not_null(port);
 	snprintf(url, sizeof url,
-	         "postgresql://postgres@127.0.0.1:%d/postgres?options=-csearch_path%%3D%s",
-	         atoi(port + 5),
+	         "postgresql://postgres@127.0.0.1:%ld/postgres?options=-csearch_path%%3D%s",
+	         strtol(port + 5, NULL, 10),
 	         strstr(test_pg_conninfo(store), "search_path=") + strlen("search_path="));
 	url[strlen(url) - 1] = '\0'; /* the closing quote of options='...' */
 	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);

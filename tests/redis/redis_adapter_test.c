@@ -744,10 +744,11 @@ Test(redis_relay, test_delay_holds_messages_and_stop_cuts_it_short)
 	relay_runner rr;
 	struct timespec t0, t1;
 
-	setenv("ALLOCATION_TEST_RELAY_DELAY_MS", "10000", 1);
+	/* no other thread runs yet: the environment is read by la_redis_relay_new */
+	setenv("ALLOCATION_TEST_RELAY_DELAY_MS", "10000", 1); // NOLINT(concurrency-mt-unsafe)
 	cr_assert_eq(la_redis_relay_new(&rr.relay, test_redis_url(), LA_REDIS_PUBSUB, store),
 	             LA_OK);
-	unsetenv("ALLOCATION_TEST_RELAY_DELAY_MS");
+	unsetenv("ALLOCATION_TEST_RELAY_DELAY_MS"); // NOLINT(concurrency-mt-unsafe)
 	test_outbox_store_push(store, "relay_delay_test", "{\"id\":\"1\"}");
 	cr_assert_eq(pthread_create(&rr.thread, NULL, relay_main, &rr), 0);
 	test_sleep_ms(300);

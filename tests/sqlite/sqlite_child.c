@@ -35,7 +35,7 @@ static void report(const char *fmt, const char *a, const char *b)
 	int len = snprintf(line, sizeof line, fmt, a, b);
 	/* one write per line: atomic on a pipe, and nothing sits in a buffer */
 	if (len > 0 && write(STDOUT_FILENO, line, (size_t)len) != len)
-		exit(3);
+		_Exit(3); /* _Exit: a failure may be on any thread */
 }
 
 static void report_error(int rc)
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *path = argv[1], *mode = argv[2], *prefix = argv[3], *sku = argv[5];
-	long count = atol(argv[4]);
+	long count = strtol(argv[4], NULL, 10);
 	la_store *store;
 	la_bus *bus;
 	/* crash mode keeps the outbox too: its rows must match the commits */
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "race") == 0) {
 		if (argc > 6)
-			wait_until(atoll(argv[6]));
+			wait_until(strtoll(argv[6], NULL, 10));
 		for (long i = 0; i < count; i++) {
 			snprintf(orderid, sizeof orderid, "%s%ld", prefix, i);
 			allocate(bus, orderid, sku, 1);

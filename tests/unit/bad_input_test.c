@@ -43,7 +43,8 @@ static void expect_einval(int rc, const char *fields, const char *what)
 	const char *msg = la_error_last();
 	char names[64];
 	snprintf(names, sizeof names, "%s", fields);
-	for (char *name = strtok(names, "|"); name; name = strtok(NULL, "|"))
+	char *rest;
+	for (char *name = strtok_r(names, "|", &rest); name; name = strtok_r(NULL, "|", &rest))
 		if (strstr(msg, name))
 			return;
 	cr_assert_fail("%s: message \"%s\" does not name %s", what, msg, fields);
