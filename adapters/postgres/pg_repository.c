@@ -70,7 +70,7 @@ static int inconsistent(int rc)
 	if (rc != LA_EINVAL && rc != LA_ECONFLICT)
 		return rc;
 	char why[512];
-	snprintf(why, sizeof why, "%s", la_error_last());
+	(void)snprintf(why, sizeof why, "%s", la_error_last()); /* may be cut */
 	return la_error_set(LA_EDB, "stored data is inconsistent: %s", why);
 }
 
@@ -108,7 +108,7 @@ static int adopt(la_product **out, struct pg_store *store, PGresult *res, int64_
 		 * batch was removed from it since). */
 		return LA_ENOTFOUND;
 	}
-	la_product *product;
+	la_product *product = NULL;
 	int rc = have_cached && pg_int(res, 0, 0) == cached ? pg_cache_build(&product, store, sku)
 	                                                    : build(&product, res);
 	if (rc == LA_OK && (rc = remember(store, product)) != LA_OK)

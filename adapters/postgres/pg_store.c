@@ -37,7 +37,7 @@ static void pg_close(void *state)
 		.add = pg_repo_add, .get = pg_repo_get,                                            \
 		.get_by_batchref = pg_repo_get_by_batchref, .load_line = pg_repo_load_line,        \
 		.load_batch_lines = pg_repo_load_batch_lines, .allocations = pg_view_allocations,  \
-		.batches = pg_view_batches, .relay_outbox = relay, .close = pg_close,              \
+		.batches = pg_view_batches, .relay_outbox = (relay), .close = pg_close,            \
 		.batch = pg_view_batch, .load_lines = pg_repo_load_lines                           \
 	}
 

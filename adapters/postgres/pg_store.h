@@ -64,11 +64,11 @@ struct pg_store {
 	PGconn *conn;
 	char *conninfo;
 	unsigned int flags;
-	int broken;    /* the connection failed: reconnect before the next use */
-	int queued;    /* statements queued since the last sync */
-	int deferred;  /* syncs sent whose results are read at the next round trip */
-	int failed_at; /* last round trip: the first statement the server itself
-	                  answered with an error (it has a SQLSTATE), or -1 */
+	int broken;      /* the connection failed: reconnect before the next use */
+	int queued;      /* statements queued since the last sync */
+	int deferred;    /* syncs sent whose results are read at the next round trip */
+	int failed_at;   /* last round trip: the first statement the server itself
+	                    answered with an error (it has a SQLSTATE), or -1 */
 	int result_lost; /* the last round trip lost a result to libpq's lack of memory
 	                  * (no server error before it): what ran after it is unknown */
 

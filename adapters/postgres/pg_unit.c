@@ -179,7 +179,7 @@ static void finish_deferred(struct pg_store *store, const char *sql)
 static int outcome_unknown(void)
 {
 	char why[512];
-	snprintf(why, sizeof why, "%s", la_error_last());
+	(void)snprintf(why, sizeof why, "%s", la_error_last()); /* may be cut */
 	la_log(LA_LOG_WARN, "postgres: the outcome of a commit is unknown (connection lost)");
 	return la_error_set(LA_EDB,
 	                    "%s; the outcome of the commit is unknown: it may have been "

@@ -354,7 +354,7 @@ static int handle_claimed(session *s, const char *stream, const redisReply *repl
 	int rc = LA_OK;
 	size_t skipped = 0;
 
-	snprintf(cursor, size, "0-0");
+	(void)snprintf(cursor, size, "0-0");  /* fits */
 	if (reply->type == REDIS_REPLY_ERROR) /* Redis < 6.2: no XAUTOCLAIM */
 		return LA_OK;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
@@ -384,7 +384,7 @@ static int handle_claimed(session *s, const char *stream, const redisReply *repl
 		       "redis consumer: XAUTOCLAIM %s: %zu pending entries were deleted from the "
 		       "stream; Redis dropped them",
 		       stream, reply->element[2]->elements);
-	snprintf(cursor, size, "%s", reply->element[0]->str);
+	(void)snprintf(cursor, size, "%s", reply->element[0]->str); /* an id: fits */
 	return rc;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sqlite_store.h"
+#include "util/errno_text.h"
 
 #define CHANNEL_ALLOCATED "line_allocated"
 #define RELAY_CHUNK       64
@@ -165,12 +166,13 @@ static int relay_lock(struct sq_store *store, int *out_mine)
 		char *name = malloc(size);
 		if (!name)
 			return la_error_set(LA_ENOMEM, "Out of memory");
-		snprintf(name, size, "%s-relay", db);
+		(void)snprintf(name, size, "%s-relay", db); /* sized for it */
 		store->relay_lock_fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		int rc = LA_OK;
+		char why[LA__ERRNO_TEXT_SIZE];
 		if (store->relay_lock_fd < 0)
 			rc = la_error_set(LA_EIO, "SQLite store: cannot open the relay lock %s: %s",
-			                  name, strerror(errno));
+			                  name, la__errno_text(errno, why));
 		free(name);
 		if (rc != LA_OK)
 			return rc;
@@ -180,8 +182,9 @@ static int relay_lock(struct sq_store *store, int *out_mine)
 	*out_mine = 0;
 	if (errno == EWOULDBLOCK || errno == EINTR)
 		return LA_OK;
+	char why[LA__ERRNO_TEXT_SIZE];
 	return la_error_set(LA_EIO, "SQLite store: cannot lock the relay lock of %s: %s", db,
-	                    strerror(errno));
+	                    la__errno_text(errno, why));
 }
 
 static void relay_unlock(struct sq_store *store)

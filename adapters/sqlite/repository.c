@@ -74,7 +74,7 @@ static int inconsistent(int rc)
 	if (rc != LA_EINVAL && rc != LA_ECONFLICT)
 		return rc;
 	char why[512];
-	snprintf(why, sizeof why, "%s", la_error_last());
+	(void)snprintf(why, sizeof why, "%s", la_error_last()); /* may be cut */
 	return la_error_set(LA_EDB, "stored data is inconsistent: %s", why);
 }
 

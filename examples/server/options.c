@@ -402,7 +402,8 @@ static void print_settings(FILE *out, const struct choice *chosen)
 			continue;
 		}
 		la_redact_secrets(value, sizeof value, chosen[i].text);
-		(void)fprintf(out, "%s = %s  # from %s\n", settings[i].name, value, chosen[i].origin);
+		(void)fprintf(out, "%s = %s  # from %s\n", settings[i].name, value,
+		              chosen[i].origin);
 	}
 }
 

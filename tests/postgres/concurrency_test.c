@@ -213,7 +213,7 @@ Test(postgres_concurrency, a_connection_lost_during_commit_leaves_the_outcome_un
 	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
 	const char *port = strstr(test_pg_base_conninfo(), "port=");
 	cr_assert_not_null(port, "%s", test_pg_base_conninfo());
-	struct pg_proxy *proxy = pg_proxy_start(atoi(port + 5));
+	struct pg_proxy *proxy = pg_proxy_start((int)strtol(port + 5, NULL, 10));
 	char conninfo[700];
 	snprintf(conninfo, sizeof conninfo, "%s host=127.0.0.1 port=%d", test_pg_conninfo(a),
 	         pg_proxy_port(proxy));

@@ -219,7 +219,7 @@ test_redis_proxy *test_redis_proxy_start(const char *upstream_url, const char *c
 
 	cr_assert_not_null(x);
 	cr_assert_not_null(port, "no port in %s", upstream_url);
-	x->upstream_port = atoi(port + 1);
+	x->upstream_port = (int)strtol(port + 1, NULL, 10);
 	snprintf(x->command, sizeof(x->command), "%s", command);
 	snprintf(x->key, sizeof(x->key), "%s", key);
 	x->reply = strdup(reply);

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 	char orderid[64], earlier[64];
 	int allocated[5] = {0};
 	if (strcmp(mode, "relay") == 0) {
-		rc = relay(store, argc > 6 ? atoll(argv[6]) : 0, count);
+		rc = relay(store, argc > 6 ? strtoll(argv[6], NULL, 10) : 0, count);
 		la_bus_free(bus);
 		la_store_free(store);
 		return rc;
