@@ -3,6 +3,8 @@
  * statements, then one round trip for all of them), and mapping server
  * errors to LA_E* codes.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,7 @@
 
 const char *pg_fmt_int(char *buf, int64_t v)
 {
-	snprintf(buf, 24, "%lld", (long long)v);
+	(void)snprintf(buf, 24, "%lld", (long long)v); /* 24 bytes hold any int64 */
 	return buf;
 }
 
@@ -60,6 +62,17 @@ static int connection_lost(struct pg_store *store, const char *what, const char 
 	       msg);
 	return la_error_set(LA_EDB, "PostgreSQL connection lost while %s: %.*s", what,
 	                    trimmed_len(msg), msg);
+}
+
+/* A result libpq made itself because it ran out of memory reading the
+ * server's answer: the connection is up, but libpq's view of the pipeline
+ * is not to be trusted after it (it reports the statements that follow as
+ * aborted, whatever the server did with them). */
+static int out_of_memory_result(const struct pg_store *store, const PGresult *res)
+{
+	return PQstatus(store->conn) == CONNECTION_OK &&
+	       !PQresultErrorField(res, PG_DIAG_SQLSTATE) &&
+	       strstr(PQresultErrorMessage(res), "out of memory");
 }
 
 /* The LA_E* code for a failed result, with the server's message. */
@@ -121,12 +134,33 @@ int pg_begin_if_needed(struct pg_store *store)
 	return rc;
 }
 
+/*
+ * PQgetResult, without waiting for what will never come: libpq (15) that
+ * runs out of memory making the result of a pipeline sync drops it, and then
+ * waits for a message the server has already sent, for ever. So while libpq
+ * waits for input, its error message is checked: after "out of memory",
+ * NULL (the caller takes the connection as lost).
+ */
+static PGresult *next_result(struct pg_store *store)
+{
+	while (PQisBusy(store->conn)) {
+		if (strstr(PQerrorMessage(store->conn), "out of memory"))
+			return NULL;
+		struct pollfd wait = {.fd = PQsocket(store->conn), .events = POLLIN};
+		if (poll(&wait, 1, -1) < 0 && errno != EINTR)
+			break;
+		if (!PQconsumeInput(store->conn))
+			break; /* PQgetResult reports it */
+	}
+	return PQgetResult(store->conn);
+}
+
 /* Read and drop results up to the next sync point (a deferred round trip). */
 static int drain_to_sync(struct pg_store *store)
 {
 	int nulls = 0;
 	for (;;) {
-		PGresult *res = PQgetResult(store->conn);
+		PGresult *res = next_result(store);
 		if (!res) {
 			if (++nulls > 1 || PQstatus(store->conn) == CONNECTION_BAD)
 				return connection_lost(store, "reading results",
@@ -168,6 +202,8 @@ int pg_round_trip(struct pg_store *store, PGresult **results, int nkeep, const c
 		results[i] = NULL;
 	int n = store->queued;
 	store->queued = 0;
+	store->failed_at = -1;
+	store->result_lost = 0;
 	if (store->broken)
 		return connection_lost(store, what, "not connected");
 	if (PQpipelineSync(store->conn) != 1)
@@ -179,10 +215,30 @@ int pg_round_trip(struct pg_store *store, PGresult **results, int nkeep, const c
 	}
 	int rc = LA_OK;
 	for (int i = 0; i < n; i++) {
-		PGresult *res = PQgetResult(store->conn);
+		PGresult *res = next_result(store);
+		/* no result at all: libpq waits for what it dropped for want of memory */
+		int no_memory = res ? PQresultStatus(res) == PGRES_FATAL_ERROR &&
+		                          out_of_memory_result(store, res)
+		                    : PQstatus(store->conn) == CONNECTION_OK &&
+		                          strstr(PQerrorMessage(store->conn), "out of memory");
+		if (no_memory && rc == LA_OK) {
+			/* The server goes on with the pipeline; this connection
+			 * cannot follow it any more. */
+			PQclear(res);
+			store->result_lost = 1;
+			store->broken = 1;
+			la_log(LA_LOG_WARN, "postgres: out of memory reading results while %s",
+			       what);
+			return la_error_set(
+			    LA_ENOMEM, "PostgreSQL: out of memory reading results while %s", what);
+		}
 		if (!res)
 			return connection_lost(store, what, PQerrorMessage(store->conn));
 		ExecStatusType st = PQresultStatus(res);
+		/* libpq's own errors (the connection went) carry no SQLSTATE */
+		if (st == PGRES_FATAL_ERROR && store->failed_at < 0 &&
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE))
+			store->failed_at = i;
 		if (st == PGRES_FATAL_ERROR && rc == LA_OK)
 			rc = map_error(store, res, what);
 		if (i < nkeep && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
@@ -192,16 +248,21 @@ int pg_round_trip(struct pg_store *store, PGresult **results, int nkeep, const c
 		if (store->broken)
 			return rc;
 		/* A NULL ends each statement's results. */
-		PGresult *extra = PQgetResult(store->conn);
+		PGresult *extra = next_result(store);
 		if (extra) {
 			PQclear(extra);
 			return connection_lost(store, what, "unexpected extra result");
 		}
 	}
-	PGresult *sync = PQgetResult(store->conn);
+	PGresult *sync = next_result(store);
 	if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
 		PQclear(sync);
-		return connection_lost(store, what, PQerrorMessage(store->conn));
+		/* Every statement's result is in, so what they did is known; only
+		 * the connection is unusable now. */
+		int lost = connection_lost(store, what, PQerrorMessage(store->conn));
+		if (rc == LA_OK && n == 0)
+			rc = lost;
+		return rc;
 	}
 	PQclear(sync);
 	return rc;
@@ -232,7 +293,9 @@ static int open_connection(struct pg_store *store)
 	if (!store->conn)
 		return la_error_set(LA_ENOMEM, "out of memory connecting to PostgreSQL");
 	if (PQstatus(store->conn) != CONNECTION_OK) {
-		const char *msg = PQerrorMessage(store->conn);
+		/* libpq may quote a value of the connection string it refused */
+		char msg[512];
+		la__redact_quoted(msg, sizeof msg, PQerrorMessage(store->conn), store->conninfo);
 		return la_error_set(LA_EDB, "cannot connect to PostgreSQL: %.*s", trimmed_len(msg),
 		                    msg);
 	}

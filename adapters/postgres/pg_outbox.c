@@ -22,8 +22,8 @@ int pg_outbox_queue(struct pg_store *store, const la_product *product)
 		if (la_message_kind_of(event) != LA_EVT_ALLOCATED)
 			continue;
 		char id[48];
-		snprintf(id, sizeof id, "%016" PRIx64 "-%" PRIu64, store->id_prefix,
-		         ++store->id_counter);
+		(void)snprintf(id, sizeof id, "%016" PRIx64 "-%" PRIu64, store->id_prefix,
+		               ++store->id_counter);
 		char *json = NULL;
 		rc = la_message_to_json(&json, event, id);
 		if (rc == LA_OK) {

@@ -37,7 +37,7 @@ static void pg_close(void *state)
 		.add = pg_repo_add, .get = pg_repo_get,                                            \
 		.get_by_batchref = pg_repo_get_by_batchref, .load_line = pg_repo_load_line,        \
 		.load_batch_lines = pg_repo_load_batch_lines, .allocations = pg_view_allocations,  \
-		.batches = pg_view_batches, .relay_outbox = relay, .close = pg_close,              \
+		.batches = pg_view_batches, .relay_outbox = (relay), .close = pg_close,            \
 		.batch = pg_view_batch, .load_lines = pg_repo_load_lines                           \
 	}
 
@@ -52,7 +52,7 @@ static uint64_t random_prefix(void)
 	if (f) {
 		if (fread(&value, sizeof value, 1, f) != 1)
 			value = 0;
-		fclose(f);
+		(void)fclose(f); /* read only: nothing to lose */
 	}
 	if (value == 0) {
 		struct timespec ts;
@@ -76,11 +76,20 @@ static int check_conninfo(const char *conninfo)
 		PQconninfoFree(opts);
 		return LA_OK;
 	}
-	size_t len = err ? strlen(err) : 0;
-	while (len > 0 && err[len - 1] == '\n')
+	/* libpq says out of memory with no message at all, or with its own */
+	if (!err || strncmp(err, "out of memory", 13) == 0) {
+		PQfreemem(err);
+		return la_error_set(LA_ENOMEM, "out of memory reading the PostgreSQL connection "
+		                               "string");
+	}
+	/* libpq quotes the piece it could not read, which may be the password */
+	char why[512];
+	la__redact_quoted(why, sizeof why, err, conninfo);
+	size_t len = strlen(why);
+	while (len > 0 && why[len - 1] == '\n')
 		len--;
-	int rc = la_error_set(LA_EINVAL, "invalid PostgreSQL connection string: %.*s", (int)len,
-	                      err ? err : "out of memory");
+	int rc =
+	    la_error_set(LA_EINVAL, "invalid PostgreSQL connection string: %.*s", (int)len, why);
 	PQfreemem(err);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/strmap.h"
+#include "util/redact.h"
 
 /* Every statement the store runs; prepared once per connection (pg_sql.c). */
 enum pg_stmt {
@@ -63,9 +64,13 @@ struct pg_store {
 	PGconn *conn;
 	char *conninfo;
 	unsigned int flags;
-	int broken;   /* the connection failed: reconnect before the next use */
-	int queued;   /* statements queued since the last sync */
-	int deferred; /* syncs sent whose results are read at the next round trip */
+	int broken;      /* the connection failed: reconnect before the next use */
+	int queued;      /* statements queued since the last sync */
+	int deferred;    /* syncs sent whose results are read at the next round trip */
+	int failed_at;   /* last round trip: the first statement the server itself
+	                    answered with an error (it has a SQLSTATE), or -1 */
+	int result_lost; /* the last round trip lost a result to libpq's lack of memory
+	                  * (no server error before it): what ran after it is unknown */
 
 	/* unit of work */
 	int in_unit;       /* between begin and end */
@@ -99,7 +104,8 @@ int pg_queue_sql(struct pg_store *store, const char *sql);
  * last one. results[i] (i < nkeep) receives the i-th statement's result (the
  * caller PQclears it, NULL where none); others are discarded. Returns LA_OK,
  * or the mapped error of the first failing statement (the message set;
- * what names the operation).
+ * what names the operation). store->failed_at says which statement the
+ * server refused, if it said so before the connection was lost.
  */
 int pg_round_trip(struct pg_store *store, PGresult **results, int nkeep, const char *what);
 /* Send a sync point now and read its results at the next round trip. */

@@ -167,6 +167,26 @@ static void finish_deferred(struct pg_store *store, const char *sql)
 	store->begun = 0;
 }
 
+/*
+ * The connection was lost after COMMIT was sent and before its answer came:
+ * the transaction may have committed or not. Still LA_EDB (a store failure:
+ * the bus retries only conflicts, so it does not run the command again
+ * blindly), with a message that says the outcome is unknown, not that
+ * nothing changed. Re-running the command is safe because every command is
+ * idempotent (Allocate per (orderid, sku), CreateBatch with the same values,
+ * ChangeBatchQuantity's absolute quantity); docs/postgres.md.
+ */
+static int outcome_unknown(void)
+{
+	char why[512];
+	(void)snprintf(why, sizeof why, "%s", la_error_last()); /* may be cut */
+	la_log(LA_LOG_WARN, "postgres: the outcome of a commit is unknown (connection lost)");
+	return la_error_set(LA_EDB,
+	                    "%s; the outcome of the commit is unknown: it may have been "
+	                    "applied",
+	                    why);
+}
+
 int pg_unit_commit(void *state)
 {
 	struct pg_store *store = state;
@@ -185,8 +205,20 @@ int pg_unit_commit(void *state)
 	}
 	if (rc == LA_OK)
 		rc = pg_queue_sql(store, "COMMIT");
-	if (rc == LA_OK)
+	if (rc == LA_OK) {
+		int commit_at = store->queued - 1;
 		rc = pg_round_trip(store, NULL, 0, "committing");
+		if (rc != LA_OK && store->result_lost) /* COMMIT was sent, its answer lost */
+			rc = la_error_set(LA_EDB,
+			                  "PostgreSQL: out of memory reading the answer to "
+			                  "COMMIT: the unit of work may or may not have been "
+			                  "committed (outcome unknown)");
+		/* Lost with COMMIT sent, and no statement before it refused by the
+		 * server: the server may have committed before the connection went. */
+		else if (rc != LA_OK && store->broken &&
+		         !(store->failed_at >= 0 && store->failed_at < commit_at))
+			rc = outcome_unknown();
+	}
 	if (rc != LA_OK) {
 		/* The transaction is aborted (or gone with the connection); what
 		 * is remembered of these products is probably stale now. */

@@ -27,7 +27,7 @@ static int check_ok(redisContext *c, int argc, const char **argv, const char *wh
 
 int redis_conn_open(redisContext **out, const redis_endpoint *ep, int timeout_ms)
 {
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	struct timeval tv = {timeout_ms / 1000, (suseconds_t)(timeout_ms % 1000) * 1000};
 	redisContext *c;
 	int rc = LA_OK;
 	char name[300];
@@ -58,7 +58,7 @@ int redis_conn_open(redisContext **out, const redis_endpoint *ep, int timeout_ms
 		char db[16];
 		const char *argv[2] = {"SELECT", db};
 
-		snprintf(db, sizeof(db), "%d", ep->db);
+		(void)snprintf(db, sizeof(db), "%d", ep->db); /* fits */
 		rc = check_ok(c, 2, argv, "SELECT");
 	}
 	if (rc != LA_OK) {

@@ -41,7 +41,7 @@ static uint64_t random_prefix(const void *salt)
 		prefix =
 		    (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)salt;
 	if (f)
-		fclose(f);
+		(void)fclose(f); /* read only: nothing to lose */
 	return prefix;
 }
 
@@ -92,9 +92,10 @@ static int read_id(char *buf, size_t size, json_t *obj)
 
 	buf[0] = '\0';
 	if (json_is_string(id))
-		snprintf(buf, size, "%s", json_string_value(id));
+		(void)snprintf(buf, size, "%s",
+		               json_string_value(id)); /* only "is there one" counts */
 	else if (json_is_integer(id))
-		snprintf(buf, size, "%lld", (long long)json_integer_value(id));
+		(void)snprintf(buf, size, "%lld", (long long)json_integer_value(id));
 	return json_is_object(obj);
 }
 
@@ -124,8 +125,9 @@ static void ensure_id(la_redis *r, const char *json, char *id, size_t size, char
 		json_decref(obj);
 		return;
 	}
-	snprintf(id, size, "%016llx-%llu", (unsigned long long)r->id_prefix,
-	         (unsigned long long)++r->id_counter);
+	/* 37 bytes at most: fits */
+	(void)snprintf(id, size, "%016llx-%llu", (unsigned long long)r->id_prefix,
+	               (unsigned long long)++r->id_counter);
 	out = json_object();
 	if (out && json_object_set_new(out, "id", json_string(id)) == 0 &&
 	    json_object_update(out, obj) == 0)

@@ -3,17 +3,22 @@
  * produced them, and the relay publishes them afterwards in id order (which
  * is commit order: writers are serialised by BEGIN IMMEDIATE), marking them
  * sent once published. A crash between publishing and marking republishes:
- * at least once, and the unique "id" lets consumers drop duplicates.
+ * at least once, and the unique "id" lets consumers drop duplicates. Only
+ * one relay per database file publishes at a time (relay_lock).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sqlite_store.h"
+#include "util/errno_text.h"
 
 #define CHANNEL_ALLOCATED "line_allocated"
 #define RELAY_CHUNK       64
@@ -33,7 +38,9 @@ void sq_outbox_init_ids(struct sq_store *store)
 static int insert_event(struct sq_store *store, const la_message *event)
 {
 	char id[48];
-	snprintf(id, sizeof id, "%016" PRIx64 "-%" PRIx64, store->id_prefix, ++store->id_counter);
+	/* 33 bytes at most: fits */
+	(void)snprintf(id, sizeof id, "%016" PRIx64 "-%" PRIx64, store->id_prefix,
+	               ++store->id_counter);
 	char *json = NULL;
 	int rc = la_message_to_json(&json, event, id);
 	if (rc != LA_OK)
@@ -137,13 +144,74 @@ static int mark_sent(struct sq_store *store, int64_t last)
 	return LA_OK;
 }
 
+/*
+ * Only one relay per database file publishes at a time, across processes and
+ * within one (two servers on one file would otherwise publish the same rows;
+ * PostgreSQL takes an advisory lock for this): an exclusive flock(2) on
+ * "<database>-relay", next to the file as SQLite names its -wal, held for one
+ * relay call. flock locks belong to the open file, so two stores of one
+ * process exclude each other too, and the kernel releases the lock of a
+ * process that dies: no lease to expire. *out_mine is 0 when another relay
+ * holds it (nothing to do this time). An in-memory database has no file and
+ * no other relay.
+ */
+static int relay_lock(struct sq_store *store, int *out_mine)
+{
+	const char *db = sqlite3_db_filename(store->db, "main");
+	*out_mine = 1;
+	if (!db || !*db)
+		return LA_OK;
+	if (store->relay_lock_fd < 0) {
+		size_t size = strlen(db) + sizeof "-relay";
+		char *name = malloc(size);
+		if (!name)
+			return la_error_set(LA_ENOMEM, "Out of memory");
+		(void)snprintf(name, size, "%s-relay", db); /* sized for it */
+		store->relay_lock_fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		int rc = LA_OK;
+		char why[LA__ERRNO_TEXT_SIZE];
+		if (store->relay_lock_fd < 0)
+			rc = la_error_set(LA_EIO, "SQLite store: cannot open the relay lock %s: %s",
+			                  name, la__errno_text(errno, why));
+		free(name);
+		if (rc != LA_OK)
+			return rc;
+	}
+	if (flock(store->relay_lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return LA_OK;
+	*out_mine = 0;
+	if (errno == EWOULDBLOCK || errno == EINTR)
+		return LA_OK;
+	char why[LA__ERRNO_TEXT_SIZE];
+	return la_error_set(LA_EIO, "SQLite store: cannot lock the relay lock of %s: %s", db,
+	                    la__errno_text(errno, why));
+}
+
+static void relay_unlock(struct sq_store *store)
+{
+	if (store->relay_lock_fd >= 0)
+		flock(store->relay_lock_fd, LOCK_UN);
+}
+
+void sq_outbox_close(struct sq_store *store)
+{
+	if (store->relay_lock_fd >= 0)
+		close(store->relay_lock_fd);
+	store->relay_lock_fd = -1;
+}
+
 int sq_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload, void *state)
 {
 	struct sq_store *store = state;
 	size_t sent = 0;
-	int rc = LA_OK;
+	int rc = LA_OK, mine = 0;
+	if (out_sent)
+		*out_sent = 0;
 	if (store->in_uow)
-		rc = la_error_set(LA_ESTATE, "SQLite store: outbox relay inside a unit of work");
+		return la_error_set(LA_ESTATE, "SQLite store: outbox relay inside a unit of work");
+	rc = relay_lock(store, &mine);
+	if (rc != LA_OK || !mine)
+		return rc;
 	while (rc == LA_OK && (max == 0 || sent < max)) {
 		struct pending rows[RELAY_CHUNK];
 		size_t limit = RELAY_CHUNK, count = 0;
@@ -169,6 +237,7 @@ int sq_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *p
 		if (count < limit)
 			break;
 	}
+	relay_unlock(store);
 	if (out_sent)
 		*out_sent = sent;
 	return rc;

@@ -98,8 +98,8 @@ static int inspect(struct sq_store *store, struct schema_state *st)
 	                       " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name LIMIT 1",
 	                       -1, &stmt, NULL) == SQLITE_OK &&
 	    sqlite3_step(stmt) == SQLITE_ROW)
-		snprintf(st->example, sizeof st->example, "%s",
-		         (const char *)sqlite3_column_text(stmt, 0));
+		(void)snprintf(st->example, sizeof st->example, "%s", /* an example: may be cut */
+		               (const char *)sqlite3_column_text(stmt, 0));
 	sqlite3_finalize(stmt);
 	return LA_OK;
 }
@@ -139,8 +139,8 @@ static int migrate(struct sq_store *store, int64_t from)
 		if (rc != LA_OK)
 			return rc;
 	}
-	snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
-	         LA_SQLITE_APPLICATION_ID, LA_SQLITE_SCHEMA_VERSION);
+	(void)snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
+	               LA_SQLITE_APPLICATION_ID, LA_SQLITE_SCHEMA_VERSION);
 	int rc = sq_exec(store, sql, "recording the schema version");
 	if (rc == LA_OK && from != 0)
 		la_log(LA_LOG_INFO, "SQLite %s: schema migrated from version %lld to %d",

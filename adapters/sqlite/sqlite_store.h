@@ -70,6 +70,8 @@ struct sq_store {
 	/* outbox message ids: per-connection random prefix + counter */
 	uint64_t id_prefix;
 	uint64_t id_counter;
+	/* "<database>-relay", flock'ed by the relay (outbox.c); -1 until used */
+	int relay_lock_fd;
 };
 
 /* ---- store.c ---- */
@@ -145,6 +147,8 @@ int sq_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *p
                     void *state);
 /* Seed the message-id prefix of this connection. */
 void sq_outbox_init_ids(struct sq_store *store);
+/* Close the relay's lock file, if it was opened. */
+void sq_outbox_close(struct sq_store *store);
 
 /* ---- views.c ---- */
 int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state);

@@ -32,6 +32,7 @@ void sq_store_close(void *state)
 	la__strmap_dispose(&store->seen_by_sku);
 	sq_cache_free(store);
 	sq_finalize_all(store);
+	sq_outbox_close(store);
 	sqlite3_close_v2(store->db);
 	free(store->path);
 	free(store);
@@ -118,10 +119,12 @@ int sq_store_open_with(struct sq_store **out, const char *url, const la_sqlite_o
 	struct sq_store *store = calloc(1, sizeof *store);
 	if (!store) {
 		sq_url_clear(&parsed);
-		return la_error_set(LA_ENOMEM, "Out of memory");
+		(void)la_error_set(LA_ENOMEM, "Out of memory");
+		return LA_ENOMEM; /* never LA_OK, visibly to the caller's analysis */
 	}
 	store->path = parsed.path; /* taken */
 	store->flags = flags;
+	store->relay_lock_fd = -1;
 	rc = open_connection(store, opts->busy_timeout_ms ? opts->busy_timeout_ms
 	                                                  : DEFAULT_BUSY_TIMEOUT_MS);
 	if (rc == LA_OK)

@@ -108,10 +108,13 @@ int la_example_open_store(la_store **out, const char *url, unsigned int flags)
 	if (starts_with(url, "postgresql://") || starts_with(url, "postgres://") ||
 	    is_conninfo(url))
 		return open_postgres(out, url, flags);
-	if (has_scheme(url))
+	if (has_scheme(url)) {
+		char shown[512];
+		la_redact_secrets(shown, sizeof shown, url);
 		return la_error_set(LA_EINVAL,
 		                    "unknown database URL %.40s (expected sqlite:PATH, "
 		                    "postgresql://..., csv:FOLDER or memory:)",
-		                    url);
+		                    shown);
+	}
 	return open_sqlite(out, url, flags);
 }

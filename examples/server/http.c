@@ -32,11 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define URL_MAX_BYTES     2048               /* longer: 414 */
-#define HEADERS_MAX_BYTES (8 * 1024)         /* all header lines: longer, 431 */
-#define MHD_MEMORY_BYTES  (64 * 1024)        /* beyond: libmicrohttpd answers 414/431 */
-#define DISCARD_MAX_BYTES (16 * 1024 * 1024) /* body read only to be refused */
-#define FD_RESERVE        64                 /* descriptors kept for stores, files */
+#define URL_MAX_BYTES     2048     /* longer: 414 */
+#define HEADERS_MAX_BYTES 8192     /* all header lines: longer, 431 */
+#define MHD_MEMORY_BYTES  65536    /* beyond: libmicrohttpd answers 414/431 */
+#define DISCARD_MAX_BYTES 16777216 /* 16 MiB: body read only to be refused */
+#define FD_RESERVE        64       /* descriptors kept for stores, files */
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -92,7 +92,7 @@ static void copy_printable(char *dst, size_t size, const char *src)
 	size_t i = 0;
 	for (; src[i] && i + 1 < size; i++) {
 		unsigned char c = (unsigned char)src[i];
-		dst[i] = c <= ' ' || c == 0x7f ? '?' : (char)c;
+		dst[i] = (char)(c <= ' ' || c == 0x7f ? '?' : c);
 	}
 	dst[i] = '\0';
 }
@@ -101,7 +101,7 @@ static void remote_address(struct MHD_Connection *conn, char *buf, size_t size)
 {
 	const union MHD_ConnectionInfo *info =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(buf, size, "-");
+	(void)snprintf(buf, size, "-");
 	if (!info || !info->client_addr)
 		return;
 	const struct sockaddr *sa = info->client_addr;
@@ -109,7 +109,7 @@ static void remote_address(struct MHD_Connection *conn, char *buf, size_t size)
 	                      ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
 	                      : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 	if (!inet_ntop(sa->sa_family, raw, buf, (socklen_t)size))
-		snprintf(buf, size, "-");
+		(void)snprintf(buf, size, "-");
 }
 
 static enum MHD_Result queue(struct MHD_Connection *conn, struct http_server *server,
@@ -459,8 +459,9 @@ static int resolve(struct sockaddr_storage *out, socklen_t *out_len, const char 
 	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	int rc = getaddrinfo(n ? host : NULL, colon + 1, &hints, &res);
-	if (rc != 0) {
-		log_message(LA_LOG_ERROR, "cannot resolve '%s': %s", host, gai_strerror(rc));
+	if (rc != 0 || !res) {
+		log_message(LA_LOG_ERROR, "cannot resolve '%s': %s", host,
+		            rc != 0 ? gai_strerror(rc) : "no address");
 		return -1;
 	}
 	const struct addrinfo *pick = res; /* prefer IPv4, as 127.0.0.1 is the default */
@@ -588,8 +589,8 @@ struct http_server *http_start(const struct http_config *config)
 void http_url(const struct http_server *server, char *buf, size_t size)
 {
 	const char *scheme = server->tls ? "https" : "http";
-	snprintf(buf, size, server->ipv6 ? "%s://[%s]:%u/" : "%s://%s:%u/", scheme, server->host,
-	         server->port);
+	(void)snprintf(buf, size, server->ipv6 ? "%s://[%s]:%u/" : "%s://%s:%u/", scheme,
+	               server->host, server->port);
 }
 
 int http_is_loopback(const struct http_server *server)
@@ -607,7 +608,7 @@ static void wait_in_flight(struct http_server *server, unsigned int grace_ms)
 {
 	int64_t deadline = now_us() + (int64_t)grace_ms * 1000;
 	while (atomic_load(&server->in_flight) > 0 && now_us() < deadline) {
-		struct timespec pause = {0, 5 * 1000 * 1000};
+		struct timespec pause = {0, 5000000}; /* 5 ms */
 		nanosleep(&pause, NULL);
 	}
 }

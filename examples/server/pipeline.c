@@ -39,8 +39,8 @@ static void fill(struct command_result *r, int status, const char *batchref, con
 {
 	r->status = status;
 	r->has_batchref = batchref != NULL;
-	snprintf(r->batchref, sizeof r->batchref, "%s", batchref ? batchref : "");
-	snprintf(r->error, sizeof r->error, "%s", error ? error : "");
+	(void)snprintf(r->batchref, sizeof r->batchref, "%s", batchref ? batchref : "");
+	(void)snprintf(r->error, sizeof r->error, "%s", error ? error : "");
 }
 
 /* Every job of the unit of work gets its result; then they are handed back. */

@@ -7,6 +7,8 @@
 
 #include "handlers.h"
 
+/* 11 entries: 8 bytes of padding each are not worth reordering the table */
+// NOLINTNEXTLINE(clang-analyzer-optin.performance.Padding)
 struct route {
 	const char *path; /* exact path, or a prefix when it ends with '/' */
 	const char *method;

@@ -78,8 +78,10 @@ static int worker_route(la_bus *bus, int kind, int enabled)
 static int open_with(struct worker **out, unsigned int extra_flags)
 {
 	struct worker *w = calloc(1, sizeof *w);
-	if (!w)
-		return la_error_set(LA_ENOMEM, "out of memory");
+	if (!w) {
+		(void)la_error_set(LA_ENOMEM, "out of memory");
+		return LA_ENOMEM; /* never LA_OK, visibly to the callers' analysis */
+	}
 	la_store *store = shared_memory_store;
 	int rc = LA_OK;
 	if (!store) {

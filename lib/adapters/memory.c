@@ -47,7 +47,8 @@ typedef struct memory_store {
 
 static int nomem(void)
 {
-	return la_error_set(LA_ENOMEM, "out of memory");
+	(void)la_error_set(LA_ENOMEM, "out of memory");
+	return LA_ENOMEM; /* never LA_OK, visibly to the callers' analysis */
 }
 
 static int push(la_product ***items, size_t *count, size_t *capacity, la_product *p)

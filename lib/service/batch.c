@@ -44,7 +44,9 @@ static int failed_in_store(const la_bus *bus)
 
 /* Reallocate a line deallocated because stock was reduced (spec §1.2), as a
  * command of its own inside the unit of work. Its failure is logged like any
- * event handler's, unless the store failed: then the unit of work fails. */
+ * event handler's, unless the store failed or memory ran out: then the unit
+ * of work fails (else the line would be dropped, deallocated for good, by a
+ * command that reports success). */
 static int reallocate(la_bus *bus, const la_message *event)
 {
 	la_message *command;
@@ -58,7 +60,7 @@ static int reallocate(la_bus *bus, const la_message *event)
 	la_message_free(command);
 	if (rc == LA_OK)
 		return la__uow_command_done(bus);
-	if (failed_in_store(bus))
+	if (failed_in_store(bus) || rc == LA_ENOMEM)
 		return rc;
 	la__uow_undo_command(bus);
 	la__bus_handler_failed(bus, event, "reallocate", rc);

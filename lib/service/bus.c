@@ -207,14 +207,14 @@ static void handle_builtin(la_bus *bus, const la_message *event)
 	case LA_EVT_ALLOCATED:
 		publish_allocated(bus, event);
 		if (bus->route_allocated) {
-			snprintf(text, sizeof text, "Allocated order %s %s x%lld to batch %s",
-			         event->orderid, event->sku, (long long)event->qty,
-			         event->batchref);
+			(void)snprintf(text, sizeof text, "Allocated order %s %s x%lld to batch %s",
+			               event->orderid, event->sku, (long long)event->qty,
+			               event->batchref);
 			notify(bus, event, bus->route_allocated, text);
 		}
 		break;
 	case LA_EVT_OUT_OF_STOCK:
-		snprintf(text, sizeof text, "Out of stock for %s", event->sku);
+		(void)snprintf(text, sizeof text, "Out of stock for %s", event->sku);
 		notify(bus, event, bus->route_out_of_stock, text);
 		break;
 	}

@@ -8,6 +8,7 @@
 #include "../domain/message_internal.h"
 #include "../common/common_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int invalid_sku(int rc, const char *sku)
@@ -44,7 +45,8 @@ static int create_batch(la_bus *bus, const la_message *cmd, la__result *result)
 	 * work: that removal must reach the store before the ref is stored
 	 * again (refs are unique across products, and stores write product by
 	 * product). */
-	if (bus->batch_removed_from && strcmp(la_product_sku(bus->batch_removed_from), cmd->sku))
+	if (bus->batch_removed_from &&
+	    strcmp(la_product_sku(bus->batch_removed_from), cmd->sku) != 0)
 		return LA__ESPLIT;
 	rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc == LA_OK)
@@ -74,7 +76,8 @@ static int allocate(la_bus *bus, const la_message *cmd, la__result *result)
 		return rc;
 	if (result && batchref) {
 		result->has_batchref = 1;
-		strcpy(result->batchref, batchref); /* at most 255 bytes: validated */
+		/* at most 255 bytes (validated): never cut */
+		(void)snprintf(result->batchref, sizeof result->batchref, "%s", batchref);
 	}
 	return LA_OK;
 }

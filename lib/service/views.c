@@ -211,7 +211,7 @@ int la_view_batches(la_batch_page **out, la_store *store, const char *sku, size_
 	if (sku && (rc = la_check_string(sku, "sku")) != LA_OK)
 		return rc;
 	if (after) {
-		char *cursor_sku;
+		char *cursor_sku = NULL;
 		int32_t key;
 		int64_t sequence;
 		if ((rc = la_batch_cursor_decode(&cursor_sku, &key, &sequence, after)) != LA_OK)
@@ -315,7 +315,7 @@ int la_batch_cursor_decode(char **out_sku, int32_t *out_eta_key, int64_t *out_se
 		return la_error_set(LA_EINVAL, "cursor is missing");
 	size_t hex_len;
 	if (!parse_int(&sequence, &p, '.') || !parse_int(&key, &p, '.') || key > 99991231 ||
-	    (hex_len = strlen(p)) == 0 || hex_len % 2 || hex_len > 2 * 255)
+	    (hex_len = strlen(p)) == 0 || hex_len % 2 || hex_len > (size_t)2 * 255)
 		return la_error_set(LA_EINVAL, "cursor is malformed");
 	char sku[256];
 	for (size_t i = 0; i < hex_len / 2; i++) {

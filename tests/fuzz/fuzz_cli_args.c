@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = p;
 	argv[argc] = NULL;
 	int status = cli_main(argc, argv);
-	fflush(stdout);
+	(void)fflush(stdout);
 	if (status < CLI_EXIT_OK || status > CLI_EXIT_STORE_ERROR) {
 		fprintf(stderr, "allocation: exit status %d\n", status);
 		abort();

@@ -21,10 +21,10 @@ static void check_same(const csv_data *a, const csv_data *b)
 		if (x->removed)
 			continue;
 		const csv_batch *y = &b->batches[j++];
-		if (strcmp(x->ref, y->ref) || strcmp(x->sku, y->sku) ||
+		if (strcmp(x->ref, y->ref) != 0 || strcmp(x->sku, y->sku) != 0 ||
 		    x->purchased != y->purchased || x->allocated != y->allocated ||
 		    x->lines != y->lines || (x->eta == NULL) != (y->eta == NULL) ||
-		    (x->eta && strcmp(x->eta, y->eta)))
+		    (x->eta && strcmp(x->eta, y->eta) != 0))
 			abort();
 	}
 	if (j != b->batch_count || a->line_count != b->line_count)
@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	csv_data first, second;
 	if (csv_data_load(&first, text, blen, alloc, alen) != LA_OK) {
 		const char *msg = la_error_last();
-		if (strncmp(msg, "batches.csv", 11) && strncmp(msg, "allocations.csv", 15))
+		if (strncmp(msg, "batches.csv", 11) != 0 &&
+		    strncmp(msg, "allocations.csv", 15) != 0)
 			abort();
 		return 0;
 	}

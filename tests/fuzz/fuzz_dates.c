@@ -38,7 +38,8 @@ static int32_t calendar_key(const char *text)
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9'))
 			return -1;
-	int year = atoi(text), month = atoi(text + 5), day = atoi(text + 8);
+	int year = (int)strtol(text, NULL, 10), month = (int)strtol(text + 5, NULL, 10),
+	    day = (int)strtol(text + 8, NULL, 10); /* digits checked above */
 	if (year < 1)
 		return -1;
 	struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day, .tm_hour = 12};

@@ -118,13 +118,13 @@ static void check_dispatch(const char *url)
 		if (rc != LA_OK || !store || calls)
 			FAIL("memory: gave %d", rc);
 	} else if (starts_with(url, "sqlite:")) {
-		if (!opened || strcmp(opened, "sqlite") || strcmp(argument, url))
+		if (!opened || strcmp(opened, "sqlite") != 0 || strcmp(argument, url) != 0)
 			FAIL("\"%s\" went to %s", url, opened ? opened : "nothing");
 	} else if (starts_with(url, "csv:")) {
-		if (!opened || strcmp(opened, "csv") || strcmp(argument, url + 4))
+		if (!opened || strcmp(opened, "csv") != 0 || strcmp(argument, url + 4) != 0)
 			FAIL("\"%s\" went to %s", url, opened ? opened : "nothing");
 	} else if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
-		if (!opened || strcmp(opened, "postgres") || strcmp(argument, url))
+		if (!opened || strcmp(opened, "postgres") != 0 || strcmp(argument, url) != 0)
 			FAIL("\"%s\" went to %s", url, opened ? opened : "nothing");
 	} else if (!opened) {
 		if (rc != LA_EINVAL || !strstr(url, "://") ||

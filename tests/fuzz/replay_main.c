@@ -34,7 +34,7 @@ static int replay_file(const char *path)
 		}
 	}
 	int failed = ferror(f) || !data;
-	fclose(f);
+	(void)fclose(f); /* read only */
 	if (failed) {
 		free(data);
 		fprintf(stderr, "replay: cannot read %s\n", path);

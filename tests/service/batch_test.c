@@ -391,7 +391,7 @@ static void check_stream(uint64_t seed, size_t count, unsigned max_batch)
 Test(batch_property, random_streams_in_random_batches_match_one_by_one, .timeout = 300)
 {
 	const char *env = getenv("LA_BATCH_PROPERTY_SEEDS");
-	unsigned seeds = env ? (unsigned)atoi(env) : 12;
+	unsigned seeds = env ? (unsigned)strtoul(env, NULL, 10) : 12;
 	for (unsigned s = 1; s <= seeds; s++)
 		check_stream(0x5eed0000ull + s, 300, s % 3 == 0 ? 60 : 16);
 }

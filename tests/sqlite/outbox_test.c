@@ -179,3 +179,55 @@ Test(sqlite_outbox, a_failing_publisher_keeps_the_rest_queued)
 	la_bus_free(bus);
 	la_store_free(store);
 }
+
+/* A second relay on the file, asked to publish while the first is in the
+ * middle of publishing: it finds the relay lock taken and publishes nothing. */
+struct nested {
+	la_store *other;
+	int calls;
+	size_t other_sent;
+	int other_rc;
+};
+
+static int publish_and_try_the_other(const char *channel, const char *json, void *payload)
+{
+	struct nested *n = payload;
+	(void)channel;
+	(void)json;
+	if (n->calls++ == 0)
+		n->other_rc = la_store_relay_outbox(&n->other_sent, n->other, 0, publish,
+		                                    &(struct received){0});
+	return LA_OK;
+}
+
+Test(sqlite_outbox, one_relay_per_file_at_a_time)
+{
+	const char *path = sqlt_path("one-relay");
+	la_store *store, *other;
+	la_bus *bus;
+	sqlt_open(&store, &bus, path, LA_STORE_OUTBOX);
+	sqlt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	cr_assert_eq(sqlt_allocate(bus, "o1", "LAMP", 1, NULL, 0), LA_OK);
+	cr_assert_eq(sqlt_allocate(bus, "o2", "LAMP", 1, NULL, 0), LA_OK);
+	cr_assert_eq(la_sqlite_store_open(&other, path, LA_STORE_OUTBOX), LA_OK);
+
+	struct nested n = {other, 0, 99, -1};
+	size_t sent = 0;
+	cr_assert_eq(la_store_relay_outbox(&sent, store, 0, publish_and_try_the_other, &n), LA_OK,
+	             "%s", la_error_last());
+	cr_assert_eq(sent, 2);
+	cr_assert_eq(n.other_rc, LA_OK, "%s", la_error_last());
+	cr_assert_eq(n.other_sent, 0, "the second relay published while the first held the lock");
+
+	/* released once the call returns: the other relay works (nothing left) */
+	cr_assert_eq(sqlt_allocate(bus, "o3", "LAMP", 1, NULL, 0), LA_OK);
+	struct received r = {0};
+	cr_assert_eq(la_store_relay_outbox(&sent, other, 0, publish, &r), LA_OK, "%s",
+	             la_error_last());
+	cr_assert_eq(sent, 1);
+	cr_assert(strstr(r.json[0], "\"o3\""), "%s", r.json[0]);
+	cr_assert_eq(outbox_rows(path, "WHERE sent IS NULL"), 0);
+	la_store_free(other);
+	la_bus_free(bus);
+	la_store_free(store);
+}

@@ -291,6 +291,7 @@ CORE_API: Api = {
     # a "%s" format and one string, so no caller text is ever a format.
     "la_error_set": (c_int, [c_int, _S, _S]),
     "la_log": (None, [c_int, _S, _S]),
+    "la_redact_secrets": (None, [c_char_p, _SZ, _S]),
     "la_check_string": (c_int, [_S, _S]),
     # validation.h
     "la_parse_int64": (c_int, [POINTER(c_int64), _S, _S]),
