@@ -95,6 +95,8 @@ static int run_once(la_bus *bus, const la_message *const *commands, size_t count
                     la__result *results, size_t *ran)
 {
 	*ran = count;
+	bus->now = bus->options.clock ? bus->options.clock(bus->options.clock_payload)
+	                              : (int64_t)time(NULL);
 	int rc = la__uow_begin(bus);
 	if (rc != LA_OK)
 		return rc;

@@ -17,11 +17,21 @@ typedef struct la__subscription {
 } la__subscription;
 
 /* What one command of the caller's came to. */
+/* One line of an AllocateOrder's result. */
+typedef struct la__result_line {
+	char *sku;      /* owned */
+	char *batchref; /* owned; NULL when the order was not placed */
+	int is_short;   /* the sku had no room */
+} la__result_line;
+
 typedef struct la__result {
 	int status;
+	int outcome;      /* la_outcome */
 	int has_batchref; /* an Allocate that found a batch */
 	char batchref[256];
-	char *error; /* la_error_last() of a failure (owned), else NULL */
+	char *error;            /* la_error_last() of a failure (owned), else NULL */
+	la__result_line *lines; /* AllocateOrder: its lines in the command's order (owned) */
+	size_t line_count;
 } la__result;
 
 /* A FIFO of messages the bus owns, from head to count. */
@@ -66,9 +76,17 @@ struct la_bus {
 	size_t result_count, result_capacity;
 
 	uint64_t change_clock; /* one tick per command run: the order of its changes */
+	int64_t now;           /* the clock at the start of the unit of work (holds) */
 	uint64_t random;
 	uint64_t commands, events_dispatched, retries, handler_failures;
 };
+
+/* ---- order_lines.c: the (orderid, sku) pairs of lines_of_order and expired_holds ---- */
+int la__order_line_list_new(la_order_line_list **out);
+void la__order_line_list_free(la_order_line_list *list);
+size_t la__order_line_list_count(const la_order_line_list *list);
+const char *la__order_line_list_orderid(const la_order_line_list *list, size_t index);
+const char *la__order_line_list_sku(const la_order_line_list *list, size_t index);
 
 /* ---- uow.c: repository access through the unit of work ---- */
 int la__uow_begin(la_bus *bus);
@@ -124,6 +142,11 @@ void la__bus_handler_failed(la_bus *bus, const la_message *event, const char *ha
 /* Room for count results, all reset; LA_OK or LA_ENOMEM. */
 int la__results_reset(la_bus *bus, size_t count);
 void la__result_fail(la__result *result, int status);
+/* AllocateOrder: room for count lines in result (zeroed). */
+int la__result_lines(la__result *result, size_t count);
+/* Fill line i (sku and batchref copied; batchref may be NULL). */
+int la__result_set_line(la__result *result, size_t i, const char *sku, const char *batchref,
+                        int is_short);
 void la__results_free(la_bus *bus);
 
 /* ---- queue ---- */

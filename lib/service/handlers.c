@@ -74,6 +74,8 @@ static int allocate(la_bus *bus, const la_message *cmd, la__result *result)
 	if ((rc = la__uow_find_line(bus, p, cmd->orderid)) != LA_OK ||
 	    (rc = la_product_allocate(&batchref, p, cmd->orderid, cmd->qty)) != LA_OK)
 		return rc;
+	if (result)
+		result->outcome = batchref ? LA_OUTCOME_ALLOCATED : LA_OUTCOME_OUT_OF_STOCK;
 	if (result && batchref) {
 		result->has_batchref = 1;
 		/* at most 255 bytes (validated): never cut */

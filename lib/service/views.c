@@ -11,7 +11,9 @@
 #include <string.h>
 
 typedef struct allocation_row {
-	char *sku, *batchref;
+	char *sku, *batchref; /* batchref NULL: the line waits for stock */
+	int status;           /* la_line_status */
+	int64_t expires;      /* end of the hold, or 0 */
 } allocation_row;
 
 struct la_allocation_list {
@@ -22,6 +24,7 @@ struct la_allocation_list {
 typedef struct batch_row {
 	char *ref, *sku, *eta;
 	int64_t purchased, allocated, lines;
+	int64_t held, waiting;
 } batch_row;
 
 struct la_batch_page {
@@ -30,23 +33,40 @@ struct la_batch_page {
 	char *next;
 };
 
-int la_allocation_list_append(la_allocation_list *list, const char *sku, const char *batchref)
+int la_allocation_list_append_line(la_allocation_list *list, const char *sku, const char *batchref,
+                                   int status, int64_t expires)
 {
 	int rc;
 	if (!list)
 		return la_error_set(LA_EINVAL, "list is NULL");
-	if ((rc = la_check_string(sku, "sku")) || (rc = la_check_string(batchref, "batchref")))
+	if ((rc = la_check_string(sku, "sku")) != LA_OK)
 		return rc;
+	if (status < LA_LINE_ALLOCATED || status > LA_LINE_BACKORDERED)
+		return la_error_set(LA_EINVAL, "status must be a la_line_status, got %d", status);
+	if ((status == LA_LINE_BACKORDERED) != (batchref == NULL))
+		return la_error_set(LA_EINVAL, "batchref must be NULL exactly for a waiting line");
+	if (batchref && (rc = la_check_string(batchref, "batchref")) != LA_OK)
+		return rc;
+	if (expires < 0 || (expires != 0) != (status == LA_LINE_HELD))
+		return la_error_set(LA_EINVAL, "expires must be positive exactly for a held line");
 	if (la__grow((void **)&list->rows, &list->capacity, list->count + 1, sizeof *list->rows))
 		return la__error_nomem();
-	allocation_row row = {la__strdup(sku), la__strdup(batchref)};
-	if (!row.sku || !row.batchref) {
+	allocation_row row = {la__strdup(sku), batchref ? la__strdup(batchref) : NULL, status,
+	                      expires};
+	if (!row.sku || (batchref && !row.batchref)) {
 		la_free(row.sku);
 		la_free(row.batchref);
 		return la__error_nomem();
 	}
 	list->rows[list->count++] = row;
 	return LA_OK;
+}
+
+int la_allocation_list_append(la_allocation_list *list, const char *sku, const char *batchref)
+{
+	if (!batchref) /* version 1 callers always name a batch */
+		return la_error_set(LA_EINVAL, "batchref is NULL");
+	return la_allocation_list_append_line(list, sku, batchref, LA_LINE_ALLOCATED, 0);
 }
 
 void la_allocation_list_free(la_allocation_list *list)
@@ -76,6 +96,16 @@ const char *la_allocation_list_batchref(const la_allocation_list *list, size_t i
 	return list && index < list->count ? list->rows[index].batchref : NULL;
 }
 
+int la_allocation_list_status(const la_allocation_list *list, size_t index)
+{
+	return list && index < list->count ? list->rows[index].status : 0;
+}
+
+int64_t la_allocation_list_expires(const la_allocation_list *list, size_t index)
+{
+	return list && index < list->count ? list->rows[index].expires : 0;
+}
+
 int la_view_allocations(la_allocation_list **out, la_store *store, const char *orderid)
 {
 	int rc;
@@ -98,6 +128,13 @@ int la_view_allocations(la_allocation_list **out, la_store *store, const char *o
 int la_batch_page_append(la_batch_page *page, const char *ref, const char *sku, const char *eta,
                          int64_t purchased, int64_t allocated, int64_t lines)
 {
+	return la_batch_page_append_row(page, ref, sku, eta, purchased, allocated, lines, 0, 0);
+}
+
+int la_batch_page_append_row(la_batch_page *page, const char *ref, const char *sku, const char *eta,
+                             int64_t purchased, int64_t allocated, int64_t lines, int64_t held,
+                             int64_t waiting)
+{
 	int rc;
 	int32_t key;
 	if (!page)
@@ -105,10 +142,19 @@ int la_batch_page_append(la_batch_page *page, const char *ref, const char *sku, 
 	if ((rc = la_check_string(ref, "ref")) || (rc = la_check_string(sku, "sku")) ||
 	    (rc = la__check_date(&key, eta, "eta")))
 		return rc;
+	if (held < 0 || held > allocated || waiting < 0)
+		return la_error_set(LA_EINVAL,
+		                    "held must be between 0 and allocated and waiting 0 or more");
 	if (la__grow((void **)&page->rows, &page->capacity, page->count + 1, sizeof *page->rows))
 		return la__error_nomem();
-	batch_row row = {la__strdup(ref), la__strdup(sku), eta ? la__strdup(eta) : NULL,
-	                 purchased,       allocated,       lines};
+	batch_row row = {la__strdup(ref),
+	                 la__strdup(sku),
+	                 eta ? la__strdup(eta) : NULL,
+	                 purchased,
+	                 allocated,
+	                 lines,
+	                 held,
+	                 waiting};
 	if (!row.ref || !row.sku || (eta && !row.eta)) {
 		la_free(row.ref);
 		la_free(row.sku);
@@ -195,6 +241,18 @@ int64_t la_batch_page_lines(const la_batch_page *page, size_t index)
 {
 	const batch_row *row = page_row(page, index);
 	return row ? row->lines : 0;
+}
+
+int64_t la_batch_page_held(const la_batch_page *page, size_t index)
+{
+	const batch_row *row = page_row(page, index);
+	return row ? row->held : 0;
+}
+
+int64_t la_batch_page_waiting(const la_batch_page *page, size_t index)
+{
+	const batch_row *row = page_row(page, index);
+	return row ? row->waiting : 0;
 }
 
 const char *la_batch_page_next(const la_batch_page *page)
