@@ -164,7 +164,7 @@ Test(bad_input, events)
 	expect_no_message(la_event_allocated(&m, "o", "s", 0, "b"), m, QTY, "allocated qty 0");
 	expect_no_message(la_event_deallocated(&m, "o", "s", -1, 1), m, QTY, "deallocated qty");
 	expect_no_message(la_event_deallocated(&m, "o", "s", 1, 0), m, "reason", "reason 0");
-	expect_no_message(la_event_deallocated(&m, "o", "s", 1, 3), m, "reason", "reason 3");
+	expect_no_message(la_event_deallocated(&m, "o", "s", 1, 4), m, "reason", "reason 4");
 }
 
 /* ---- la_product_* ---- */

@@ -86,6 +86,11 @@ la_product_load_line(la_product *product, const char *ref, const char *orderid, 
 LA_EXTERN(int) la_product_batch_lines_loaded(la_product *product, const char *ref);
 /**
  * A stored held line: as la_product_load_line, held until expires.
+ * @param product the product.
+ * @param ref the batch holding it.
+ * @param orderid the order.
+ * @param qty the quantity held.
+ * @param sequence the line's place among the batch's lines (as la_product_load_line).
  * @param expires the hold's end (seconds since 1970 UTC, > 0), or 0 for a
  *        permanent line (then exactly la_product_load_line).
  * @return as la_product_load_line.
@@ -95,6 +100,9 @@ la_product_load_held_line(la_product *product, const char *ref, const char *orde
                           int64_t sequence, int64_t expires);
 /**
  * The stored held quantity of batch ref (its lines may not be loaded).
+ * @param product the product.
+ * @param ref the batch.
+ * @param held its held quantity (0 to its allocated quantity).
  * @return #LA_OK; #LA_EINVAL for a negative or too large figure;
  *         #LA_ENOTFOUND when the batch is not loaded.
  */
@@ -102,6 +110,7 @@ LA_EXTERN(int) la_product_load_batch_held(la_product *product, const char *ref, 
 /**
  * A stored waiting line (backorder) of the product. Load every waiting line
  * of a product with it, in any order: the queue is kept by sequence.
+ * @param product the product.
  * @param orderid the order.
  * @param qty its quantity (> 0).
  * @param sequence its arrival (as la_change.sequence of LINE_WAITING).
