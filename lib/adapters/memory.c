@@ -17,7 +17,8 @@
 #include <string.h>
 
 /* A row borrows its strings from the product and the batch: a batch is
- * removed only after its lines, and so its rows, are gone. */
+ * removed only after its lines, and so its rows, are gone. A waiting line
+ * (backorder) has no batch: batchref NULL. */
 typedef struct order_row {
 	const char *sku, *batchref;
 } order_row;
@@ -219,7 +220,7 @@ static int prepare(memory_store *m)
 		la_product_change_at(&c, m->touched[k], m->positions[k] - 1);
 		if (c.kind == LA_CHANGE_BATCH_ADDED)
 			added_batches++;
-		if (c.kind != LA_CHANGE_LINE_ALLOCATED)
+		if (c.kind != LA_CHANGE_LINE_ALLOCATED && c.kind != LA_CHANGE_LINE_WAITING)
 			continue;
 		order_view *view = order_view_get(m, c.orderid);
 		if (!view || la__grow((void **)&m->prepared, &m->prepared_capacity,
@@ -263,7 +264,12 @@ static void apply_change(memory_store *m, la_product *p, const la_change *c, siz
 		view = m->prepared[(*next_view)++];
 		view->rows[view->count++] = (order_row){la_product_sku(p), stable_ref(p, c)};
 		break;
+	case LA_CHANGE_LINE_WAITING:
+		view = m->prepared[(*next_view)++];
+		view->rows[view->count++] = (order_row){la_product_sku(p), NULL};
+		break;
 	case LA_CHANGE_LINE_DEALLOCATED:
+	case LA_CHANGE_LINE_UNWAITED:
 		view = la__strmap_get(&m->orders, c->orderid);
 		if (view)
 			remove_row(view, la_product_sku(p));
@@ -300,9 +306,53 @@ static int memory_allocations(la_allocation_list *into, const char *orderid, voi
 	int rc = LA_OK;
 	pthread_mutex_lock(&m->lock);
 	order_view *view = la__strmap_get(&m->orders, orderid);
-	for (size_t i = 0; view && i < view->count && rc == LA_OK; i++)
-		rc = la_allocation_list_append(into, view->rows[i].sku, view->rows[i].batchref);
+	for (size_t i = 0; view && i < view->count && rc == LA_OK; i++) {
+		const order_row *row = &view->rows[i];
+		const la_product *p = la__strmap_get(&m->products, row->sku);
+		int64_t expires = row->batchref && p ? la_product_line_expires(p, orderid) : 0;
+		int status = !row->batchref ? LA_LINE_BACKORDERED
+		             : expires      ? LA_LINE_HELD
+		                            : LA_LINE_ALLOCATED;
+		rc = la_allocation_list_append_line(into, row->sku, row->batchref, status, expires);
+	}
 	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+/* The skus of orderid's lines, allocated or waiting (Confirm). Called inside a unit of
+ * work, which holds the lock already. */
+static int memory_lines_of_order(la_order_line_list *into, const char *orderid, void *state)
+{
+	memory_store *m = state;
+	int rc = LA_OK;
+	order_view *view = la__strmap_get(&m->orders, orderid);
+	for (size_t i = 0; view && i < view->count && rc == LA_OK; i++)
+		rc = la_order_line_list_append(into, orderid, view->rows[i].sku);
+	return rc;
+}
+
+/* Held lines whose hold ended at or before now, up to max. The store keeps
+ * no index by expiry: it walks the orders (an embedding's sizes). Inside a
+ * unit of work, like lines_of_order. */
+static int memory_expired_holds(la_order_line_list *into, int64_t now, size_t max, void *state)
+{
+	memory_store *m = state;
+	int rc = LA_OK;
+	size_t found = 0, index = 0;
+	const char *key;
+	void *value;
+	while (rc == LA_OK && found < max && la__strmap_next(&m->orders, &index, &key, &value)) {
+		const order_view *view = value;
+		for (size_t i = 0; rc == LA_OK && found < max && i < view->count; i++) {
+			const order_row *row = &view->rows[i];
+			const la_product *p = la__strmap_get(&m->products, row->sku);
+			int64_t expires = row->batchref && p ? la_product_line_expires(p, key) : 0;
+			if (expires > 0 && expires <= now) {
+				rc = la_order_line_list_append(into, key, row->sku);
+				found++;
+			}
+		}
+	}
 	return rc;
 }
 
@@ -369,9 +419,12 @@ static int memory_batches(la_batch_page *into, const char *sku, size_t limit, co
 		qsort(all, n, sizeof *all, compare_batches);
 	for (size_t i = 0; rc == LA_OK && i < n && i < limit; i++) {
 		const la_batch *b = all[i].batch;
-		rc = la_batch_page_append(into, la_batch_reference(b), all[i].sku, la_batch_eta(b),
-		                          la_batch_purchased_quantity(b),
-		                          la_batch_allocated_quantity(b), la_batch_line_count(b));
+		const la_product *p = la__strmap_get(&m->products, all[i].sku);
+		rc = la_batch_page_append_row(into, la_batch_reference(b), all[i].sku,
+		                              la_batch_eta(b), la_batch_purchased_quantity(b),
+		                              la_batch_allocated_quantity(b),
+		                              la_batch_line_count(b), la_batch_held_quantity(b),
+		                              la_product_waiting_quantity(p));
 	}
 	if (rc == LA_OK && n > limit)
 		rc = page_next(into, &all[limit - 1]);
@@ -389,9 +442,10 @@ static int memory_batch(la_batch_page *into, const char *ref, void *state)
 	const la_product *p = la__strmap_get(&m->batch_index, ref);
 	const la_batch *b = p ? la_product_find_batch(p, ref) : NULL;
 	if (b)
-		rc = la_batch_page_append(into, ref, la_product_sku(p), la_batch_eta(b),
-		                          la_batch_purchased_quantity(b),
-		                          la_batch_allocated_quantity(b), la_batch_line_count(b));
+		rc = la_batch_page_append_row(
+		    into, ref, la_product_sku(p), la_batch_eta(b), la_batch_purchased_quantity(b),
+		    la_batch_allocated_quantity(b), la_batch_line_count(b),
+		    la_batch_held_quantity(b), la_product_waiting_quantity(p));
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
@@ -439,6 +493,8 @@ static const la_store_port memory_port = {
     .relay_outbox = NULL,
     .close = memory_close,
     .batch = memory_batch,
+    .lines_of_order = memory_lines_of_order,
+    .expired_holds = memory_expired_holds,
 };
 
 int la_memory_options_init(la_memory_options *opts, unsigned int version)

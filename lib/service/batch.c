@@ -67,16 +67,55 @@ static int reallocate(la_bus *bus, const la_message *event)
 	return LA_OK;
 }
 
-/* The events of the command just run, oldest first, with those they lead to. */
+/* Backorders: the waiting lines of the unit's products that now fit, each
+ * product's placement a step of its own (like a reallocation). */
+static int fill_waiting(la_bus *bus, int *out_placed)
+{
+	*out_placed = 0;
+	la_allocation_options opts = LA_ALLOCATION_OPTIONS_INIT;
+	opts.policy = bus->options.policy;
+	for (size_t i = 0; i < bus->seen_count; i++) {
+		la_product *p = bus->seen[i];
+		if (!la_product_waiting_count(p))
+			continue;
+		size_t placed = 0;
+		la__uow_mark(bus);
+		int rc = la__uow_remember(bus, p);
+		if (rc == LA_OK)
+			rc = la_product_fill_waiting(&placed, p, &opts);
+		if (rc == LA_OK && placed) {
+			*out_placed = 1;
+			rc = la__uow_command_done(bus);
+		}
+		if (rc == LA_EUSER) { /* the policy failed: the lines keep waiting */
+			la__uow_undo_command(bus);
+			la_log(LA_LOG_WARN, "backorders of %s not placed: %s", la_product_sku(p),
+			       la_error_last());
+			rc = LA_OK;
+		}
+		if (rc != LA_OK)
+			return rc;
+	}
+	return LA_OK;
+}
+
+/* The events of the command just run, oldest first, with those they lead
+ * to; then, with backorders, the waiting lines the new stock lets in. */
 static int handle_events(la_bus *bus)
 {
 	int rc = la__uow_command_done(bus);
-	la_message *event;
-	while (rc == LA_OK && (event = la__queue_pop(&bus->events))) {
-		if ((rc = la__queue_push(&bus->handled, event)) != LA_OK)
-			break;
-		if (event->kind == LA_EVT_DEALLOCATED && event->reason == LA_REASON_STOCK_REDUCED)
-			rc = reallocate(bus, event);
+	for (int placed = 1; rc == LA_OK && placed;) {
+		la_message *event;
+		while (rc == LA_OK && (event = la__queue_pop(&bus->events))) {
+			if ((rc = la__queue_push(&bus->handled, event)) != LA_OK)
+				break;
+			if (event->kind == LA_EVT_DEALLOCATED &&
+			    event->reason == LA_REASON_STOCK_REDUCED)
+				rc = reallocate(bus, event);
+		}
+		placed = 0;
+		if (rc == LA_OK && (bus->options.flags & LA_BUS_BACKORDERS))
+			rc = fill_waiting(bus, &placed);
 	}
 	return rc;
 }

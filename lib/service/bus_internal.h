@@ -81,6 +81,13 @@ struct la_bus {
 	uint64_t commands, events_dispatched, retries, handler_failures;
 };
 
+/* ---- order_handlers.c: whole orders and holds ---- */
+/* The options an Allocate (or AllocateOrder) runs with on this bus. */
+la_allocation_options la__bus_allocation_options(const la_bus *bus, const la_message *cmd);
+int la__handle_allocate_order(la_bus *bus, const la_message *cmd, la__result *result);
+int la__handle_confirm(la_bus *bus, const la_message *cmd, la__result *result);
+int la__handle_expire_holds(la_bus *bus, const la_message *cmd, la__result *result);
+
 /* ---- order_lines.c: the (orderid, sku) pairs of lines_of_order and expired_holds ---- */
 int la__order_line_list_new(la_order_line_list **out);
 void la__order_line_list_free(la_order_line_list *list);

@@ -67,19 +67,25 @@ static int create_batch(la_bus *bus, const la_message *cmd, la__result *result)
 static int allocate(la_bus *bus, const la_message *cmd, la__result *result)
 {
 	la_product *p;
-	const char *batchref;
+	const char *batchref = NULL;
 	int rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
+	la_allocation_options opts = la__bus_allocation_options(bus, cmd);
 	if ((rc = la__uow_find_line(bus, p, cmd->orderid)) != LA_OK ||
-	    (rc = la_product_allocate(&batchref, p, cmd->orderid, cmd->qty)) != LA_OK)
+	    (rc = la_product_allocate_with(&batchref, p, cmd->orderid, cmd->qty, &opts)) != LA_OK)
 		return rc;
-	if (result)
-		result->outcome = batchref ? LA_OUTCOME_ALLOCATED : LA_OUTCOME_OUT_OF_STOCK;
-	if (result && batchref) {
+	if (!result)
+		return LA_OK;
+	if (batchref) {
+		result->outcome = LA_OUTCOME_ALLOCATED;
 		result->has_batchref = 1;
 		/* at most 255 bytes (validated): never cut */
 		(void)snprintf(result->batchref, sizeof result->batchref, "%s", batchref);
+	} else {
+		result->outcome = la_product_find_waiting(p, cmd->orderid)
+		                      ? LA_OUTCOME_BACKORDERED
+		                      : LA_OUTCOME_OUT_OF_STOCK;
 	}
 	return LA_OK;
 }
@@ -133,6 +139,12 @@ int la__handle_command(la_bus *bus, const la_message *cmd, la__result *result)
 		return change_batch_quantity(bus, cmd, result);
 	case LA_CMD_CANCEL_BATCH:
 		return cancel_batch(bus, cmd, result);
+	case LA_CMD_ALLOCATE_ORDER:
+		return la__handle_allocate_order(bus, cmd, result);
+	case LA_CMD_CONFIRM:
+		return la__handle_confirm(bus, cmd, result);
+	case LA_CMD_EXPIRE_HOLDS:
+		return la__handle_expire_holds(bus, cmd, result);
 	default:
 		return la_error_set(LA_EINVAL, "message kind %d is not a command", cmd->kind);
 	}
