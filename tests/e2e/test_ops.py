@@ -229,12 +229,12 @@ def test_metrics_of_the_outbox_relay_and_consumer(own_redis, sqlite_url, start_s
     assert server.batches(sku)["batches"][0]["purchased"] == 4
 
 
-def test_outbox_backlog_and_relay_lag_while_redis_is_down(tmp_path, own_redis, sqlite_url,
+def test_outbox_backlog_and_relay_lag_while_redis_is_down(tmp_path, own_redis, db_url,
                                                           start_server):
     """The relay cannot publish while Redis is stopped: the backlog holds the
     committed Allocated events and the lag grows; once Redis is back the
     relay drains the outbox and both fall to 0."""
-    server = start_server(sqlite_url, "--redis", own_redis)
+    server = start_server(db_url, "--redis", own_redis)
     samples, families = metrics(server)
     for name in ("allocation_outbox_backlog", "allocation_outbox_relay_lag_seconds"):
         assert families[name].type == "gauge", name
