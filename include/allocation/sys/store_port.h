@@ -41,7 +41,7 @@
 LA_BEGIN_DECL
 
 /** The version of la_store_port these headers describe. */
-#define LA_STORE_PORT_VERSION 2
+#define LA_STORE_PORT_VERSION 3
 
 /**
  * A store adapter's vtable. Every operation of version 1 is required except
@@ -111,6 +111,15 @@ typedef struct la_store_port {
 	 */
 	int (*load_lines)(la_product *product, const char *const *orderids, size_t count,
 	                  void *state);
+
+	/* version 3 */
+	/**
+	 * Outside units of work: how many outbox messages are not yet published
+	 * and the age in seconds of the oldest of them (0 when none), for
+	 * la_store_outbox_status. Optional (NULL: the store has no outbox, or
+	 * cannot tell).
+	 */
+	int (*outbox_status)(size_t *out_pending, double *out_oldest_age_seconds, void *state);
 } la_store_port;
 
 /**
