@@ -214,10 +214,19 @@ static int send_locked(la_smtp *smtp, const char *destination, const char *mail,
 	curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, NULL);
 	curl_easy_setopt(easy, CURLOPT_READDATA, NULL);
 	curl_slist_free_all(rcpts);
-	if (res != CURLE_OK)
-		return la_error_set(LA_EIO, "smtp: sending to %s via %s failed: %s", destination,
-		                    smtp->url,
-		                    smtp->errbuf[0] ? smtp->errbuf : curl_easy_strerror(res));
+	if (res != CURLE_OK) {
+		int rc =
+		    la_error_set(res == CURLE_OUT_OF_MEMORY ? LA_ENOMEM : LA_EIO,
+		                 "smtp: sending to %s via %s failed: %s", destination, smtp->url,
+		                 smtp->errbuf[0] ? smtp->errbuf : curl_easy_strerror(res));
+		/* The connection may be left mid-transaction (libcurl out of
+		 * memory half-way through DATA kept it): the next mail would
+		 * wait for a server that waits for the end of this one. A new
+		 * handle, a new connection (found by oom_smtp_test.c). */
+		curl_easy_cleanup(easy);
+		smtp->easy = NULL;
+		return rc;
+	}
 	return LA_OK;
 }
 
