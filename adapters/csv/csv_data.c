@@ -83,7 +83,7 @@ long csv_data_find_line(const csv_data *data, const char *orderid, const char *s
 	char *key = a + b + 24 <= sizeof stack ? stack : la__malloc(a + b + 24);
 	if (!key)
 		return CSV_FIND_NO_MEMORY;
-	snprintf(key, a + b + 24, "%zu:%s%s", a, orderid, sku);
+	(void)snprintf(key, a + b + 24, /* sized for it */ "%zu:%s%s", a, orderid, sku);
 	long found = value_position(la__strmap_get(&data->line_index, key));
 	if (key != stack)
 		la__free(key);

@@ -146,7 +146,7 @@ static int ensure_id(la_redis *r, const char *json, char *id, size_t size, char 
 	if (!(*owned = malloc(size)))
 		return la_error_set(LA_ENOMEM, "out of memory giving a message its id");
 	(void)snprintf(*owned, size, /* sized for it */ "{\"id\":\"%s\"%s%s", id,
-	         body[strspn(body, " \t\r\n")] == '}' ? "" : ",", body);
+	               body[strspn(body, " \t\r\n")] == '}' ? "" : ",", body);
 	return LA_OK;
 }
 

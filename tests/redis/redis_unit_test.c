@@ -293,6 +293,7 @@ Test(redis_json_valid, accepts_json_and_refuses_the_rest)
 	    "\"\\ud800x\"",
 	    "\"\xe9\"",
 	    "{'a':1}",
+	    // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one string in two pieces
 	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
 	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
 	};
