@@ -76,11 +76,17 @@ long csv_data_find_batch(const csv_data *data, const char *ref)
 
 long csv_data_find_line(const csv_data *data, const char *orderid, const char *sku)
 {
-	char *key = line_key(orderid, sku);
+	/* on the stack when it fits (ids are at most 255 bytes): out of memory
+	 * must not read as "no such line" */
+	char stack[600];
+	size_t a = strlen(orderid), b = strlen(sku);
+	char *key = a + b + 24 <= sizeof stack ? stack : la__malloc(a + b + 24);
 	if (!key)
-		return -1;
+		return CSV_FIND_NO_MEMORY;
+	(void)snprintf(key, a + b + 24, /* sized for it */ "%zu:%s%s", a, orderid, sku);
 	long found = value_position(la__strmap_get(&data->line_index, key));
-	la__free(key);
+	if (key != stack)
+		la__free(key);
 	return found;
 }
 
@@ -154,7 +160,10 @@ int csv_data_add_line(csv_data *data, const char *orderid, const char *sku, int6
 	long bi = csv_data_find_batch(data, batchref);
 	if (bi < 0)
 		return la_error_set(LA_ENOTFOUND, "Invalid batch reference %s", batchref);
-	if (csv_data_find_line(data, orderid, sku) >= 0)
+	long found = csv_data_find_line(data, orderid, sku);
+	if (found == CSV_FIND_NO_MEMORY)
+		return la_error_set(LA_ENOMEM, "out of memory");
+	if (found >= 0)
 		return la_error_set(LA_ECONFLICT, "order %s already has a line for sku %s", orderid,
 		                    sku);
 	if (grow((void **)&data->lines, &data->line_cap, data->line_count, sizeof(csv_line)))
@@ -184,6 +193,8 @@ int csv_data_add_line(csv_data *data, const char *orderid, const char *sku, int6
 int csv_data_remove_line(csv_data *data, const char *orderid, const char *sku)
 {
 	long i = csv_data_find_line(data, orderid, sku);
+	if (i == CSV_FIND_NO_MEMORY)
+		return la_error_set(LA_ENOMEM, "out of memory");
 	if (i < 0)
 		return la_error_set(LA_ENOTFOUND, "order %s has no line for sku %s", orderid, sku);
 	csv_line *l = &data->lines[i];

@@ -65,6 +65,9 @@ int csv_data_write_allocations(const csv_data *data, csv_buffer *out);
 
 /* Lookups: index or -1. */
 long csv_data_find_batch(const csv_data *data, const char *ref);
+/* A line's index, -1 when there is none, CSV_FIND_NO_MEMORY when its key
+ * (of an orderid and sku too long for the stack) could not be made. */
+#define CSV_FIND_NO_MEMORY (-2L)
 long csv_data_find_line(const csv_data *data, const char *orderid, const char *sku);
 int64_t csv_data_version(const csv_data *data, const char *sku);
 /* Non-zero when sku has a live batch (a product exists while it has one). */

@@ -127,7 +127,10 @@ static int load_allocations(csv_data *data, const csv_table *t)
 		if (strcmp(data->batches[b].sku, sku) != 0)
 			return la_error_set(LA_EINVAL, "%s:%zu: batch %s holds sku %s, not %s",
 			                    file, row->line, batchref, data->batches[b].sku, sku);
-		if (csv_data_find_line(data, orderid, sku) >= 0)
+		long found = csv_data_find_line(data, orderid, sku);
+		if (found == CSV_FIND_NO_MEMORY)
+			return la_error_set(LA_ENOMEM, "out of memory");
+		if (found >= 0)
 			return la_error_set(LA_EINVAL,
 			                    "%s:%zu: order %s already has a line for sku %s", file,
 			                    row->line, orderid, sku);

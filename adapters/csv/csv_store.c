@@ -234,6 +234,8 @@ static int csv_load_line(la_product *product, const char *orderid, void *state)
 {
 	csv_store *s = state;
 	long i = csv_data_find_line(&s->data, orderid, la_product_sku(product));
+	if (i == CSV_FIND_NO_MEMORY)
+		return la_error_set(LA_ENOMEM, "out of memory");
 	if (i < 0)
 		return LA_OK; /* (one deallocated in this unit of work is ignored by the product) */
 	const csv_line *l = &s->data.lines[i];

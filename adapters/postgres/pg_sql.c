@@ -109,4 +109,9 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                            1},
     [PG_OUTBOX_MARK_SENT] = {"la_outbox_mark_sent",
                              "UPDATE outbox SET sent = now() WHERE id = ANY ($1::bigint[])", 1},
+    /* The server's clock on both sides: the age does not depend on ours. */
+    [PG_OUTBOX_STATUS] = {"la_outbox_status",
+                          "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created)), 0)"
+                          " FROM outbox WHERE sent IS NULL",
+                          0},
 };

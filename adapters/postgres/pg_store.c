@@ -30,7 +30,7 @@ static void pg_close(void *state)
 }
 
 /* The two ports differ only by the outbox relay. */
-#define PG_PORT(relay)                                                                             \
+#define PG_PORT(relay, status)                                                                     \
 	{                                                                                          \
 		.version = LA_STORE_PORT_VERSION, .name = "postgres", .begin = pg_unit_begin,      \
 		.commit = pg_unit_commit, .rollback = pg_unit_rollback, .end = pg_unit_end,        \
@@ -38,11 +38,12 @@ static void pg_close(void *state)
 		.get_by_batchref = pg_repo_get_by_batchref, .load_line = pg_repo_load_line,        \
 		.load_batch_lines = pg_repo_load_batch_lines, .allocations = pg_view_allocations,  \
 		.batches = pg_view_batches, .relay_outbox = (relay), .close = pg_close,            \
-		.batch = pg_view_batch, .load_lines = pg_repo_load_lines                           \
+		.batch = pg_view_batch, .load_lines = pg_repo_load_lines,                          \
+		.outbox_status = (status)                                                          \
 	}
 
-static const la_store_port port_plain = PG_PORT(NULL);
-static const la_store_port port_outbox = PG_PORT(pg_outbox_relay);
+static const la_store_port port_plain = PG_PORT(NULL, NULL);
+static const la_store_port port_outbox = PG_PORT(pg_outbox_relay, pg_outbox_status);
 
 /* Outbox ids must not collide across connections and processes. */
 static uint64_t random_prefix(void)

@@ -45,6 +45,7 @@ enum pg_stmt {
 	PG_OUTBOX_INSERT,
 	PG_OUTBOX_PENDING,
 	PG_OUTBOX_MARK_SENT,
+	PG_OUTBOX_STATUS,
 	PG_STMT_COUNT
 };
 
@@ -162,6 +163,7 @@ int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const ch
 /* ---- pg_outbox.c ---- */
 /* Queue the outbox rows of product's Allocated events. */
 int pg_outbox_queue(struct pg_store *store, const la_product *product);
+int pg_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *state);
 int pg_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
                     void *state);
 

@@ -17,6 +17,15 @@ int redis_conn_open(redisContext **out, const redis_endpoint *ep, int timeout_ms
  * with LA_EIO set when the connection broke (free the context then). */
 redisReply *redis_conn_command(redisContext *c, int argc, const char **argv, const size_t *lens);
 
+/* Queue a command in c's output buffer: REDIS_OK, or REDIS_ERR with c->err
+ * set. What redisAppendCommandArgv does, but hiredis 0.14's leaks a
+ * buffer when memory runs out half-way (found by oom_redis_test.c). */
+int redis_conn_append(redisContext *c, int argc, const char **argv, const size_t *lens);
+
+/* redisGetReply, on a context that hiredis can still use (REDIS_ERR with
+ * c->err set when it cannot). */
+int redis_conn_get_reply(redisContext *c, void **reply);
+
 /* Queue a command and write it out without waiting for the reply. */
 int redis_conn_send(redisContext *c, int argc, const char **argv, const size_t *lens);
 

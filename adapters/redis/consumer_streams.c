@@ -93,16 +93,16 @@ static int acknowledge(session *s, const char *stream, const char *entry_id, con
 
 	(void)snprintf(score, sizeof(score), "%lld", now_ms(CLOCK_REALTIME)); /* fits */
 	(void)snprintf(keep, sizeof(keep), "%d", -(PROCESSED_KEEP + 1));
-	if (redisAppendCommandArgv(s->ctx, 1, multi, NULL) != REDIS_OK ||
-	    redisAppendCommandArgv(s->ctx, 4, xack, NULL) != REDIS_OK ||
-	    (key && redisAppendCommandArgv(s->ctx, 4, zadd, NULL) != REDIS_OK) ||
-	    (key && redisAppendCommandArgv(s->ctx, 4, trim, NULL) != REDIS_OK) ||
-	    redisAppendCommandArgv(s->ctx, 1, exec, NULL) != REDIS_OK)
+	if (redis_conn_append(s->ctx, 1, multi, NULL) != REDIS_OK ||
+	    redis_conn_append(s->ctx, 4, xack, NULL) != REDIS_OK ||
+	    (key && redis_conn_append(s->ctx, 4, zadd, NULL) != REDIS_OK) ||
+	    (key && redis_conn_append(s->ctx, 4, trim, NULL) != REDIS_OK) ||
+	    redis_conn_append(s->ctx, 1, exec, NULL) != REDIS_OK)
 		return la_error_set(LA_ENOMEM, "out of memory");
 	for (int i = 0; i < n; i++) {
 		void *reply = NULL;
 
-		if (redisGetReply(s->ctx, &reply) != REDIS_OK)
+		if (redis_conn_get_reply(s->ctx, &reply) != REDIS_OK)
 			return la_error_set(LA_EIO, "Redis XACK: %s", s->ctx->errstr);
 		if (i == n - 1 && ((redisReply *)reply)->type != REDIS_REPLY_ARRAY)
 			rc = la_error_set(LA_EIO, "Redis refused XACK of %s %s", stream, entry_id);

@@ -1,10 +1,12 @@
 /* Decoding inbound JSON messages into commands, with jansson. */
 #include "inbound.h"
+#include "json_valid.h"
 
 #include <allocation/sys/ports.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/text.h"
 
 #include <jansson.h>
 
@@ -156,6 +158,10 @@ int redis_inbound_parse(la_message **out, char **out_id, const char *channel, co
 	*out = NULL;
 	*out_id = NULL;
 	obj = json_loadb(json, len, JSON_REJECT_DUPLICATES, &error);
+	/* jansson reports running out of memory as a syntax error: a message
+	 * that is JSON is not malformed (it is not dropped, but tried again) */
+	if (!obj && redis_json_out_of_memory(&error, json, len))
+		return la_error_set(LA_ENOMEM, "out of memory reading a message on %s", channel);
 	if (!obj)
 		return malformed(channel, "not JSON (%s)", error.text);
 	if (!json_is_object(obj))
@@ -201,10 +207,17 @@ int redis_inbound_parse_fields(la_message **out, char **out_id, const char *chan
 	for (size_t i = 0; i < count && rc == LA_OK; i++) {
 		json_t *v = field_value(names[i], values[i], value_lens[i]);
 
-		if (!v) /* jansson refuses invalid UTF-8 */
+		if (!v && la__utf8_valid(values[i], value_lens[i]))
+			rc = la_error_set(LA_ENOMEM, "out of memory reading a message on %s",
+			                  channel);
+		else if (!v) /* jansson refuses invalid UTF-8 */
 			rc = malformed(channel, "field \"%s\" is not valid UTF-8", names[i]);
 		else if (json_object_set_new(obj, names[i], v) != 0)
-			rc = malformed(channel, "field name \"%s\" is not valid UTF-8", names[i]);
+			rc = la__utf8_valid(names[i], strlen(names[i]))
+			         ? la_error_set(LA_ENOMEM, "out of memory reading a message on %s",
+			                        channel)
+			         : malformed(channel, "field name \"%s\" is not valid UTF-8",
+			                     names[i]);
 	}
 	if (rc == LA_OK)
 		rc = parse_object(out, out_id, obj, channel);

@@ -223,9 +223,16 @@ static int send_locked(la_smtp *smtp, const char *destination, const char *mail,
 	if (res != CURLE_OK) {
 		char shown[512];
 		la__redact(shown, sizeof shown, smtp->url); /* smtp://user:password@host */
-		return la_error_set(LA_EIO, "smtp: sending to %s via %s failed: %s", destination,
-		                    shown,
-		                    smtp->errbuf[0] ? smtp->errbuf : curl_easy_strerror(res));
+		int rc = la_error_set(res == CURLE_OUT_OF_MEMORY ? LA_ENOMEM : LA_EIO,
+		                      "smtp: sending to %s via %s failed: %s", destination, shown,
+		                      smtp->errbuf[0] ? smtp->errbuf : curl_easy_strerror(res));
+		/* The connection may be left mid-transaction (libcurl out of
+		 * memory half-way through DATA kept it): the next mail would
+		 * wait for a server that waits for the end of this one. A new
+		 * handle, a new connection (found by oom_smtp_test.c). */
+		curl_easy_cleanup(easy);
+		smtp->easy = NULL;
+		return rc;
 	}
 	return LA_OK;
 }

@@ -35,6 +35,13 @@ void sq_outbox_init_ids(struct sq_store *store)
 	store->id_counter = 0;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int insert_event(struct sq_store *store, const la_message *event)
 {
 	char id[48];
@@ -52,6 +59,7 @@ static int insert_event(struct sq_store *store, const la_message *event)
 	}
 	sq_bind_text(stmt, 1, CHANNEL_ALLOCATED);
 	sq_bind_text(stmt, 2, json);
+	sqlite3_bind_int64(stmt, 3, now_ms());
 	int step = sqlite3_step(stmt);
 	sq_done(stmt);
 	la_free(json);
@@ -120,13 +128,6 @@ static int read_pending(struct sq_store *store, struct pending *rows, size_t lim
 	}
 	*out_count = count;
 	return rc;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Mark every row up to last as sent: one small transaction per chunk. */
@@ -241,4 +242,27 @@ int sq_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *p
 	if (out_sent)
 		*out_sent = sent;
 	return rc;
+}
+
+int sq_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *state)
+{
+	struct sq_store *store = state;
+	if (store->in_uow)
+		return la_error_set(LA_ESTATE, "SQLite store: outbox status inside a unit of work");
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_OUTBOX_STATUS);
+	if (!stmt)
+		return la_error_last_code();
+	int step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		int64_t count = sqlite3_column_int64(stmt, 0);
+		*out_pending = count > 0 ? (size_t)count : 0;
+		*out_oldest_age_seconds =
+		    sqlite3_column_type(stmt, 1) == SQLITE_NULL
+		        ? 0
+		        : (double)(now_ms() - sqlite3_column_int64(stmt, 1)) / 1000.0;
+	}
+	sq_done(stmt);
+	if (step != SQLITE_ROW)
+		return sq_fail(store, step, "reading the outbox backlog");
+	return LA_OK;
 }

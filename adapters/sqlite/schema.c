@@ -51,6 +51,11 @@ static const char *const migrations[LA_SQLITE_SCHEMA_VERSION] = {
     " sent INTEGER" /* NULL until published; then unix time in ms */
     ");"
     "CREATE INDEX outbox_unsent ON outbox(id) WHERE sent IS NULL;",
+    /* 2: when each outbox message was written (unix time in ms), for the
+     * relay's lag; messages already waiting count from the upgrade. */
+    "ALTER TABLE outbox ADD COLUMN created INTEGER;"
+    "UPDATE outbox SET created = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+    " WHERE sent IS NULL;",
 };
 
 struct schema_state {

@@ -41,6 +41,7 @@ enum sq_stmt {
 	SQ_OUTBOX_INSERT,
 	SQ_OUTBOX_PENDING,
 	SQ_OUTBOX_MARK_SENT,
+	SQ_OUTBOX_STATUS,
 	SQ_STMT_COUNT
 };
 
@@ -146,6 +147,7 @@ int sq_outbox_write(struct sq_store *store, const la_product *product);
 int sq_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
                     void *state);
 /* Seed the message-id prefix of this connection. */
+int sq_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *state);
 void sq_outbox_init_ids(struct sq_store *store);
 /* Close the relay's lock file, if it was opened. */
 void sq_outbox_close(struct sq_store *store);

@@ -46,10 +46,11 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
                                " sequence FROM batches"
                                " WHERE sku = ?1 AND (eta_key, sequence) > (?2, ?3)"
                                " ORDER BY eta_key, sequence LIMIT ?4",
-    [SQ_OUTBOX_INSERT] = "INSERT INTO outbox(channel, payload) VALUES(?1, ?2)",
+    [SQ_OUTBOX_INSERT] = "INSERT INTO outbox(channel, payload, created) VALUES(?1, ?2, ?3)",
     [SQ_OUTBOX_PENDING] = "SELECT id, channel, payload FROM outbox WHERE sent IS NULL"
                           " ORDER BY id LIMIT ?1",
     [SQ_OUTBOX_MARK_SENT] = "UPDATE outbox SET sent = ?1 WHERE sent IS NULL AND id <= ?2",
+    [SQ_OUTBOX_STATUS] = "SELECT count(*), min(created) FROM outbox WHERE sent IS NULL",
 };
 
 int sq_fail(struct sq_store *store, int rc, const char *what)

@@ -38,17 +38,17 @@ void sq_store_close(void *state)
 	free(store);
 }
 
-#define SQ_PORT(relay)                                                                             \
+#define SQ_PORT(relay, status)                                                                     \
 	{                                                                                          \
 		LA_STORE_PORT_VERSION, "sqlite", sq_uow_begin, sq_uow_commit, sq_uow_rollback,     \
 		    sq_uow_end, sq_repo_add, sq_repo_get, sq_repo_get_by_batchref,                 \
 		    sq_repo_load_line, sq_repo_load_batch_lines, sq_view_allocations,              \
 		    sq_view_batches, relay, sq_store_close, sq_view_batch,                         \
-		    NULL /* load_lines: in process, one lookup per line costs less */              \
+		    NULL /* load_lines: in process, one lookup per line costs less */, status      \
 	}
 
-static const la_store_port port_plain = SQ_PORT(NULL);
-static const la_store_port port_outbox = SQ_PORT(sq_outbox_relay);
+static const la_store_port port_plain = SQ_PORT(NULL, NULL);
+static const la_store_port port_outbox = SQ_PORT(sq_outbox_relay, sq_outbox_status);
 
 static int open_connection(struct sq_store *store, unsigned int busy_timeout_ms)
 {

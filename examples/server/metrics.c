@@ -6,6 +6,7 @@
 #include "metrics.h"
 
 #include "events.h"
+#include "log.h"
 #include "notifier.h"
 #include "routes.h"
 
@@ -214,6 +215,27 @@ static void print_commands(FILE *f)
 	                BATCH_BUCKETS);
 }
 
+/* Asked of the store at scrape time: a relay that stopped (Redis down, the
+ * thread dead) shows as a backlog and a lag that keep growing. When the
+ * store does not answer, both are left out and the error is counted. */
+static void print_outbox_backlog(FILE *f)
+{
+	size_t pending = 0;
+	double age = 0;
+	if (events_outbox_status(events_source, &pending, &age) != LA_OK) {
+		log_message(LA_LOG_WARN, "metrics: the outbox backlog is unknown: %s",
+		            la_error_last());
+		metrics_store_error();
+		return;
+	}
+	header(f, "allocation_outbox_backlog", "gauge",
+	       "Outbox messages committed and not yet published.");
+	(void)fprintf(f, "allocation_outbox_backlog %zu\n", pending);
+	header(f, "allocation_outbox_relay_lag_seconds", "gauge",
+	       "Age of the oldest outbox message not yet published (0 when none).");
+	(void)fprintf(f, "allocation_outbox_relay_lag_seconds %.3f\n", age);
+}
+
 static void print_sources(FILE *f)
 {
 	if (notifier_source) {
@@ -240,6 +262,7 @@ static void print_sources(FILE *f)
 			       "Failed publish attempts of the outbox relay (retried).");
 			(void)fprintf(f, "allocation_outbox_publish_failures_total %llu\n",
 			              (unsigned long long)ev.publish_failures);
+			print_outbox_backlog(f);
 		}
 		header(f, "allocation_events_consumed_total", "counter",
 		       "Inbound Redis messages by outcome.");

@@ -23,6 +23,13 @@ void fault_alloc_arm(uint64_t fail_at);
 uint64_t fault_alloc_disarm(void);
 /* Non-zero when the armed failure happened (since the last arm). */
 int fault_alloc_fired(void);
+/* A call under test that runs on a thread of its own: take the failure
+ * this thread was armed with (disarming it) to arm that thread with, then
+ * give back what happened there, which this thread then reports as its own
+ * (fault_alloc_disarm, fault_alloc_fired). */
+uint64_t fault_alloc_hand_over(void);
+void fault_alloc_take_back(uint64_t calls, int fired);
+
 /* Blocks allocated and not yet freed, process-wide. */
 int64_t fault_alloc_live(void);
 

@@ -5,7 +5,10 @@
 
 #include <allocation/allocation.h>
 #include <criterion/criterion.h>
+#include <execinfo.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 static const int enomem_only[] = {LA_ENOMEM, 0};
@@ -67,9 +70,34 @@ static uint64_t run(const struct oom_step *s, void *ctx, uint64_t fail_at, int *
 	return count;
 }
 
+/* FAULT_ALLOC_DEBUG=1: a crash prints the stack (Criterion only says
+ * "CRASH!"). */
+static void on_crash(int sig)
+{
+	void *frames[48];
+	int n = backtrace(frames, 48);
+	backtrace_symbols_fd(frames, n, 2);
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
+}
+
+static void debug_crashes(void)
+{
+	static int done;
+	void *warm[1];
+	if (done || !getenv("FAULT_ALLOC_DEBUG"))
+		return;
+	done = 1;
+	(void)backtrace(warm, 1); /* loads what it needs now, not in the handler */
+	(void)signal(SIGSEGV, on_crash);
+	(void)signal(SIGABRT, on_crash);
+	(void)signal(SIGBUS, on_crash);
+}
+
 void oom_sweep(const struct oom_step *s, void *ctx, struct oom_figures *figures)
 {
 	double start = now_s();
+	debug_crashes();
 	int fired;
 	/* The first clean run may set up what lives for the whole process
 	 * (library initialisation); the second must give back all it takes. */

@@ -4,6 +4,7 @@
  */
 #include "endpoint.h"
 #include "inbound.h"
+#include "json_valid.h"
 #include "seen.h"
 
 #include <allocation/allocation.h>
@@ -231,6 +232,76 @@ Test(redis_inbound, malformed_messages_name_the_problem)
 		cr_assert(strstr(la_error_last(), cases[i].needle) != NULL, "%s → %s",
 		          cases[i].json, la_error_last());
 	}
+}
+
+/* Text jansson refuses for a reason of its own must stay malformed (skipped
+ * for good), never be taken for a failure for want of memory (retried). */
+Test(redis_inbound, what_jansson_refuses_is_malformed_not_out_of_memory)
+{
+	static const char *const refused[] = {
+	    "{\"batchref\":\"b1\",\"batchref\":\"b2\",\"qty\":1}", /* duplicate key */
+	    "{\"batchref\":\"b\\u0000\",\"qty\":1}",               /* NUL */
+	    "{\"batchref\":\"\\ud800\",\"qty\":1}",                /* lone surrogate */
+	    "{\"batchref\":\"\\udc00\\ud800\",\"qty\":1}",         /* reversed pair */
+	    "{\"batchref\":\"\xff\",\"qty\":1}",                   /* not UTF-8 */
+	    "{\"batchref\":\"b1\",\"qty\":99999999999999999999}",  /* overflow */
+	    "{\"batchref\":\"b1\",\"qty\":1,}",                    /* trailing comma */
+	    "{\"batchref\":\"b1\" \"qty\":1}",                     /* no comma */
+	    "{\"batchref\":\"b1\",\"qty\":01}",                    /* leading zero */
+	    "{\"batchref\":\"b1\",\"qty\":1}}",                    /* trailing text */
+	    "",
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		la_message *m = NULL;
+		char *id = NULL;
+		int rc = redis_inbound_parse(&m, &id, "change_batch_quantity", refused[i],
+		                             strlen(refused[i]));
+
+		cr_assert_eq(rc, LA_EINVAL, "%s: %s (%s)", refused[i], la_strerror(rc),
+		             la_error_last());
+	}
+}
+
+Test(redis_json_valid, accepts_json_and_refuses_the_rest)
+{
+	static const char *const good[] = {
+	    "{}",
+	    " [ ] ",
+	    "{\"a\":[1,-2.5e+3,true,false,null,\"x\\n\\u00e9\\ud83d\\ude00\"]}",
+	    "\"\xc3\xa9\"",
+	    "0",
+	    "-0.0E-1",
+	    "{\"id\":\"a\",\"n\":{\"m\":[{}]}}",
+	};
+	static const char *const bad[] = {
+	    "",
+	    "{",
+	    "{\"a\"}",
+	    "{\"a\":}",
+	    "[1,]",
+	    "01",
+	    "1.",
+	    ".5",
+	    "-",
+	    "tru",
+	    "\"\\x\"",
+	    "\"\\u12\"",
+	    "\"a\nb\"",
+	    "{} {}",
+	    "\"\\u0000\"",
+	    "\"\\ud800x\"",
+	    "\"\xe9\"",
+	    "{'a':1}",
+	    // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one string in two pieces
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_assert(redis_json_valid(good[i], strlen(good[i])), "refused %s", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_not(redis_json_valid(bad[i], strlen(bad[i])), "accepted %s", bad[i]);
 }
 
 Test(redis_inbound, stream_fields_flat_or_json)

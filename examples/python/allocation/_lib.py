@@ -21,6 +21,7 @@ from ctypes import (
     POINTER,
     Structure,
     c_char_p,
+    c_double,
     c_int,
     c_int32,
     c_int64,
@@ -227,6 +228,7 @@ CORE_API: Api = {
     "la_store_adapter": (_S, [_P]),
     "la_store_relay_outbox": (c_int, [POINTER(c_size_t), _P, _SZ, PUBLISH_FN, _P]),
     "la_store_has_outbox": (c_int, [_P]),
+    "la_store_outbox_status": (c_int, [_P, POINTER(c_size_t), POINTER(c_double)]),
     # views.h
     "la_view_allocations": (c_int, [_OUT, _P, _S]),
     "la_allocation_list_count": (_SZ, [_P]),

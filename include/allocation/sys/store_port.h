@@ -44,7 +44,7 @@ LA_BEGIN_DECL
 typedef struct la_order_line_list la_order_line_list;
 
 /** The version of la_store_port these headers describe. */
-#define LA_STORE_PORT_VERSION 2
+#define LA_STORE_PORT_VERSION 4
 
 /**
  * A store adapter's vtable. Every operation of version 1 is required except
@@ -114,6 +114,17 @@ typedef struct la_store_port {
 	 */
 	int (*load_lines)(la_product *product, const char *const *orderids, size_t count,
 	                  void *state);
+
+	/* version 3 */
+	/**
+	 * Outside units of work: how many outbox messages are not yet published
+	 * and the age in seconds of the oldest of them (0 when none), for
+	 * la_store_outbox_status. Optional (NULL: the store has no outbox, or
+	 * cannot tell).
+	 */
+	int (*outbox_status)(size_t *out_pending, double *out_oldest_age_seconds, void *state);
+
+	/* version 4 */
 	/**
 	 * Inside a unit of work: every (orderid, sku) of orderid's lines,
 	 * allocated (held or not) or waiting, as stored (Confirm finds the
