@@ -205,7 +205,7 @@ static void finish(void)
 	PQfinish(control);
 }
 
-TestSuite(oom_postgres, .init = prepare, .fini = finish, .timeout = 600);
+TestSuite(oom_postgres, .init = prepare, .fini = finish);
 
 Test(oom_postgres, commands)
 {

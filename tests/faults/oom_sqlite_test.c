@@ -131,7 +131,7 @@ static void prepare(void)
 	la_store_free(store);
 }
 
-TestSuite(oom_sqlite, .init = prepare, .timeout = 600);
+TestSuite(oom_sqlite, .init = prepare);
 
 Test(oom_sqlite, commands)
 {

@@ -455,7 +455,7 @@ static void sweep(enum fault f)
 	}
 }
 
-TestSuite(sqlite_vfs_faults, .init = prepare_template, .timeout = 300);
+TestSuite(sqlite_vfs_faults, .init = prepare_template);
 
 Test(sqlite_vfs_faults, failing_writes)
 {
