@@ -133,7 +133,7 @@ int csv_store_commit(void *state)
 			s->broken = 1;
 		if (rc == LA_ECONFLICT) { /* not a race a retry would fix */
 			char msg[512];
-			snprintf(msg, sizeof(msg), "%s", la_error_last());
+			(void)snprintf(msg, sizeof(msg), "%s", la_error_last()); /* may be cut */
 			rc = la_error_set(LA_EDB, "%s", msg);
 		}
 		return rc;

@@ -116,7 +116,9 @@ static int create_temp(char *tmp, size_t size, int dirfd, const char *name)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	unsigned long n = (unsigned long)ts.tv_nsec;
 	for (int attempt = 0; attempt < 100; attempt++, n = n * 1103515245ul + 12345ul) {
-		snprintf(tmp, size, ".%s.%ld.%lu", name, (long)getpid(), n % 1000000ul);
+		int len = snprintf(tmp, size, ".%s.%ld.%lu", name, (long)getpid(), n % 1000000ul);
+		if (len < 0 || (size_t)len >= size)
+			return -ENAMETOOLONG;
 		int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd < 0 ? -errno : fd;

@@ -9,6 +9,7 @@
  * by the chunk and the group, whatever the size of the file.
  */
 #include "csv_data.h"
+#include "util/errno_text.h"
 
 #include <allocation/bus.h>
 #include <allocation/csv.h>
@@ -86,7 +87,7 @@ static int flush_group(importer *im)
 	int rc = n ? la_bus_handle_many(im->bus, im->commands, n) : LA_OK;
 	if (rc != LA_OK) {
 		char msg[1024];
-		snprintf(msg, sizeof msg, "%s", la_error_last());
+		(void)snprintf(msg, sizeof msg, "%s", la_error_last()); /* may be cut */
 		size_t first = im->group[0].line;
 		for (size_t i = 0; i < im->group_count; i++)
 			clear_line(&im->group[i]);
@@ -122,7 +123,7 @@ static char *copy_or_null(const char *s)
 static void refuse(pending_line *p, int status, const char *fmt, const char *detail)
 {
 	char message[512];
-	snprintf(message, sizeof message, fmt, detail);
+	(void)snprintf(message, sizeof message, fmt, detail); /* a long detail is cut */
 	p->status = status;
 	p->message = strdup(message);
 }
@@ -134,7 +135,7 @@ static int add_record(importer *im, const csv_record *record)
 	p->line = record->line;
 	if (record->count != 3) {
 		char found[24];
-		snprintf(found, sizeof found, "%zu", record->count);
+		(void)snprintf(found, sizeof found, "%zu", record->count); /* fits */
 		refuse(p, LA_EINVAL, "expected 3 fields (orderid,sku,qty), found %s", found);
 	} else {
 		const char *orderid = record->fields[im->col[0]], *sku = record->fields[im->col[1]];
@@ -237,7 +238,9 @@ static int import_fd(importer *im, int fd)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = la_error_set(LA_EIO, "%s: cannot read: %s", im->name, strerror(errno));
+			char why[LA__ERRNO_TEXT_SIZE];
+			rc = la_error_set(LA_EIO, "%s: cannot read: %s", im->name,
+			                  la__errno_text(errno, why));
 			break;
 		}
 		len += (size_t)got;
@@ -288,8 +291,9 @@ int la_csv_import_orders(size_t *out_allocated, size_t *out_out_of_stock, size_t
 	im.commands = calloc(lines_per_transaction, sizeof *im.commands);
 	int rc = im.group && im.commands ? LA_OK : la_error_set(LA_ENOMEM, "out of memory");
 	int fd = -1;
+	char why[LA__ERRNO_TEXT_SIZE];
 	if (rc == LA_OK && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		rc = la_error_set(LA_EIO, "%s: cannot open: %s", path, strerror(errno));
+		rc = la_error_set(LA_EIO, "%s: cannot open: %s", path, la__errno_text(errno, why));
 	if (rc == LA_OK)
 		rc = import_fd(&im, fd);
 	if (fd >= 0)

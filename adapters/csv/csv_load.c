@@ -15,7 +15,7 @@ static const char *shown(char out[48], const char *value)
 {
 	size_t n = 0;
 	for (; value[n] && n < 40; n++)
-		out[n] = (unsigned char)value[n] < 0x20 ? '?' : value[n];
+		out[n] = (char)((unsigned char)value[n] < 0x20 ? '?' : value[n]);
 	out[n] = '\0';
 	if (value[n])
 		memcpy(out + (n > 37 ? 37 : n), "...", 4);
@@ -26,7 +26,7 @@ static const char *shown(char out[48], const char *value)
 static int at_line(const char *file, size_t line, int code)
 {
 	char msg[512];
-	snprintf(msg, sizeof(msg), "%s", la_error_last());
+	(void)snprintf(msg, sizeof(msg), "%s", la_error_last()); /* may be cut */
 	return la_error_set(code, "%s:%zu: %s", file, line, msg);
 }
 
@@ -134,6 +134,9 @@ static int load_allocations(csv_data *data, const csv_table *t)
 			return la_error_set(LA_EINVAL,
 			                    "%s:%zu: order %s already has a line for sku %s", file,
 			                    row->line, orderid, sku);
+		if (qty > INT64_MAX - data->batches[b].allocated) /* the sum would overflow */
+			return la_error_set(LA_EINVAL, "%s:%zu: batch %s would hold more than %lld",
+			                    file, row->line, batchref, (long long)INT64_MAX);
 		/* row order is allocation order: the sequence of a loaded line */
 		rc = csv_data_add_line(data, orderid, sku, qty, batchref, (int64_t)r);
 	}
@@ -222,7 +225,7 @@ int csv_data_write_batches(const csv_data *data, csv_buffer *out)
 		if (b->removed)
 			continue;
 		char qty[24];
-		snprintf(qty, sizeof(qty), "%lld", (long long)b->purchased);
+		(void)snprintf(qty, sizeof(qty), "%lld", (long long)b->purchased); /* fits */
 		const char *row[] = {b->ref, b->sku, qty, b->eta ? b->eta : ""};
 		if (csv_write_record(out, row, 4))
 			return la_error_set(LA_ENOMEM, "out of memory");
@@ -240,7 +243,7 @@ int csv_data_write_allocations(const csv_data *data, csv_buffer *out)
 		if (l->removed)
 			continue;
 		char qty[24];
-		snprintf(qty, sizeof(qty), "%lld", (long long)l->qty);
+		(void)snprintf(qty, sizeof(qty), "%lld", (long long)l->qty); /* fits */
 		const char *row[] = {l->orderid, l->sku, qty, l->batchref};
 		if (csv_write_record(out, row, 4))
 			return la_error_set(LA_ENOMEM, "out of memory");

@@ -5,6 +5,7 @@
  * a failed command leaves every file as it was.
  */
 #include "csv_store.h"
+#include "util/errno_text.h"
 
 #include <allocation/bus.h>
 #include <allocation/csv.h>
@@ -19,8 +20,10 @@ static int read_orders(csv_table *t, size_t col[3], const csv_store *s)
 	size_t len = 0;
 	csv_stamp stamp;
 	int err = csv_file_read(&text, &len, &stamp, s->dirfd, CSV_ORDERS_FILE);
+	char why[LA__ERRNO_TEXT_SIZE];
 	if (err)
-		return la_error_set(LA_EIO, "%s: cannot read: %s", CSV_ORDERS_FILE, strerror(-err));
+		return la_error_set(LA_EIO, "%s: cannot read: %s", CSV_ORDERS_FILE,
+		                    la__errno_text(-err, why));
 	int rc = csv_orders_parse(t, col, text, len);
 	free(text);
 	return rc;
@@ -38,7 +41,7 @@ static int allocate_row(size_t *allocated, size_t *out_of_stock, la_bus *bus, co
 	la_message_free(cmd);
 	if (rc) {
 		char msg[512];
-		snprintf(msg, sizeof(msg), "%s", la_error_last());
+		(void)snprintf(msg, sizeof(msg), "%s", la_error_last()); /* may be cut */
 		return la_error_set(rc, "%s:%zu: %s", CSV_ORDERS_FILE, row->line, msg);
 	}
 	if (la_bus_result_batchref(bus))

@@ -9,6 +9,7 @@
  * atomically.
  */
 #include "csv_store.h"
+#include "util/errno_text.h"
 
 #include <allocation/csv.h>
 
@@ -21,16 +22,18 @@
 
 static int io_error(int err, const char *what, const char *name)
 {
+	char why[LA__ERRNO_TEXT_SIZE];
 	return la_error_set(err == -ENOMEM ? LA_ENOMEM : LA_EIO, "%s: %s: %s", name, what,
-	                    strerror(-err));
+	                    la__errno_text(-err, why));
 }
 
 static int lock(csv_store *s, int how)
 {
 	while (flock(s->dirfd, how) != 0) {
+		char why[LA__ERRNO_TEXT_SIZE];
 		if (errno != EINTR)
 			return la_error_set(LA_EIO, "cannot lock the CSV folder: %s",
-			                    strerror(errno));
+			                    la__errno_text(errno, why));
 	}
 	return LA_OK;
 }
@@ -301,6 +304,20 @@ static int csv_batches(la_batch_page *into, const char *sku, size_t limit, const
 	return rc;
 }
 
+static int csv_batch_row(la_batch_page *into, const char *ref, void *state)
+{
+	csv_store *s = state;
+	int rc = query_begin(s);
+	long i = rc == LA_OK ? csv_data_find_batch(&s->data, ref) : -1;
+	if (i >= 0) {
+		const csv_batch *b = &s->data.batches[i];
+		rc = la_batch_page_append(into, b->ref, b->sku, b->eta, b->purchased, b->allocated,
+		                          b->lines);
+	}
+	query_end(s);
+	return rc;
+}
+
 static void csv_close(void *state)
 {
 	csv_store *s = state;
@@ -337,6 +354,7 @@ static const la_store_port csv_port = {
     .batches = csv_batches,
     .relay_outbox = NULL,
     .close = csv_close,
+    .batch = csv_batch_row,
 };
 
 /* ---- deferred mode (allocate-from-csv: one rewrite for all orders) ---- */
@@ -388,8 +406,10 @@ int csv_store_create(la_store **out, csv_store **state, const char *folder)
 	s->dirfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0) {
 		int e = errno;
+		char why[LA__ERRNO_TEXT_SIZE];
 		free(s);
-		return la_error_set(LA_EIO, "cannot open CSV folder %s: %s", folder, strerror(e));
+		return la_error_set(LA_EIO, "cannot open CSV folder %s: %s", folder,
+		                    la__errno_text(e, why));
 	}
 	/* load now so a missing or bad batches.csv is reported at open */
 	int rc = lock(s, LOCK_SH);

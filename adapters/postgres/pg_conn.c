@@ -13,7 +13,7 @@
 
 const char *pg_fmt_int(char *buf, int64_t v)
 {
-	snprintf(buf, 24, "%lld", (long long)v);
+	(void)snprintf(buf, 24, "%lld", (long long)v); /* 24 bytes hold any int64 */
 	return buf;
 }
 
@@ -202,6 +202,7 @@ int pg_round_trip(struct pg_store *store, PGresult **results, int nkeep, const c
 		results[i] = NULL;
 	int n = store->queued;
 	store->queued = 0;
+	store->failed_at = -1;
 	store->result_lost = 0;
 	if (store->broken)
 		return connection_lost(store, what, "not connected");
@@ -234,6 +235,10 @@ int pg_round_trip(struct pg_store *store, PGresult **results, int nkeep, const c
 		if (!res)
 			return connection_lost(store, what, PQerrorMessage(store->conn));
 		ExecStatusType st = PQresultStatus(res);
+		/* libpq's own errors (the connection went) carry no SQLSTATE */
+		if (st == PGRES_FATAL_ERROR && store->failed_at < 0 &&
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE))
+			store->failed_at = i;
 		if (st == PGRES_FATAL_ERROR && rc == LA_OK)
 			rc = map_error(store, res, what);
 		if (i < nkeep && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
@@ -288,7 +293,9 @@ static int open_connection(struct pg_store *store)
 	if (!store->conn)
 		return la_error_set(LA_ENOMEM, "out of memory connecting to PostgreSQL");
 	if (PQstatus(store->conn) != CONNECTION_OK) {
-		const char *msg = PQerrorMessage(store->conn);
+		/* libpq may quote a value of the connection string it refused */
+		char msg[512];
+		la__redact_quoted(msg, sizeof msg, PQerrorMessage(store->conn), store->conninfo);
 		return la_error_set(LA_EDB, "cannot connect to PostgreSQL: %.*s", trimmed_len(msg),
 		                    msg);
 	}

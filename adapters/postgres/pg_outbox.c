@@ -22,8 +22,8 @@ int pg_outbox_queue(struct pg_store *store, const la_product *product)
 		if (la_message_kind_of(event) != LA_EVT_ALLOCATED)
 			continue;
 		char id[48];
-		snprintf(id, sizeof id, "%016" PRIx64 "-%" PRIu64, store->id_prefix,
-		         ++store->id_counter);
+		(void)snprintf(id, sizeof id, "%016" PRIx64 "-%" PRIu64, store->id_prefix,
+		               ++store->id_counter);
 		char *json = NULL;
 		rc = la_message_to_json(&json, event, id);
 		if (rc == LA_OK) {
@@ -129,5 +129,28 @@ int pg_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *p
 	}
 	if (out_sent)
 		*out_sent = total;
+	return rc;
+}
+
+int pg_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *state)
+{
+	struct pg_store *store = state;
+	if (store->in_unit)
+		return la_error_set(LA_ESTATE, "postgres: outbox status inside a unit of work");
+	PGresult *res = NULL;
+	int rc = pg_ensure_connected(store);
+	if (rc == LA_OK)
+		rc = pg_queue(store, PG_OUTBOX_STATUS, 0, NULL);
+	if (rc == LA_OK)
+		rc = pg_round_trip(store, &res, 1, "reading the outbox backlog");
+	if (rc == LA_OK && PQntuples(res) == 1) {
+		int64_t count = pg_int(res, 0, 0);
+		*out_pending = count > 0 ? (size_t)count : 0;
+		*out_oldest_age_seconds = strtod(PQgetvalue(res, 0, 1), NULL);
+	} else if (rc == LA_OK) {
+		rc = la_error_set(LA_EDB, "postgres: the outbox backlog query returned %d rows",
+		                  PQntuples(res));
+	}
+	PQclear(res);
 	return rc;
 }

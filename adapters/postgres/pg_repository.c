@@ -62,6 +62,18 @@ void pg_repo_forget_all(struct pg_store *store)
 	store->seen_count = 0;
 }
 
+/* Rows the domain refuses to load were written by hand or by a bug: that is
+ * the database's failure, not bad input from the caller nor a conflict worth
+ * retrying. */
+static int inconsistent(int rc)
+{
+	if (rc != LA_EINVAL && rc != LA_ECONFLICT)
+		return rc;
+	char why[512];
+	(void)snprintf(why, sizeof why, "%s", la_error_last()); /* may be cut */
+	return la_error_set(LA_EDB, "stored data is inconsistent: %s", why);
+}
+
 /* A product from the rows of PG_PRODUCT_GET / PG_PRODUCT_OF_BATCH. */
 static int build(la_product **out, const PGresult *res)
 {
@@ -75,6 +87,7 @@ static int build(la_product **out, const PGresult *res)
 		                           pg_int(res, row, 5), pg_int(res, row, 6));
 	}
 	if (rc != LA_OK) {
+		rc = inconsistent(rc);
 		la_product_free(product);
 		return rc;
 	}
@@ -95,7 +108,7 @@ static int adopt(la_product **out, struct pg_store *store, PGresult *res, int64_
 		 * batch was removed from it since). */
 		return LA_ENOTFOUND;
 	}
-	la_product *product;
+	la_product *product = NULL;
 	int rc = have_cached && pg_int(res, 0, 0) == cached ? pg_cache_build(&product, store, sku)
 	                                                    : build(&product, res);
 	if (rc == LA_OK && (rc = remember(store, product)) != LA_OK)
@@ -153,9 +166,8 @@ int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state)
 	 * from memory when current). A batch ref never moves to another product
 	 * while it exists, but it may have been removed (and even reused). */
 	const char *remembered = pg_cache_sku_of_batch(store, ref);
-	if (remembered) {
-		char sku[256];
-		snprintf(sku, sizeof sku, "%s", remembered);
+	char sku[256]; /* a copy (loading may drop the entry); skus are at most 255 bytes */
+	if (remembered && snprintf(sku, sizeof sku, "%s", remembered) < (int)sizeof sku) {
 		la_product *product;
 		int rc = pg_repo_get(&product, sku, store);
 		if (rc == LA_OK && la_product_find_batch(product, ref)) {
@@ -204,8 +216,45 @@ int pg_repo_load_line(la_product *product, const char *orderid, void *state)
 	if (rc != LA_OK)
 		return rc;
 	if (PQntuples(res) > 0)
-		rc = la_product_load_line(product, PQgetvalue(res, 0, 0), orderid,
-		                          pg_int(res, 0, 1), pg_int(res, 0, 2));
+		rc = inconsistent(la_product_load_line(product, PQgetvalue(res, 0, 0), orderid,
+		                                       pg_int(res, 0, 1), pg_int(res, 0, 2)));
+	PQclear(res);
+	return rc;
+}
+
+/* A text[] literal: {"a","b"} with quotes and backslashes escaped. */
+static char *text_array(const char *const *items, size_t count)
+{
+	la__buf out = LA__BUF_INIT;
+	la__buf_puts(&out, "{");
+	for (size_t i = 0; i < count; i++) {
+		la__buf_puts(&out, i ? ",\"" : "\"");
+		for (const char *p = items[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				la__buf_append(&out, "\\", 1);
+			la__buf_append(&out, p, 1);
+		}
+		la__buf_puts(&out, "\"");
+	}
+	la__buf_puts(&out, "}");
+	return la__buf_take(&out);
+}
+
+int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t count, void *state)
+{
+	struct pg_store *store = state;
+	if (la_product_is_new(product) || !has_lines(product))
+		return LA_OK;
+	char *array = text_array(orderids, count);
+	if (!array)
+		return la_error_set(LA_ENOMEM, "out of memory");
+	const char *params[2] = {la_product_sku(product), array};
+	PGresult *res;
+	int rc = query(&res, store, PG_LINES_OF_ORDERS, 2, params, "loading order lines");
+	la__free(array);
+	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
+		rc = la_product_load_line(product, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+		                          pg_int(res, row, 2), pg_int(res, row, 3));
 	PQclear(res);
 	return rc;
 }
@@ -220,8 +269,9 @@ int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state)
 		if (rc != LA_OK)
 			return rc;
 		for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
-			rc = la_product_load_line(product, ref, PQgetvalue(res, row, 0),
-			                          pg_int(res, row, 1), pg_int(res, row, 2));
+			rc = inconsistent(
+			    la_product_load_line(product, ref, PQgetvalue(res, row, 0),
+			                         pg_int(res, row, 1), pg_int(res, row, 2)));
 		PQclear(res);
 	}
 	if (rc == LA_OK)

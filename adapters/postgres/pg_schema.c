@@ -133,9 +133,9 @@ static int migrate_locked(struct pg_store *store)
 	}
 	if (rc == LA_OK && version < PG_SCHEMA_VERSION) {
 		char sql[128];
-		snprintf(sql, sizeof sql,
-		         "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d)",
-		         PG_SCHEMA_VERSION);
+		(void)snprintf(sql, sizeof sql, /* fits */
+		               "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d)",
+		               PG_SCHEMA_VERSION);
 		rc = exec(store, sql, NULL);
 	}
 	return rc;

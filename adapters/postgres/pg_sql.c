@@ -55,27 +55,28 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                      "SELECT batchref, qty, sequence FROM allocations"
                      " WHERE orderid = $1::text AND sku = $2::text",
                      2},
+    /* The orders a batch of commands names: one query for all of them. */
+    [PG_LINES_OF_ORDERS] = {"la_lines_of_orders",
+                            "SELECT batchref, orderid, qty, sequence FROM allocations"
+                            " WHERE sku = $1::text AND orderid = ANY ($2::text[])",
+                            2},
     [PG_LINES_OF_BATCH] = {"la_lines_of_batch",
                            "SELECT orderid, qty, sequence FROM allocations"
                            " WHERE batchref = $1::text ORDER BY sequence",
                            1},
-    /* A line and its batch's stored figures in one statement. */
     [PG_LINE_ALLOCATE] = {"la_line_allocate",
-                          "WITH line AS (INSERT INTO allocations"
-                          " (orderid, sku, batchref, qty, sequence) VALUES"
-                          " ($1::text, $2::text, $3::text, $4::bigint, $5::bigint)"
-                          " RETURNING batchref, qty)"
-                          " UPDATE batches b SET allocated = b.allocated + line.qty,"
-                          " line_count = b.line_count + 1 FROM line WHERE b.ref = line.batchref",
+                          "INSERT INTO allocations (orderid, sku, batchref, qty, sequence)"
+                          " VALUES ($1::text, $2::text, $3::text, $4::bigint, $5::bigint)",
                           5},
     [PG_LINE_DEALLOCATE] = {"la_line_deallocate",
-                            "WITH line AS (DELETE FROM allocations"
-                            " WHERE orderid = $1::text AND sku = $2::text"
-                            " RETURNING batchref, qty)"
-                            " UPDATE batches b SET allocated = b.allocated - line.qty,"
-                            " line_count = b.line_count - 1 FROM line"
-                            " WHERE b.ref = line.batchref",
+                            "DELETE FROM allocations WHERE orderid = $1::text AND sku = $2::text",
                             2},
+    /* A batch's figures follow its lines: set once per commit, from the
+     * product (exact: the version check proves nobody changed it since). */
+    [PG_BATCH_FIGURES] = {"la_batch_figures",
+                          "UPDATE batches SET allocated = $2::bigint, line_count = $3::bigint"
+                          " WHERE ref = $1::text",
+                          3},
     [PG_VIEW_ALLOCATIONS] = {"la_view_allocations",
                              "SELECT sku, batchref FROM allocations_view"
                              " WHERE orderid = $1::text ORDER BY position",
@@ -92,6 +93,10 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                                       " WHERE sku = $2::text AND (sku, eta_key, sequence) >"
                                       " ($3::text, $4::integer, $5::bigint)" BATCH_ORDER,
                                       5},
+    [PG_VIEW_BATCH] = {"la_view_batch",
+                       "SELECT ref, sku, to_char(eta, 'YYYY-MM-DD'), purchased, allocated,"
+                       " line_count FROM batches WHERE ref = $1::text",
+                       1},
     [PG_OUTBOX_INSERT] = {"la_outbox_insert",
                           "INSERT INTO outbox (channel, payload) VALUES ($1::text, $2::text)", 2},
     /* One relay per schema at a time (transaction-scoped advisory lock), so
@@ -104,4 +109,9 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                            1},
     [PG_OUTBOX_MARK_SENT] = {"la_outbox_mark_sent",
                              "UPDATE outbox SET sent = now() WHERE id = ANY ($1::bigint[])", 1},
+    /* The server's clock on both sides: the age does not depend on ours. */
+    [PG_OUTBOX_STATUS] = {"la_outbox_status",
+                          "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created)), 0)"
+                          " FROM outbox WHERE sent IS NULL",
+                          0},
 };

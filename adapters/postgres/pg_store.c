@@ -21,6 +21,7 @@ static void pg_close(void *state)
 		pg_unit_end(store);
 	free(store->seen);
 	free(store->positions);
+	la__strmap_dispose(&store->lines_changed);
 	pg_cache_clear(store);
 	if (store->conn)
 		PQfinish(store->conn);
@@ -28,41 +29,21 @@ static void pg_close(void *state)
 	free(store);
 }
 
-static const la_store_port port_plain = {
-    .version = LA_STORE_PORT_VERSION,
-    .name = "postgres",
-    .begin = pg_unit_begin,
-    .commit = pg_unit_commit,
-    .rollback = pg_unit_rollback,
-    .end = pg_unit_end,
-    .add = pg_repo_add,
-    .get = pg_repo_get,
-    .get_by_batchref = pg_repo_get_by_batchref,
-    .load_line = pg_repo_load_line,
-    .load_batch_lines = pg_repo_load_batch_lines,
-    .allocations = pg_view_allocations,
-    .batches = pg_view_batches,
-    .relay_outbox = NULL,
-    .close = pg_close,
-};
+/* The two ports differ only by the outbox relay. */
+#define PG_PORT(relay, status)                                                                     \
+	{                                                                                          \
+		.version = LA_STORE_PORT_VERSION, .name = "postgres", .begin = pg_unit_begin,      \
+		.commit = pg_unit_commit, .rollback = pg_unit_rollback, .end = pg_unit_end,        \
+		.add = pg_repo_add, .get = pg_repo_get,                                            \
+		.get_by_batchref = pg_repo_get_by_batchref, .load_line = pg_repo_load_line,        \
+		.load_batch_lines = pg_repo_load_batch_lines, .allocations = pg_view_allocations,  \
+		.batches = pg_view_batches, .relay_outbox = (relay), .close = pg_close,            \
+		.batch = pg_view_batch, .load_lines = pg_repo_load_lines,                          \
+		.outbox_status = (status)                                                          \
+	}
 
-static const la_store_port port_outbox = {
-    .version = LA_STORE_PORT_VERSION,
-    .name = "postgres",
-    .begin = pg_unit_begin,
-    .commit = pg_unit_commit,
-    .rollback = pg_unit_rollback,
-    .end = pg_unit_end,
-    .add = pg_repo_add,
-    .get = pg_repo_get,
-    .get_by_batchref = pg_repo_get_by_batchref,
-    .load_line = pg_repo_load_line,
-    .load_batch_lines = pg_repo_load_batch_lines,
-    .allocations = pg_view_allocations,
-    .batches = pg_view_batches,
-    .relay_outbox = pg_outbox_relay,
-    .close = pg_close,
-};
+static const la_store_port port_plain = PG_PORT(NULL, NULL);
+static const la_store_port port_outbox = PG_PORT(pg_outbox_relay, pg_outbox_status);
 
 /* Outbox ids must not collide across connections and processes. */
 static uint64_t random_prefix(void)
@@ -72,7 +53,7 @@ static uint64_t random_prefix(void)
 	if (f) {
 		if (fread(&value, sizeof value, 1, f) != 1)
 			value = 0;
-		fclose(f);
+		(void)fclose(f); /* read only: nothing to lose */
 	}
 	if (value == 0) {
 		struct timespec ts;
@@ -102,11 +83,14 @@ static int check_conninfo(const char *conninfo)
 		return la_error_set(LA_ENOMEM, "out of memory reading the PostgreSQL connection "
 		                               "string");
 	}
-	size_t len = strlen(err);
-	while (len > 0 && err[len - 1] == '\n')
+	/* libpq quotes the piece it could not read, which may be the password */
+	char why[512];
+	la__redact_quoted(why, sizeof why, err, conninfo);
+	size_t len = strlen(why);
+	while (len > 0 && why[len - 1] == '\n')
 		len--;
 	int rc =
-	    la_error_set(LA_EINVAL, "invalid PostgreSQL connection string: %.*s", (int)len, err);
+	    la_error_set(LA_EINVAL, "invalid PostgreSQL connection string: %.*s", (int)len, why);
 	PQfreemem(err);
 	return rc;
 }

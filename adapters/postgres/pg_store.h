@@ -16,6 +16,9 @@
 #include <allocation/sys/ports.h>
 
 #include "util/alloc.h"
+#include "util/buf.h"
+#include "util/strmap.h"
+#include "util/redact.h"
 
 /* Every statement the store runs; prepared once per connection (pg_sql.c). */
 enum pg_stmt {
@@ -29,16 +32,20 @@ enum pg_stmt {
 	PG_BATCH_DELETE,
 	PG_LINE_GET,
 	PG_LINES_OF_BATCH,
+	PG_LINES_OF_ORDERS,
 	PG_LINE_ALLOCATE,
 	PG_LINE_DEALLOCATE,
+	PG_BATCH_FIGURES,
 	PG_VIEW_ALLOCATIONS,
 	PG_VIEW_BATCHES,
 	PG_VIEW_BATCHES_AFTER,
 	PG_VIEW_BATCHES_OF_SKU,
 	PG_VIEW_BATCHES_OF_SKU_AFTER,
+	PG_VIEW_BATCH,
 	PG_OUTBOX_INSERT,
 	PG_OUTBOX_PENDING,
 	PG_OUTBOX_MARK_SENT,
+	PG_OUTBOX_STATUS,
 	PG_STMT_COUNT
 };
 
@@ -61,6 +68,8 @@ struct pg_store {
 	int broken;      /* the connection failed: reconnect before the next use */
 	int queued;      /* statements queued since the last sync */
 	int deferred;    /* syncs sent whose results are read at the next round trip */
+	int failed_at;   /* last round trip: the first statement the server itself
+	                    answered with an error (it has a SQLSTATE), or -1 */
 	int result_lost; /* the last round trip lost a result to libpq's lack of memory
 	                  * (no server error before it): what ran after it is unknown */
 
@@ -72,6 +81,7 @@ struct pg_store {
 	size_t seen_cap;
 	size_t *positions; /* commit: la_products_next_change over seen */
 	size_t positions_cap;
+	la__strmap lines_changed; /* commit: batch ref → product, for their figures */
 
 	/* committed product rows, checked by version (pg_cache.c) */
 	la_product_cache *cache; /* made on first use */
@@ -95,7 +105,8 @@ int pg_queue_sql(struct pg_store *store, const char *sql);
  * last one. results[i] (i < nkeep) receives the i-th statement's result (the
  * caller PQclears it, NULL where none); others are discarded. Returns LA_OK,
  * or the mapped error of the first failing statement (the message set;
- * what names the operation).
+ * what names the operation). store->failed_at says which statement the
+ * server refused, if it said so before the connection was lost.
  */
 int pg_round_trip(struct pg_store *store, PGresult **results, int nkeep, const char *what);
 /* Send a sync point now and read its results at the next round trip. */
@@ -121,6 +132,7 @@ int pg_repo_add(la_product *product, void *state);
 int pg_repo_get(la_product **out, const char *sku, void *state);
 int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state);
 int pg_repo_load_line(la_product *product, const char *orderid, void *state);
+int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t count, void *state);
 int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state);
 void pg_repo_forget_all(struct pg_store *store);
 
@@ -144,12 +156,14 @@ void pg_cache_clear(struct pg_store *store);
 
 /* ---- pg_views.c ---- */
 int pg_view_allocations(la_allocation_list *into, const char *orderid, void *state);
+int pg_view_batch(la_batch_page *into, const char *ref, void *state);
 int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
 
 /* ---- pg_outbox.c ---- */
 /* Queue the outbox rows of product's Allocated events. */
 int pg_outbox_queue(struct pg_store *store, const la_product *product);
+int pg_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *state);
 int pg_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
                     void *state);
 

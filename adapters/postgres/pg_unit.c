@@ -91,6 +91,28 @@ static int queue_version(struct pg_store *store, const la_product *product)
 	return pg_queue(store, PG_PRODUCT_SAVE_VERSION, 3, p);
 }
 
+/* The batch rows' allocated quantity and line count, once per batch whose
+ * lines changed (and that still exists), from the product's figures. */
+static int queue_figures(struct pg_store *store)
+{
+	size_t index = 0;
+	const char *ref;
+	void *value;
+	int rc = LA_OK;
+	while (rc == LA_OK && la__strmap_next(&store->lines_changed, &index, &ref, &value)) {
+		const la_batch *b = la_product_find_batch(value, ref);
+		if (!b)
+			continue; /* removed in this unit of work */
+		char allocated[24], lines[24];
+		const char *p[3] = {ref, pg_fmt_int(allocated, la_batch_allocated_quantity(b)),
+		                    pg_fmt_int(lines, la_batch_line_count(b))};
+		rc = pg_queue(store, PG_BATCH_FIGURES, 3, p);
+		if (rc == LA_OK)
+			rc = maybe_flush(store);
+	}
+	return rc;
+}
+
 /* Every changed product's version first (each product row locked once), then
  * every change in the order it was made across products (a batch reference
  * moved between products, an order's rows in allocation order), then the
@@ -114,6 +136,7 @@ static int queue_products(struct pg_store *store, int *any)
 	if (rc == LA_OK && store->seen_count)
 		memset(store->positions, 0, store->seen_count * sizeof *store->positions);
 	size_t k;
+	la__strmap_clear(&store->lines_changed);
 	while (rc == LA_OK && (k = la_products_next_change(store->seen, store->seen_count,
 	                                                   store->positions)) < store->seen_count) {
 		la_change change;
@@ -122,7 +145,14 @@ static int queue_products(struct pg_store *store, int *any)
 			rc = queue_change(store, store->seen[k], &change);
 		if (rc == LA_OK)
 			rc = maybe_flush(store);
+		if (rc == LA_OK &&
+		    (change.kind == LA_CHANGE_LINE_ALLOCATED ||
+		     change.kind == LA_CHANGE_LINE_DEALLOCATED) &&
+		    la__strmap_put(&store->lines_changed, change.batchref, store->seen[k]) != 0)
+			rc = la_error_set(LA_ENOMEM, "out of memory");
 	}
+	if (rc == LA_OK)
+		rc = queue_figures(store);
 	for (size_t i = 0; rc == LA_OK && i < store->seen_count; i++)
 		if ((store->flags & LA_STORE_OUTBOX) && changed(store->seen[i]))
 			rc = pg_outbox_queue(store, store->seen[i]);
@@ -135,6 +165,26 @@ static void finish_deferred(struct pg_store *store, const char *sql)
 	if (store->begun && !store->broken && pg_queue_sql(store, sql) == LA_OK)
 		pg_send_deferred(store);
 	store->begun = 0;
+}
+
+/*
+ * The connection was lost after COMMIT was sent and before its answer came:
+ * the transaction may have committed or not. Still LA_EDB (a store failure:
+ * the bus retries only conflicts, so it does not run the command again
+ * blindly), with a message that says the outcome is unknown, not that
+ * nothing changed. Re-running the command is safe because every command is
+ * idempotent (Allocate per (orderid, sku), CreateBatch with the same values,
+ * ChangeBatchQuantity's absolute quantity); docs/postgres.md.
+ */
+static int outcome_unknown(void)
+{
+	char why[512];
+	(void)snprintf(why, sizeof why, "%s", la_error_last()); /* may be cut */
+	la_log(LA_LOG_WARN, "postgres: the outcome of a commit is unknown (connection lost)");
+	return la_error_set(LA_EDB,
+	                    "%s; the outcome of the commit is unknown: it may have been "
+	                    "applied",
+	                    why);
 }
 
 int pg_unit_commit(void *state)
@@ -156,12 +206,18 @@ int pg_unit_commit(void *state)
 	if (rc == LA_OK)
 		rc = pg_queue_sql(store, "COMMIT");
 	if (rc == LA_OK) {
+		int commit_at = store->queued - 1;
 		rc = pg_round_trip(store, NULL, 0, "committing");
 		if (rc != LA_OK && store->result_lost) /* COMMIT was sent, its answer lost */
 			rc = la_error_set(LA_EDB,
 			                  "PostgreSQL: out of memory reading the answer to "
-			                  "COMMIT: the unit of work may or may not have been "
-			                  "committed (outcome unknown)");
+			                  "COMMIT; the outcome of the commit is unknown: it may "
+			                  "have been applied");
+		/* Lost with COMMIT sent, and no statement before it refused by the
+		 * server: the server may have committed before the connection went. */
+		else if (rc != LA_OK && store->broken &&
+		         !(store->failed_at >= 0 && store->failed_at < commit_at))
+			rc = outcome_unknown();
 	}
 	if (rc != LA_OK) {
 		/* The transaction is aborted (or gone with the connection); what

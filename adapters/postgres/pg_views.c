@@ -35,6 +35,18 @@ int pg_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 	return rc;
 }
 
+int pg_view_batch(la_batch_page *into, const char *ref, void *state)
+{
+	PGresult *res;
+	int rc = run(&res, state, PG_VIEW_BATCH, 1, &ref, "reading a batch");
+	if (rc == LA_OK && PQntuples(res) == 1)
+		rc = la_batch_page_append(into, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+		                          PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
+		                          pg_int(res, 0, 3), pg_int(res, 0, 4), pg_int(res, 0, 5));
+	PQclear(res);
+	return rc;
+}
+
 int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state)
 {

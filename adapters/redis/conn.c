@@ -1,5 +1,6 @@
 /* hiredis plumbing shared by the publisher, the consumer and the relay. */
 #include "conn.h"
+#include "util/errno_text.h"
 
 #include <allocation/sys/ports.h>
 
@@ -72,6 +73,7 @@ static int connect_within(int fd, const struct sockaddr *addr, socklen_t len, in
 static int open_socket(const redis_endpoint *ep, int timeout_ms, const char *name)
 {
 	int fd = -1, err = 0;
+	char why[LA__ERRNO_TEXT_SIZE];
 
 	if (ep->unix_path) {
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -80,7 +82,7 @@ static int open_socket(const redis_endpoint *ep, int timeout_ms, const char *nam
 			la_error_set(LA_EINVAL, "Redis socket path too long: %s", ep->unix_path);
 			return -1;
 		}
-		strcpy(sa.sun_path, ep->unix_path);
+		(void)snprintf(sa.sun_path, sizeof sa.sun_path, "%s", ep->unix_path); /* checked */
 		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 			err = errno;
 		else
@@ -91,13 +93,13 @@ static int open_socket(const redis_endpoint *ep, int timeout_ms, const char *nam
 		char port[16];
 		int gai;
 
-		snprintf(port, sizeof(port), "%d", ep->port);
+		(void)snprintf(port, sizeof(port), "%d", ep->port); /* fits */
 		if ((gai = getaddrinfo(ep->host, port, &hints, &found)) != 0) {
 			if (gai == EAI_MEMORY)
 				la_error_set(LA_ENOMEM, "out of memory resolving %s", name);
 			else
 				la_error_set(LA_EIO, "cannot connect to Redis at %s: %s", name,
-				             gai == EAI_SYSTEM ? strerror(errno)
+				             gai == EAI_SYSTEM ? la__errno_text(errno, why)
 				                               : gai_strerror(gai));
 			return -1;
 		}
@@ -120,7 +122,7 @@ static int open_socket(const redis_endpoint *ep, int timeout_ms, const char *nam
 		if (fd >= 0)
 			close(fd);
 		la_error_set(err == ENOMEM ? LA_ENOMEM : LA_EIO,
-		             "cannot connect to Redis at %s: %s", name, strerror(err));
+		             "cannot connect to Redis at %s: %s", name, la__errno_text(err, why));
 		return -1;
 	}
 	return fd;
@@ -128,7 +130,7 @@ static int open_socket(const redis_endpoint *ep, int timeout_ms, const char *nam
 
 int redis_conn_open(redisContext **out, const redis_endpoint *ep, int timeout_ms)
 {
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	struct timeval tv = {timeout_ms / 1000, (suseconds_t)(timeout_ms % 1000) * 1000};
 	redisContext *c;
 	int rc = LA_OK, fd;
 	char name[300];
@@ -154,7 +156,7 @@ int redis_conn_open(redisContext **out, const redis_endpoint *ep, int timeout_ms
 		char db[16];
 		const char *argv[2] = {"SELECT", db};
 
-		snprintf(db, sizeof(db), "%d", ep->db);
+		(void)snprintf(db, sizeof(db), "%d", ep->db); /* fits */
 		rc = check_ok(c, 2, argv, "SELECT");
 	}
 	if (rc != LA_OK) {
@@ -168,7 +170,7 @@ int redis_conn_open(redisContext **out, const redis_endpoint *ep, int timeout_ms
 static void set_out_of_memory(redisContext *c)
 {
 	c->err = REDIS_ERR_OOM;
-	snprintf(c->errstr, sizeof(c->errstr), "Out of memory");
+	(void)snprintf(c->errstr, sizeof(c->errstr), "Out of memory");
 }
 
 /* hiredis 0.14 replaces its output buffer by a new empty one after a write
@@ -193,8 +195,9 @@ static int flush_output(redisContext *c)
 			continue;
 		if (n <= 0) {
 			c->err = REDIS_ERR_IO;
-			snprintf(c->errstr, sizeof(c->errstr), "%s",
-			         n < 0 ? strerror(errno) : "nothing written");
+			char why[LA__ERRNO_TEXT_SIZE];
+			(void)snprintf(c->errstr, sizeof(c->errstr), "%s", /* may be cut */
+			               n < 0 ? la__errno_text(errno, why) : "nothing written");
 			return REDIS_ERR;
 		}
 		sdsrange(c->obuf, (int)n, -1);

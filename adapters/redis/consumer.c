@@ -213,20 +213,40 @@ void redis_consumer_count_duplicate(la_redis_consumer *c, const char *key)
 	la_log(LA_LOG_INFO, "redis consumer: message %s was already handled; skipped", key);
 }
 
-/* Failures worth another try: the database or a concurrent change. */
-static int transient(int rc)
+/*
+ * Run cmd once. *retry is set when the failure is worth another try: the
+ * unit of work failed as a whole — the store (LA_EDB, LA_EIO), a concurrent
+ * change that outlasted the bus's own retries (LA_ECONFLICT), memory
+ * (LA_ENOMEM). The command's own failure is the domain's answer (an unknown
+ * batch, "already exists with different values", "already allocated with
+ * qty"): it would fail the same way every time, so it is never retried.
+ * la_bus_handle_many tells the two apart: it returns LA_OK once the unit of
+ * work is done, and the command's own status is its result.
+ */
+static int run_once(la_redis_consumer *c, const la_message *cmd, int *retry, const char **why)
 {
-	return rc == LA_EDB || rc == LA_ECONFLICT || rc == LA_EIO || rc == LA_ENOMEM;
+	int rc = la_bus_handle_many(c->bus, &cmd, 1);
+
+	*retry = rc == LA_EDB || rc == LA_ECONFLICT || rc == LA_EIO || rc == LA_ENOMEM;
+	if (rc == LA_OK) {
+		rc = la_bus_result_status(c->bus, 0);
+		*retry = rc == LA_ENOMEM;
+	}
+	*why = rc == LA_OK ? "" : la_bus_result_error(c->bus, 0);
+	if (!*why || !**why)
+		*why = la_error_last();
+	return rc;
 }
 
 redis_verdict redis_consumer_apply(la_redis_consumer *c, const char *channel, const la_message *cmd,
                                    const char *key)
 {
-	int rc = LA_OK, pause = APPLY_BACKOFF_MS;
+	int rc = LA_OK, retry = 0, pause = APPLY_BACKOFF_MS;
+	const char *why = "";
 
 	for (int attempt = 1; attempt <= APPLY_ATTEMPTS; attempt++) {
-		rc = la_bus_handle(c->bus, cmd);
-		if (!transient(rc) || redis_waker_stopping(&c->w))
+		rc = run_once(c, cmd, &retry, &why);
+		if (!retry || redis_waker_stopping(&c->w))
 			break;
 		if (attempt < APPLY_ATTEMPTS) {
 			redis_waker_sleep(&c->w, pause);
@@ -239,13 +259,12 @@ redis_verdict redis_consumer_apply(la_redis_consumer *c, const char *channel, co
 			la_redis_relay_wake(c->relay);
 	} else {
 		atomic_fetch_add(&c->failed, 1);
-		la_log(transient(rc) ? LA_LOG_ERROR : LA_LOG_WARN,
+		la_log(retry ? LA_LOG_ERROR : LA_LOG_WARN,
 		       "redis consumer: %s from %s%s%s failed (%s): %s%s", la_message_name(cmd),
-		       channel, key ? " id " : "", key ? key : "", la_strerror(rc), la_error_last(),
-		       transient(rc)
-		           ? (c->mode == LA_REDIS_STREAMS ? "; left for redelivery" : "; dropped")
-		           : "; skipped");
-		if (transient(rc))
+		       channel, key ? " id " : "", key ? key : "", la_strerror(rc), why,
+		       retry ? (c->mode == LA_REDIS_STREAMS ? "; left for redelivery" : "; dropped")
+		             : "; skipped");
+		if (retry)
 			return REDIS_RETRY;
 	}
 	if (key && redis_seen_add(c->seen, key) != LA_OK)

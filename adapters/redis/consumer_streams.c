@@ -12,6 +12,7 @@
 
 #include <allocation/sys/ports.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +91,8 @@ static int acknowledge(session *s, const char *stream, const char *entry_id, con
 	const char *trim[4] = {"ZREMRANGEBYRANK", s->processed_key, "0", keep};
 	int n = key ? 5 : 3, rc = LA_OK;
 
-	snprintf(score, sizeof(score), "%lld", now_ms(CLOCK_REALTIME));
-	snprintf(keep, sizeof(keep), "%d", -(PROCESSED_KEEP + 1));
+	(void)snprintf(score, sizeof(score), "%lld", now_ms(CLOCK_REALTIME)); /* fits */
+	(void)snprintf(keep, sizeof(keep), "%d", -(PROCESSED_KEEP + 1));
 	if (redis_conn_append(s->ctx, 1, multi, NULL) != REDIS_OK ||
 	    redis_conn_append(s->ctx, 4, xack, NULL) != REDIS_OK ||
 	    (key && redis_conn_append(s->ctx, 4, zadd, NULL) != REDIS_OK) ||
@@ -119,8 +120,12 @@ static int decode_entry(la_message **cmd, char **key, session *s, const char *st
 	size_t *lens = calloc(count + 1, sizeof(*lens));
 	int rc = LA_OK;
 
-	if (!names || !values || !lens)
-		rc = la_error_set(LA_ENOMEM, "out of memory");
+	if (!names || !values || !lens) {
+		free(names);
+		free(values);
+		free(lens);
+		return la_error_set(LA_ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; rc == LA_OK && i < count; i++) {
 		const redisReply *name = fields->element[2 * i],
 		                 *value = fields->element[2 * i + 1];
@@ -157,7 +162,8 @@ static int handle_entry(session *s, const char *stream, const redisReply *entry)
 	fields = entry->element[1];
 	if (fields->type != REDIS_REPLY_ARRAY) /* trimmed from the stream while pending */
 		return acknowledge(s, stream, entry_id, NULL);
-	snprintf(fallback, sizeof(fallback), "%s/%s", stream, entry_id);
+	(void)snprintf(fallback, sizeof(fallback), "%s/%s", stream,
+	               entry_id); /* a name, may be cut */
 	rc = decode_entry(&cmd, &key, s, stream, fields, fallback);
 	if (rc == LA_EINVAL) /* malformed: logged, skip it for good */
 		return acknowledge(s, stream, entry_id, NULL);
@@ -184,6 +190,18 @@ typedef struct entry_ref {
 	unsigned long long ms, seq;
 	size_t position; /* in the reply: stream order, then entry order */
 } entry_ref;
+
+/* "<ms>-<seq>" into its two numbers (0 and 0 when it is not one: sorted first). */
+static void parse_entry_id(const char *id, unsigned long long *ms, unsigned long long *seq)
+{
+	char *end;
+
+	errno = 0;
+	*ms = strtoull(id, &end, 10);
+	*seq = end != id && *end == '-' ? strtoull(end + 1, &end, 10) : 0;
+	if (errno != 0 || *end != '\0')
+		*ms = *seq = 0;
+}
 
 static int by_entry_id(const void *a, const void *b)
 {
@@ -252,8 +270,7 @@ static int handle_streams(session *s, const redisReply *reply, size_t *count)
 			refs[n].stream = reply->element[i]->element[0]->str;
 			refs[n].entry = entries->element[j];
 			refs[n].position = n;
-			sscanf(refs[n].entry->element[0]->str, "%llu-%llu", &refs[n].ms,
-			       &refs[n].seq);
+			parse_entry_id(refs[n].entry->element[0]->str, &refs[n].ms, &refs[n].seq);
 		}
 	}
 	qsort(refs, n, sizeof(*refs), by_entry_id);
@@ -273,9 +290,12 @@ static void advance_cursor(char *cursor, size_t size, const redisReply *reply, c
 		const redisReply *entries = reply->element[i]->element[1];
 
 		if (strcmp(reply->element[i]->element[0]->str, stream) == 0 &&
-		    entries->elements > 0)
-			snprintf(cursor, size, "%s",
-			         entries->element[entries->elements - 1]->element[0]->str);
+		    entries->elements > 0) {
+			const char *last = entries->element[entries->elements - 1]->element[0]->str;
+
+			if (strlen(last) < size) /* an id is at most 41 bytes: never cut */
+				(void)snprintf(cursor, size, "%s", last);
+		}
 	}
 }
 
@@ -288,7 +308,7 @@ static int pending_pass(session *s)
 	size_t count;
 
 	for (int i = 0; i < REDIS_INBOUND_COUNT; i++) {
-		snprintf(cursors[i], sizeof(cursors[i]), "0");
+		(void)snprintf(cursors[i], sizeof(cursors[i]), "0");
 		argv[7 + i] = redis_inbound_channels[i];
 		argv[7 + REDIS_INBOUND_COUNT + i] = cursors[i];
 	}
@@ -310,6 +330,64 @@ static int pending_pass(session *s)
 	return LA_OK;
 }
 
+/* An entry as XREADGROUP and XAUTOCLAIM send it: [id, [field, value, ...]]
+ * (the fields nil when it was deleted while pending). */
+static int is_entry(const redisReply *e)
+{
+	return e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+	       e->element[0]->type == REDIS_REPLY_STRING &&
+	       (e->element[1]->type == REDIS_REPLY_ARRAY || e->element[1]->type == REDIS_REPLY_NIL);
+}
+
+/*
+ * Handle one XAUTOCLAIM reply of stream: [cursor, [entry, ...]] and, since
+ * Redis 7, [deleted id, ...]. Every element's type is checked. A nil in place
+ * of an entry (Redis 6.2: deleted from the stream while pending, sent again at
+ * every claim) or anything else that is not an entry is skipped — never a
+ * reason to reconnect, which would only claim it again. The next cursor goes
+ * to cursor ("0-0" when the reply has none: stop claiming this stream).
+ */
+static int handle_claimed(session *s, const char *stream, const redisReply *reply, char *cursor,
+                          size_t size)
+{
+	const redisReply *entries;
+	int rc = LA_OK;
+	size_t skipped = 0;
+
+	(void)snprintf(cursor, size, "0-0");  /* fits */
+	if (reply->type == REDIS_REPLY_ERROR) /* Redis < 6.2: no XAUTOCLAIM */
+		return LA_OK;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING ||
+	    reply->element[1]->type != REDIS_REPLY_ARRAY) {
+		la_log(LA_LOG_WARN,
+		       "redis consumer: unexpected reply shape from XAUTOCLAIM %s; "
+		       "not claiming from it",
+		       stream);
+		return LA_OK;
+	}
+	entries = reply->element[1];
+	for (size_t j = 0; rc == LA_OK && j < entries->elements; j++) {
+		if (is_entry(entries->element[j]))
+			rc = handle_entry(s, stream, entries->element[j]);
+		else
+			skipped++;
+	}
+	if (skipped)
+		la_log(LA_LOG_INFO,
+		       "redis consumer: XAUTOCLAIM %s: skipped %zu element(s) that are not entries "
+		       "(deleted while pending)",
+		       stream, skipped);
+	if (reply->elements > 2 && reply->element[2]->type == REDIS_REPLY_ARRAY &&
+	    reply->element[2]->elements > 0)
+		la_log(LA_LOG_INFO,
+		       "redis consumer: XAUTOCLAIM %s: %zu pending entries were deleted from the "
+		       "stream; Redis dropped them",
+		       stream, reply->element[2]->elements);
+	(void)snprintf(cursor, size, "%s", reply->element[0]->str); /* an id: fits */
+	return rc;
+}
+
 /* Entries other consumers of the group took and left idle (they died). */
 static int claim_pass(session *s)
 {
@@ -322,18 +400,12 @@ static int claim_pass(session *s)
 			                       CLAIM_IDLE_MS, cursor,
 			                       "COUNT",       READ_COUNT};
 			redisReply *reply = command(s, 8, argv);
-			int rc = LA_OK;
+			int rc;
 
 			if (!reply)
 				return LA_EIO;
-			if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
-				freeReplyObject(reply); /* Redis < 6.2: no XAUTOCLAIM */
-				return LA_OK;
-			}
-			for (size_t j = 0; rc == LA_OK && j < reply->element[1]->elements; j++)
-				rc = handle_entry(s, redis_inbound_channels[i],
-				                  reply->element[1]->element[j]);
-			snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
+			rc = handle_claimed(s, redis_inbound_channels[i], reply, cursor,
+			                    sizeof(cursor));
 			freeReplyObject(reply);
 			if (rc != LA_OK)
 				return rc;
@@ -394,7 +466,9 @@ int redis_consumer_run_streams(la_redis_consumer *c)
 	session s = {c, NULL, "", 0};
 	int backoff = 0;
 
-	snprintf(s.processed_key, sizeof(s.processed_key), "allocation:processed:%s", c->group);
+	/* fits: a group name is at most 255 bytes (la_check_string) */
+	(void)snprintf(s.processed_key, sizeof(s.processed_key), "allocation:processed:%s",
+	               c->group);
 	while (!redis_waker_stopping(&c->w)) {
 		int rc = redis_conn_open(&s.ctx, &c->ep, CONSUMER_TIMEOUT_MS);
 

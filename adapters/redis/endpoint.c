@@ -4,6 +4,7 @@
 #include <allocation/sys/ports.h>
 
 #include "util/alloc.h"
+#include "util/redact.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,11 @@ static int parse_number(int *out, const char *s, size_t n, long min, long max)
 
 static int bad_url(redis_endpoint *ep, const char *url, const char *why)
 {
+	char shown[512];
+
 	redis_endpoint_clear(ep);
-	return la_error_set(LA_EINVAL, "invalid Redis URL '%s': %s", url, why);
+	la__redact(shown, sizeof(shown), url); /* the password stays out of messages */
+	return la_error_set(LA_EINVAL, "invalid Redis URL '%s': %s", shown, why);
 }
 
 static int parse_unix(redis_endpoint *ep, const char *url, const char *rest)
@@ -151,8 +155,8 @@ void redis_endpoint_clear(redis_endpoint *ep)
 const char *redis_endpoint_name(const redis_endpoint *ep, char *buf, unsigned long size)
 {
 	if (ep->unix_path)
-		snprintf(buf, size, "%s", ep->unix_path);
+		(void)snprintf(buf, size, "%s", ep->unix_path); /* a name to show: may be cut */
 	else
-		snprintf(buf, size, "%s:%d", ep->host ? ep->host : "?", ep->port);
+		(void)snprintf(buf, size, "%s:%d", ep->host ? ep->host : "?", ep->port);
 	return buf;
 }

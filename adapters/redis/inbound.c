@@ -5,6 +5,7 @@
 #include <allocation/sys/ports.h>
 
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/text.h"
 
 #include <jansson.h>
@@ -21,7 +22,7 @@ static int malformed(const char *channel, const char *fmt, const char *detail)
 {
 	char what[300];
 
-	snprintf(what, sizeof(what), fmt, detail);
+	(void)snprintf(what, sizeof(what), fmt, detail); /* a long detail is cut */
 	return la_error_set(LA_EINVAL, "malformed message on %s: %s", channel, what);
 }
 
@@ -63,23 +64,34 @@ static int get_eta(const char **out, json_t *obj, const char *channel)
 	return LA_OK;
 }
 
+/*
+ * The message's de-duplication key: its "id" scoped by channel and by JSON
+ * type — "<channel>:<id as JSON>", e.g. batch_created:5 and
+ * batch_created:"5" — so {"id": 1} on batch_created and on
+ * allocation_required, or 5 and "5", are different messages. As JSON, a
+ * string id is quoted and escaped, which also keeps control characters out of
+ * the log lines that name it.
+ */
 static int get_id(char **out, json_t *obj, const char *channel)
 {
 	json_t *v = json_object_get(obj, "id");
-	char buf[32];
+	la__buf key = LA__BUF_INIT;
 
 	*out = NULL;
 	if (!v || json_is_null(v))
 		return LA_OK;
+	la__buf_puts(&key, channel);
+	la__buf_puts(&key, ":");
 	if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 255) {
-		*out = la__strdup(json_string_value(v));
+		la__buf_json_string(&key, json_string_value(v));
 	} else if (json_is_integer(v)) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		*out = la__strdup(buf);
+		la__buf_int(&key, (int64_t)json_integer_value(v));
 	} else {
+		la__free(la__buf_take(&key));
 		return malformed(channel, "field \"%s\" must be a non-empty string or an integer",
 		                 "id");
 	}
+	*out = la__buf_take(&key);
 	return *out ? LA_OK : la_error_set(LA_ENOMEM, "out of memory");
 }
 
@@ -116,7 +128,7 @@ static int build(la_message **out, json_t *obj, const char *channel)
 	if (rc == LA_EINVAL) { /* the constructor named the bad field; say where it came from */
 		char why[512];
 
-		snprintf(why, sizeof(why), "%s", la_error_last());
+		(void)snprintf(why, sizeof(why), "%s", la_error_last()); /* may be cut */
 		return la_error_set(LA_EINVAL, "malformed message on %s: %s", channel, why);
 	}
 	return rc;

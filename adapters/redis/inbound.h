@@ -12,7 +12,9 @@ extern const char *const redis_inbound_channels[REDIS_INBOUND_COUNT];
 
 /*
  * The command carried by json (len bytes) received on channel. *out_id is
- * the message's "id" field as a string (free()), or NULL when it has none.
+ * the message's de-duplication key (free()): its "id" scoped by channel and
+ * JSON type, "<channel>:<id as JSON>" (batch_created:5, batch_created:"5"),
+ * or NULL when it has none.
  * LA_EINVAL with a message naming the problem when the message is malformed.
  */
 int redis_inbound_parse(la_message **out, char **out_id, const char *channel, const char *json,

@@ -50,7 +50,7 @@ int la_redis_relay_new(la_redis_relay **out, const char *url, int mode, la_store
 		return rc;
 	}
 	r->store = store;
-	r->delay_ms = delay ? atoi(delay) : 0;
+	r->delay_ms = delay ? (int)strtol(delay, NULL, 10) : 0; /* a test knob: not a number is 0 */
 	if (r->delay_ms > 0)
 		la_log(LA_LOG_WARN, "relay: test delay of %d ms before each publish", r->delay_ms);
 	atomic_init(&r->published, 0);

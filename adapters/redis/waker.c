@@ -1,5 +1,6 @@
 /* Self-pipe wake-ups for the consumer and relay loops. */
 #include "waker.h"
+#include "util/errno_text.h"
 
 #include <allocation/sys/ports.h>
 
@@ -12,8 +13,10 @@
 
 int redis_waker_init(redis_waker *w)
 {
+	char why[LA__ERRNO_TEXT_SIZE];
+
 	if (pipe(w->fds) != 0)
-		return la_error_set(LA_EIO, "cannot create a pipe: %s", strerror(errno));
+		return la_error_set(LA_EIO, "cannot create a pipe: %s", la__errno_text(errno, why));
 	for (int i = 0; i < 2; i++) {
 		fcntl(w->fds[i], F_SETFL, fcntl(w->fds[i], F_GETFL) | O_NONBLOCK);
 		fcntl(w->fds[i], F_SETFD, FD_CLOEXEC);

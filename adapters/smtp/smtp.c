@@ -6,6 +6,8 @@
 #include <allocation/smtp.h>
 #include <allocation/sys/ports.h>
 
+#include "util/redact.h"
+
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -81,9 +83,11 @@ int la_smtp_new(la_smtp **out, const char *url, const char *from)
 	if (!out)
 		return la_error_set(LA_EINVAL, "smtp: out is NULL");
 	*out = NULL;
-	if (!url_is_smtp(url))
-		return la_error_set(LA_EINVAL, "smtp: URL '%s' is not smtp://HOST[:PORT]",
-		                    url ? url : "(null)");
+	if (!url_is_smtp(url)) {
+		char shown[512];
+		la__redact(shown, sizeof shown, url ? url : "(null)");
+		return la_error_set(LA_EINVAL, "smtp: URL '%s' is not smtp://HOST[:PORT]", shown);
+	}
 	if (!from)
 		from = LA_SMTP_DEFAULT_FROM;
 	int rc = check_address(from, "sender");
@@ -136,7 +140,7 @@ static size_t read_payload(char *buffer, size_t size, size_t nitems, void *userd
 static void put(char *buf, size_t *len, const char *s)
 {
 	size_t n = strlen(s);
-	memcpy(buf + *len, s, n);
+	memcpy(buf + *len, s, n + 1); /* with the NUL: the mail is a string too */
 	*len += n;
 }
 
@@ -149,7 +153,8 @@ static char *format_mail(size_t *out_size, const char *from, const char *to, con
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	if (strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0)
+		date[0] = '\0'; /* 31 bytes: never happens */
 
 	size_t cap = 256 + strlen(date) + strlen(from) + strlen(to) + 2 * strlen(body) + 4;
 	char *mail = malloc(cap);
@@ -190,8 +195,9 @@ static int send_locked(la_smtp *smtp, const char *destination, const char *mail,
 	CURL *easy = smtp->easy;
 	char from[SMTP_ADDRESS_MAX + 3];
 	char rcpt[SMTP_ADDRESS_MAX + 3];
-	snprintf(from, sizeof from, "<%s>", smtp->from);
-	snprintf(rcpt, sizeof rcpt, "<%s>", destination);
+	/* both checked to be at most SMTP_ADDRESS_MAX bytes: never cut */
+	(void)snprintf(from, sizeof from, "<%s>", smtp->from);
+	(void)snprintf(rcpt, sizeof rcpt, "<%s>", destination);
 	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
 	if (!rcpts)
 		return la_error_set(LA_ENOMEM, "smtp: out of memory");
@@ -215,10 +221,11 @@ static int send_locked(la_smtp *smtp, const char *destination, const char *mail,
 	curl_easy_setopt(easy, CURLOPT_READDATA, NULL);
 	curl_slist_free_all(rcpts);
 	if (res != CURLE_OK) {
-		int rc =
-		    la_error_set(res == CURLE_OUT_OF_MEMORY ? LA_ENOMEM : LA_EIO,
-		                 "smtp: sending to %s via %s failed: %s", destination, smtp->url,
-		                 smtp->errbuf[0] ? smtp->errbuf : curl_easy_strerror(res));
+		char shown[512];
+		la__redact(shown, sizeof shown, smtp->url); /* smtp://user:password@host */
+		int rc = la_error_set(res == CURLE_OUT_OF_MEMORY ? LA_ENOMEM : LA_EIO,
+		                      "smtp: sending to %s via %s failed: %s", destination, shown,
+		                      smtp->errbuf[0] ? smtp->errbuf : curl_easy_strerror(res));
 		/* The connection may be left mid-transaction (libcurl out of
 		 * memory half-way through DATA kept it): the next mail would
 		 * wait for a server that waits for the end of this one. A new

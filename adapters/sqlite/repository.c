@@ -3,6 +3,7 @@
  * only on request), kept in an identity map for the unit of work so that a
  * product asked for twice is the same object, and freed at its end.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,10 +11,7 @@
 
 static la_product *seen_find(const struct sq_store *store, const char *sku)
 {
-	for (size_t i = 0; i < store->seen_count; i++)
-		if (strcmp(la_product_sku(store->seen[i]), sku) == 0)
-			return store->seen[i];
-	return NULL;
+	return la__strmap_get(&store->seen_by_sku, sku);
 }
 
 /* Takes product: frees it on failure. */
@@ -29,6 +27,11 @@ static int seen_add(struct sq_store *store, la_product *product)
 		store->seen = grown;
 		store->seen_cap = cap;
 	}
+	/* the key is the product's own sku: it lives as long as the product */
+	if (la__strmap_put(&store->seen_by_sku, la_product_sku(product), product) != 0) {
+		la_product_free(product);
+		return la_error_set(LA_ENOMEM, "Out of memory");
+	}
 	store->seen[store->seen_count++] = product;
 	return LA_OK;
 }
@@ -38,6 +41,7 @@ void sq_repo_clear(struct sq_store *store)
 	for (size_t i = 0; i < store->seen_count; i++)
 		la_product_free(store->seen[i]);
 	store->seen_count = 0;
+	la__strmap_clear(&store->seen_by_sku);
 }
 
 static int require_transaction(const struct sq_store *store)
@@ -62,13 +66,25 @@ int sq_repo_add(la_product *product, void *state)
 	return seen_add(store, product);
 }
 
+/* Rows the domain refuses to load were written by hand or by a bug: that is
+ * the database's failure, not bad input from the caller nor a conflict worth
+ * retrying. */
+static int inconsistent(int rc)
+{
+	if (rc != LA_EINVAL && rc != LA_ECONFLICT)
+		return rc;
+	char why[512];
+	(void)snprintf(why, sizeof why, "%s", la_error_last()); /* may be cut */
+	return la_error_set(LA_EDB, "stored data is inconsistent: %s", why);
+}
+
 /* Build the product from the rows of SQ_PRODUCT_GET (already stepped once). */
 static int load_rows(la_product **out, struct sq_store *store, sqlite3_stmt *stmt, const char *sku)
 {
 	la_product *product;
 	int rc = la_product_load(&product, sku, sqlite3_column_int64(stmt, 0));
 	if (rc != LA_OK)
-		return rc;
+		return inconsistent(rc);
 	int step = SQLITE_ROW;
 	while (step == SQLITE_ROW && rc == LA_OK) {
 		if (sqlite3_column_type(stmt, 1) != SQLITE_NULL) /* LEFT JOIN: no batch */
@@ -84,6 +100,7 @@ static int load_rows(la_product **out, struct sq_store *store, sqlite3_stmt *stm
 	if (rc == LA_OK && step != SQLITE_DONE)
 		rc = sq_fail(store, step, "loading a product");
 	if (rc != LA_OK) {
+		rc = inconsistent(rc);
 		la_product_free(product);
 		return rc;
 	}
@@ -204,9 +221,9 @@ int sq_repo_load_line(la_product *product, const char *orderid, void *state)
 	sq_bind_text(stmt, 2, la_product_sku(product));
 	int step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
-		rc = la_product_load_line(product, (const char *)sqlite3_column_text(stmt, 0),
-		                          orderid, sqlite3_column_int64(stmt, 1),
-		                          sqlite3_column_int64(stmt, 2));
+		rc = inconsistent(la_product_load_line(
+		    product, (const char *)sqlite3_column_text(stmt, 0), orderid,
+		    sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2)));
 	else if (step != SQLITE_DONE)
 		rc = sq_fail(store, step, "loading an order line");
 	sq_done(stmt);
@@ -226,8 +243,9 @@ int sq_repo_load_batch_lines(la_product *product, const char *ref, void *state)
 	int step = SQLITE_DONE;
 	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const char *orderid = (const char *)sqlite3_column_text(stmt, 0);
-		rc = la_product_load_line(product, ref, orderid, sqlite3_column_int64(stmt, 1),
-		                          sqlite3_column_int64(stmt, 2));
+		rc = inconsistent(la_product_load_line(product, ref, orderid,
+		                                       sqlite3_column_int64(stmt, 1),
+		                                       sqlite3_column_int64(stmt, 2)));
 	}
 	if (rc == LA_OK && step != SQLITE_DONE)
 		rc = sq_fail(store, step, "loading the lines of a batch");

@@ -14,6 +14,7 @@
 #include <allocation/sqlite.h>
 
 #include "util/alloc.h"
+#include "util/strmap.h"
 
 /* Every statement the store runs, prepared once per connection on first use. */
 enum sq_stmt {
@@ -28,8 +29,7 @@ enum sq_stmt {
 	SQ_BATCH_INSERT,
 	SQ_BATCH_QUANTITY,
 	SQ_BATCH_DELETE,
-	SQ_BATCH_LINE_ADDED,
-	SQ_BATCH_LINE_REMOVED,
+	SQ_BATCH_FIGURES,
 	SQ_LINE_GET,
 	SQ_LINES_OF_BATCH,
 	SQ_LINE_INSERT,
@@ -37,9 +37,11 @@ enum sq_stmt {
 	SQ_VIEW_ALLOCATIONS,
 	SQ_VIEW_BATCHES,
 	SQ_VIEW_BATCHES_OF_SKU,
+	SQ_VIEW_BATCH,
 	SQ_OUTBOX_INSERT,
 	SQ_OUTBOX_PENDING,
 	SQ_OUTBOX_MARK_SENT,
+	SQ_OUTBOX_STATUS,
 	SQ_STMT_COUNT
 };
 
@@ -55,8 +57,10 @@ struct sq_store {
 	la_product **seen;  /* identity map: every product handed out or added */
 	size_t seen_count;
 	size_t seen_cap;
-	size_t *positions; /* commit: la_products_next_change over seen */
+	la__strmap seen_by_sku; /* the same products, by sku */
+	size_t *positions;      /* commit: la_products_next_change over seen */
 	size_t positions_cap;
+	la__strmap lines_changed; /* commit: batch ref → product, for their figures */
 
 	/* committed product rows, checked by version (product_cache.c) */
 	la_product_cache *cache;
@@ -67,6 +71,8 @@ struct sq_store {
 	/* outbox message ids: per-connection random prefix + counter */
 	uint64_t id_prefix;
 	uint64_t id_counter;
+	/* "<database>-relay", flock'ed by the relay (outbox.c); -1 until used */
+	int relay_lock_fd;
 };
 
 /* ---- store.c ---- */
@@ -141,11 +147,15 @@ int sq_outbox_write(struct sq_store *store, const la_product *product);
 int sq_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
                     void *state);
 /* Seed the message-id prefix of this connection. */
+int sq_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *state);
 void sq_outbox_init_ids(struct sq_store *store);
+/* Close the relay's lock file, if it was opened. */
+void sq_outbox_close(struct sq_store *store);
 
 /* ---- views.c ---- */
 int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state);
 int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
+int sq_view_batch(la_batch_page *into, const char *ref, void *state);
 
 #endif

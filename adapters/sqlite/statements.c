@@ -25,10 +25,9 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
                         " line_count, sequence) VALUES(?1, ?2, ?3, ?4, ?5, 0, 0, ?6)",
     [SQ_BATCH_QUANTITY] = "UPDATE batches SET purchased = ?2 WHERE ref = ?1",
     [SQ_BATCH_DELETE] = "DELETE FROM batches WHERE ref = ?1",
-    [SQ_BATCH_LINE_ADDED] = "UPDATE batches SET allocated = allocated + ?2,"
-                            " line_count = line_count + 1 WHERE ref = ?1",
-    [SQ_BATCH_LINE_REMOVED] = "UPDATE batches SET allocated = allocated - ?2,"
-                              " line_count = line_count - 1 WHERE ref = ?1",
+    /* A batch's figures follow its lines: set once per commit, from the
+     * product (exact: the version check proves nobody changed it since). */
+    [SQ_BATCH_FIGURES] = "UPDATE batches SET allocated = ?2, line_count = ?3 WHERE ref = ?1",
     [SQ_LINE_GET] = "SELECT batchref, qty, sequence FROM allocations"
                     " WHERE orderid = ?1 AND sku = ?2",
     [SQ_LINES_OF_BATCH] = "SELECT orderid, qty, sequence FROM allocations WHERE batchref = ?1",
@@ -41,14 +40,17 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
     [SQ_VIEW_BATCHES] = "SELECT ref, sku, eta, purchased, allocated, line_count, sequence"
                         " FROM batches WHERE (sku, eta_key, sequence) > (?1, ?2, ?3)"
                         " ORDER BY sku, eta_key, sequence LIMIT ?4",
+    [SQ_VIEW_BATCH] = "SELECT ref, sku, eta, purchased, allocated, line_count FROM batches"
+                      " WHERE ref = ?1",
     [SQ_VIEW_BATCHES_OF_SKU] = "SELECT ref, sku, eta, purchased, allocated, line_count,"
                                " sequence FROM batches"
                                " WHERE sku = ?1 AND (eta_key, sequence) > (?2, ?3)"
                                " ORDER BY eta_key, sequence LIMIT ?4",
-    [SQ_OUTBOX_INSERT] = "INSERT INTO outbox(channel, payload) VALUES(?1, ?2)",
+    [SQ_OUTBOX_INSERT] = "INSERT INTO outbox(channel, payload, created) VALUES(?1, ?2, ?3)",
     [SQ_OUTBOX_PENDING] = "SELECT id, channel, payload FROM outbox WHERE sent IS NULL"
                           " ORDER BY id LIMIT ?1",
     [SQ_OUTBOX_MARK_SENT] = "UPDATE outbox SET sent = ?1 WHERE sent IS NULL AND id <= ?2",
+    [SQ_OUTBOX_STATUS] = "SELECT count(*), min(created) FROM outbox WHERE sent IS NULL",
 };
 
 int sq_fail(struct sq_store *store, int rc, const char *what)

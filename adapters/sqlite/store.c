@@ -28,23 +28,27 @@ void sq_store_close(void *state)
 	sq_repo_clear(store);
 	free(store->seen);
 	free(store->positions);
+	la__strmap_dispose(&store->lines_changed);
+	la__strmap_dispose(&store->seen_by_sku);
 	sq_cache_free(store);
 	sq_finalize_all(store);
+	sq_outbox_close(store);
 	sqlite3_close_v2(store->db);
 	free(store->path);
 	free(store);
 }
 
-#define SQ_PORT(relay)                                                                             \
+#define SQ_PORT(relay, status)                                                                     \
 	{                                                                                          \
 		LA_STORE_PORT_VERSION, "sqlite", sq_uow_begin, sq_uow_commit, sq_uow_rollback,     \
 		    sq_uow_end, sq_repo_add, sq_repo_get, sq_repo_get_by_batchref,                 \
 		    sq_repo_load_line, sq_repo_load_batch_lines, sq_view_allocations,              \
-		    sq_view_batches, relay, sq_store_close                                         \
+		    sq_view_batches, relay, sq_store_close, sq_view_batch,                         \
+		    NULL /* load_lines: in process, one lookup per line costs less */, status      \
 	}
 
-static const la_store_port port_plain = SQ_PORT(NULL);
-static const la_store_port port_outbox = SQ_PORT(sq_outbox_relay);
+static const la_store_port port_plain = SQ_PORT(NULL, NULL);
+static const la_store_port port_outbox = SQ_PORT(sq_outbox_relay, sq_outbox_status);
 
 static int open_connection(struct sq_store *store, unsigned int busy_timeout_ms)
 {
@@ -115,10 +119,12 @@ int sq_store_open_with(struct sq_store **out, const char *url, const la_sqlite_o
 	struct sq_store *store = calloc(1, sizeof *store);
 	if (!store) {
 		sq_url_clear(&parsed);
-		return la_error_set(LA_ENOMEM, "Out of memory");
+		(void)la_error_set(LA_ENOMEM, "Out of memory");
+		return LA_ENOMEM; /* never LA_OK, visibly to the caller's analysis */
 	}
 	store->path = parsed.path; /* taken */
 	store->flags = flags;
+	store->relay_lock_fd = -1;
 	rc = open_connection(store, opts->busy_timeout_ms ? opts->busy_timeout_ms
 	                                                  : DEFAULT_BUSY_TIMEOUT_MS);
 	if (rc == LA_OK)

@@ -66,15 +66,6 @@ static int batch_removed(struct sq_store *store, const la_change *c)
 	return run_one(store, stmt, "removing a batch", c->batchref);
 }
 
-/* The batch row's allocated quantity and line count follow its lines. */
-static int batch_lines(struct sq_store *store, enum sq_stmt which, const la_change *c)
-{
-	STMT(store, which);
-	sq_bind_text(stmt, 1, c->batchref);
-	sqlite3_bind_int64(stmt, 2, c->qty);
-	return run_one(store, stmt, "updating a batch's allocation", c->batchref);
-}
-
 static int line_allocated(struct sq_store *store, const char *sku, const la_change *c)
 {
 	STMT(store, SQ_LINE_INSERT);
@@ -87,9 +78,7 @@ static int line_allocated(struct sq_store *store, const char *sku, const la_chan
 	if (rc == LA_ECONFLICT)
 		return la_error_set(LA_ECONFLICT, "Order line %s %s is already allocated",
 		                    c->orderid, sku);
-	if (rc != LA_OK)
-		return rc;
-	return batch_lines(store, SQ_BATCH_LINE_ADDED, c);
+	return rc;
 }
 
 static int line_deallocated(struct sq_store *store, const char *sku, const la_change *c)
@@ -97,10 +86,28 @@ static int line_deallocated(struct sq_store *store, const char *sku, const la_ch
 	STMT(store, SQ_LINE_DELETE);
 	sq_bind_text(stmt, 1, c->orderid);
 	sq_bind_text(stmt, 2, sku);
-	int rc = run_one(store, stmt, "removing an allocation", c->orderid);
-	if (rc != LA_OK)
-		return rc;
-	return batch_lines(store, SQ_BATCH_LINE_REMOVED, c);
+	return run_one(store, stmt, "removing an allocation", c->orderid);
+}
+
+/* The batch rows' allocated quantity and line count, once per batch whose
+ * lines changed (and that still exists), from the product's figures. */
+static int write_figures(struct sq_store *store)
+{
+	size_t index = 0;
+	const char *ref;
+	void *value;
+	int rc = LA_OK;
+	while (rc == LA_OK && la__strmap_next(&store->lines_changed, &index, &ref, &value)) {
+		const la_batch *b = la_product_find_batch(value, ref);
+		if (!b)
+			continue; /* removed in this unit of work */
+		STMT(store, SQ_BATCH_FIGURES);
+		sq_bind_text(stmt, 1, ref);
+		sqlite3_bind_int64(stmt, 2, la_batch_allocated_quantity(b));
+		sqlite3_bind_int64(stmt, 3, la_batch_line_count(b));
+		rc = run_one(store, stmt, "updating a batch's allocation", ref);
+	}
+	return rc;
 }
 
 static int write_change(struct sq_store *store, const char *sku, const la_change *c)
@@ -173,14 +180,22 @@ static int write_products(struct sq_store *store)
 	if (rc == LA_OK && store->seen_count)
 		memset(store->positions, 0, store->seen_count * sizeof *store->positions);
 	size_t k;
+	la__strmap_clear(&store->lines_changed);
 	while (rc == LA_OK && (k = la_products_next_change(store->seen, store->seen_count,
 	                                                   store->positions)) < store->seen_count) {
 		la_change change;
-		const la_product *p = store->seen[k];
+		la_product *p = store->seen[k];
 		rc = la_product_change_at(&change, p, store->positions[k] - 1);
 		if (rc == LA_OK)
 			rc = write_change(store, la_product_sku(p), &change);
+		if (rc == LA_OK &&
+		    (change.kind == LA_CHANGE_LINE_ALLOCATED ||
+		     change.kind == LA_CHANGE_LINE_DEALLOCATED) &&
+		    la__strmap_put(&store->lines_changed, change.batchref, p) != 0)
+			rc = la_error_set(LA_ENOMEM, "Out of memory");
 	}
+	if (rc == LA_OK)
+		rc = write_figures(store);
 	for (size_t i = 0; i < store->seen_count && rc == LA_OK; i++)
 		if ((store->flags & LA_STORE_OUTBOX) && changed(store->seen[i]))
 			rc = sq_outbox_write(store, store->seen[i]);

@@ -70,6 +70,26 @@ static int set_next(la_batch_page *page, int64_t last_sequence)
 	return rc;
 }
 
+int sq_view_batch(la_batch_page *into, const char *ref, void *state)
+{
+	struct sq_store *store = state;
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_VIEW_BATCH);
+	if (!stmt)
+		return la_error_last_code();
+	sq_bind_text(stmt, 1, ref);
+	int rc = LA_OK, step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		rc = la_batch_page_append(
+		    into, (const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 2), sqlite3_column_int64(stmt, 3),
+		    sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5));
+	else if (step != SQLITE_DONE)
+		rc = sq_fail(store, step, "reading a batch");
+	sq_done(stmt);
+	return rc;
+}
+
 int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state)
 {

@@ -26,7 +26,8 @@ typedef struct connection {
 
 static int nomem(void)
 {
-	return la_error_set(LA_ENOMEM, "out of memory");
+	(void)la_error_set(LA_ENOMEM, "out of memory");
+	return LA_ENOMEM; /* never LA_OK, visibly to the callers' analysis */
 }
 
 /* ---- the products of the unit of work (an identity map) ---- */
@@ -247,8 +248,8 @@ static int prepare_outbox(connection *c, size_t events)
 			if (la_message_kind_of(event) != LA_EVT_ALLOCATED)
 				continue;
 			char id[32];
-			snprintf(id, sizeof id, "array-%lld",
-			         (long long)(c->db->next_message + (int64_t)c->pending_count));
+			int64_t next = c->db->next_message + (int64_t)c->pending_count;
+			(void)snprintf(id, sizeof id, "array-%lld", (long long)next); /* fits */
 			int rc = la_message_to_json(&c->pending[c->pending_count].json, event, id);
 			if (rc != LA_OK)
 				return rc;
@@ -519,8 +520,8 @@ static void array_close(void *state)
 		.commit = array_commit, .rollback = array_rollback, .end = array_end,              \
 		.add = array_add, .get = array_get, .get_by_batchref = array_get_by_batchref,      \
 		.load_line = array_load_line, .load_batch_lines = array_load_batch_lines,          \
-		.allocations = array_allocations, .batches = array_batches, .relay_outbox = relay, \
-		.close = array_close                                                               \
+		.allocations = array_allocations, .batches = array_batches,                        \
+		.relay_outbox = (relay), .close = array_close                                      \
 	}
 
 static const la_store_port plain_port = ARRAY_PORT(NULL);

@@ -103,7 +103,7 @@ int main(void)
 	opts.notify = notify;
 	if (array_db_new(&db) != LA_OK || array_store_open(&store, db, LA_STORE_OUTBOX) != LA_OK ||
 	    la_bus_new(&bus, store, &opts) != LA_OK) {
-		fprintf(stderr, "setup failed: %s\n", la_error_last());
+		(void)fprintf(stderr, "setup failed: %s\n", la_error_last());
 		return 1;
 	}
 	printf("store adapter \"%s\", outbox %s\n", la_store_adapter(store),

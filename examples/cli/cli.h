@@ -41,6 +41,10 @@ typedef struct cli_command {
 	cli_command_fn run;
 } cli_command;
 
+/* The whole program (cli_main.c): parse argv, run the command, return the
+ * exit status. */
+int cli_main(int argc, char **argv);
+
 /* The command table (commands.c), ended by a zeroed entry. */
 extern const cli_command cli_commands[];
 

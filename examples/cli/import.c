@@ -14,7 +14,8 @@ static int report_refusal(size_t line, const char *orderid, const char *sku, int
                           int status, const char *batchref, const char *message, void *payload)
 {
 	if (status != LA_OK)
-		fprintf(stderr, "allocation: %s:%zu: %s\n", (const char *)payload, line, message);
+		(void)fprintf(stderr, "allocation: %s:%zu: %s\n", (const char *)payload, line,
+		              message);
 	return LA_OK;
 }
 

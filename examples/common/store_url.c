@@ -50,7 +50,7 @@ static int is_conninfo(const char *url)
 static int open_postgres(la_store **out, const char *url, unsigned int flags)
 {
 #ifdef LA_EXAMPLE_HAVE_PG
-	return la_pg_store_open(out, url, flags);
+	return la_pg_store_open(out, url, flags & LA_STORE_OUTBOX);
 #else
 	(void)out;
 	(void)url;
@@ -64,7 +64,11 @@ static int open_postgres(la_store **out, const char *url, unsigned int flags)
 static int open_sqlite(la_store **out, const char *url, unsigned int flags)
 {
 #ifdef LA_EXAMPLE_HAVE_SQLITE
-	return la_sqlite_store_open(out, url, flags);
+	la_sqlite_options opts = LA_SQLITE_OPTIONS_INIT;
+	opts.flags = flags & LA_STORE_OUTBOX;
+	if (flags & LA_EXAMPLE_WRITER)
+		opts.checkpoint = LA_SQLITE_CHECKPOINT_BACKGROUND;
+	return la_sqlite_store_open_ext(out, url, &opts);
 #else
 	(void)out;
 	(void)url;
@@ -104,10 +108,13 @@ int la_example_open_store(la_store **out, const char *url, unsigned int flags)
 	if (starts_with(url, "postgresql://") || starts_with(url, "postgres://") ||
 	    is_conninfo(url))
 		return open_postgres(out, url, flags);
-	if (has_scheme(url))
+	if (has_scheme(url)) {
+		char shown[512];
+		la_redact_secrets(shown, sizeof shown, url);
 		return la_error_set(LA_EINVAL,
 		                    "unknown database URL %.40s (expected sqlite:PATH, "
 		                    "postgresql://..., csv:FOLDER or memory:)",
-		                    url);
+		                    shown);
+	}
 	return open_sqlite(out, url, flags);
 }

@@ -21,4 +21,9 @@
  */
 int la_example_open_store(la_store **out, const char *url, unsigned int flags);
 
+/* A flag of la_example_open_store, beside LA_STORE_OUTBOX: the store is a
+ * long-lived writer (the server's), so SQLite checkpoints its WAL in a
+ * thread of its own rather than inside a commit. */
+#define LA_EXAMPLE_WRITER 0x100u
+
 #endif

@@ -13,7 +13,8 @@
 
 static int report(const char *what, int rc)
 {
-	fprintf(stderr, "consumer: %s failed: %s (%s)\n", what, la_error_last(), la_strerror(rc));
+	(void)fprintf(stderr, "consumer: %s failed: %s (%s)\n", what, la_error_last(),
+	              la_strerror(rc));
 	return rc;
 }
 

@@ -17,20 +17,20 @@ int access_load_token(const char *path, char **out, char *why, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(why, size, "cannot open %s: %s", path, strerror(errno));
+		(void)snprintf(why, size, "cannot open %s: %m", path); /* %m: thread-safe */
 		return -1;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, size, "%s is not a regular file", path);
+		(void)snprintf(why, size, "%s is not a regular file", path);
 		close(fd);
 		return -1;
 	}
 	if (st.st_mode & S_IROTH) {
-		snprintf(why, size,
-		         "%s is readable by every user (mode %03o): refusing to use it as a "
-		         "secret; run chmod o-r (e.g. chmod 600) on it",
-		         path, (unsigned int)(st.st_mode & 0777));
+		(void)snprintf(why, size,
+		               "%s is readable by every user (mode %03o): refusing to use it as a "
+		               "secret; run chmod o-r (e.g. chmod 600) on it",
+		               path, (unsigned int)(st.st_mode & 0777));
 		close(fd);
 		return -1;
 	}
@@ -38,7 +38,7 @@ int access_load_token(const char *path, char **out, char *why, size_t size)
 	ssize_t n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n < 0) {
-		snprintf(why, size, "cannot read %s: %s", path, strerror(errno));
+		(void)snprintf(why, size, "cannot read %s: %m", path);
 		return -1;
 	}
 	buf[n] = '\0';
@@ -47,12 +47,12 @@ int access_load_token(const char *path, char **out, char *why, size_t size)
 	while (len > 0 && isspace((unsigned char)buf[len - 1]))
 		buf[--len] = '\0';
 	if (len == 0) {
-		snprintf(why, size, "%s: the first line (the token) is empty", path);
+		(void)snprintf(why, size, "%s: the first line (the token) is empty", path);
 		return -1;
 	}
 	*out = strdup(buf);
 	if (!*out) {
-		snprintf(why, size, "out of memory");
+		(void)snprintf(why, size, "out of memory");
 		return -1;
 	}
 	return 0;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* Largest accepted body (larger: 413). */
-#define BODY_MAX_BYTES (64 * 1024)
+#define BODY_MAX_BYTES 65536 /* 64 KiB */
 /* Largest quantity accepted; keeps every sum far from int64 overflow. */
 #define BODY_QTY_MAX INT64_C(1000000000000)
 

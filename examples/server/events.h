@@ -9,6 +9,7 @@
 
 #include "workers.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct events;
@@ -35,6 +36,14 @@ struct events_counts {
 
 /* Fill *out; 0 when this build has no Redis support. Any thread. */
 int events_counts(struct events *events, struct events_counts *out);
+
+/* The outbox backlog at this moment (la_store_outbox_status), read on a
+ * store of its own, not the relay's or a writer's: messages not yet
+ * published and the age in seconds of the oldest. LA_OK;
+ * LA_EUNSUPPORTED when there is no relay (no outbox, or no Redis support);
+ * the store's code when it fails (the next call opens a new store). Any
+ * thread: concurrent calls take turns. */
+int events_outbox_status(struct events *events, size_t *out_pending, double *out_age_seconds);
 
 /* Stop both threads and free everything. NULL is fine. */
 void events_stop(struct events *events);

@@ -31,6 +31,11 @@ int events_counts(struct events *events, struct events_counts *out)
 	return 0;
 }
 
+int events_outbox_status(struct events *events, size_t *out_pending, double *out_age_seconds)
+{
+	return la_error_set(LA_EUNSUPPORTED, "this allocation-server has no outbox relay");
+}
+
 void events_stop(struct events *events)
 {
 }

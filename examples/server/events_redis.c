@@ -20,6 +20,10 @@ struct events {
 	pthread_t consumer_thread;
 	int relay_running;
 	int consumer_running;
+	/* /metrics asks the backlog on this store, never the relay's: the relay
+	 * thread uses its own without a lock. Opened on first use. */
+	pthread_mutex_t status_lock;
+	la_store *status_store;
 };
 
 struct publisher_arg {
@@ -85,6 +89,7 @@ int events_start(struct events **out, const char *url, int streams)
 	struct events *ev = calloc(1, sizeof *ev);
 	if (!ev)
 		return la_error_set(LA_ENOMEM, "out of memory");
+	pthread_mutex_init(&ev->status_lock, NULL);
 	int rc = workers_open_store(&ev->relay_store, LA_STORE_OUTBOX);
 	/* A store without an outbox (memory:) publishes from the bus instead. */
 	if (rc == LA_OK && !la_store_has_outbox(ev->relay_store)) {
@@ -138,6 +143,27 @@ int events_counts(struct events *ev, struct events_counts *out)
 	return 1;
 }
 
+int events_outbox_status(struct events *ev, size_t *out_pending, double *out_age_seconds)
+{
+	*out_pending = 0;
+	*out_age_seconds = 0;
+	if (!ev->relay)
+		return la_error_set(LA_EUNSUPPORTED, "the store keeps no outbox");
+	pthread_mutex_lock(&ev->status_lock);
+	int rc = LA_OK;
+	if (!ev->status_store)
+		rc = workers_open_store(&ev->status_store, LA_STORE_OUTBOX);
+	if (rc == LA_OK)
+		rc = la_store_outbox_status(ev->status_store, out_pending, out_age_seconds);
+	if (rc != LA_OK) {
+		/* A broken connection is not reused: the next scrape opens another. */
+		la_store_free(ev->status_store);
+		ev->status_store = NULL;
+	}
+	pthread_mutex_unlock(&ev->status_lock);
+	return rc;
+}
+
 void events_stop(struct events *ev)
 {
 	if (!ev)
@@ -156,5 +182,7 @@ void events_stop(struct events *ev)
 	worker_free(ev->consumer_worker);
 	la_redis_relay_free(ev->relay);
 	la_store_free(ev->relay_store);
+	la_store_free(ev->status_store);
+	pthread_mutex_destroy(&ev->status_lock);
 	free(ev);
 }

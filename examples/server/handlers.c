@@ -1,15 +1,18 @@
 /*
- * Endpoints: validate the body, build the command (the library validates
- * again), hand it to this thread's bus, answer from the outcome. The bus
- * returns only after the unit of work committed (or failed), so every 2xx is
- * durable.
+ * Endpoints. A command endpoint comes in two halves: build validates the
+ * body and makes the command (the library validates again) on the HTTP
+ * thread; the write pipeline runs it; respond answers from its result, which
+ * the pipeline gives only after the unit of work committed (or failed), so
+ * every 2xx is durable. Reads run on the HTTP thread's own store.
  */
 #include "handlers.h"
 
 #include "body.h"
 #include "metrics.h"
+#include "pipeline.h"
 #include "workers.h"
 
+#include <allocation/sys/errors.h>
 #include <allocation/validation.h>
 
 #include <errno.h>
@@ -17,16 +20,6 @@
 #include <string.h>
 
 #define ALLOCATIONS_PREFIX "/allocations/"
-#define REPLY_FILLED       1 /* submit filled the reply itself */
-
-static void (*after_command)(void *);
-static void *after_command_arg;
-
-void handlers_set_after_command(void (*fn)(void *), void *arg)
-{
-	after_command = fn;
-	after_command_arg = arg;
-}
 
 static struct worker *current_worker(struct reply *r)
 {
@@ -38,35 +31,15 @@ static struct worker *current_worker(struct reply *r)
 	return w;
 }
 
-/* Hand the command built with status rc to the bus and free it. The bus's
- * status (or rc when building failed), or REPLY_FILLED. On success
- * r->outcome is "allocated" when an Allocate found a batch, else "ok". */
-static int submit(struct reply *r, int rc, la_message *command)
+/* The command a constructor made with status rc (read through *command
+ * after the call), or NULL with r filled (400). */
+static la_message *built(struct reply *r, int rc, la_message **command)
 {
-	if (rc != LA_OK) {
-		la_message_free(command);
-		return rc;
-	}
-	struct worker *w = current_worker(r);
-	if (!w) {
-		la_message_free(command);
-		r->outcome = "failed";
-		return REPLY_FILLED;
-	}
-	la_bus *bus = worker_bus(w);
-	uint64_t retries_before, retries_after;
-	/* Read on the bus's own thread: its counters are not shared. */
-	la_bus_stats(bus, NULL, NULL, &retries_before, NULL);
-	rc = la_bus_handle(bus, command);
-	la_bus_stats(bus, NULL, NULL, &retries_after, NULL);
-	metrics_conflict_retries(retries_after - retries_before);
-	la_message_free(command);
-	if (rc == LA_OK) {
-		r->outcome = la_bus_result_batchref(bus) ? "allocated" : "ok";
-		if (after_command)
-			after_command(after_command_arg);
-	}
-	return rc;
+	if (rc == LA_OK)
+		return *command;
+	la_message_free(*command);
+	reply_error(r, rc);
+	return NULL;
 }
 
 static const char *outcome_of(int rc)
@@ -82,101 +55,119 @@ static const char *outcome_of(int rc)
 	}
 }
 
-/* Outcome → reply: the success status with "OK", else the error. An unknown
- * sku or batch reference answers unknown_status (the spec's 400) with the
- * library's message ("Invalid sku <SKU>"), or 404 when unknown_status is 0. */
-static void finish(struct reply *r, int rc, unsigned int success, unsigned int unknown_status)
+/* Result → reply: the success status with "OK", else the error with the
+ * library's message. An unknown sku or batch reference answers
+ * unknown_status (the spec's 400, "Invalid sku <SKU>"), or 404 when
+ * unknown_status is 0. */
+static void finish(struct reply *r, const struct command_result *res, unsigned int success,
+                   unsigned int unknown_status)
 {
-	if (rc != LA_OK && rc != REPLY_FILLED)
-		r->outcome = outcome_of(rc);
-	if (rc == LA_OK)
+	if (res->status == LA_OK) {
+		r->outcome = "ok";
 		reply_text(r, success, "OK");
-	else if (rc == LA_ENOTFOUND && unknown_status)
-		reply_message(r, unknown_status, "%s", la_error_last());
-	else if (rc != REPLY_FILLED)
-		reply_error(r, rc);
+		return;
+	}
+	r->outcome = outcome_of(res->status);
+	la_error_set(res->status, "%s", res->error); /* what reply_error reads */
+	if (res->status == LA_ENOTFOUND && unknown_status)
+		reply_message(r, unknown_status, "%s", res->error);
+	else
+		reply_error(r, res->status);
 }
 
-void handle_add_batch(struct reply *r, const struct request *req)
+la_message *build_add_batch(struct reply *r, const struct request *req)
 {
 	json_t *obj = body_parse(r, req->body, req->body_length);
 	if (!obj)
-		return;
+		return NULL;
 	const char *ref, *sku, *eta;
 	int64_t qty;
+	la_message *cmd = NULL;
 	if (!body_string(&ref, r, obj, "ref") && !body_string(&sku, r, obj, "sku") &&
-	    !body_qty(&qty, r, obj, "qty", 1) && !body_date(&eta, r, obj, "eta")) {
-		la_message *cmd = NULL;
-		int rc = la_command_create_batch(&cmd, ref, sku, qty, eta);
-		finish(r, submit(r, rc, cmd), 201, 0);
-	}
+	    !body_qty(&qty, r, obj, "qty", 1) && !body_date(&eta, r, obj, "eta"))
+		cmd = built(r, la_command_create_batch(&cmd, ref, sku, qty, eta), &cmd);
 	json_decref(obj);
+	return cmd;
 }
 
-void handle_allocate(struct reply *r, const struct request *req)
+void respond_add_batch(struct reply *r, const struct command_result *res)
+{
+	finish(r, res, 201, 0);
+}
+
+la_message *build_allocate(struct reply *r, const struct request *req)
 {
 	json_t *obj = body_parse(r, req->body, req->body_length);
 	if (!obj)
-		return;
+		return NULL;
 	const char *orderid, *sku;
 	int64_t qty;
+	la_message *cmd = NULL;
 	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku") &&
-	    !body_qty(&qty, r, obj, "qty", 1)) {
-		la_message *cmd = NULL;
-		int rc = la_command_allocate(&cmd, orderid, sku, qty);
-		rc = submit(r, rc, cmd);
-		if (rc == LA_OK && strcmp(r->outcome, "ok") == 0)
-			r->outcome = "out_of_stock"; /* 202 all the same (spec §3) */
-		finish(r, rc, 202, 400);
-	}
+	    !body_qty(&qty, r, obj, "qty", 1))
+		cmd = built(r, la_command_allocate(&cmd, orderid, sku, qty), &cmd);
 	json_decref(obj);
+	return cmd;
 }
 
-void handle_deallocate(struct reply *r, const struct request *req)
+void respond_allocate(struct reply *r, const struct command_result *res)
+{
+	finish(r, res, 202, 400);
+	if (res->status == LA_OK) /* 202 either way (spec §3) */
+		r->outcome = res->has_batchref ? "allocated" : "out_of_stock";
+}
+
+la_message *build_deallocate(struct reply *r, const struct request *req)
 {
 	json_t *obj = body_parse(r, req->body, req->body_length);
 	if (!obj)
-		return;
+		return NULL;
 	const char *orderid, *sku;
-	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku")) {
-		la_message *cmd = NULL;
-		int rc = la_command_deallocate(&cmd, orderid, sku);
-		rc = submit(r, rc, cmd);
-		/* An unknown sku is a bad request; a known sku without this line is 404. */
-		int unknown_sku =
-		    rc == LA_ENOTFOUND && strncmp(la_error_last(), "Invalid sku ", 12) == 0;
-		finish(r, rc, 200, unknown_sku ? 400 : 0);
-	}
+	la_message *cmd = NULL;
+	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku"))
+		cmd = built(r, la_command_deallocate(&cmd, orderid, sku), &cmd);
 	json_decref(obj);
+	return cmd;
 }
 
-void handle_change_batch_quantity(struct reply *r, const struct request *req)
+void respond_deallocate(struct reply *r, const struct command_result *res)
+{
+	/* An unknown sku is a bad request; a known sku without this line is 404. */
+	int unknown_sku =
+	    res->status == LA_ENOTFOUND && strncmp(res->error, "Invalid sku ", 12) == 0;
+	finish(r, res, 200, unknown_sku ? 400 : 0);
+}
+
+la_message *build_change_batch_quantity(struct reply *r, const struct request *req)
 {
 	json_t *obj = body_parse(r, req->body, req->body_length);
 	if (!obj)
-		return;
+		return NULL;
 	const char *ref;
 	int64_t qty;
-	if (!body_string(&ref, r, obj, "ref") && !body_qty(&qty, r, obj, "qty", 0)) {
-		la_message *cmd = NULL;
-		int rc = la_command_change_batch_quantity(&cmd, ref, qty);
-		finish(r, submit(r, rc, cmd), 200, 400);
-	}
+	la_message *cmd = NULL;
+	if (!body_string(&ref, r, obj, "ref") && !body_qty(&qty, r, obj, "qty", 0))
+		cmd = built(r, la_command_change_batch_quantity(&cmd, ref, qty), &cmd);
 	json_decref(obj);
+	return cmd;
 }
 
-void handle_cancel_batch(struct reply *r, const struct request *req)
+void respond_batch_command(struct reply *r, const struct command_result *res)
+{
+	finish(r, res, 200, 400);
+}
+
+la_message *build_cancel_batch(struct reply *r, const struct request *req)
 {
 	json_t *obj = body_parse(r, req->body, req->body_length);
 	if (!obj)
-		return;
+		return NULL;
 	const char *ref;
-	if (!body_string(&ref, r, obj, "ref")) {
-		la_message *cmd = NULL;
-		int rc = la_command_cancel_batch(&cmd, ref);
-		finish(r, submit(r, rc, cmd), 200, 400);
-	}
+	la_message *cmd = NULL;
+	if (!body_string(&ref, r, obj, "ref"))
+		cmd = built(r, la_command_cancel_batch(&cmd, ref), &cmd);
 	json_decref(obj);
+	return cmd;
 }
 
 void handle_allocations(struct reply *r, const struct request *req)

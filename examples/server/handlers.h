@@ -1,12 +1,16 @@
 /*
- * allocation-server — the endpoints of spec §3. Each handler reads a request
- * and fills a reply; it runs on the calling thread's worker (bus + store),
- * and a 2xx is only given once the unit of work has committed.
+ * allocation-server — the endpoints of spec §3. A read fills its reply on
+ * the HTTP thread, from that thread's store. A command comes in two halves:
+ * build (on the HTTP thread) makes the command or fills the reply with a
+ * refusal; the write pipeline runs it; respond answers from its result, so a
+ * 2xx is only given once the unit of work has committed.
  */
 #ifndef SERVER_HANDLERS_H
 #define SERVER_HANDLERS_H
 
 #include "reply.h"
+
+#include <allocation/allocation.h>
 
 #include <stddef.h>
 
@@ -19,13 +23,23 @@ struct request {
 	void *query_ctx;
 };
 
-typedef void (*handler_fn)(struct reply *r, const struct request *req);
+struct command_result;
 
-void handle_add_batch(struct reply *r, const struct request *req);
-void handle_allocate(struct reply *r, const struct request *req);
-void handle_deallocate(struct reply *r, const struct request *req);
-void handle_change_batch_quantity(struct reply *r, const struct request *req);
-void handle_cancel_batch(struct reply *r, const struct request *req);
+typedef void (*handler_fn)(struct reply *r, const struct request *req);
+/* The command, or NULL with r filled (a bad request). */
+typedef la_message *(*build_fn)(struct reply *r, const struct request *req);
+typedef void (*respond_fn)(struct reply *r, const struct command_result *result);
+
+la_message *build_add_batch(struct reply *r, const struct request *req);
+la_message *build_allocate(struct reply *r, const struct request *req);
+la_message *build_deallocate(struct reply *r, const struct request *req);
+la_message *build_change_batch_quantity(struct reply *r, const struct request *req);
+la_message *build_cancel_batch(struct reply *r, const struct request *req);
+void respond_add_batch(struct reply *r, const struct command_result *result);
+void respond_allocate(struct reply *r, const struct command_result *result);
+void respond_deallocate(struct reply *r, const struct command_result *result);
+/* change_batch_quantity and cancel_batch: 200, or 400 for an unknown batch. */
+void respond_batch_command(struct reply *r, const struct command_result *result);
 void handle_allocations(struct reply *r, const struct request *req); /* /allocations/<id> */
 void handle_batches(struct reply *r, const struct request *req);
 
@@ -34,8 +48,5 @@ void handle_healthz(struct reply *r, const struct request *req);
 void handle_readyz(struct reply *r, const struct request *req);
 void handle_metrics(struct reply *r, const struct request *req);
 void handle_openapi(struct reply *r, const struct request *req);
-
-/* Called after every command that committed (e.g. to wake an outbox relay). */
-void handlers_set_after_command(void (*fn)(void *), void *arg);
 
 #endif

@@ -15,6 +15,7 @@
 #include "deadlines.h"
 #include "log.h"
 #include "metrics.h"
+#include "pipeline.h"
 #include "routes.h"
 
 #include <allocation/allocation.h>
@@ -31,11 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define URL_MAX_BYTES     2048               /* longer: 414 */
-#define HEADERS_MAX_BYTES (8 * 1024)         /* all header lines: longer, 431 */
-#define MHD_MEMORY_BYTES  (64 * 1024)        /* beyond: libmicrohttpd answers 414/431 */
-#define DISCARD_MAX_BYTES (16 * 1024 * 1024) /* body read only to be refused */
-#define FD_RESERVE        64                 /* descriptors kept for stores, files */
+#define URL_MAX_BYTES     2048     /* longer: 414 */
+#define HEADERS_MAX_BYTES 8192     /* all header lines: longer, 431 */
+#define MHD_MEMORY_BYTES  65536    /* beyond: libmicrohttpd answers 414/431 */
+#define DISCARD_MAX_BYTES 16777216 /* 16 MiB: body read only to be refused */
+#define FD_RESERVE        64       /* descriptors kept for stores, files */
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -53,9 +54,13 @@ struct http_server {
 	int tls;
 };
 
-/* One request: its start time, route, body so far, and a refusal waiting
- * for the body to be read. */
+/* One request: its start time, route, body so far, a refusal waiting for
+ * the body to be read, and a command waiting on the write pipeline. */
 struct request_state {
+	struct pipeline_job job; /* a command: handed to the pipeline */
+	struct MHD_Connection *conn;
+	atomic_int job_done; /* the writer filled job.result: answer it */
+	int waiting;         /* suspended until job_done */
 	int64_t start_us;
 	const struct route *route;
 	char *body;
@@ -87,7 +92,7 @@ static void copy_printable(char *dst, size_t size, const char *src)
 	size_t i = 0;
 	for (; src[i] && i + 1 < size; i++) {
 		unsigned char c = (unsigned char)src[i];
-		dst[i] = c <= ' ' || c == 0x7f ? '?' : (char)c;
+		dst[i] = (char)(c <= ' ' || c == 0x7f ? '?' : c);
 	}
 	dst[i] = '\0';
 }
@@ -96,7 +101,7 @@ static void remote_address(struct MHD_Connection *conn, char *buf, size_t size)
 {
 	const union MHD_ConnectionInfo *info =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(buf, size, "-");
+	(void)snprintf(buf, size, "-");
 	if (!info || !info->client_addr)
 		return;
 	const struct sockaddr *sa = info->client_addr;
@@ -104,7 +109,7 @@ static void remote_address(struct MHD_Connection *conn, char *buf, size_t size)
 	                      ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
 	                      : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 	if (!inet_ntop(sa->sa_family, raw, buf, (socklen_t)size))
-		snprintf(buf, size, "-");
+		(void)snprintf(buf, size, "-");
 }
 
 static enum MHD_Result queue(struct MHD_Connection *conn, struct http_server *server,
@@ -283,6 +288,41 @@ static void append_body(struct request_state *st, const char *data, size_t size)
 	st->length += size;
 }
 
+/* The writer's thread: the result is in; wake the connection up. */
+static void job_done(struct pipeline_job *job)
+{
+	struct request_state *st = job->context;
+	atomic_store(&st->job_done, 1);
+	MHD_resume_connection(st->conn);
+}
+
+/* A command: built here, run by the write pipeline, answered once its unit
+ * of work has committed (the connection sleeps meanwhile). */
+static enum MHD_Result submit(struct MHD_Connection *conn, struct http_server *server,
+                              struct request_state *st, const struct request *req)
+{
+	struct reply r = {0};
+	la_message *command = st->route->build(&r, req);
+	if (!command) {
+		r.outcome = "invalid"; /* refused before a command was built */
+		return queue(conn, server, st, &r);
+	}
+	st->job.command = command;
+	st->job.done = job_done;
+	st->job.context = st;
+	st->conn = conn;
+	st->waiting = 1;
+	/* Suspended before it is queued: the writer may answer at once. */
+	MHD_suspend_connection(conn);
+	if (pipeline_submit(&st->job) != LA_OK) {
+		la_message_free(command);
+		st->job.command = NULL;
+		st->job.result.status = LA_ESTATE; /* answered 503 once resumed */
+		job_done(&st->job);
+	}
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -313,10 +353,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	struct reply r = {0};
+	if (st->waiting) { /* resumed: the writer has committed (or failed) */
+		if (!atomic_load(&st->job_done))
+			return MHD_YES;
+		st->waiting = 0;
+		if (st->job.result.status == LA_ESTATE) {
+			reply_message(&r, 503, "the server is stopping; try another instance");
+			r.outcome = "failed";
+		} else {
+			st->route->respond(&r, &st->job.result);
+		}
+		return queue(conn, server, st, &r);
+	}
 	deadlines_pause(conn);
 	if (st->refused)
 		return queue(conn, server, st, &st->refusal);
-	struct reply r = {0};
 	if (st->too_large) {
 		reply_message(&r, 413, "request body is over the limit of %d bytes",
 		              BODY_MAX_BYTES);
@@ -329,9 +381,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	    .query = query_arg,
 	    .query_ctx = conn,
 	};
+	if (st->route->build)
+		return submit(conn, server, st, &req);
 	st->route->handler(&r, &req);
-	if (st->route->is_command && !r.outcome)
-		r.outcome = "invalid"; /* refused before a command was built */
 	return queue(conn, server, st, &r);
 }
 
@@ -407,8 +459,9 @@ static int resolve(struct sockaddr_storage *out, socklen_t *out_len, const char 
 	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	int rc = getaddrinfo(n ? host : NULL, colon + 1, &hints, &res);
-	if (rc != 0) {
-		log_message(LA_LOG_ERROR, "cannot resolve '%s': %s", host, gai_strerror(rc));
+	if (rc != 0 || !res) {
+		log_message(LA_LOG_ERROR, "cannot resolve '%s': %s", host,
+		            rc != 0 ? gai_strerror(rc) : "no address");
 		return -1;
 	}
 	const struct addrinfo *pick = res; /* prefer IPv4, as 127.0.0.1 is the default */
@@ -479,8 +532,8 @@ struct http_server *http_start(const struct http_config *config)
 		free(server);
 		return NULL;
 	}
-	unsigned int flags =
-	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
+	                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (server->tls)
@@ -536,8 +589,8 @@ struct http_server *http_start(const struct http_config *config)
 void http_url(const struct http_server *server, char *buf, size_t size)
 {
 	const char *scheme = server->tls ? "https" : "http";
-	snprintf(buf, size, server->ipv6 ? "%s://[%s]:%u/" : "%s://%s:%u/", scheme, server->host,
-	         server->port);
+	(void)snprintf(buf, size, server->ipv6 ? "%s://[%s]:%u/" : "%s://%s:%u/", scheme,
+	               server->host, server->port);
 }
 
 int http_is_loopback(const struct http_server *server)
@@ -551,21 +604,33 @@ void http_limits(const struct http_server *server, unsigned int *total, unsigned
 	*per_ip = server->per_ip;
 }
 
-void http_stop(struct http_server *server, unsigned int grace_ms)
+static void wait_in_flight(struct http_server *server, unsigned int grace_ms)
 {
-	if (!server)
+	int64_t deadline = now_us() + (int64_t)grace_ms * 1000;
+	while (atomic_load(&server->in_flight) > 0 && now_us() < deadline) {
+		struct timespec pause = {0, 5000000}; /* 5 ms */
+		nanosleep(&pause, NULL);
+	}
+}
+
+void http_drain(struct http_server *server, unsigned int grace_ms)
+{
+	if (!server || atomic_exchange(&server->draining, 1))
 		return;
-	atomic_store(&server->draining, 1);
 	MHD_socket fd = MHD_quiesce_daemon(server->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	/* Requests already read finish and are answered; idle keep-alive
 	 * connections are closed by MHD_stop_daemon. */
-	int64_t deadline = now_us() + (int64_t)grace_ms * 1000;
-	while (atomic_load(&server->in_flight) > 0 && now_us() < deadline) {
-		struct timespec pause = {0, 5 * 1000 * 1000};
-		nanosleep(&pause, NULL);
-	}
+	wait_in_flight(server, grace_ms);
+}
+
+void http_stop(struct http_server *server, unsigned int grace_ms)
+{
+	if (!server)
+		return;
+	http_drain(server, 0);
+	wait_in_flight(server, grace_ms);
 	MHD_stop_daemon(server->daemon);
 	deadlines_stop(server->deadlines);
 	free(server);

@@ -35,7 +35,12 @@ int http_is_loopback(const struct http_server *server);
 /* Connections accepted at once at most, and per client address. */
 void http_limits(const struct http_server *server, unsigned int *total, unsigned int *per_ip);
 
-/* Stop accepting, wait up to grace_ms for the requests in flight, stop. */
+/* Stop accepting connections and wait up to grace_ms for the requests in
+ * flight (commands waiting on the write pipeline among them). */
+void http_drain(struct http_server *server, unsigned int grace_ms);
+
+/* Wait up to grace_ms more for the requests in flight, then stop. Call once
+ * the write pipeline has stopped: no request is waiting on it then. */
 void http_stop(struct http_server *server, unsigned int grace_ms);
 
 #endif

@@ -12,11 +12,13 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "options.h"
+#include "pipeline.h"
 #include "readiness.h"
 #include "service_manager.h"
 #include "workers.h"
 
 #include <allocation/allocation.h>
+#include <allocation/sys/errors.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -25,25 +27,28 @@
 #include <string.h>
 
 #define SHUTDOWN_GRACE_MS 30000
-#define PEM_MAX_BYTES     (1024 * 1024)
+#define PEM_MAX_BYTES     1048576 /* 1 MiB */
 
 /* A whole PEM file (malloc'ed, NUL-terminated), or NULL after logging why. */
 static char *read_pem(const char *path, const char *flag)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		log_message(LA_LOG_ERROR, "%s %s: %s", flag, path, strerror(errno));
+		char why[128]; /* strerror_r (POSIX form): strerror is not thread-safe */
+		log_message(LA_LOG_ERROR, "%s %s: %s", flag, path,
+		            strerror_r(errno, why, sizeof why) == 0 ? why : "cannot open");
 		return NULL;
 	}
 	char *text = malloc(PEM_MAX_BYTES + 1);
 	size_t n = text ? fread(text, 1, PEM_MAX_BYTES + 1, f) : 0;
-	fclose(f);
+	(void)fclose(f); /* read only: nothing to lose */
+	if (text && n <= PEM_MAX_BYTES)
+		text[n] = '\0'; /* before strstr reads it */
 	if (!text || n == 0 || n > PEM_MAX_BYTES || !strstr(text, "-----BEGIN ")) {
 		log_message(LA_LOG_ERROR, "%s %s: not a PEM file of at most 1 MiB", flag, path);
 		free(text);
 		return NULL;
 	}
-	text[n] = '\0';
 	return text;
 }
 
@@ -72,9 +77,11 @@ static void announce(const struct server_options *opts, const struct http_server
 	http_url(http, url, sizeof url);
 	unsigned int total, per_ip;
 	http_limits(http, &total, &per_ip);
-	log_message(LA_LOG_INFO, "listening on %s (%u thread%s%s%s%s)", url, opts->threads,
-	            opts->threads == 1 ? "" : "s", opts->redis ? ", redis " : "",
-	            opts->redis ? opts->redis : "",
+	char redis[512]; /* the URL, without its password */
+	la_redact_secrets(redis, sizeof redis, opts->redis);
+	log_message(LA_LOG_INFO, "listening on %s (%u thread%s, %u writer%s%s%s%s)", url,
+	            opts->threads, opts->threads == 1 ? "" : "s", opts->writers,
+	            opts->writers == 1 ? "" : "s", opts->redis ? ", redis " : "", redis,
 	            opts->auth_token_file ? ", token required" : "");
 	if (per_ip)
 		log_message(LA_LOG_INFO,
@@ -129,9 +136,12 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 			log_message(LA_LOG_ERROR, "--redis: %s", la_error_last());
 			goto out;
 		}
-		handlers_set_after_command(events_wake, events);
 	}
 	metrics_set_sources(notifier, events);
+	if (!opts->writers)
+		opts->writers = options_default_writers(adapter);
+	if (pipeline_start(opts->writers, events ? events_wake : NULL, events) != 0)
+		goto out;
 	if (readiness_start() != LA_OK) {
 		log_message(LA_LOG_ERROR, "%s", la_error_last());
 		goto out;
@@ -162,6 +172,8 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 out:
 	/* HTTP first (no new commands), then the Redis threads, the stores, and
 	 * last the e-mails the final commands queued. */
+	http_drain(http, SHUTDOWN_GRACE_MS);
+	pipeline_stop(); /* runs what is queued: no request is left waiting on it */
 	http_stop(http, SHUTDOWN_GRACE_MS);
 	readiness_stop();
 	metrics_set_sources(NULL, NULL);
@@ -198,7 +210,7 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
 	int status = serve(&opts, &stop_signals);
 	options_free(&opts);
 	return status;

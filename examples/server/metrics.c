@@ -6,6 +6,7 @@
 #include "metrics.h"
 
 #include "events.h"
+#include "log.h"
 #include "notifier.h"
 #include "routes.h"
 
@@ -120,7 +121,7 @@ static uint64_t load(atomic_uint_fast64_t *v)
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	(void)fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* Buckets of h (cumulative, as the format wants), then _sum and _count. */
@@ -132,17 +133,17 @@ static void print_histogram(FILE *f, const char *name, const char *labels, struc
 	for (size_t i = 0; i <= n; i++) {
 		cumulative += load(&h->buckets[i]);
 		if (i < n)
-			fprintf(f, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep, bounds[i],
-			        (unsigned long long)cumulative);
+			(void)fprintf(f, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep,
+			              bounds[i], (unsigned long long)cumulative);
 		else
-			fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
-			        (unsigned long long)cumulative);
+			(void)fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
+			              (unsigned long long)cumulative);
 	}
 	const char *open = *labels ? "{" : "", *close = *labels ? "}" : "";
-	fprintf(f, "%s_sum%s%s%s %.6f\n", name, open, labels, close,
-	        (double)load(&h->sum_micro) / 1e6);
-	fprintf(f, "%s_count%s%s%s %llu\n", name, open, labels, close,
-	        (unsigned long long)load(&h->count));
+	(void)fprintf(f, "%s_sum%s%s%s %.6f\n", name, open, labels, close,
+	              (double)load(&h->sum_micro) / 1e6);
+	(void)fprintf(f, "%s_count%s%s%s %llu\n", name, open, labels, close,
+	              (unsigned long long)load(&h->count));
 }
 
 static const char *route_label(unsigned int i)
@@ -159,10 +160,11 @@ static void print_http(FILE *f)
 		for (unsigned int s = 0; s < STATUS_COUNT; s++) {
 			uint64_t n = load(&requests[r][s]);
 			if (n)
-				fprintf(f,
-				        "allocation_http_requests_total{route=\"%s\",code=\"%u\"} "
-				        "%llu\n",
-				        route_label(r), s + STATUS_MIN, (unsigned long long)n);
+				(void)fprintf(
+				    f,
+				    "allocation_http_requests_total{route=\"%s\",code=\"%u\"} "
+				    "%llu\n",
+				    route_label(r), s + STATUS_MIN, (unsigned long long)n);
 		}
 	header(f, "allocation_http_request_duration_seconds", "histogram",
 	       "Time from a request's first call to the end of its reply, by route.");
@@ -170,14 +172,14 @@ static void print_http(FILE *f)
 		if (!load(&latency[r].count))
 			continue;
 		char labels[64];
-		snprintf(labels, sizeof labels, "route=\"%s\"", route_label(r));
+		(void)snprintf(labels, sizeof labels, "route=\"%s\"", route_label(r));
 		print_histogram(f, "allocation_http_request_duration_seconds", labels, &latency[r],
 		                latency_bounds, LATENCY_BUCKETS);
 	}
 	header(f, "allocation_http_requests_in_flight", "gauge",
 	       "Requests being read or handled now.");
-	fprintf(f, "allocation_http_requests_in_flight %d\n",
-	        atomic_load_explicit(&in_flight, memory_order_relaxed));
+	(void)fprintf(f, "allocation_http_requests_in_flight %d\n",
+	              atomic_load_explicit(&in_flight, memory_order_relaxed));
 }
 
 static void print_commands(FILE *f)
@@ -194,23 +196,44 @@ static void print_commands(FILE *f)
 			int is_allocate = strcmp(route->name, "allocate") == 0;
 			if ((o < 2 && !is_allocate) || (o == 2 && is_allocate))
 				continue;
-			fprintf(f, "allocation_commands_total{kind=\"%s\",outcome=\"%s\"} %llu\n",
-			        route->name, outcomes[o],
-			        (unsigned long long)load(&commands[r][o]));
+			(void)fprintf(
+			    f, "allocation_commands_total{kind=\"%s\",outcome=\"%s\"} %llu\n",
+			    route->name, outcomes[o], (unsigned long long)load(&commands[r][o]));
 		}
 	}
 	header(f, "allocation_command_conflict_retries_total", "counter",
 	       "Retries of commands that lost a race with a concurrent change (la_bus_stats).");
-	fprintf(f, "allocation_command_conflict_retries_total %llu\n",
-	        (unsigned long long)load(&conflict_retries));
+	(void)fprintf(f, "allocation_command_conflict_retries_total %llu\n",
+	              (unsigned long long)load(&conflict_retries));
 	header(f, "allocation_store_errors_total", "counter",
 	       "Store operations that failed (database unreachable or failing).");
-	fprintf(f, "allocation_store_errors_total %llu\n", (unsigned long long)load(&store_errors));
+	(void)fprintf(f, "allocation_store_errors_total %llu\n",
+	              (unsigned long long)load(&store_errors));
 	header(f, "allocation_write_batch_size", "histogram",
-	       "Commands per batch committed by the write pipeline (fed once the pipeline "
-	       "exists; no observations before).");
+	       "Commands per unit of work committed by the write pipeline.");
 	print_histogram(f, "allocation_write_batch_size", "", &write_batches, batch_bounds,
 	                BATCH_BUCKETS);
+}
+
+/* Asked of the store at scrape time: a relay that stopped (Redis down, the
+ * thread dead) shows as a backlog and a lag that keep growing. When the
+ * store does not answer, both are left out and the error is counted. */
+static void print_outbox_backlog(FILE *f)
+{
+	size_t pending = 0;
+	double age = 0;
+	if (events_outbox_status(events_source, &pending, &age) != LA_OK) {
+		log_message(LA_LOG_WARN, "metrics: the outbox backlog is unknown: %s",
+		            la_error_last());
+		metrics_store_error();
+		return;
+	}
+	header(f, "allocation_outbox_backlog", "gauge",
+	       "Outbox messages committed and not yet published.");
+	(void)fprintf(f, "allocation_outbox_backlog %zu\n", pending);
+	header(f, "allocation_outbox_relay_lag_seconds", "gauge",
+	       "Age of the oldest outbox message not yet published (0 when none).");
+	(void)fprintf(f, "allocation_outbox_relay_lag_seconds %.3f\n", age);
 }
 
 static void print_sources(FILE *f)
@@ -220,36 +243,37 @@ static void print_sources(FILE *f)
 		notifier_stats(notifier_source, &sent, &failed, &queued);
 		header(f, "allocation_smtp_queue_length", "gauge",
 		       "E-mail notifications waiting to be sent.");
-		fprintf(f, "allocation_smtp_queue_length %zu\n", queued);
+		(void)fprintf(f, "allocation_smtp_queue_length %zu\n", queued);
 		header(f, "allocation_smtp_sent_total", "counter", "E-mail notifications sent.");
-		fprintf(f, "allocation_smtp_sent_total %zu\n", sent);
+		(void)fprintf(f, "allocation_smtp_sent_total %zu\n", sent);
 		header(f, "allocation_smtp_failed_total", "counter",
 		       "E-mail notifications not sent (failed, dropped or refused by a full "
 		       "queue).");
-		fprintf(f, "allocation_smtp_failed_total %zu\n", failed);
+		(void)fprintf(f, "allocation_smtp_failed_total %zu\n", failed);
 	}
 	struct events_counts ev;
 	if (events_source && events_counts(events_source, &ev)) {
 		if (ev.has_relay) {
 			header(f, "allocation_outbox_published_total", "counter",
 			       "Outbox events the relay published to Redis.");
-			fprintf(f, "allocation_outbox_published_total %llu\n",
-			        (unsigned long long)ev.published);
+			(void)fprintf(f, "allocation_outbox_published_total %llu\n",
+			              (unsigned long long)ev.published);
 			header(f, "allocation_outbox_publish_failures_total", "counter",
 			       "Failed publish attempts of the outbox relay (retried).");
-			fprintf(f, "allocation_outbox_publish_failures_total %llu\n",
-			        (unsigned long long)ev.publish_failures);
+			(void)fprintf(f, "allocation_outbox_publish_failures_total %llu\n",
+			              (unsigned long long)ev.publish_failures);
+			print_outbox_backlog(f);
 		}
 		header(f, "allocation_events_consumed_total", "counter",
 		       "Inbound Redis messages by outcome.");
-		fprintf(f, "allocation_events_consumed_total{outcome=\"applied\"} %llu\n",
-		        (unsigned long long)ev.applied);
-		fprintf(f, "allocation_events_consumed_total{outcome=\"malformed\"} %llu\n",
-		        (unsigned long long)ev.malformed);
-		fprintf(f, "allocation_events_consumed_total{outcome=\"duplicate\"} %llu\n",
-		        (unsigned long long)ev.duplicates);
-		fprintf(f, "allocation_events_consumed_total{outcome=\"failed\"} %llu\n",
-		        (unsigned long long)ev.failed);
+		(void)fprintf(f, "allocation_events_consumed_total{outcome=\"applied\"} %llu\n",
+		              (unsigned long long)ev.applied);
+		(void)fprintf(f, "allocation_events_consumed_total{outcome=\"malformed\"} %llu\n",
+		              (unsigned long long)ev.malformed);
+		(void)fprintf(f, "allocation_events_consumed_total{outcome=\"duplicate\"} %llu\n",
+		              (unsigned long long)ev.duplicates);
+		(void)fprintf(f, "allocation_events_consumed_total{outcome=\"failed\"} %llu\n",
+		              (unsigned long long)ev.failed);
 	}
 }
 
@@ -261,16 +285,17 @@ char *metrics_render(size_t *length)
 	if (!f)
 		return NULL;
 	header(f, "allocation_build_info", "gauge", "Versions of the server and the library.");
-	fprintf(f, "allocation_build_info{version=\"%s\",library=\"%s\"} 1\n", SERVER_VERSION,
-	        la_version());
+	(void)fprintf(f, "allocation_build_info{version=\"%s\",library=\"%s\"} 1\n", SERVER_VERSION,
+	              la_version());
 	header(f, "allocation_start_time_seconds", "gauge",
 	       "Start time of the process since the Unix epoch.");
-	fprintf(f, "allocation_start_time_seconds %lld\n", (long long)started);
+	(void)fprintf(f, "allocation_start_time_seconds %lld\n", (long long)started);
 	print_http(f);
 	print_commands(f);
 	print_sources(f);
 	int failed = ferror(f);
-	fclose(f);
+	if (fclose(f) != 0) /* the last bytes go out (or fail) here */
+		failed = 1;
 	if (failed) {
 		free(text);
 		return NULL;

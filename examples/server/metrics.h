@@ -29,13 +29,8 @@ void metrics_conflict_retries(uint64_t retries);
 /* A store operation failed with LA_EDB or LA_EIO (or could not open). */
 void metrics_store_error(void);
 
-/*
- * Extension point for the write pipeline (not built yet): the pipeline that
- * batches commands calls this once per batch it commits, with the number of
- * commands in it. The histogram allocation_write_batch_size is registered
- * now (and exported with zero observations) so dashboards can be built
- * before it is fed; nothing else feeds it.
- */
+/* The write pipeline ran a unit of work of this many commands (the
+ * histogram allocation_write_batch_size). */
 void metrics_observe_write_batch(size_t commands);
 
 /* Where the queue and relay figures come from (NULL: not configured). */

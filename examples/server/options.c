@@ -7,6 +7,7 @@
 #include "options.h"
 
 #include <allocation/allocation.h>
+#include <allocation/sys/errors.h>
 #include <microhttpd.h>
 
 #include <ctype.h>
@@ -16,7 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define CONFIG_MAX_BYTES (64 * 1024)
+#define CONFIG_MAX_BYTES 65536 /* 64 KiB */
 
 enum setting_id {
 	S_LISTEN,
@@ -27,6 +28,7 @@ enum setting_id {
 	S_REDIS,
 	S_REDIS_MODE,
 	S_THREADS,
+	S_WRITERS,
 	S_RETRIES,
 	S_QUIET,
 	S_LOG_FORMAT,
@@ -60,6 +62,7 @@ static const struct setting settings[S_COUNT] = {
     [S_REDIS] = {"redis", "ALLOCATION_REDIS", 1, 0},
     [S_REDIS_MODE] = {"redis-mode", "ALLOCATION_REDIS_MODE", 1, 0},
     [S_THREADS] = {"threads", "ALLOCATION_THREADS", 1, 0},
+    [S_WRITERS] = {"writers", "ALLOCATION_WRITERS", 1, 0},
     [S_RETRIES] = {"retries", "ALLOCATION_RETRIES", 1, 0},
     [S_QUIET] = {"quiet", "ALLOCATION_QUIET", 0, 0},
     [S_LOG_FORMAT] = {"log-format", "ALLOCATION_LOG_FORMAT", 1, 0},
@@ -79,7 +82,7 @@ struct choice {
 
 static void usage(FILE *out, const char *prog)
 {
-	fprintf(
+	(void)fprintf(
 	    out,
 	    "Usage: %s [OPTION]...\n"
 	    "The allocation service over HTTP (see docs/http.md, man allocation-server).\n"
@@ -104,10 +107,14 @@ static void usage(FILE *out, const char *prog)
 	    "  --redis URL           consume and publish external events over Redis,\n"
 	    "                        e.g. redis://127.0.0.1:6379 [ALLOCATION_REDIS]\n"
 	    "  --redis-mode MODE     pubsub (default) or streams [ALLOCATION_REDIS_MODE]\n"
-	    "  --threads N           HTTP worker threads, each with its own database\n"
-	    "                        connection [ALLOCATION_THREADS] (default: 1 on\n"
-	    "                        SQLite, which takes one writer at a time; else 2 per\n"
-	    "                        CPU, at least 4)\n"
+	    "  --threads N           HTTP threads: they parse requests and answer reads,\n"
+	    "                        each with its own database connection\n"
+	    "                        [ALLOCATION_THREADS] (default: 2 per CPU, at least 4)\n"
+	    "  --writers N           write pipeline threads: each runs the commands\n"
+	    "                        waiting for it as one transaction, commands for one\n"
+	    "                        sku always in the same writer [ALLOCATION_WRITERS]\n"
+	    "                        (default: 1 on SQLite, which takes one writer at a\n"
+	    "                        time, and in memory; 4 on PostgreSQL)\n"
 	    "  --retries N           retries of a command that lost a race with a\n"
 	    "                        concurrent change, with growing jittered pauses\n"
 	    "                        (0-1000, default %d) [ALLOCATION_RETRIES]\n"
@@ -143,8 +150,8 @@ static void usage(FILE *out, const char *prog)
 
 static void version(FILE *out)
 {
-	fprintf(out, "allocation-server %s (liballocation %s, libmicrohttpd %s)\n", SERVER_VERSION,
-	        la_version(), MHD_get_version());
+	(void)fprintf(out, "allocation-server %s (liballocation %s, libmicrohttpd %s)\n",
+	              SERVER_VERSION, la_version(), MHD_get_version());
 }
 
 static int parse_notify_on(struct server_options *opts, const char *list, const char *origin,
@@ -163,10 +170,10 @@ static int parse_notify_on(struct server_options *opts, const char *list, const 
 		else if (strcmp(tok, "allocated") == 0)
 			opts->notify_allocated = 1;
 		else if (strcmp(tok, "none") != 0) {
-			fprintf(err,
-			        "allocation-server: %s: unknown event '%s' "
-			        "(out_of_stock, allocated, none)\n",
-			        origin, tok);
+			(void)fprintf(err,
+			              "allocation-server: %s: unknown event '%s' "
+			              "(out_of_stock, allocated, none)\n",
+			              origin, tok);
 			rc = -1;
 			break;
 		}
@@ -181,8 +188,8 @@ static int parse_count(unsigned int *out, const char *text, long min, long max, 
 	char *end;
 	long n = strtol(text, &end, 10);
 	if (*text == '\0' || *end != '\0' || n < min || n > max) {
-		fprintf(err, "allocation-server: %s must be %ld-%ld, not '%s'\n", origin, min, max,
-		        text);
+		(void)fprintf(err, "allocation-server: %s must be %ld-%ld, not '%s'\n", origin, min,
+		              max, text);
 		return -1;
 	}
 	*out = (unsigned int)n;
@@ -199,8 +206,8 @@ static int parse_switch(int *out, const char *text, const char *origin, FILE *er
 	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
 		if (strcasecmp(text, off[i]) == 0)
 			return *out = 0, 0;
-	fprintf(err, "allocation-server: %s must be 1 or 0 (true/false, yes/no), not '%s'\n",
-	        origin, text);
+	(void)fprintf(err, "allocation-server: %s must be 1 or 0 (true/false, yes/no), not '%s'\n",
+	              origin, text);
 	return -1;
 }
 
@@ -211,21 +218,30 @@ static int parse_choice(int *out, const char *text, const char *a, const char *b
 		*out = strcmp(text, b) == 0;
 		return 0;
 	}
-	fprintf(err, "allocation-server: %s must be %s or %s, not '%s'\n", origin, a, b, text);
+	(void)fprintf(err, "allocation-server: %s must be %s or %s, not '%s'\n", origin, a, b,
+	              text);
 	return -1;
 }
 
 unsigned int options_default_threads(const char *adapter)
 {
-	/* SQLite takes one writer at a time: several threads only queue on its
-	 * lock (sleeping in its busy handler), which costs more than it gains on
-	 * a small machine. Client-server databases wait on the network and the
-	 * disk, so more threads than CPUs pay off. */
-	if (adapter && strcmp(adapter, "sqlite") == 0)
-		return 1;
+	/* HTTP threads parse and read: reads wait on the database, so more
+	 * threads than CPUs pay off. */
+	(void)adapter;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long n = cpus > 0 ? 2 * cpus : 4;
 	return (unsigned int)(n < 4 ? 4 : n > 64 ? 64 : n);
+}
+
+unsigned int options_default_writers(const char *adapter)
+{
+	/* SQLite takes one writer at a time (more would only queue on its lock),
+	 * and one writer batches everything anyway; the memory store serialises
+	 * its units of work. PostgreSQL locks per product: writers on different
+	 * skus commit in parallel. */
+	if (adapter && strcmp(adapter, "postgres") == 0)
+		return 4;
+	return 1;
 }
 
 static char *trim(char *s)
@@ -254,15 +270,15 @@ static int read_config(struct server_options *opts, const char *path, struct cho
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		fprintf(err, "allocation-server: --config %s: cannot read: %m\n", path);
+		(void)fprintf(err, "allocation-server: --config %s: cannot read: %m\n", path);
 		return -1;
 	}
 	char *text = malloc(CONFIG_MAX_BYTES + 1);
 	size_t n = text ? fread(text, 1, CONFIG_MAX_BYTES + 1, f) : 0;
-	fclose(f);
+	(void)fclose(f);
 	if (!text || n > CONFIG_MAX_BYTES) {
-		fprintf(err, "allocation-server: --config %s: over %d bytes\n", path,
-		        CONFIG_MAX_BYTES);
+		(void)fprintf(err, "allocation-server: --config %s: over %d bytes\n", path,
+		              CONFIG_MAX_BYTES);
 		free(text);
 		return -1;
 	}
@@ -281,9 +297,9 @@ static int read_config(struct server_options *opts, const char *path, struct cho
 			continue;
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			fprintf(err,
-			        "allocation-server: %s:%d: expected \"name = value\", not '%s'\n",
-			        path, line_no, s);
+			(void)fprintf(
+			    err, "allocation-server: %s:%d: expected \"name = value\", not '%s'\n",
+			    path, line_no, s);
 			return -1;
 		}
 		*eq = '\0';
@@ -296,14 +312,14 @@ static int read_config(struct server_options *opts, const char *path, struct cho
 		}
 		int id = find_setting(key);
 		if (id < 0) {
-			fprintf(err,
-			        "allocation-server: %s:%d: unknown setting '%s' (see --help)\n",
-			        path, line_no, key);
+			(void)fprintf(
+			    err, "allocation-server: %s:%d: unknown setting '%s' (see --help)\n",
+			    path, line_no, key);
 			return -1;
 		}
 		from_file[id].text = value;
-		snprintf(from_file[id].origin, sizeof from_file[id].origin, "%s:%d: %s", path,
-		         line_no, key);
+		(void)snprintf(from_file[id].origin, sizeof from_file[id].origin, "%s:%d: %s", path,
+		               line_no, key);
 	}
 	return 0;
 }
@@ -317,7 +333,7 @@ static const char *join(struct server_options *opts, const char *old, const char
 	char *joined = malloc(n);
 	if (!joined)
 		return old;
-	snprintf(joined, n, "%s,%s", old, add);
+	(void)snprintf(joined, n, "%s,%s", old, add);
 	free(opts->owned_hosts);
 	opts->owned_hosts = joined;
 	return joined;
@@ -342,6 +358,9 @@ static int apply(struct server_options *opts, const struct choice *c, FILE *err)
 	if (c[S_THREADS].text &&
 	    parse_count(&opts->threads, c[S_THREADS].text, 1, 256, c[S_THREADS].origin, err) != 0)
 		return -1;
+	if (c[S_WRITERS].text &&
+	    parse_count(&opts->writers, c[S_WRITERS].text, 1, 64, c[S_WRITERS].origin, err) != 0)
+		return -1;
 	opts->retries = SERVER_DEFAULT_RETRIES;
 	if (c[S_RETRIES].text &&
 	    parse_count(&opts->retries, c[S_RETRIES].text, 0, 1000, c[S_RETRIES].origin, err) != 0)
@@ -357,7 +376,7 @@ static int apply(struct server_options *opts, const struct choice *c, FILE *err)
 	opts->tls_cert = c[S_TLS_CERT].text && *c[S_TLS_CERT].text ? c[S_TLS_CERT].text : NULL;
 	opts->tls_key = c[S_TLS_KEY].text && *c[S_TLS_KEY].text ? c[S_TLS_KEY].text : NULL;
 	if (!opts->tls_cert != !opts->tls_key) {
-		fprintf(err, "allocation-server: --tls-cert and --tls-key go together\n");
+		(void)fprintf(err, "allocation-server: --tls-cert and --tls-key go together\n");
 		return -1;
 	}
 	opts->allowed_hosts = c[S_ALLOWED_HOST].text;
@@ -373,36 +392,18 @@ static int apply(struct server_options *opts, const struct choice *c, FILE *err)
 	return 0;
 }
 
-/* A URL or conninfo with its password replaced by "***". */
-static void redact(char *dst, size_t size, const char *text)
-{
-	snprintf(dst, size, "%s", text);
-	char *scheme = strstr(dst, "://");
-	char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-	char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
-	if (at && colon && colon < at) {
-		memmove(colon + 4, at, strlen(at) + 1);
-		memcpy(colon + 1, "***", 3);
-	}
-	char *pw = strstr(dst, "password=");
-	if (pw) {
-		char *end = pw + 9 + strcspn(pw + 9, " ");
-		memmove(pw + 12, end, strlen(end) + 1);
-		memcpy(pw + 9, "***", 3);
-	}
-}
-
 /* --print-config: each setting, its value and where it came from. */
 static void print_settings(FILE *out, const struct choice *chosen)
 {
 	for (int i = 0; i < S_COUNT; i++) {
 		char value[600];
 		if (!chosen[i].text) {
-			fprintf(out, "# %s: default\n", settings[i].name);
+			(void)fprintf(out, "# %s: default\n", settings[i].name);
 			continue;
 		}
-		redact(value, sizeof value - 8, chosen[i].text);
-		fprintf(out, "%s = %s  # from %s\n", settings[i].name, value, chosen[i].origin);
+		la_redact_secrets(value, sizeof value, chosen[i].text);
+		(void)fprintf(out, "%s = %s  # from %s\n", settings[i].name, value,
+		              chosen[i].origin);
 	}
 }
 
@@ -432,14 +433,16 @@ enum options_result options_parse(struct server_options *opts, int argc, char **
 	int c;
 	opterr = 0;
 	optind = 1;
+	/* once, at start, before any thread: getopt's state is not shared */
+	// NOLINTNEXTLINE(concurrency-mt-unsafe)
 	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		int id = c - 256;
 		if (id >= 0 && id < S_COUNT) {
 			const char *value = settings[id].has_arg ? optarg : "1";
 			flags[id].text =
 			    settings[id].repeat ? join(opts, flags[id].text, value) : value;
-			snprintf(flags[id].origin, sizeof flags[id].origin, "--%s",
-			         settings[id].name);
+			(void)snprintf(flags[id].origin, sizeof flags[id].origin, "--%s",
+			               settings[id].name);
 		} else if (id == S_CONFIG) {
 			config = optarg;
 		} else if (id == S_HELP) {
@@ -451,15 +454,16 @@ enum options_result options_parse(struct server_options *opts, int argc, char **
 		} else if (id == S_PRINT_CONFIG) {
 			print_config = 1;
 		} else {
-			fprintf(err, "allocation-server: unknown or incomplete option '%s'\n",
-			        argv[optind - 1]);
-			fprintf(err, "Try '%s --help'.\n", prog);
+			(void)fprintf(err, "allocation-server: unknown or incomplete option '%s'\n",
+			              argv[optind - 1]);
+			(void)fprintf(err, "Try '%s --help'.\n", prog);
 			return OPTIONS_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(err, "allocation-server: unexpected argument '%s'\nTry '%s --help'.\n",
-		        argv[optind], prog);
+		(void)fprintf(err,
+		              "allocation-server: unexpected argument '%s'\nTry '%s --help'.\n",
+		              argv[optind], prog);
 		return OPTIONS_EXIT_USAGE;
 	}
 	if (!config) {
@@ -474,8 +478,8 @@ enum options_result options_parse(struct server_options *opts, int argc, char **
 		const char *env = getenv(settings[i].env);
 		if (env && *env) {
 			from_env[i].text = env;
-			snprintf(from_env[i].origin, sizeof from_env[i].origin, "%s",
-			         settings[i].env);
+			(void)snprintf(from_env[i].origin, sizeof from_env[i].origin, "%s",
+			               settings[i].env);
 		}
 		chosen[i] = flags[i].text      ? flags[i]
 		            : from_env[i].text ? from_env[i]

@@ -29,6 +29,7 @@ struct server_options {
 	const char *redis;    /* redis:// URL, or NULL */
 	int redis_streams;    /* 1: --redis-mode streams */
 	unsigned int threads; /* HTTP worker threads; 0: by the store's kind */
+	unsigned int writers; /* write pipeline threads; 0: by the store's kind */
 	unsigned int retries; /* bus retries of conflicted commands */
 	int quiet;            /* no access log */
 	int log_json;         /* --log-format json */
@@ -56,5 +57,8 @@ void options_free(struct server_options *opts);
 
 /* Worker threads when --threads is not given, for a store adapter name. */
 unsigned int options_default_threads(const char *adapter);
+
+/* Writer threads when --writers is not given, for a store adapter name. */
+unsigned int options_default_writers(const char *adapter);
 
 #endif

@@ -98,11 +98,11 @@ int readiness_check(unsigned int timeout_ms, char *why, size_t size)
 	int ok = answered && last_ok;
 	pthread_mutex_unlock(&lock);
 	if (!answered)
-		snprintf(why, size, "the store did not answer within %u ms", timeout_ms);
+		(void)snprintf(why, size, "the store did not answer within %u ms", timeout_ms);
 	else if (!ok)
-		snprintf(why, size,
-		         "the store cannot be reached or failed; details are in the "
-		         "server log");
+		(void)snprintf(why, size,
+		               "the store cannot be reached or failed; details are in the "
+		               "server log");
 	return ok;
 }
 

@@ -3,18 +3,22 @@
 #include <string.h>
 
 static const struct route routes[ROUTE_COUNT] = {
-    {"/add_batch", "POST", "POST", handle_add_batch, 1, 1, 0, "add_batch", 0},
-    {"/allocate", "POST", "POST", handle_allocate, 1, 1, 0, "allocate", 1},
-    {"/deallocate", "POST", "POST", handle_deallocate, 1, 1, 0, "deallocate", 2},
-    {"/change_batch_quantity", "POST", "POST", handle_change_batch_quantity, 1, 1, 0,
-     "change_batch_quantity", 3},
-    {"/cancel_batch", "POST", "POST", handle_cancel_batch, 1, 1, 0, "cancel_batch", 4},
-    {"/allocations/", "GET", "GET, HEAD", handle_allocations, 0, 0, 0, "allocations", 5},
-    {"/batches", "GET", "GET, HEAD", handle_batches, 0, 0, 0, "batches", 6},
-    {"/healthz", "GET", "GET, HEAD", handle_healthz, 0, 0, 1, "healthz", 7},
-    {"/readyz", "GET", "GET, HEAD", handle_readyz, 0, 0, 0, "readyz", 8},
-    {"/metrics", "GET", "GET, HEAD", handle_metrics, 0, 0, 0, "metrics", 9},
-    {"/openapi.json", "GET", "GET, HEAD", handle_openapi, 0, 0, 0, "openapi", 10},
+    {"/add_batch", "POST", "POST", NULL, build_add_batch, respond_add_batch, 1, 1, 0, "add_batch",
+     0},
+    {"/allocate", "POST", "POST", NULL, build_allocate, respond_allocate, 1, 1, 0, "allocate", 1},
+    {"/deallocate", "POST", "POST", NULL, build_deallocate, respond_deallocate, 1, 1, 0,
+     "deallocate", 2},
+    {"/change_batch_quantity", "POST", "POST", NULL, build_change_batch_quantity,
+     respond_batch_command, 1, 1, 0, "change_batch_quantity", 3},
+    {"/cancel_batch", "POST", "POST", NULL, build_cancel_batch, respond_batch_command, 1, 1, 0,
+     "cancel_batch", 4},
+    {"/allocations/", "GET", "GET, HEAD", handle_allocations, NULL, NULL, 0, 0, 0, "allocations",
+     5},
+    {"/batches", "GET", "GET, HEAD", handle_batches, NULL, NULL, 0, 0, 0, "batches", 6},
+    {"/healthz", "GET", "GET, HEAD", handle_healthz, NULL, NULL, 0, 0, 1, "healthz", 7},
+    {"/readyz", "GET", "GET, HEAD", handle_readyz, NULL, NULL, 0, 0, 0, "readyz", 8},
+    {"/metrics", "GET", "GET, HEAD", handle_metrics, NULL, NULL, 0, 0, 0, "metrics", 9},
+    {"/openapi.json", "GET", "GET, HEAD", handle_openapi, NULL, NULL, 0, 0, 0, "openapi", 10},
 };
 
 const struct route *route_find(const char *path)

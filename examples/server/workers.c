@@ -75,15 +75,17 @@ static int worker_route(la_bus *bus, int kind, int enabled)
 	return la_bus_set_route(bus, kind, enabled ? config.notify_to : NULL);
 }
 
-int worker_open(struct worker **out)
+static int open_with(struct worker **out, unsigned int extra_flags)
 {
 	struct worker *w = calloc(1, sizeof *w);
-	if (!w)
-		return la_error_set(LA_ENOMEM, "out of memory");
+	if (!w) {
+		(void)la_error_set(LA_ENOMEM, "out of memory");
+		return LA_ENOMEM; /* never LA_OK, visibly to the callers' analysis */
+	}
 	la_store *store = shared_memory_store;
 	int rc = LA_OK;
 	if (!store) {
-		rc = workers_open_store(&w->store, config.store_flags);
+		rc = workers_open_store(&w->store, config.store_flags | extra_flags);
 		store = w->store;
 	}
 	la_bus_options opts;
@@ -112,6 +114,16 @@ int worker_open(struct worker **out)
 	}
 	*out = w;
 	return LA_OK;
+}
+
+int worker_open(struct worker **out)
+{
+	return open_with(out, 0);
+}
+
+int worker_open_writer(struct worker **out)
+{
+	return open_with(out, LA_EXAMPLE_WRITER);
 }
 
 int worker_current(struct worker **out)
@@ -143,22 +155,41 @@ la_store *worker_store(struct worker *worker)
 	return la_bus_store(worker->bus);
 }
 
+/* Counters of the buses already freed (the writers'): commands, events,
+ * conflict retries, failed event handlers. Under registry_lock. */
+static uint64_t retired[4];
+
+static void add_stats(uint64_t totals[4], const la_bus *bus)
+{
+	uint64_t c, e, r, f;
+	la_bus_stats(bus, &c, &e, &r, &f);
+	totals[0] += c;
+	totals[1] += e;
+	totals[2] += r;
+	totals[3] += f;
+}
+
+void worker_retire(struct worker *worker)
+{
+	if (!worker)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	add_stats(retired, worker->bus);
+	pthread_mutex_unlock(&registry_lock);
+	worker_free(worker);
+}
+
 void workers_shutdown(void)
 {
 	pthread_mutex_lock(&registry_lock);
 	struct worker *w = registry;
 	registry = NULL;
+	uint64_t totals[4] = {retired[0], retired[1], retired[2], retired[3]};
+	memset(retired, 0, sizeof retired);
 	pthread_mutex_unlock(&registry_lock);
-	uint64_t totals[4] = {0, 0, 0, 0};
-	for (struct worker *i = w; i; i = i->next) {
-		uint64_t c, e, r, f;
-		la_bus_stats(i->bus, &c, &e, &r, &f);
-		totals[0] += c;
-		totals[1] += e;
-		totals[2] += r;
-		totals[3] += f;
-	}
-	if (w)
+	for (struct worker *i = w; i; i = i->next)
+		add_stats(totals, i->bus);
+	if (w || totals[0])
 		log_message(LA_LOG_INFO,
 		            "%llu commands, %llu events, %llu conflict retries, "
 		            "%llu failed event handlers",

@@ -44,7 +44,14 @@ int worker_current(struct worker **out);
 /* A worker owned by the caller (for the Redis consumer and relay threads),
  * freed with worker_free. */
 int worker_open(struct worker **out);
+/* The same for a writer of the pipeline: a long-lived store that commits
+ * (SQLite checkpoints its WAL in a thread of its own). */
+int worker_open_writer(struct worker **out);
 void worker_free(struct worker *worker);
+
+/* Free a worker after adding its bus's counters to the totals that
+ * workers_shutdown logs. */
+void worker_retire(struct worker *worker);
 
 la_bus *worker_bus(struct worker *worker);
 la_store *worker_store(struct worker *worker);

@@ -18,7 +18,7 @@ static int publish(const char *channel, const char *json, void *payload)
 static int handle(la_bus *bus, la_message *command)
 {
 	if (!command) {
-		fprintf(stderr, "bad command: %s\n", la_error_last());
+		(void)fprintf(stderr, "bad command: %s\n", la_error_last());
 		return 1;
 	}
 	printf("%s %s %s %s\n", la_message_name(command),
@@ -75,7 +75,7 @@ int main(void)
 	options.notify = notify;
 	options.publish = publish;
 	if (la_memory_store_new(&store) != LA_OK || la_bus_new(&bus, store, &options) != LA_OK) {
-		fprintf(stderr, "cannot start: %s\n", la_error_last());
+		(void)fprintf(stderr, "cannot start: %s\n", la_error_last());
 		return 1;
 	}
 	printf("liballocation %s: the allocation story, on the in-memory store\n\n", la_version());

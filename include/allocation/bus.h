@@ -9,14 +9,18 @@
  * the products it touched are queued. A command's failure stops the run and
  * is returned; an event handler's failure is logged and the others still run.
  * A command that fails with LA_ECONFLICT (a concurrent change) is retried up
- * to max_retries times, after a jittered pause.
+ * to max_retries times, after a jittered pause. la_bus_handle_many runs many
+ * commands in one unit of work with the same results (group commit).
  *
  * Built-in event handlers: Allocated → published on "line_allocated" through
  * the publish callback (unless the store has a transactional outbox, which
- * publishes instead); Deallocated with reason stock_reduced → Allocate again;
- * OutOfStock and (opt-in) Allocated → notification through the notify
- * callback. The read model is kept by the store in the same transaction as
- * the change it reflects.
+ * publishes instead); Deallocated with reason stock_reduced → Allocate again,
+ * at once and in the same unit of work as the deallocation (so the two commit
+ * together); OutOfStock and (opt-in) Allocated → notification through the
+ * notify callback. The handlers with effects outside the store (publish,
+ * notify, the caller's own) run after the unit of work committed. The read
+ * model is kept by the store in the same transaction as the change it
+ * reflects.
  *
  * Threads: a bus is used by one thread at a time; use one bus (and one
  * store) per thread.

@@ -78,6 +78,26 @@ la_store_relay_outbox(size_t *out_sent, la_store *store, size_t max, la_publish_
  */
 LA_EXTERN(int) la_store_has_outbox(const la_store *store);
 
+/**
+ * The backlog of the store's transactional outbox: what the relay has yet to
+ * publish, for monitoring (a relay that stopped shows as a growing age).
+ * Since 1.1.
+ *
+ * @param store the store.
+ * @param[out] out_pending when not NULL, the number of messages not yet
+ *             published (0 on failure).
+ * @param[out] out_oldest_age_seconds when not NULL, the age in seconds of the
+ *             oldest of them, 0 when there is none (0 on failure).
+ * @return #LA_OK; #LA_EINVAL when store is NULL; #LA_EUNSUPPORTED when the
+ *         store has no outbox or its adapter cannot tell; #LA_ESTATE inside a
+ *         unit of work; the adapter's #LA_EDB / #LA_EIO.
+ * @par Thread safety
+ * Uses the store: not while another thread uses it. Ask from a store opened
+ * for the purpose (e.g. the relay's) rather than a writer's.
+ */
+LA_EXTERN(int)
+la_store_outbox_status(la_store *store, size_t *out_pending, double *out_oldest_age_seconds);
+
 LA_END_DECL
 
 #endif

@@ -16,7 +16,9 @@ LA_BEGIN_DECL
 
 /**
  * Validate an identifier (orderid, sku, batch reference): 1–255 bytes of
- * UTF-8, no NUL.
+ * UTF-8, no NUL, and no control character (C0, 0x01–0x1F, or DEL, 0x7F:
+ * identifiers reach log lines and e-mail bodies). Every command
+ * constructor, and so every entrypoint, checks its identifiers with it.
  * @param value the string.
  * @param field the field's name, used in the error message.
  * @return #LA_OK or #LA_EINVAL (message set, naming field).

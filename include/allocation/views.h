@@ -67,6 +67,19 @@ la_view_batches(la_batch_page **out, la_store *store, const char *sku, size_t li
                 const char *after);
 
 /**
+ * One batch's dashboard row, found by its reference (one indexed lookup).
+ *
+ * @param[out] out a page with that batch's row, or no row when there is no
+ *        such batch; owned by the caller (la_batch_page_free()).
+ * @param store the store to read.
+ * @param ref the batch reference.
+ * @return #LA_OK; #LA_EINVAL (NULL out or store, a bad ref);
+ *         #LA_EUNSUPPORTED when the store's adapter predates this query;
+ *         #LA_ENOMEM; the adapter's #LA_EDB / #LA_EIO.
+ */
+LA_EXTERN(int) la_view_batch(la_batch_page **out, la_store *store, const char *ref);
+
+/**
  * @name Dashboard rows
  * Each takes a page (borrowed, or NULL) and a row index; strings are borrowed
  * from the page. Out of range reads as NULL or 0.

@@ -47,7 +47,8 @@ typedef struct memory_store {
 
 static int nomem(void)
 {
-	return la_error_set(LA_ENOMEM, "out of memory");
+	(void)la_error_set(LA_ENOMEM, "out of memory");
+	return LA_ENOMEM; /* never LA_OK, visibly to the callers' analysis */
 }
 
 static int push(la_product ***items, size_t *count, size_t *capacity, la_product *p)
@@ -380,6 +381,21 @@ static int memory_batches(la_batch_page *into, const char *sku, size_t limit, co
 	return rc;
 }
 
+static int memory_batch(la_batch_page *into, const char *ref, void *state)
+{
+	memory_store *m = state;
+	int rc = LA_OK;
+	pthread_mutex_lock(&m->lock);
+	const la_product *p = la__strmap_get(&m->batch_index, ref);
+	const la_batch *b = p ? la_product_find_batch(p, ref) : NULL;
+	if (b)
+		rc = la_batch_page_append(into, ref, la_product_sku(p), la_batch_eta(b),
+		                          la_batch_purchased_quantity(b),
+		                          la_batch_allocated_quantity(b), la_batch_line_count(b));
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
 static void memory_close(void *state)
 {
 	memory_store *m = state;
@@ -422,6 +438,7 @@ static const la_store_port memory_port = {
     .batches = memory_batches,
     .relay_outbox = NULL,
     .close = memory_close,
+    .batch = memory_batch,
 };
 
 int la_memory_options_init(la_memory_options *opts, unsigned int version)

@@ -13,5 +13,8 @@ int la__log_enabled(void);
 /* Validate "YYYY-MM-DD" (a real calendar date) or NULL; field names it in
  * the error. *out_key gets la_date_key's value. */
 int la__check_date(int32_t *out_key, const char *eta, const char *field);
+/* la_check_string as it was before control characters were refused: what
+ * stores load (rows written by an older version stay readable). */
+int la__check_stored_string(const char *value, const char *field);
 
 #endif

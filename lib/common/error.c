@@ -1,5 +1,7 @@
 #include "common_internal.h"
 
+#include "../util/redact.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -61,10 +63,18 @@ int la_error_set(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last_message, sizeof last_message, fmt, ap);
+	/* A longer message is cut at the buffer's size; one that cannot be
+	 * formatted at all is replaced by its format. */
+	if (vsnprintf(last_message, sizeof last_message, fmt, ap) < 0)
+		(void)snprintf(last_message, sizeof last_message, "%s", fmt);
 	va_end(ap);
 	last_code = code;
 	return code;
+}
+
+void la_redact_secrets(char *out, size_t size, const char *text)
+{
+	la__redact(out, size, text);
 }
 
 int la__error_nomem(void)
@@ -90,9 +100,9 @@ void la_log(int level, const char *fmt, ...)
 	char line[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	int n = vsnprintf(line, sizeof line, fmt, ap); /* a long line is cut */
 	va_end(ap);
-	log_fn(level, line, log_payload);
+	log_fn(level, n < 0 ? fmt : line, log_payload);
 }
 
 const char *la_version(void)

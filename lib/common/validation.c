@@ -7,7 +7,7 @@
 #include <allocation/validation.h>
 #include <string.h>
 
-int la_check_string(const char *value, const char *field)
+int la__check_stored_string(const char *value, const char *field)
 {
 	if (!value)
 		return la_error_set(LA_EINVAL, "%s is missing", field);
@@ -18,6 +18,21 @@ int la_check_string(const char *value, const char *field)
 		return la_error_set(LA_EINVAL, "%s is longer than %d bytes", field, LA__MAX_ID);
 	if (!la__utf8_valid(value, len))
 		return la_error_set(LA_EINVAL, "%s is not valid UTF-8", field);
+	return LA_OK;
+}
+
+/* Control characters (C0 and DEL) are refused: identifiers reach log lines
+ * and e-mail bodies, where a newline or an escape sequence could forge them. */
+int la_check_string(const char *value, const char *field)
+{
+	int rc = la__check_stored_string(value, field);
+	if (rc != LA_OK)
+		return rc;
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p < 0x20 || *p == 0x7F)
+			return la_error_set(LA_EINVAL, "%s contains a control character (0x%02X)",
+			                    field, (unsigned int)*p);
+	}
 	return LA_OK;
 }
 

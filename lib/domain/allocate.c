@@ -246,9 +246,9 @@ int la_product_change_batch_quantity(la_product *p, const char *ref, int64_t qty
 		return la_error_set(LA_ENOTFOUND, "Invalid batch reference %s", ref);
 	if (qty < b->allocated && (rc = check_lines_loaded(b)) != LA_OK)
 		return rc;
-	la__line **lines;
-	la_message **events;
-	size_t n;
+	la__line **lines = NULL;
+	la_message **events = NULL;
+	size_t n = 0;
 	if ((rc = deallocate_lines(p, b, qty, 0, 1, &lines, &n, &events)) != LA_OK)
 		return rc;
 	record(p, LA_CHANGE_BATCH_QUANTITY, b, NULL, b->purchased, qty);
@@ -271,9 +271,9 @@ int la_product_cancel_batch(la_product *p, const char *ref)
 		return la_error_set(LA_ENOTFOUND, "Invalid batch reference %s", ref);
 	if ((rc = check_lines_loaded(b)) != LA_OK)
 		return rc;
-	la__line **lines;
-	la_message **events;
-	size_t n;
+	la__line **lines = NULL;
+	la_message **events = NULL;
+	size_t n = 0;
 	if ((rc = deallocate_lines(p, b, 0, 1, 1, &lines, &n, &events)) != LA_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++)

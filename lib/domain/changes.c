@@ -6,6 +6,7 @@
 #include "../common/common_internal.h"
 #include "../util/text.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 int la_product_load_batch(la_product *p, const char *ref, int64_t purchased, const char *eta,
@@ -15,7 +16,8 @@ int la_product_load_batch(la_product *p, const char *ref, int64_t purchased, con
 	int rc;
 	if (!p)
 		return la_error_set(LA_EINVAL, "product is NULL");
-	if ((rc = la_check_string(ref, "ref")) || (rc = la__check_date(&eta_key, eta, "eta")))
+	if ((rc = la__check_stored_string(ref, "ref")) ||
+	    (rc = la__check_date(&eta_key, eta, "eta")))
 		return rc;
 	if (purchased < 0 || allocated < 0 || line_count < 0)
 		return la_error_set(LA_EINVAL, "stored figures of batch %s are negative", ref);
@@ -28,6 +30,15 @@ int la_product_load_batch(la_product *p, const char *ref, int64_t purchased, con
 	la_batch *b = la__batch_create(p, ref, purchased, eta, eta_key, sequence);
 	if (!b)
 		return la__error_nomem();
+	const la_batch *twin = la__product_batch_in_place_of(p, b);
+	if (twin) {
+		rc = la_error_set(LA_ECONFLICT,
+		                  "Batches %s and %s of %s have the same eta and sequence (%" PRId64
+		                  ")",
+		                  twin->ref, ref, p->sku, sequence);
+		la__batch_destroy(b);
+		return rc;
+	}
 	b->allocated = allocated;
 	b->line_count = line_count;
 	b->lines_complete = line_count == 0;
@@ -41,7 +52,8 @@ int la_product_load_line(la_product *p, const char *ref, const char *orderid, in
 	int rc;
 	if (!p)
 		return la_error_set(LA_EINVAL, "product is NULL");
-	if ((rc = la_check_string(ref, "ref")) || (rc = la_check_string(orderid, "orderid")))
+	if ((rc = la__check_stored_string(ref, "ref")) ||
+	    (rc = la__check_stored_string(orderid, "orderid")))
 		return rc;
 	if (la__strmap_get(&p->line_by_order, orderid) || la__strmap_get(&p->deallocated, orderid))
 		return LA_OK; /* known, or deallocated in this unit of work */

@@ -37,7 +37,7 @@ int la_product_load(la_product **out, const char *sku, int64_t version)
 {
 	if (!out)
 		return la_error_set(LA_EINVAL, "out is NULL");
-	int rc = la_check_string(sku, "sku");
+	int rc = la__check_stored_string(sku, "sku");
 	if (rc != LA_OK)
 		return rc;
 	if (version < 0)
@@ -230,6 +230,14 @@ void la__product_insert_batch(la_product *p, la_batch *b)
 	p->batches[at] = b;
 	p->batch_count++;
 	la__strmap_put(&p->batch_by_ref, b->ref, b); /* room reserved by the caller */
+}
+
+const la_batch *la__product_batch_in_place_of(const la_product *p, const la_batch *b)
+{
+	size_t at = batch_position(p, b);
+	if (at < p->batch_count && !batch_before(b, p->batches[at]))
+		return p->batches[at];
+	return NULL;
 }
 
 void la__product_detach_batch(la_product *p, la_batch *b)

@@ -60,6 +60,10 @@ struct la_product {
 	int64_t mark_version;
 	size_t events_collected; /* events already handed to the bus (borrowed) */
 	size_t changes_ordered;  /* changes given their order (la__product_order_changes) */
+	/* The bus's bookkeeping: which bus saw it in which unit of work and
+	 * command, so that finding it in the bus's lists takes no search. */
+	const void *seen_by;
+	uint64_t seen_in_unit, seen_in_command;
 };
 
 /* Reserve room for `events` more events and `changes` more change entries. */
@@ -68,6 +72,9 @@ int la__product_reserve(la_product *p, size_t events, size_t changes);
 void la__product_insert_batch(la_product *p, la_batch *b);
 /* Remove a batch from the array and the ref map (it is not freed). */
 void la__product_detach_batch(la_product *p, la_batch *b);
+/* The batch of p that sorts where b would (same eta_key and sequence), or
+ * NULL: two batches in one place would make detaching one detach the other. */
+const la_batch *la__product_batch_in_place_of(const la_product *p, const la_batch *b);
 la_batch *la__batch_create(la_product *p, const char *ref, int64_t purchased, const char *eta,
                            int32_t eta_key, int64_t sequence);
 void la__batch_destroy(la_batch *b);

@@ -98,6 +98,10 @@ static int run_once(la_bus *bus, const la_message *const *commands, size_t count
 	int rc = la__uow_begin(bus);
 	if (rc != LA_OK)
 		return rc;
+	if ((rc = la__uow_prefetch_lines(bus, commands, count)) != LA_OK) {
+		la__uow_abandon(bus);
+		return rc;
+	}
 	size_t done = 0;
 	for (size_t i = 0; i < count; i++) {
 		const la_message *command = commands[i];

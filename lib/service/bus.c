@@ -58,6 +58,9 @@ void la_bus_free(la_bus *bus)
 	la_free(bus->handled.items);
 	la__results_free(bus);
 	la_free(bus->seen);
+	la_free(bus->touched);
+	la_free(bus->orderids);
+	la__strmap_dispose(&bus->prefetched);
 	la_free(bus->subscriptions);
 	la_free(bus->route_out_of_stock);
 	la_free(bus->route_allocated);
@@ -194,14 +197,14 @@ static void handle_builtin(la_bus *bus, const la_message *event)
 	case LA_EVT_ALLOCATED:
 		publish_allocated(bus, event);
 		if (bus->route_allocated) {
-			snprintf(text, sizeof text, "Allocated order %s %s x%lld to batch %s",
-			         event->orderid, event->sku, (long long)event->qty,
-			         event->batchref);
+			(void)snprintf(text, sizeof text, "Allocated order %s %s x%lld to batch %s",
+			               event->orderid, event->sku, (long long)event->qty,
+			               event->batchref);
 			notify(bus, event, bus->route_allocated, text);
 		}
 		break;
 	case LA_EVT_OUT_OF_STOCK:
-		snprintf(text, sizeof text, "Out of stock for %s", event->sku);
+		(void)snprintf(text, sizeof text, "Out of stock for %s", event->sku);
 		notify(bus, event, bus->route_out_of_stock, text);
 		break;
 	}

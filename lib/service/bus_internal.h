@@ -8,6 +8,8 @@
 
 #include "store_internal.h"
 
+#include "../util/strmap.h"
+
 typedef struct la__subscription {
 	int kind;
 	la_event_handler_fn fn;
@@ -42,8 +44,14 @@ struct la_bus {
 	/* the unit of work in progress */
 	la_product **seen; /* products the handlers touched */
 	size_t seen_count, seen_capacity;
-	int store_conflict; /* the store reported a concurrent change: worth a retry */
-	int store_failed;   /* the store failed: the whole unit of work fails */
+	la_product **touched; /* ... by the command in progress */
+	size_t touched_count, touched_capacity;
+	uint64_t unit_id, command_id; /* for la_product.seen_in_unit, seen_in_command */
+	const char **orderids;        /* prefetch: the orders of one sku */
+	size_t orderids_capacity;
+	la__strmap prefetched; /* orderid → the product its line was looked up in */
+	int store_conflict;    /* the store reported a concurrent change: worth a retry */
+	int store_failed;      /* the store failed: the whole unit of work fails */
 	/* the product the last get_by_batchref found without the batch: the
 	 * unit of work removed it */
 	la_product *batch_removed_from;
@@ -69,7 +77,13 @@ int la__uow_get_by_batchref(la_product **out, la_bus *bus, const char *ref);
 int la__uow_add(la_bus *bus, la_product *product);
 int la__uow_load_line(la_bus *bus, la_product *product, const char *orderid);
 int la__uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref);
-/* Mark every product seen, before a command (la__uow_undo_command). */
+int la__uow_load_lines(la_bus *bus, la_product *product, const char *const *orderids, size_t count);
+/* prefetch.c: load the lines the commands name, a product at a time. */
+int la__uow_prefetch_lines(la_bus *bus, const la_message *const *commands, size_t count);
+/* Look orderid's line up in product, unless the prefetch did already. */
+int la__uow_find_line(la_bus *bus, la_product *product, const char *orderid);
+/* A command starts: the products it touches are marked as they are handed
+ * out (la__uow_undo_command goes back to the marks). */
 void la__uow_mark(la_bus *bus);
 /* Undo what the command in progress changed, in every product it touched. */
 void la__uow_undo_command(la_bus *bus);

@@ -8,6 +8,7 @@
 #include "../domain/message_internal.h"
 #include "../common/common_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int invalid_sku(int rc, const char *sku)
@@ -44,7 +45,8 @@ static int create_batch(la_bus *bus, const la_message *cmd, la__result *result)
 	 * work: that removal must reach the store before the ref is stored
 	 * again (refs are unique across products, and stores write product by
 	 * product). */
-	if (bus->batch_removed_from && strcmp(la_product_sku(bus->batch_removed_from), cmd->sku))
+	if (bus->batch_removed_from &&
+	    strcmp(la_product_sku(bus->batch_removed_from), cmd->sku) != 0)
 		return LA__ESPLIT;
 	rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc == LA_OK)
@@ -69,12 +71,13 @@ static int allocate(la_bus *bus, const la_message *cmd, la__result *result)
 	int rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
-	if ((rc = la__uow_load_line(bus, p, cmd->orderid)) != LA_OK ||
+	if ((rc = la__uow_find_line(bus, p, cmd->orderid)) != LA_OK ||
 	    (rc = la_product_allocate(&batchref, p, cmd->orderid, cmd->qty)) != LA_OK)
 		return rc;
 	if (result && batchref) {
 		result->has_batchref = 1;
-		strcpy(result->batchref, batchref); /* at most 255 bytes: validated */
+		/* at most 255 bytes (validated): never cut */
+		(void)snprintf(result->batchref, sizeof result->batchref, "%s", batchref);
 	}
 	return LA_OK;
 }
@@ -85,7 +88,7 @@ static int deallocate(la_bus *bus, const la_message *cmd, la__result *result)
 	int rc = la__uow_get(&p, bus, cmd->sku);
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
-	if ((rc = la__uow_load_line(bus, p, cmd->orderid)) != LA_OK)
+	if ((rc = la__uow_find_line(bus, p, cmd->orderid)) != LA_OK)
 		return rc;
 	return la_product_deallocate(p, cmd->orderid);
 }

@@ -22,7 +22,8 @@ int la__results_reset(la_bus *bus, size_t count)
 	if (la__grow((void **)&bus->results, &bus->result_capacity, count, sizeof *bus->results) !=
 	    LA_OK)
 		return la__error_nomem();
-	memset(bus->results, 0, count * sizeof *bus->results);
+	if (count) /* (memset of a NULL array is undefined even for 0 bytes) */
+		memset(bus->results, 0, count * sizeof *bus->results);
 	bus->result_count = count;
 	return LA_OK;
 }

@@ -4,6 +4,9 @@
 #include "../util/alloc.h"
 #include "../common/common_internal.h"
 
+#include <stddef.h>
+#include <string.h>
+
 int la_store_new(la_store **out, const la_store_port *port, void *state)
 {
 	if (!port)
@@ -27,7 +30,13 @@ int la_store_new(la_store **out, const la_store_port *port, void *state)
 		port->close(state);
 		return la__error_nomem();
 	}
-	store->port = port;
+	/* Copy only what the adapter's version has: an older port is shorter. */
+	size_t size = port->version >= 3   ? sizeof *port
+	              : port->version == 2 ? offsetof(la_store_port, outbox_status)
+	                                   : offsetof(la_store_port, batch);
+	memset(&store->own, 0, sizeof store->own);
+	memcpy(&store->own, port, size);
+	store->port = &store->own;
 	store->state = state;
 	*out = store;
 	return LA_OK;
@@ -66,4 +75,28 @@ int la_store_relay_outbox(size_t *out_sent, la_store *store, size_t max, la_publ
 	if (out_sent)
 		*out_sent = sent;
 	return rc;
+}
+
+int la_store_outbox_status(la_store *store, size_t *out_pending, double *out_oldest_age_seconds)
+{
+	size_t pending = 0;
+	double age = 0;
+	if (out_pending)
+		*out_pending = 0;
+	if (out_oldest_age_seconds)
+		*out_oldest_age_seconds = 0;
+	if (!store)
+		return la_error_set(LA_EINVAL, "store is required");
+	if (!store->port->relay_outbox || !store->port->outbox_status)
+		return la_error_set(LA_EUNSUPPORTED, "the %s store %s", la_store_adapter(store),
+		                    store->port->relay_outbox ? "cannot tell its outbox backlog"
+		                                              : "keeps no outbox");
+	int rc = store->port->outbox_status(&pending, &age, store->state);
+	if (rc != LA_OK)
+		return rc;
+	if (out_pending)
+		*out_pending = pending;
+	if (out_oldest_age_seconds)
+		*out_oldest_age_seconds = age < 0 ? 0 : age; /* clocks of two hosts may disagree */
+	return LA_OK;
 }

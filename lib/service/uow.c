@@ -7,20 +7,33 @@
 #include "../domain/product_internal.h"
 #include "../util/alloc.h"
 
+static int push(la_product ***items, size_t *count, size_t *capacity, la_product *product)
+{
+	if (la__grow((void **)items, capacity, *count + 1, sizeof **items) != LA_OK)
+		return la__error_nomem();
+	(*items)[(*count)++] = product;
+	return LA_OK;
+}
+
 int la__uow_remember(la_bus *bus, la_product *product)
 {
-	for (size_t i = 0; i < bus->seen_count; i++) {
-		if (bus->seen[i] == product)
-			return LA_OK;
-	}
-	if (la__grow((void **)&bus->seen, &bus->seen_capacity, bus->seen_count + 1,
-	             sizeof *bus->seen) != LA_OK)
+	int in_unit = product->seen_by == bus && product->seen_in_unit == bus->unit_id;
+	if (in_unit && product->seen_in_command == bus->command_id)
+		return LA_OK;
+	if (!in_unit && push(&bus->seen, &bus->seen_count, &bus->seen_capacity, product) != LA_OK)
 		return la__error_nomem();
-	/* A stored product is marked as handed out, before the command changes
-	 * it; a new one keeps the mark it was made with (empty). */
-	if (!la_product_is_new(product))
+	if (push(&bus->touched, &bus->touched_count, &bus->touched_capacity, product) != LA_OK) {
+		if (!in_unit)
+			bus->seen_count--;
+		return la__error_nomem();
+	}
+	/* Marked as handed out, before the command changes it; a product new in
+	 * this unit of work keeps the mark it was made with (empty) at first. */
+	if (in_unit || !la_product_is_new(product))
 		la__product_mark(product);
-	bus->seen[bus->seen_count++] = product;
+	product->seen_by = bus;
+	product->seen_in_unit = bus->unit_id;
+	product->seen_in_command = bus->command_id;
 	return LA_OK;
 }
 
@@ -39,7 +52,9 @@ static int from_store(la_bus *bus, int rc)
 int la__uow_begin(la_bus *bus)
 {
 	const la_store *s = bus->store;
-	bus->seen_count = 0;
+	bus->seen_count = bus->touched_count = 0;
+	bus->unit_id++;
+	la__strmap_clear(&bus->prefetched);
 	bus->store_conflict = 0;
 	bus->store_failed = 0;
 	la__queue_forget(&bus->events);
@@ -80,6 +95,12 @@ int la__uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref)
 	return from_store(bus, s->port->load_batch_lines(product, ref, s->state));
 }
 
+int la__uow_load_lines(la_bus *bus, la_product *product, const char *const *orderids, size_t count)
+{
+	const la_store *s = bus->store;
+	return from_store(bus, s->port->load_lines(product, orderids, count, s->state));
+}
+
 int la__uow_add(la_bus *bus, la_product *product)
 {
 	/* remember first: once added, the store owns the product */
@@ -90,37 +111,41 @@ int la__uow_add(la_bus *bus, la_product *product)
 	}
 	const la_store *s = bus->store;
 	rc = from_store(bus, s->port->add(product, s->state));
-	if (rc != LA_OK)
+	if (rc != LA_OK) { /* the store freed it: forget it */
 		bus->seen_count--;
+		bus->touched_count--;
+	}
 	return rc;
 }
 
 void la__uow_mark(la_bus *bus)
 {
-	for (size_t i = 0; i < bus->seen_count; i++)
-		la__product_mark(bus->seen[i]);
+	bus->command_id++;
+	bus->touched_count = 0;
 }
 
 void la__uow_undo_command(la_bus *bus)
 {
-	for (size_t i = 0; i < bus->seen_count; i++)
-		la__product_revert_to_mark(bus->seen[i]);
+	for (size_t i = 0; i < bus->touched_count; i++)
+		la__product_revert_to_mark(bus->touched[i]);
 }
 
 int la__uow_command_done(la_bus *bus)
 {
 	size_t events = 0;
 	uint64_t order = ++bus->change_clock;
-	for (size_t i = 0; i < bus->seen_count; i++) {
-		la__product_order_changes(bus->seen[i], order);
-		events += la_product_event_count(bus->seen[i]);
+	for (size_t i = 0; i < bus->touched_count; i++) {
+		la__product_order_changes(bus->touched[i], order);
+		events += la_product_event_count(bus->touched[i]);
 	}
+	if (!events)
+		return LA_OK; /* (and no arithmetic on a queue that may still be NULL) */
 	la__queue *q = &bus->events;
 	if (la__grow((void **)&q->items, &q->capacity, q->count + events, sizeof *q->items) !=
 	    LA_OK)
 		return la__error_nomem();
-	for (size_t i = 0; i < bus->seen_count; i++)
-		q->count += la__product_collect_events(bus->seen[i], q->items + q->count);
+	for (size_t i = 0; i < bus->touched_count; i++)
+		q->count += la__product_collect_events(bus->touched[i], q->items + q->count);
 	return LA_OK;
 }
 
@@ -128,7 +153,7 @@ static void end(la_bus *bus)
 {
 	const la_store *s = bus->store;
 	s->port->end(s->state);
-	bus->seen_count = 0;
+	bus->seen_count = bus->touched_count = 0;
 }
 
 int la__uow_commit(la_bus *bus)

@@ -211,7 +211,7 @@ int la_view_batches(la_batch_page **out, la_store *store, const char *sku, size_
 	if (sku && (rc = la_check_string(sku, "sku")) != LA_OK)
 		return rc;
 	if (after) {
-		char *cursor_sku;
+		char *cursor_sku = NULL;
 		int32_t key;
 		int64_t sequence;
 		if ((rc = la_batch_cursor_decode(&cursor_sku, &key, &sequence, after)) != LA_OK)
@@ -226,6 +226,29 @@ int la_view_batches(la_batch_page **out, la_store *store, const char *sku, size_
 	if (!page)
 		return la__error_nomem();
 	rc = store->port->batches(page, sku, limit, after, store->state);
+	if (rc != LA_OK) {
+		la_batch_page_free(page);
+		return rc;
+	}
+	*out = page;
+	return LA_OK;
+}
+
+int la_view_batch(la_batch_page **out, la_store *store, const char *ref)
+{
+	int rc;
+	if (!out || !store)
+		return la_error_set(LA_EINVAL, "out and store are required");
+	if ((rc = la_check_string(ref, "ref")) != LA_OK)
+		return rc;
+	if (!store->port->batch)
+		return la_error_set(LA_EUNSUPPORTED,
+		                    "the %s store cannot find a batch by reference",
+		                    la_store_adapter(store));
+	la_batch_page *page = la__calloc(1, sizeof *page);
+	if (!page)
+		return la__error_nomem();
+	rc = store->port->batch(page, ref, store->state);
 	if (rc != LA_OK) {
 		la_batch_page_free(page);
 		return rc;
@@ -292,7 +315,7 @@ int la_batch_cursor_decode(char **out_sku, int32_t *out_eta_key, int64_t *out_se
 		return la_error_set(LA_EINVAL, "cursor is missing");
 	size_t hex_len;
 	if (!parse_int(&sequence, &p, '.') || !parse_int(&key, &p, '.') || key > 99991231 ||
-	    (hex_len = strlen(p)) == 0 || hex_len % 2 || hex_len > 2 * 255)
+	    (hex_len = strlen(p)) == 0 || hex_len % 2 || hex_len > (size_t)2 * 255)
 		return la_error_set(LA_EINVAL, "cursor is malformed");
 	char sku[256];
 	for (size_t i = 0; i < hex_len / 2; i++) {

@@ -57,7 +57,7 @@ void la__buf_json_string(la__buf *buf, const char *text)
 			la__buf_append(buf, "\\t", 2);
 			break;
 		default:
-			snprintf(escape, sizeof escape, "\\u%04x", c);
+			(void)snprintf(escape, sizeof escape, "\\u%04x", c); /* 6 bytes */
 			la__buf_append(buf, escape, 6);
 		}
 		run = p + 1;

@@ -37,8 +37,11 @@ PINNED(LA_CHANGE_BATCH_REMOVED, 3)
 PINNED(LA_CHANGE_LINE_ALLOCATED, 4)
 PINNED(LA_CHANGE_LINE_DEALLOCATED, 5)
 PINNED(LA_STORE_OUTBOX, 0x1u)
-PINNED(LA_BUS_OPTIONS_VERSION, 1)
-PINNED(LA_STORE_PORT_VERSION, 1)
+/* A struct version only grows: a member added at the end raises it. */
+#define GROWS_FROM(name, value)                                                                    \
+	_Static_assert((name) >= (value), #name " only grows: it must never go back");
+GROWS_FROM(LA_BUS_OPTIONS_VERSION, 1)
+GROWS_FROM(LA_STORE_PORT_VERSION, 2)
 
 int main(void)
 {

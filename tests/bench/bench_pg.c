@@ -54,7 +54,7 @@ static void check(int rc, const char *what)
 {
 	if (rc != LA_OK) {
 		fprintf(stderr, "bench_pg: %s: %s (%s)\n", what, la_error_last(), la_strerror(rc));
-		exit(1);
+		_Exit(1); /* _Exit: a failure may be on any thread */
 	}
 }
 
@@ -126,7 +126,7 @@ static PGconn *admin(const char *conninfo)
 	PGconn *conn = PQconnectdb(conninfo);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "bench_pg: cannot connect: %s", PQerrorMessage(conn));
-		exit(1);
+		_Exit(1);
 	}
 	return conn;
 }
@@ -136,7 +136,7 @@ static long long value(PGconn *conn, const char *sql)
 	PGresult *res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		fprintf(stderr, "bench_pg: %s: %s", sql, PQresultErrorMessage(res));
-		exit(1);
+		_Exit(1);
 	}
 	long long v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
@@ -148,7 +148,7 @@ static void exec(PGconn *conn, const char *sql)
 	PGresult *res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "bench_pg: %s: %s", sql, PQresultErrorMessage(res));
-		exit(1);
+		_Exit(1);
 	}
 	PQclear(res);
 }
@@ -166,9 +166,9 @@ int main(int argc, char **argv)
 		        argv[0]);
 		return 2;
 	}
-	int clients = argc > 2 ? atoi(argv[2]) : 1;
+	int clients = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 1;
 	int same = argc > 3 && strcmp(argv[3], "same") == 0;
-	double seconds = argc > 4 ? atof(argv[4]) : 10.0;
+	double seconds = argc > 4 ? strtod(argv[4], NULL) : 10.0;
 	if (clients < 1 || clients > MAX_CLIENTS || seconds <= 0) {
 		fprintf(stderr, "bench_pg: 1..%d clients and a positive duration\n", MAX_CLIENTS);
 		return 2;

@@ -42,7 +42,7 @@ static double now_s(void)
 static void die(const char *what)
 {
 	fprintf(stderr, "bench_redis: %s: %s\n", what, la_error_last());
-	exit(1);
+	_Exit(1); /* _Exit: a failure may be on any thread */
 }
 
 static void check(int rc, const char *what)
@@ -93,14 +93,21 @@ static redisContext *connect_url(const char *url)
 	int port = 6379;
 	redisContext *c;
 
-	if (sscanf(url, "redis://%255[^:/]:%d", host, &port) < 1) {
+	/* redis://HOST[:PORT] */
+	const char *rest = strncmp(url, "redis://", 8) == 0 ? url + 8 : NULL;
+	size_t host_len = rest ? strcspn(rest, ":/") : 0;
+	if (!rest || host_len == 0 || host_len >= sizeof host) {
 		fprintf(stderr, "bench_redis: use a redis://host:port URL\n");
-		exit(2);
+		_Exit(2);
 	}
+	memcpy(host, rest, host_len);
+	host[host_len] = '\0';
+	if (rest[host_len] == ':')
+		port = (int)strtol(rest + host_len + 1, NULL, 10);
 	c = redisConnect(host, port);
 	if (!c || c->err) {
 		fprintf(stderr, "bench_redis: cannot connect to %s\n", url);
-		exit(1);
+		_Exit(1);
 	}
 	return c;
 }
@@ -111,7 +118,7 @@ static redisReply *cmd(redisContext *c, const char *fmt, const char *a, const ch
 
 	if (!r) {
 		fprintf(stderr, "bench_redis: Redis: %s\n", c->errstr);
-		exit(1);
+		_Exit(1);
 	}
 	return r;
 }
@@ -171,7 +178,7 @@ static int wait_allocated(listener *l, const char *orderid)
 
 			if (redisGetReply(l->c, &reply) != REDIS_OK) {
 				fprintf(stderr, "bench_redis: subscriber: %s\n", l->c->errstr);
-				exit(1);
+				_Exit(1);
 			}
 			r = reply;
 			if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
@@ -199,8 +206,8 @@ int main(int argc, char **argv)
 	const char *url = argc > 1 ? argv[1] : NULL;
 	int streams = argc > 2 && strcmp(argv[2], "streams") == 0;
 	int mode = streams ? LA_REDIS_STREAMS : LA_REDIS_PUBSUB;
-	int rounds = argc > 3 ? atoi(argv[3]) : 1000;
-	int relay_n = argc > 4 ? atoi(argv[4]) : 20000;
+	int rounds = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 1000;
+	int relay_n = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 20000;
 	const char *store_url = argc > 5 ? argv[5] : NULL;
 	int tag = (int)getpid();
 	char dir[] = "/tmp/bench-redis-XXXXXX", db[300], ref[64], sku[64], order[64], json[200];
@@ -292,6 +299,7 @@ int main(int argc, char **argv)
 		                    : cmd(pub, "PUBLISH change_batch_quantity %s", json, NULL));
 		if (!wait_allocated(&l, order)) {
 			fprintf(stderr, "bench_redis: no line_allocated for %s\n", order);
+			free(lat);
 			return 1;
 		}
 		lat[i] = (now_s() - t0) * 1e3;

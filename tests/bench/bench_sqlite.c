@@ -38,7 +38,7 @@ static void check(int rc, const char *what)
 {
 	if (rc != LA_OK) {
 		fprintf(stderr, "%s: %s (%s)\n", what, la_error_last(), la_strerror(rc));
-		exit(1);
+		_Exit(1); /* _Exit: a failure may be on any thread */
 	}
 }
 
@@ -46,7 +46,7 @@ static void check_sql(sqlite3 *db, int rc, const char *what)
 {
 	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
-		exit(1);
+		_Exit(1);
 	}
 }
 
@@ -106,7 +106,7 @@ static void allocate(la_bus *bus, const char *orderid)
 	check(la_bus_handle(bus, m), "handle allocate");
 	if (!la_bus_result_batchref(bus)) {
 		fprintf(stderr, "unexpectedly out of stock\n");
-		exit(1);
+		_Exit(1);
 	}
 	la_message_free(m);
 }

@@ -35,7 +35,7 @@ static void read_file(char *into, size_t size, const char *path)
 		return;
 	size_t n = fread(into, 1, size - 1, f);
 	into[n] = '\0';
-	fclose(f);
+	(void)fclose(f); /* read only */
 }
 
 /* Run allocation with the arguments (NULL-terminated); env_db, when not
@@ -65,10 +65,11 @@ static result run_env(const char *env_db, const char *first, ...)
 		int err = open(".stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 			_exit(126);
+		/* the forked child, one thread, about to exec */
 		if (env_db)
-			setenv("ALLOCATION_DB", env_db, 1);
+			setenv("ALLOCATION_DB", env_db, 1); // NOLINT(concurrency-mt-unsafe)
 		else
-			unsetenv("ALLOCATION_DB");
+			unsetenv("ALLOCATION_DB"); // NOLINT(concurrency-mt-unsafe)
 		execv(exe, (char *const *)argv);
 		_exit(127);
 	}
@@ -136,7 +137,7 @@ static void write_file(const char *name, const char *text)
 	FILE *f = fopen(path, "wb");
 	cr_assert_not_null(f);
 	fputs(text, f);
-	fclose(f);
+	cr_assert_eq(fclose(f), 0, "writing %s", path);
 }
 
 Test(cli, help_lists_every_command_and_the_exit_codes)
@@ -255,7 +256,7 @@ Test(cli, allocations_print_json_in_allocation_order)
 
 Test(cli, json_output_escapes_strings)
 {
-	const char *order = "o \"quoted\" \\ back\nslash";
+	const char *order = "o \"quoted\" \\ back\\slash \xE2\x82\xAC";
 	expect_ok(run("add-batch", "b\"1", "s\xC3\xA9", "10"), "");
 	expect_ok(run("allocate", order, "s\xC3\xA9", "1"), "b\"1\n");
 	result r = run("allocations", order);
@@ -269,6 +270,11 @@ Test(cli, json_output_escapes_strings)
 	cr_expect_str_eq(json_string_value(json_object_get(row, "sku")), "s\xC3\xA9");
 	cr_expect_str_eq(json_string_value(json_object_get(row, "batchref")), "b\"1");
 	json_decref(root);
+	/* control characters never get that far: refused, naming the field */
+	expect_error(run("allocate", "o\nINFO forged", "s\xC3\xA9", "1"), 1,
+	             "orderid contains a control character (0x0A)");
+	expect_error(run("add-batch", "b\x1b[2J", "s\xC3\xA9", "1"), 1,
+	             "ref contains a control character (0x1B)");
 }
 
 Test(cli, batches_dashboard_with_filter_and_pages)
@@ -369,6 +375,31 @@ Test(cli, store_that_cannot_be_opened_exits_3)
 	cr_expect(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "one line: %s", r.err);
 	r = run("--db", "csv:missing-folder", "batches");
 	cr_expect_eq(r.status, 3, "%s", r.err);
+}
+
+/* The --db URL is printed without its password, whatever failed: the URL
+ * form, a libpq conninfo, an unknown scheme, and libpq's own quote of a
+ * password it could not read. */
+Test(cli, database_passwords_are_not_printed)
+{
+	const char *urls[] = {
+	    "postgresql://app:hunter2@127.0.0.1:1/x?connect_timeout=2",
+	    "host=127.0.0.1 port=1 password=hunter2 connect_timeout=2",
+	    "host=127.0.0.1 port=1 password='hunter2 x' connect_timeout=2",
+	    "mysql://root:hunter2@localhost/x",
+	    "postgresql://app:hunter2%zz@localhost/x",
+	};
+	const char *shown[] = {
+	    "postgresql://app:***@127.0.0.1:1/x", "password=*** connect_timeout=2",
+	    "password=*** connect_timeout=2",     "mysql://root:***@localhost/x",
+	    "postgresql://app:***@localhost/x",
+	};
+	for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+		result r = run("--db", urls[i], "batches");
+		cr_expect_eq(r.status, 3, "%s", r.err);
+		cr_expect(strstr(r.err, shown[i]) != NULL, "%s", r.err);
+		cr_expect(strstr(r.err, "hunter") == NULL, "%s", r.err);
+	}
 }
 
 static char *read_back(const char *name)

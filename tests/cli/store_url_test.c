@@ -40,7 +40,7 @@ Test(store_url, memory_sqlite_and_csv)
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fputs("ref,sku,qty,eta\n", f);
-	fclose(f);
+	cr_assert_eq(fclose(f), 0);
 	snprintf(url, sizeof(url), "csv:%s", dir);
 	expect_adapter(url, "csv");
 

@@ -5,7 +5,7 @@
  * duplicate, rollback leaving memory and files alone. The store's source is
  * included so its static operations can be called.
  */
-#include "../../adapters/csv/csv_store.c"
+#include "../../adapters/csv/csv_store.c" // NOLINT(bugprone-suspicious-include): its static functions are tested
 
 #include <criterion/criterion.h>
 

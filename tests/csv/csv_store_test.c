@@ -79,13 +79,13 @@ Test(csv_store, running_the_same_orders_twice_adds_nothing)
 	expect_file("allocations.csv", ALLOC_HEADER "o1,s,4,b1\r\no2,s,4,b1\r\n");
 }
 
-Test(csv_store, fields_with_commas_quotes_and_newlines_round_trip)
+Test(csv_store, fields_with_commas_and_quotes_round_trip)
 {
 	/* columns in another order, CRLF line ends, awkward values everywhere */
 	csv_test_write(folder, "batches.csv",
 	               "sku,ref,eta,qty\r\n\"sofa, \"\"big\"\"\",\"b,1\",,10\r\n");
 	csv_test_write(folder, "orders.csv",
-	               "qty,sku,orderid\r\n2,\"sofa, \"\"big\"\"\",\"order\nwith newline\"\r\n"
+	               "qty,sku,orderid\r\n2,\"sofa, \"\"big\"\"\",\"order, with comma\"\r\n"
 	               "3,\"sofa, \"\"big\"\"\",\"o\"\"quoted\"\"\"\r\n");
 	cr_assert_eq(allocate_orders(NULL, NULL), LA_OK, "%s", la_error_last());
 	size_t len;
@@ -93,7 +93,7 @@ Test(csv_store, fields_with_commas_quotes_and_newlines_round_trip)
 	csv_table t;
 	cr_assert_eq(csv_parse(&t, text, len, NULL), CSV_OK);
 	cr_assert_eq(t.count, 3);
-	cr_expect_str_eq(t.records[1].fields[0], "order\nwith newline");
+	cr_expect_str_eq(t.records[1].fields[0], "order, with comma");
 	cr_expect_str_eq(t.records[1].fields[1], "sofa, \"big\"");
 	cr_expect_str_eq(t.records[1].fields[3], "b,1");
 	cr_expect_str_eq(t.records[2].fields[0], "o\"quoted\"");
@@ -104,7 +104,7 @@ Test(csv_store, fields_with_commas_quotes_and_newlines_round_trip)
 	la_store *store;
 	cr_assert_eq(la_csv_store_open(&store, folder), LA_OK, "%s", la_error_last());
 	la_allocation_list *list;
-	cr_assert_eq(la_view_allocations(&list, store, "order\nwith newline"), LA_OK);
+	cr_assert_eq(la_view_allocations(&list, store, "order, with comma"), LA_OK);
 	cr_assert_eq(la_allocation_list_count(list), 1);
 	cr_expect_str_eq(la_allocation_list_sku(list, 0), "sofa, \"big\"");
 	cr_expect_str_eq(la_allocation_list_batchref(list, 0), "b,1");
@@ -175,11 +175,16 @@ Test(csv_store, qty_overflow_and_negative_are_refused)
 	expect_refused(LA_EINVAL, "batches.csv:2: qty must be >= 0");
 }
 
-Test(csv_store, line_numbers_count_newlines_inside_quotes)
+/* A line break inside a quoted identifier is a control character: refused,
+ * naming the file, the line the record starts on and the field. */
+Test(csv_store, a_line_break_in_a_quoted_identifier_is_refused)
 {
-	csv_test_write(folder, "batches.csv", "ref,sku,qty,eta\n\"b\n1\",s,10,\nb2,s,x,\n");
+	csv_test_write(folder, "batches.csv", "ref,sku,qty,eta\nb0,s,10,\n\"b\n1\",s,10,\n");
 	csv_test_write(folder, "orders.csv", GOOD_ORDERS);
-	expect_refused(LA_EINVAL, "batches.csv:4: qty is not a number");
+	expect_refused(LA_EINVAL, "batches.csv:3: ref contains a control character (0x0A)");
+	csv_test_write(folder, "batches.csv", GOOD_BATCHES);
+	csv_test_write(folder, "orders.csv", "orderid,sku,qty\no,s,1\n\"o\r\n2\",s,1\n");
+	expect_refused(LA_EINVAL, "orders.csv:3: orderid contains a control character (0x0D)");
 }
 
 Test(csv_store, bad_header_and_empty_file)

@@ -42,6 +42,7 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 	const char *tmp = getenv("TMPDIR");
 	snprintf(pattern, sizeof(pattern), "%s/%s*", tmp && *tmp ? tmp : "/tmp", prefix);
 	glob_t found;
+	// NOLINTNEXTLINE(concurrency-mt-unsafe): a cleanup on one thread
 	if (glob(pattern, 0, NULL, &found) == 0) {
 		for (size_t i = 0; i < found.gl_pathc; i++)
 			csv_test_remove_folder(strdup(found.gl_pathv[i]));

@@ -7,7 +7,7 @@
  * changed while loading. The adapter's source is included so its static
  * operations can be called.
  */
-#include "../../examples/adapter/array_store.c"
+#include "../../examples/adapter/array_store.c" // NOLINT(bugprone-suspicious-include): its static functions are tested
 
 #include <criterion/criterion.h>
 

@@ -28,8 +28,11 @@ int test_store_open(la_store **out)
 		array_db_free(db);
 		return LA_ENOMEM;
 	}
-	if (!dbs)
-		atexit(free_dbs);
+	if (!dbs && atexit(free_dbs) != 0) {
+		free(grown);
+		array_db_free(db);
+		return LA_ENOMEM;
+	}
 	dbs = grown;
 	dbs[db_count++] = db;
 	return array_store_open(out, db, 0);

@@ -184,6 +184,26 @@ Test(smtp, unreachable_server_is_an_io_error)
 	la_smtp_free(smtp);
 }
 
+/* The URL's password stays out of the messages that name the URL. */
+Test(smtp, messages_name_the_url_without_its_password)
+{
+	struct sink closed = {0};
+	cr_assert_eq(sink_listen(&closed), 0);
+	close(closed.listener);
+	char url[96];
+	snprintf(url, sizeof url, "smtp://mailer:s3cret@127.0.0.1:%d", closed.port);
+	la_smtp *smtp;
+	cr_assert_eq(la_smtp_new(&smtp, url, NULL), LA_OK);
+	cr_assert_eq(la_smtp_notify("stock@made.com", "Out of stock for X", smtp), LA_EIO);
+	cr_assert(strstr(la_error_last(), "smtp://mailer:***@127.0.0.1") &&
+	              !strstr(la_error_last(), "s3cret"),
+	          "%s", la_error_last());
+	la_smtp_free(smtp);
+	cr_assert_eq(la_smtp_new(&smtp, "http://mailer:s3cret@h", NULL), LA_EINVAL);
+	cr_assert(strstr(la_error_last(), "mailer:***@h") && !strstr(la_error_last(), "s3cret"),
+	          "%s", la_error_last());
+}
+
 Test(smtp, rejects_bad_urls_and_addresses)
 {
 	la_smtp *smtp = (la_smtp *)1;

@@ -134,9 +134,26 @@ def test_passwords_are_not_printed():
     assert "hunter" not in r.stdout and "password=***" in r.stdout
 
 
+def test_passwords_stay_out_of_start_errors():
+    # libpq quotes the piece of the URL it cannot read: here, the password
+    r = run("--db", "postgresql://app:hun%zzter2@db.example/alloc", env=clean_env())
+    assert r.returncode != 0 and "percent-encoded" in r.stderr, r.stderr
+    assert "hun" not in r.stderr and "ter2" not in r.stderr, r.stderr
+    r = run("--db", "mysql://root:hunter5@db.example/x", env=clean_env())
+    assert r.returncode != 0 and "mysql://root:***@db.example" in r.stderr, r.stderr
+    assert "hunter5" not in r.stderr
+    r = run("--db", "sqlite:x.db", "--redis", "redis://:hunter6@127.0.0.1:port",
+            env=clean_env())
+    assert r.returncode != 0 and "redis://:***@127.0.0.1:port" in r.stderr, r.stderr
+    assert "hunter6" not in r.stderr
+
+
 def test_start_is_clean_and_counts_threads_right(tmp_path, sqlite_url):
-    for threads, word in (("1", "(1 thread)"), ("3", "(3 threads)")):
-        server = Server(tmp_path / f"t{threads}.log", sqlite_url, "--threads", threads)
+    cases = (("1", "1", "(1 thread, 1 writer)"), ("3", "2", "(3 threads, 2 writers)"))
+    for threads, writers, word in cases:
+        server = Server(
+            tmp_path / f"t{threads}.log", sqlite_url, "--threads", threads, "--writers", writers
+        )
         try:
             lines = server.read_log().splitlines()
             assert lines[0].startswith("allocation-server: listening on http://127.0.0.1:"), lines

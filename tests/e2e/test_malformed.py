@@ -56,6 +56,18 @@ CASES = [
     ("/change_batch_quantity", {"qty": 5}, 400, "ref"),
     ("/cancel_batch", {}, 400, "ref"),
     ("/cancel_batch", {"ref": 7}, 400, "ref"),
+    # control characters (C0, DEL) in an identifier, refused naming the field
+    ("/allocate", {"orderid": "o1\nINFO forged", "sku": SKU, "qty": 1}, 400,
+     "orderid contains a control character (0x0A)"),
+    ("/allocate", {"orderid": "o1", "sku": SKU + "\x1b[2J", "qty": 1}, 400,
+     "sku contains a control character (0x1B)"),
+    ("/add_batch", {"ref": "nb\x7f", "sku": SKU, "qty": 10, "eta": None}, 400,
+     "ref contains a control character (0x7F)"),
+    ("/deallocate", {"orderid": "o-kept\t", "sku": SKU}, 400,
+     "orderid contains a control character (0x09)"),
+    ("/change_batch_quantity", {"ref": BATCH + "\r", "qty": 5}, 400,
+     "ref contains a control character (0x0D)"),
+    ("/cancel_batch", {"ref": "\x01" + BATCH}, 400, "ref contains a control character (0x01)"),
 ]
 
 
@@ -130,6 +142,12 @@ def test_bad_query_parameters_are_400(prepared):
     r = server.get("/allocations/o%FFo")  # not UTF-8 once decoded
     assert r.status_code == 400
     assert "orderid" in r.json()["message"]
+    r = server.get("/allocations/o-kept%0A")  # a control character once decoded
+    assert r.status_code == 400
+    assert "orderid contains a control character" in r.json()["message"]
+    r = server.get("/batches", params={"sku": SKU + "\x1b"})
+    assert r.status_code == 400
+    assert "sku contains a control character" in r.json()["message"]
 
 
 def test_string_of_255_bytes_is_accepted(server):

@@ -55,8 +55,6 @@ def test_metrics_count_requests_commands_and_latency(server):
                        ("allocation_write_batch_size", "histogram"),
                        ("allocation_http_requests_in_flight", "gauge")]:
         assert families[name].type == kind, name
-    # The write pipeline does not exist yet: its histogram is registered, empty.
-    assert value(before, "allocation_write_batch_size_count") == 0
 
     sku, batch = unique("sku"), unique("batch")
     assert server.post("/add_batch", json={"ref": batch, "sku": sku, "qty": 2}).status_code == 201
@@ -91,6 +89,12 @@ def test_metrics_count_requests_commands_and_latency(server):
     assert moved(lat + "_bucket", route="allocate", le="+Inf") == 4
     assert moved(lat + "_sum", route="allocate") > 0
     assert value(after, "allocation_store_errors_total") == 0
+    # Five commands reached the write pipeline (not the one refused for a
+    # missing field), one at a time: five units of work of one command.
+    batches = "allocation_write_batch_size"
+    assert moved(batches + "_count") == 5
+    assert moved(batches + "_sum") == 5
+    assert moved(batches + "_bucket", le="1") == 5
 
 
 def test_metrics_of_smtp_queue(tmp_path, sqlite_url, start_server):
@@ -223,3 +227,50 @@ def test_metrics_of_the_outbox_relay_and_consumer(own_redis, sqlite_url, start_s
     assert value(samples, "allocation_events_consumed_total", outcome="applied") >= 1
     assert value(samples, "allocation_events_consumed_total", outcome="malformed") >= 1
     assert server.batches(sku)["batches"][0]["purchased"] == 4
+
+
+def test_outbox_backlog_and_relay_lag_while_redis_is_down(tmp_path, own_redis, db_url,
+                                                          start_server):
+    """The relay cannot publish while Redis is stopped: the backlog holds the
+    committed Allocated events and the lag grows; once Redis is back the
+    relay drains the outbox and both fall to 0."""
+    server = start_server(db_url, "--redis", own_redis)
+    samples, families = metrics(server)
+    for name in ("allocation_outbox_backlog", "allocation_outbox_relay_lag_seconds"):
+        assert families[name].type == "gauge", name
+        assert value(samples, name) == 0, name
+    sku, batch = unique("sku"), unique("batch")
+    assert server.post("/add_batch", json={"ref": batch, "sku": sku, "qty": 5}).status_code == 201
+
+    redis_dir = str(tmp_path / "redis")
+    subprocess.run(["sh", str(REDIS_SCRIPT), "stop", redis_dir], check=True, timeout=60)
+    for order in ("o1", "o2", "o3"):
+        r = server.post("/allocate", json={"orderid": order, "sku": sku, "qty": 1})
+        assert r.status_code == 202, r.text
+    time.sleep(1.0)
+    samples, _ = metrics(server)
+    assert value(samples, "allocation_outbox_backlog") == 3
+    lag = value(samples, "allocation_outbox_relay_lag_seconds")
+    assert 1.0 <= lag < 60, lag
+    time.sleep(0.5)
+    samples, _ = metrics(server)
+    assert value(samples, "allocation_outbox_relay_lag_seconds") >= lag + 0.5, "the lag grows"
+
+    subprocess.run(["sh", str(REDIS_SCRIPT), "start", redis_dir], check=True, timeout=60,
+                   capture_output=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        samples, _ = metrics(server)
+        if value(samples, "allocation_outbox_backlog") == 0:
+            break
+        time.sleep(0.1)
+    assert value(samples, "allocation_outbox_backlog") == 0
+    assert value(samples, "allocation_outbox_relay_lag_seconds") == 0
+    assert value(samples, "allocation_outbox_published_total") >= 3
+    assert value(samples, "allocation_store_errors_total") == 0
+
+
+def test_no_outbox_gauges_without_a_relay(server):
+    samples, families = metrics(server)
+    assert "allocation_outbox_backlog" not in families
+    assert "allocation_outbox_relay_lag_seconds" not in families

@@ -169,7 +169,7 @@ static void read_base(void)
 	FILE *f = fopen(file, "r");
 	cr_assert_not_null(f, "%s", file);
 	cr_assert_not_null(fgets(base, sizeof base, f));
-	fclose(f);
+	(void)fclose(f); /* read only */
 	base[strcspn(base, "\r\n")] = '\0';
 }
 

@@ -210,7 +210,7 @@ static void check_publish(void *ctx, int rc, int fired)
 		if (r->elements == 1) {
 			const redisReply *fields = r->element[0]->element[1];
 			for (size_t i = 0; i + 1 < fields->elements; i += 2)
-				if (strcmp(fields->element[i]->str, "json") == 0)
+				if (!json && strcmp(fields->element[i]->str, "json") == 0)
 					json = strdup(fields->element[i + 1]->str);
 			cr_assert_not_null(json);
 			cr_assert_str_eq(fields->element[0]->str, "id", "an entry without its id");
@@ -304,7 +304,7 @@ static void relay_reset(struct relay *r)
 	FILE *out = fopen(r->path, "wb");
 	cr_assert_not_null(out);
 	cr_assert_eq(fwrite(data, 1, size, out), size);
-	fclose(out);
+	cr_assert_eq(fclose(out), 0);
 	free(data);
 	char wal[600];
 	snprintf(wal, sizeof wal, "%s-wal", r->path);

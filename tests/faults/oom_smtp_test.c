@@ -65,7 +65,7 @@ static void say(int fd, const char *line)
  * one: the call then ends at once instead of at libcurl's 15 s timeout. */
 static void serve(int fd)
 {
-	struct timeval patience = {0, 300 * 1000};
+	struct timeval patience = {0, 300L * 1000};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
 	char line[1024];
 	say(fd, "220 sink ESMTP\r\n");
@@ -244,7 +244,7 @@ Test(oom_smtp, first_new_of_the_process)
 {
 	uint64_t n;
 	for (n = 1; n < 100000; n++) {
-		fflush(NULL);
+		(void)fflush(NULL);
 		pid_t pid = fork();
 		cr_assert_geq(pid, 0);
 		if (pid == 0)

@@ -77,8 +77,8 @@ static void on_crash(int sig)
 	void *frames[48];
 	int n = backtrace(frames, 48);
 	backtrace_symbols_fd(frames, n, 2);
-	signal(sig, SIG_DFL);
-	raise(sig);
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
 }
 
 static void debug_crashes(void)
@@ -88,10 +88,10 @@ static void debug_crashes(void)
 	if (done || !getenv("FAULT_ALLOC_DEBUG"))
 		return;
 	done = 1;
-	backtrace(warm, 1); /* loads what it needs now, not in the handler */
-	signal(SIGSEGV, on_crash);
-	signal(SIGABRT, on_crash);
-	signal(SIGBUS, on_crash);
+	(void)backtrace(warm, 1); /* loads what it needs now, not in the handler */
+	(void)signal(SIGSEGV, on_crash);
+	(void)signal(SIGABRT, on_crash);
+	(void)signal(SIGBUS, on_crash);
 }
 
 void oom_sweep(const struct oom_step *s, void *ctx, struct oom_figures *figures)

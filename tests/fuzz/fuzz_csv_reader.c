@@ -21,7 +21,7 @@ static void check_same(const csv_table *a, const csv_table *b)
 			abort();
 		for (size_t i = 0; i < x->count; i++)
 			if (x->lens[i] != y->lens[i] ||
-			    memcmp(x->fields[i], y->fields[i], x->lens[i]))
+			    memcmp(x->fields[i], y->fields[i], x->lens[i]) != 0)
 				abort();
 	}
 }

@@ -8,7 +8,10 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <allocation/postgres.h>
 
 #include "pg_test.h"
 
@@ -177,6 +180,8 @@ Test(postgres_concurrency, a_backend_terminated_mid_unit_of_work_leaves_nothing_
 	cr_assert_eq(w.rc, LA_EDB, "%d %s", w.rc, w.error);
 	cr_assert(strstr(w.error, "terminating connection due to administrator command"), "%s",
 	          w.error);
+	/* the server refused a write before COMMIT: the outcome is known */
+	cr_assert(!strstr(w.error, "unknown"), "%s", w.error);
 	cr_log_info("terminated: %s", w.error);
 	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products"), 1);
 	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM allocations"), 0);
@@ -190,6 +195,57 @@ Test(postgres_concurrency, a_backend_terminated_mid_unit_of_work_leaves_nothing_
 	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products"), 2);
 	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM outbox"), 1);
 	pgt_check_invariants(a);
+	pgt_close(a, bus);
+}
+
+/*
+ * The connection lost after COMMIT was sent and before its answer came: the
+ * proxy lets the server commit and answer, then drops the connection. The
+ * client cannot know: LA_EDB saying the outcome is unknown (not "nothing
+ * changed"), the bus does not retry on its own, and the caller's retry is
+ * safe because Allocate is idempotent per (orderid, sku).
+ */
+Test(postgres_concurrency, a_connection_lost_during_commit_leaves_the_outcome_unknown)
+{
+	la_store *a, *via;
+	la_bus *bus, *via_bus;
+	pgt_open(&a, &bus, LA_STORE_OUTBOX, NULL);
+	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	const char *port = strstr(test_pg_base_conninfo(), "port=");
+	cr_assert_not_null(port, "%s", test_pg_base_conninfo());
+	struct pg_proxy *proxy = pg_proxy_start((int)strtol(port + 5, NULL, 10));
+	char conninfo[700];
+	snprintf(conninfo, sizeof conninfo, "%s host=127.0.0.1 port=%d", test_pg_conninfo(a),
+	         pg_proxy_port(proxy));
+	cr_assert_eq(la_pg_store_open(&via, conninfo, LA_STORE_OUTBOX), LA_OK, "%s",
+	             la_error_last());
+	cr_assert_eq(la_bus_new(&via_bus, via, NULL), LA_OK);
+
+	pg_proxy_arm(proxy);
+	char ref[64];
+	cr_assert_eq(pgt_allocate(via_bus, "o1", "LAMP", 2, ref, sizeof ref), LA_EDB);
+	cr_assert(strstr(la_error_last(), "the outcome of the commit is unknown"), "%s",
+	          la_error_last());
+	cr_log_info("lost at commit: %s", la_error_last());
+	cr_assert_eq(pg_proxy_drops(proxy), 1);
+	uint64_t retries = 1;
+	la_bus_stats(via_bus, NULL, NULL, &retries, NULL);
+	cr_assert_eq(retries, 0, "the bus ran a commit of unknown outcome again");
+	/* it did commit */
+	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM allocations WHERE orderid = 'o1'"), 1);
+	cr_assert_eq(pgt_value(a, "SELECT allocated FROM batches"), 2);
+
+	/* the caller's retry reconnects and finds the line: the same line, once */
+	cr_assert_eq(pgt_allocate(via_bus, "o1", "LAMP", 2, ref, sizeof ref), LA_OK, "%s",
+	             la_error_last());
+	cr_assert_eq(pg_proxy_connections(proxy), 2);
+	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM allocations"), 1);
+	cr_assert_eq(pgt_value(a, "SELECT allocated FROM batches"), 2);
+	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM outbox"), 1);
+	pgt_check_invariants(a);
+	la_bus_free(via_bus);
+	la_store_free(via);
+	pg_proxy_stop(proxy);
 	pgt_close(a, bus);
 }
 

@@ -143,3 +143,62 @@ Test(postgres_outbox, one_relay_at_a_time_keeps_the_order)
 	cr_assert_eq(sent, 1);
 	pgt_close(store, bus);
 }
+
+Test(postgres_outbox, the_status_counts_what_the_relay_has_yet_to_publish)
+{
+	la_store *store;
+	la_bus *bus;
+	pgt_open(&store, &bus, LA_STORE_OUTBOX, NULL);
+	size_t pending = 99;
+	double age = 99;
+	cr_assert_eq(la_store_outbox_status(store, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 0);
+	cr_assert_eq(age, 0, "no message, no age: %f", age);
+
+	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	for (int i = 0; i < 3; i++) {
+		char orderid[16];
+		snprintf(orderid, sizeof orderid, "o%d", i);
+		cr_assert_eq(pgt_allocate(bus, orderid, "LAMP", 1, NULL, 0), LA_OK);
+	}
+	/* The oldest message was written 5 s ago, the others now. */
+	cr_assert_eq(pgt_value(store, "WITH u AS (UPDATE outbox SET created = created - interval"
+	                              " '5 seconds' WHERE id = (SELECT min(id) FROM outbox)"
+	                              " RETURNING 1) SELECT count(*) FROM u"),
+	             1);
+	cr_assert_eq(la_store_outbox_status(store, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 3);
+	cr_assert(age >= 5.0 && age < 60.0, "the oldest is about 5 s old: %f", age);
+
+	/* Asked from another connection, as the server's metrics do. */
+	la_store *other;
+	cr_assert_eq(test_pg_store_reopen(&other, store, LA_STORE_OUTBOX), LA_OK);
+	struct sink sink = {0};
+	size_t sent = 0;
+	cr_assert_eq(la_store_relay_outbox(&sent, store, 1, collect, &sink), LA_OK);
+	cr_assert_eq(la_store_outbox_status(other, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 2, "one of three published");
+	cr_assert(age >= 0.0 && age < 5.0, "the oldest left is the second: %f", age);
+
+	cr_assert_eq(la_store_relay_outbox(&sent, store, 0, collect, &sink), LA_OK);
+	cr_assert_eq(sent, 2);
+	cr_assert_eq(la_store_outbox_status(other, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 0);
+	cr_assert_eq(age, 0);
+	la_store_free(other);
+	pgt_close(store, bus);
+}
+
+Test(postgres_outbox, a_store_without_outbox_has_no_status)
+{
+	la_store *store;
+	la_bus *bus;
+	pgt_open(&store, &bus, 0, NULL);
+	size_t pending = 7;
+	double age = 7;
+	cr_assert_eq(la_store_outbox_status(store, &pending, &age), LA_EUNSUPPORTED);
+	cr_assert(strstr(la_error_last(), "outbox"), "%s", la_error_last());
+	cr_assert_eq(pending, 0);
+	cr_assert_eq(age, 0);
+	pgt_close(store, bus);
+}

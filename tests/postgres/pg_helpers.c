@@ -121,7 +121,7 @@ void pgt_wait_for_lock_waiters(PGconn *ctl, const char *app1, const char *app2, 
 	for (int i = 0; i < 3000; i++) { /* 30 s */
 		if (test_pg_value(ctl, sql) == n)
 			return;
-		struct timespec ts = {0, 10 * 1000 * 1000};
+		struct timespec ts = {0, 10000000}; /* 10 ms */
 		nanosleep(&ts, NULL);
 	}
 	cr_assert_fail("backends %s/%s never waited on a lock", app1, app2 ? app2 : "");

@@ -70,4 +70,16 @@ void pgt_check_invariants(la_store *store);
 /* Wait until n backends with these application names wait on a lock. */
 void pgt_wait_for_lock_waiters(PGconn *ctl, const char *app1, const char *app2, int n);
 
+/* ---- pg_proxy.c: a TCP proxy to the fixture's server that, once armed,
+ * lets the next COMMIT reach the server and be answered, then drops the
+ * connection before the answer reaches the client ---- */
+struct pg_proxy;
+struct pg_proxy *pg_proxy_start(int upstream_port);
+int pg_proxy_port(const struct pg_proxy *x);
+void pg_proxy_arm(struct pg_proxy *x);
+/* Connections dropped after a COMMIT, and client connections accepted. */
+int pg_proxy_drops(struct pg_proxy *x);
+int pg_proxy_connections(struct pg_proxy *x);
+void pg_proxy_stop(struct pg_proxy *x);
+
 #endif

@@ -41,7 +41,7 @@ const char *test_pg_base_conninfo(void)
 			if (f) {
 				if (fgets(base, sizeof base, f))
 					base[strcspn(base, "\r\n")] = '\0';
-				fclose(f);
+				(void)fclose(f); /* read only */
 			}
 		}
 	}

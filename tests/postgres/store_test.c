@@ -108,6 +108,59 @@ Test(postgres_store, bad_connection_strings_and_flags_are_refused)
 	cr_assert_eq(la_pg_store_open(NULL, test_pg_conninfo(store), 0), LA_EINVAL);
 }
 
+/* The password of a refused connection string never reaches la_error_last():
+ * libpq quotes the piece it could not read, which may be the password. */
+Test(postgres_store, refused_connection_strings_keep_their_password_secret)
+{
+	la_store *s = NULL;
+	cr_assert_eq(la_pg_store_open(&s, "postgresql://app:hun%zzter2@h/db", 0), LA_EINVAL);
+	cr_assert(strstr(la_error_last(), "percent-encoded") && !strstr(la_error_last(), "hun") &&
+	              !strstr(la_error_last(), "ter2"),
+	          "%s", la_error_last());
+	cr_assert_eq(la_pg_store_open(&s, "host=h password=hunter2 sslmode", 0), LA_EINVAL);
+	cr_assert(!strstr(la_error_last(), "hunter2"), "%s", la_error_last());
+	cr_assert_eq(la_pg_store_open(&s, "host=h password=hunter2 extra", 0), LA_EINVAL);
+	cr_assert(strstr(la_error_last(), "\"extra\"") && !strstr(la_error_last(), "hunter2"), "%s",
+	          la_error_last());
+	cr_assert_eq(
+	    la_pg_store_open(&s, "postgresql://app:hunter2@127.0.0.1:1/db?connect_timeout=2", 0),
+	    LA_EDB);
+	cr_assert(strstr(la_error_last(), "cannot connect") && !strstr(la_error_last(), "hunter2"),
+	          "%s", la_error_last());
+	cr_assert_eq(la_pg_store_open(&s, "postgresql://app:hunter2@h:port/db", 0), LA_EDB);
+	cr_assert(strstr(la_error_last(), "port") && !strstr(la_error_last(), "hunter2"), "%s",
+	          la_error_last());
+	cr_assert_null(s);
+}
+
+/* Rows written by hand: two batches of one sku in one (eta, sequence) place
+ * are refused on load as the database's fault (LA_EDB, not retried). */
+Test(postgres_store, two_batches_in_one_eta_and_sequence_are_inconsistent)
+{
+	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	pgt_create_batch(bus, "b2", "LAMP", 10, NULL);
+	PGconn *conn = test_pg_connect(store);
+	cr_assert_eq(test_pg_exec(conn, "UPDATE batches SET sequence ="
+	                                " (SELECT sequence FROM batches WHERE ref = 'b1')"
+	                                " WHERE ref = 'b2'"),
+	             0);
+	PQfinish(conn);
+	la_store *other;
+	la_bus *other_bus;
+	pgt_reopen(&other, &other_bus, store, 0, NULL);
+	cr_assert_eq(pgt_cancel_batch(other_bus, "b2"), LA_EDB, "%s", la_error_last());
+	cr_assert(strstr(la_error_last(), "stored data is inconsistent") &&
+	              strstr(la_error_last(), "b1") && strstr(la_error_last(), "b2"),
+	          "%s", la_error_last());
+	cr_assert_eq(pgt_allocate(other_bus, "o1", "LAMP", 1, NULL, 0), LA_EDB);
+	uint64_t retries = 1;
+	la_bus_stats(other_bus, NULL, NULL, &retries, NULL);
+	cr_assert_eq(retries, 0, "an inconsistent store is not a conflict to retry");
+	pgt_close(other, other_bus);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM batches"), 2);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM allocations"), 0);
+}
+
 Test(postgres_store, versioned_options)
 {
 	la_pg_options opts;
@@ -141,8 +194,8 @@ Test(postgres_store, a_url_works_as_well_as_key_values)
 	const char *port = strstr(test_pg_base_conninfo(), "port=");
 	cr_assert_not_null(port);
 	snprintf(url, sizeof url,
-	         "postgresql://postgres@127.0.0.1:%d/postgres?options=-csearch_path%%3D%s",
-	         atoi(port + 5),
+	         "postgresql://postgres@127.0.0.1:%ld/postgres?options=-csearch_path%%3D%s",
+	         strtol(port + 5, NULL, 10),
 	         strstr(test_pg_conninfo(store), "search_path=") + strlen("search_path="));
 	url[strlen(url) - 1] = '\0'; /* the closing quote of options='...' */
 	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);

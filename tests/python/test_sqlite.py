@@ -65,6 +65,22 @@ def test_outbox_relay_through_python_publisher(tmp_path):
     ]
 
 
+def test_outbox_status_counts_what_the_relay_has_yet_to_publish(tmp_path):
+    with stores.sqlite(f"sqlite:{tmp_path / 'outbox.db'}", outbox=True) as store:
+        assert store.outbox_status() == (0, 0.0)
+        with allocation.bootstrap(store) as bus:
+            bus.handle(commands.CreateBatch("b1", "LAMP", 10, None))
+            bus.handle(commands.Allocate("o1", "LAMP", 2))
+            bus.handle(commands.Allocate("o2", "LAMP", 3))
+        pending, age = store.outbox_status()
+        assert pending == 2 and 0.0 <= age < 60.0, (pending, age)
+        assert store.relay_outbox(lambda ch, text: None) == 2
+        assert store.outbox_status() == (0, 0.0)
+    with stores.sqlite(f"sqlite:{tmp_path / 'plain.db'}") as store:
+        with pytest.raises(allocation.Unsupported, match="outbox"):
+            store.outbox_status()
+
+
 def test_outbox_publisher_that_raises_keeps_the_message(tmp_path):
     with stores.sqlite(f"sqlite:{tmp_path / 'outbox.db'}", outbox=True) as store:
         with allocation.bootstrap(store) as bus:

@@ -472,7 +472,8 @@ Test(redis_consumer_streams, re_reads_its_pending_entries_and_claims_none_twice)
 	cr_assert_eq(purchased(s.store, "b1"), 5);
 	cr_assert_eq(purchased(s.store, "b2"), 6);
 	cr_assert_eq(pending_count(c, "batch_created"), 0);
-	r = test_redis_command(c, "ZSCORE allocation:processed:allocation x2");
+	r = test_redis_command(c, "ZSCORE allocation:processed:allocation %s",
+	                       "batch_created:\"x2\"");
 	cr_assert_eq(r->type, REDIS_REPLY_STRING, "x2 is recorded as processed");
 	freeReplyObject(r);
 	service_free(&s);
@@ -509,6 +510,120 @@ Test(redis_consumer_streams, acknowledges_malformed_and_failed_entries)
 		cr_assert_str_eq(allocated_to(s.store, "o1", buf, sizeof(buf)), "b1");
 	}
 	service_free(&s);
+	redisFree(c);
+	test_redis_private_remove(p);
+}
+
+static void handle(la_bus *bus, la_message *m)
+{
+	cr_assert_not_null(m);
+	cr_assert_eq(la_bus_handle(bus, m), LA_OK, "%s", la_error_last());
+	la_message_free(m);
+}
+
+/* The domain's own conflicts ("already exists with different values",
+ * "already allocated with qty") fail the same way every time: acknowledged
+ * after one attempt, never retried nor left pending. */
+Test(redis_consumer_streams, acknowledges_domain_conflicts_without_retrying)
+{
+	test_redis_private *p = test_redis_private_start();
+	const char *url = test_redis_private_url(p);
+	redisContext *c = test_redis_connect(url);
+	la_message *m = NULL;
+	uint64_t commands;
+	service s;
+
+	service_start(&s, url, LA_REDIS_STREAMS);
+	la_command_create_batch(&m, "b1", "S", 10, NULL);
+	handle(s.bus, m);
+	la_command_allocate(&m, "o1", "S", 2);
+	handle(s.bus, m);
+	xadd_json(c, "batch_created", "{\"ref\":\"b1\",\"sku\":\"S\",\"qty\":99}");
+	xadd_json(c, "allocation_required", "{\"orderid\":\"o1\",\"sku\":\"S\",\"qty\":5}");
+	service_run(&s);
+	wait_stat(&s, 3, 2);
+	test_sleep_ms(300); /* a retry would have run by now (the first pause is 100 ms) */
+	service_stop(&s);
+	la_bus_stats(s.bus, &commands, NULL, NULL, NULL);
+	cr_assert_eq(commands, 4, "2 set-up commands and one attempt per conflict, not %llu",
+	             (unsigned long long)commands);
+	cr_assert_eq(pending_count(c, "batch_created"), 0);
+	cr_assert_eq(pending_count(c, "allocation_required"), 0);
+	cr_assert_eq(applied(&s), 0);
+	cr_assert_eq(purchased(s.store, "b1"), 10);
+	service_free(&s);
+	redisFree(c);
+	test_redis_private_remove(p);
+}
+
+/* {"id": 1} on batch_created and {"id": 1} on allocation_required are two
+ * messages; so are 5 and "5" on one channel. Only the same id, of the same
+ * type, on the same channel is a duplicate. */
+Test(redis_consumer_pubsub, ids_are_scoped_by_channel_and_type)
+{
+	const char *url = test_redis_url();
+	redisContext *c = test_redis_connect(url);
+	uint64_t duplicates;
+	service s;
+	char buf[64];
+
+	service_start(&s, url, LA_REDIS_PUBSUB);
+	service_run(&s);
+	wait_subscribed(url);
+	publish(c, "batch_created", "{\"id\":1,\"ref\":\"b1\",\"sku\":\"S\",\"qty\":10}");
+	publish(c, "allocation_required", "{\"id\":1,\"orderid\":\"o1\",\"sku\":\"S\",\"qty\":2}");
+	publish(c, "change_batch_quantity", "{\"id\":5,\"batchref\":\"b1\",\"qty\":7}");
+	publish(c, "change_batch_quantity", "{\"id\":\"5\",\"batchref\":\"b1\",\"qty\":8}");
+	publish(c, "change_batch_quantity", "{\"id\":\"5\",\"batchref\":\"b1\",\"qty\":3}");
+	wait_stat(&s, 2, 1);
+	wait_stat(&s, 0, 4);
+	service_stop(&s);
+	la_redis_consumer_stats(s.consumer, NULL, NULL, &duplicates, NULL);
+	cr_assert_eq(applied(&s), 4);
+	cr_assert_eq(duplicates, 1, "only the second \"5\" on change_batch_quantity");
+	cr_assert_str_eq(allocated_to(s.store, "o1", buf, sizeof(buf)), "b1");
+	cr_assert_eq(purchased(s.store, "b1"), 8);
+	service_free(&s);
+	redisFree(c);
+}
+
+/*
+ * XAUTOCLAIM's reply, element by element: Redis 6.2 sends a nil for an entry
+ * deleted from the stream while it was pending (and keeps sending it), and
+ * Redis 7 adds the deleted ids as a third element. A proxy in front of the
+ * real server answers XAUTOCLAIM on batch_created with a nil, an integer
+ * where an entry should be, a real entry and a list of deleted ids: the
+ * consumer skips what is not an entry, applies the entry, and goes on
+ * reading on the same connection (no reconnect loop).
+ */
+Test(redis_consumer_streams, claims_past_deleted_and_malformed_entries)
+{
+	static const char reply[] = "*3\r\n"
+	                            "$3\r\n0-0\r\n"
+	                            "*3\r\n"
+	                            "*-1\r\n"
+	                            ":7\r\n"
+	                            "*2\r\n$3\r\n1-1\r\n*2\r\n$4\r\njson\r\n"
+	                            "$38\r\n{\"ref\":\"b1\",\"sku\":\"S\",\"qty\":10,\"id\":1}\r\n"
+	                            "*1\r\n$3\r\n9-9\r\n";
+	test_redis_private *p = test_redis_private_start();
+	test_redis_proxy *proxy =
+	    test_redis_proxy_start(test_redis_private_url(p), "XAUTOCLAIM", "batch_created", reply);
+	redisContext *c = test_redis_connect(test_redis_private_url(p));
+	service s;
+
+	service_start(&s, test_redis_proxy_url(proxy), LA_REDIS_STREAMS);
+	service_run(&s);
+	wait_stat(&s, 0, 1); /* the claimed entry */
+	xadd_json(c, "batch_created", "{\"ref\":\"b2\",\"sku\":\"S\",\"qty\":20}");
+	wait_stat(&s, 0, 2); /* and reading went on */
+	service_stop(&s);
+	cr_assert_eq(purchased(s.store, "b1"), 10);
+	cr_assert_eq(purchased(s.store, "b2"), 20);
+	cr_assert_eq(test_redis_proxy_intercepted(proxy), 1);
+	cr_assert_eq(test_redis_proxy_connections(proxy), 1, "the consumer reconnected");
+	service_free(&s);
+	test_redis_proxy_stop(proxy);
 	redisFree(c);
 	test_redis_private_remove(p);
 }
@@ -629,10 +744,11 @@ Test(redis_relay, test_delay_holds_messages_and_stop_cuts_it_short)
 	relay_runner rr;
 	struct timespec t0, t1;
 
-	setenv("ALLOCATION_TEST_RELAY_DELAY_MS", "10000", 1);
+	/* no other thread runs yet: the environment is read by la_redis_relay_new */
+	setenv("ALLOCATION_TEST_RELAY_DELAY_MS", "10000", 1); // NOLINT(concurrency-mt-unsafe)
 	cr_assert_eq(la_redis_relay_new(&rr.relay, test_redis_url(), LA_REDIS_PUBSUB, store),
 	             LA_OK);
-	unsetenv("ALLOCATION_TEST_RELAY_DELAY_MS");
+	unsetenv("ALLOCATION_TEST_RELAY_DELAY_MS"); // NOLINT(concurrency-mt-unsafe)
 	test_outbox_store_push(store, "relay_delay_test", "{\"id\":\"1\"}");
 	cr_assert_eq(pthread_create(&rr.thread, NULL, relay_main, &rr), 0);
 	test_sleep_ms(300);

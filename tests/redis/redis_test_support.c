@@ -45,7 +45,7 @@ static void read_url(char *buf, size_t size, const char *dir)
 	f = fopen(path, "r");
 	cr_assert_not_null(f, "no Redis port file %s: is the redis_server fixture running?", path);
 	cr_assert_not_null(fgets(port, sizeof(port), f));
-	fclose(f);
+	(void)fclose(f); /* read only */
 	port[strcspn(port, "\n")] = '\0';
 	snprintf(buf, size, "redis://127.0.0.1:%s", port);
 }
@@ -125,11 +125,14 @@ void test_redis_private_remove(test_redis_private *p)
 
 redisContext *test_redis_connect(const char *url)
 {
+	const char *prefix = "redis://127.0.0.1:";
 	int port = 0;
 	redisContext *c;
 	struct timeval tv = {5, 0};
 
-	cr_assert_eq(sscanf(url, "redis://127.0.0.1:%d", &port), 1, "url %s", url);
+	cr_assert_eq(strncmp(url, prefix, strlen(prefix)), 0, "url %s", url);
+	port = (int)strtol(url + strlen(prefix), NULL, 10);
+	cr_assert(port > 0, "url %s", url);
 	c = redisConnectWithTimeout("127.0.0.1", port, tv);
 	cr_assert(c && !c->err, "cannot connect to %s: %s", url, c ? c->errstr : "?");
 	redisSetTimeout(c, tv);

@@ -24,6 +24,18 @@ void test_redis_private_stop(test_redis_private *p);
 void test_redis_private_restart(test_redis_private *p);
 void test_redis_private_remove(test_redis_private *p);
 
+/* A TCP proxy to the server at upstream_url (redis://127.0.0.1:PORT) that
+ * answers `<command> <key> ...` itself with reply (raw RESP) and passes every
+ * other command through (redis_proxy.c). */
+typedef struct test_redis_proxy test_redis_proxy;
+test_redis_proxy *test_redis_proxy_start(const char *upstream_url, const char *command,
+                                         const char *key, const char *reply);
+const char *test_redis_proxy_url(const test_redis_proxy *x);
+/* Client connections accepted so far, and commands answered with reply. */
+int test_redis_proxy_connections(test_redis_proxy *x);
+int test_redis_proxy_intercepted(test_redis_proxy *x);
+void test_redis_proxy_stop(test_redis_proxy *x);
+
 /* A plain hiredis connection to url (asserts). */
 redisContext *test_redis_connect(const char *url);
 /* Run a command built like printf; asserts the connection works. */

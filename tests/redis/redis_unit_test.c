@@ -59,6 +59,20 @@ Test(redis_url, password_user_and_ipv6)
 	redis_endpoint_clear(&ep);
 }
 
+/* A refused URL is named in the message, without its password. */
+Test(redis_url, refused_urls_keep_their_password_secret)
+{
+	const char *bad[] = {"redis://:s3cret@h:port", "redis://s3cret@h/x",
+	                     "redis://u:s3cret@[::1"};
+	redis_endpoint ep;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(redis_endpoint_parse(&ep, bad[i]), LA_EINVAL, "%s", bad[i]);
+		cr_assert(strstr(la_error_last(), "***@") && !strstr(la_error_last(), "s3cret"),
+		          "%s", la_error_last());
+	}
+}
+
 Test(redis_url, unix_socket)
 {
 	redis_endpoint ep;
@@ -124,7 +138,7 @@ Test(redis_inbound, the_other_channels_and_ids)
 	cr_assert_eq(la_message_kind_of(m), LA_CMD_CREATE_BATCH);
 	cr_assert_str_eq(la_message_sku(m), "LAMP");
 	cr_assert_str_eq(la_message_eta(m), "2011-01-02");
-	cr_assert_str_eq(id, "m-1");
+	cr_assert_str_eq(id, "batch_created:\"m-1\"");
 	la_message_free(m);
 	free(id);
 
@@ -135,7 +149,7 @@ Test(redis_inbound, the_other_channels_and_ids)
 
 	m = parse_ok("batch_cancelled", "{\"ref\":\"b2\",\"id\":42}", &id);
 	cr_assert_eq(la_message_kind_of(m), LA_CMD_CANCEL_BATCH);
-	cr_assert_str_eq(id, "42");
+	cr_assert_str_eq(id, "batch_cancelled:42");
 	la_message_free(m);
 	free(id);
 
@@ -145,6 +159,43 @@ Test(redis_inbound, the_other_channels_and_ids)
 	cr_assert_str_eq(la_message_orderid(m), "o1");
 	cr_assert_eq(la_message_qty(m), 3);
 	la_message_free(m);
+}
+
+static char *key_of(const char *channel, const char *json)
+{
+	char *id = NULL;
+	la_message_free(parse_ok(channel, json, &id));
+	cr_assert_not_null(id, "%s on %s has no key", json, channel);
+	return id;
+}
+
+/* The same "id" on two channels, or as an integer and as a string, names
+ * two different messages: neither may be dropped as the other's duplicate. */
+Test(redis_inbound, ids_are_scoped_by_channel_and_json_type)
+{
+	char *keys[] = {
+	    key_of("batch_created", "{\"id\":1,\"ref\":\"b1\",\"sku\":\"S\",\"qty\":1}"),
+	    key_of("allocation_required", "{\"id\":1,\"orderid\":\"o1\",\"sku\":\"S\",\"qty\":1}"),
+	    key_of("batch_cancelled", "{\"id\":5,\"ref\":\"b1\"}"),
+	    key_of("batch_cancelled", "{\"id\":\"5\",\"ref\":\"b1\"}"),
+	    key_of("batch_cancelled", "{\"id\":\"batch_cancelled:5\",\"ref\":\"b1\"}"),
+	};
+	size_t n = sizeof keys / sizeof keys[0];
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			cr_assert_str_neq(keys[i], keys[j], "messages %zu and %zu share a key", i,
+			                  j);
+	/* the same id and type on the same channel is the same message */
+	char *again = key_of("batch_cancelled", "{\"ref\":\"b2\",\"id\":\"5\"}");
+	cr_assert_str_eq(again, keys[3]);
+	free(again);
+	/* control characters in a string id are escaped, never logged raw */
+	char *escaped = key_of("batch_cancelled", "{\"id\":\"a\\nb\",\"ref\":\"b1\"}");
+	cr_assert_str_eq(escaped, "batch_cancelled:\"a\\nb\"");
+	free(escaped);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
 }
 
 Test(redis_inbound, malformed_messages_name_the_problem)
@@ -242,6 +293,7 @@ Test(redis_json_valid, accepts_json_and_refuses_the_rest)
 	    "\"\\ud800x\"",
 	    "\"\xe9\"",
 	    "{'a':1}",
+	    // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one string in two pieces
 	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
 	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
 	};
@@ -265,7 +317,7 @@ Test(redis_inbound, stream_fields_flat_or_json)
 	    LA_OK, "%s", la_error_last());
 	cr_assert_str_eq(la_message_batchref(m), "b1");
 	cr_assert_eq(la_message_qty(m), 7);
-	cr_assert_str_eq(id, "x-9");
+	cr_assert_str_eq(id, "change_batch_quantity:\"x-9\"");
 	la_message_free(m);
 	free(id);
 
@@ -277,7 +329,7 @@ Test(redis_inbound, stream_fields_flat_or_json)
 	cr_assert_eq(
 	    redis_inbound_parse_fields(&m, &id, "allocation_required", jnames, jvalues, jlens, 2),
 	    LA_OK, "%s", la_error_last());
-	cr_assert_str_eq(id, "j");
+	cr_assert_str_eq(id, "allocation_required:\"j\"");
 	la_message_free(m);
 	free(id);
 

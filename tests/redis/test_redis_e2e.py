@@ -344,3 +344,14 @@ def test_streams_messages_added_while_the_service_is_down_apply_exactly_once(
     assert len(sub.snapshot()) == 40
     assert client.zcard("allocation:processed:allocation") == 20
     svc.stop()
+
+
+def test_the_start_line_names_redis_without_its_password(redis_server, service_factory):
+    redis_server.stop()
+    redis_server.password = "hunter7"
+    redis_server.start("--requirepass", "hunter7")
+    url = redis_server.url.replace("redis://", "redis://:hunter7@")
+    svc = service_factory(url)
+    log = svc.read_log()
+    assert "redis redis://:***@127.0.0.1:" in log, log
+    assert "hunter7" not in log

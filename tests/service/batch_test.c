@@ -391,7 +391,33 @@ static void check_stream(uint64_t seed, size_t count, unsigned max_batch)
 Test(batch_property, random_streams_in_random_batches_match_one_by_one, .timeout = 300)
 {
 	const char *env = getenv("LA_BATCH_PROPERTY_SEEDS");
-	unsigned seeds = env ? (unsigned)atoi(env) : 12;
+	unsigned seeds = env ? (unsigned)strtoul(env, NULL, 10) : 12;
 	for (unsigned s = 1; s <= seeds; s++)
 		check_stream(0x5eed0000ull + s, 300, s % 3 == 0 ? 60 : 16);
+}
+
+/* la_view_batch: one batch's dashboard row by reference (store port v2). */
+Test(batch, one_batch_by_reference)
+{
+	la_message *m[] = {create_batch("b1", "LAMP", 10, NULL),
+	                   create_batch("b2", "LAMP", 20, "2011-01-02"), allocate("o1", "LAMP", 4),
+	                   allocate("o2", "LAMP", 8)};
+	cr_assert_eq(la_bus_handle_many(w.bus, (const la_message *const *)m, 4), LA_OK);
+	la_batch_page *page = NULL;
+	cr_assert_eq(la_view_batch(&page, w.store, "b2"), LA_OK, "%s", la_error_last());
+	cr_assert_eq(la_batch_page_count(page), 1);
+	cr_assert_str_eq(la_batch_page_ref(page, 0), "b2");
+	cr_assert_str_eq(la_batch_page_sku(page, 0), "LAMP");
+	cr_assert_str_eq(la_batch_page_eta(page, 0), "2011-01-02");
+	cr_assert_eq(la_batch_page_purchased(page, 0), 20);
+	cr_assert_eq(la_batch_page_allocated(page, 0), 8);
+	cr_assert_eq(la_batch_page_lines(page, 0), 1);
+	cr_assert_null(la_batch_page_next(page));
+	la_batch_page_free(page);
+	cr_assert_eq(la_view_batch(&page, w.store, "nope"), LA_OK);
+	cr_assert_eq(la_batch_page_count(page), 0, "no such batch: no row");
+	la_batch_page_free(page);
+	cr_assert_eq(la_view_batch(&page, w.store, ""), LA_EINVAL);
+	cr_assert_eq(la_view_batch(NULL, w.store, "b1"), LA_EINVAL);
+	free_all(m, 4);
 }

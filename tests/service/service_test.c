@@ -618,7 +618,7 @@ static void fixture_batch(int i, char *ref, char *sku, char *eta)
 {
 	static const char *skus[] = {"sku-b", "sku-a", "sku-c"};
 	sprintf(ref, "batch-%03d", i);
-	strcpy(sku, skus[i % 3]);
+	snprintf(sku, 8, "%s", skus[i % 3]); /* expected_row's sku[8] */
 	if (i % 5 == 0)
 		eta[0] = '\0';
 	else
@@ -956,7 +956,7 @@ Test(service, user_handlers_run_in_order_after_built_ins)
 
 	int logged = 0;
 	for (size_t i = logs_before; i < w.logs.count; i++)
-		logged += atoi(w.logs.items[i].a) <= LA_LOG_WARN;
+		logged += strtol(w.logs.items[i].a, NULL, 10) <= LA_LOG_WARN;
 	cr_assert_geq(logged, 1, "the failing handler was not logged as an error or warning");
 
 	cr_assert_str_eq(allocate_to("o2", "SKU", 1), "");

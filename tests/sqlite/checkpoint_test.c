@@ -55,7 +55,7 @@ Test(sqlite_checkpoint, a_thread_checkpoints_and_commits_do_not)
 	unsigned long long runs = 0;
 	for (int waited = 0; waited < 5000 && !runs; waited += 10) {
 		runs = sq_checkpointer_runs(state);
-		struct timespec pause = {0, 10 * 1000 * 1000};
+		struct timespec pause = {0, 10000000}; /* 10 ms */
 		nanosleep(&pause, NULL);
 	}
 	cr_assert_gt(runs, 0, "the thread never ran a checkpoint (WAL %lld bytes)",

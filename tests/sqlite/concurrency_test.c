@@ -48,6 +48,15 @@ static void check_allocations_present(la_store *store, const char *output)
 	}
 }
 
+/* The wall-clock time (ms) 300 ms from now, as text: children told to start
+ * then start together. */
+static void start_in_300_ms(char *buf, size_t size)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(buf, size, "%lld", (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 + 300);
+}
+
 Test(sqlite_concurrency, two_processes_never_lose_or_double_an_allocation, .timeout = 240)
 {
 	const char *path = sqlt_path("race");
@@ -60,11 +69,8 @@ Test(sqlite_concurrency, two_processes_never_lose_or_double_an_allocation, .time
 	la_bus_free(bus);
 	la_store_free(store);
 
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	char start[32];
-	snprintf(start, sizeof start, "%lld",
-	         (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 + 300);
+	start_in_300_ms(start, sizeof start);
 	const char *args0[] = {path, "race", "p0-", "2000", "RACE", start, NULL};
 	const char *args1[] = {path, "race", "p1-", "2000", "RACE", start, NULL};
 	struct child c[2];
@@ -101,4 +107,75 @@ Test(sqlite_concurrency, two_processes_never_lose_or_double_an_allocation, .time
 		child_free(&c[i]);
 	}
 	la_store_free(store);
+}
+
+/* The "id" of each "P {json}" line of output, in order; returns how many. */
+static int published_ids(const char *output, char ids[][48], int max)
+{
+	int n = 0;
+	for (const char *p = output; *p;) {
+		const char *id = p[0] == 'P' && p[1] == ' ' ? strstr(p, "\"id\":\"") : NULL;
+		if (id) {
+			cr_assert_lt(n, max, "more messages published than written");
+			cr_assert_eq(sscanf(id + 6, "%47[^\"]", ids[n]), 1);
+			n++;
+		}
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return n;
+}
+
+/*
+ * Two servers on one file each run a relay: started together, two relay
+ * processes (each publishing a message in 2 ms) drain 150 outbox rows, and
+ * every message is published exactly once — one relay at a time publishes
+ * (the -relay lock file), the other finds it taken and publishes nothing.
+ */
+Test(sqlite_concurrency, two_relay_processes_publish_each_message_once)
+{
+	enum { MESSAGES = 150 };
+	const char *path = sqlt_path("relays");
+	la_store *store;
+	la_bus *bus;
+	sqlt_open(&store, &bus, path, LA_STORE_OUTBOX);
+	sqlt_create_batch(bus, "relay-1", "RELAY", 1000, NULL);
+	for (int i = 0; i < MESSAGES; i++) {
+		char orderid[32];
+		snprintf(orderid, sizeof orderid, "r-%d", i);
+		cr_assert_eq(sqlt_allocate(bus, orderid, "RELAY", 1, NULL, 0), LA_OK);
+	}
+	la_bus_free(bus);
+	la_store_free(store);
+
+	char start[32];
+	start_in_300_ms(start, sizeof start);
+	const char *args[] = {path, "relay", "-", "2500", "-", start, NULL};
+	struct child c[2];
+	child_start(&c[0], args);
+	child_start(&c[1], args);
+	child_read(c, 2, -1);
+	static char ids[2 * MESSAGES][48];
+	int total = 0;
+	for (int i = 0; i < 2; i++) {
+		int status = child_finish(&c[i]);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "relay %d: status %d", i,
+		          status);
+		cr_assert_eq(count_lines(c[i].output, 'E'), 0, "relay %d failed: %s", i,
+		             c[i].output);
+		int n = published_ids(c[i].output, ids + total, 2 * MESSAGES - total);
+		cr_log_info("relay process %d published %d", i, n);
+		total += n;
+		child_free(&c[i]);
+	}
+	for (int i = 0; i < total; i++)
+		for (int j = i + 1; j < total; j++)
+			cr_assert_str_neq(ids[i], ids[j], "message %s was published twice", ids[i]);
+	cr_assert_eq(total, MESSAGES);
+	sqlite3 *db = sqlt_raw(path);
+	cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM outbox WHERE sent IS NULL"), 0);
+	cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM outbox"), MESSAGES);
+	sqlite3_close(db);
 }

@@ -30,9 +30,12 @@ static struct order *orders[ROUNDS];
 
 static struct order *order_of(const char *orderid)
 {
-	int round;
-	long index;
-	cr_assert_eq(sscanf(orderid, "r%d-%ld", &round, &index), 2, "order id %s", orderid);
+	char *end;
+	cr_assert_eq(orderid[0], 'r', "order id %s", orderid);
+	long round = strtol(orderid + 1, &end, 10);
+	cr_assert_eq(*end, '-', "order id %s", orderid);
+	long index = strtol(end + 1, &end, 10);
+	cr_assert_eq(*end, '\0', "order id %s", orderid);
 	cr_assert(round >= 0 && round < ROUNDS && index >= 0 && index < MAX_ORDERS);
 	return &orders[round][index];
 }

@@ -179,3 +179,148 @@ Test(sqlite_outbox, a_failing_publisher_keeps_the_rest_queued)
 	la_bus_free(bus);
 	la_store_free(store);
 }
+
+/* A second relay on the file, asked to publish while the first is in the
+ * middle of publishing: it finds the relay lock taken and publishes nothing. */
+struct nested {
+	la_store *other;
+	int calls;
+	size_t other_sent;
+	int other_rc;
+};
+
+static int publish_and_try_the_other(const char *channel, const char *json, void *payload)
+{
+	struct nested *n = payload;
+	(void)channel;
+	(void)json;
+	if (n->calls++ == 0)
+		n->other_rc = la_store_relay_outbox(&n->other_sent, n->other, 0, publish,
+		                                    &(struct received){0});
+	return LA_OK;
+}
+
+Test(sqlite_outbox, one_relay_per_file_at_a_time)
+{
+	const char *path = sqlt_path("one-relay");
+	la_store *store, *other;
+	la_bus *bus;
+	sqlt_open(&store, &bus, path, LA_STORE_OUTBOX);
+	sqlt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	cr_assert_eq(sqlt_allocate(bus, "o1", "LAMP", 1, NULL, 0), LA_OK);
+	cr_assert_eq(sqlt_allocate(bus, "o2", "LAMP", 1, NULL, 0), LA_OK);
+	cr_assert_eq(la_sqlite_store_open(&other, path, LA_STORE_OUTBOX), LA_OK);
+
+	struct nested n = {other, 0, 99, -1};
+	size_t sent = 0;
+	cr_assert_eq(la_store_relay_outbox(&sent, store, 0, publish_and_try_the_other, &n), LA_OK,
+	             "%s", la_error_last());
+	cr_assert_eq(sent, 2);
+	cr_assert_eq(n.other_rc, LA_OK, "%s", la_error_last());
+	cr_assert_eq(n.other_sent, 0, "the second relay published while the first held the lock");
+
+	/* released once the call returns: the other relay works (nothing left) */
+	cr_assert_eq(sqlt_allocate(bus, "o3", "LAMP", 1, NULL, 0), LA_OK);
+	struct received r = {0};
+	cr_assert_eq(la_store_relay_outbox(&sent, other, 0, publish, &r), LA_OK, "%s",
+	             la_error_last());
+	cr_assert_eq(sent, 1);
+	cr_assert(strstr(r.json[0], "\"o3\""), "%s", r.json[0]);
+	cr_assert_eq(outbox_rows(path, "WHERE sent IS NULL"), 0);
+	la_store_free(other);
+	la_bus_free(bus);
+	la_store_free(store);
+}
+
+static void outbox_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = sqlt_raw(path);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s: %s", sql,
+	             sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+Test(sqlite_outbox, the_status_counts_what_the_relay_has_yet_to_publish)
+{
+	const char *path = sqlt_path("status");
+	la_store *store;
+	la_bus *bus;
+	sqlt_open(&store, &bus, path, LA_STORE_OUTBOX);
+	size_t pending = 99;
+	double age = 99;
+	cr_assert_eq(la_store_outbox_status(store, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 0);
+	cr_assert_eq(age, 0, "no message, no age: %f", age);
+
+	sqlt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	for (int i = 0; i < 3; i++) {
+		char order[8];
+		snprintf(order, sizeof order, "o%d", i);
+		cr_assert_eq(sqlt_allocate(bus, order, "LAMP", 1, NULL, 0), LA_OK);
+	}
+	/* The oldest message was written 5 s ago, the others now. */
+	outbox_exec(path, "UPDATE outbox SET created = created - 5000 WHERE id = "
+	                  "(SELECT min(id) FROM outbox)");
+	cr_assert_eq(la_store_outbox_status(store, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 3);
+	cr_assert(age >= 5.0 && age < 60.0, "the oldest is about 5 s old: %f", age);
+
+	struct received r = {0};
+	size_t sent = 0;
+	cr_assert_eq(la_store_relay_outbox(&sent, store, 1, publish, &r), LA_OK);
+	cr_assert_eq(la_store_outbox_status(store, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 2, "one of three published");
+	cr_assert(age >= 0.0 && age < 5.0, "the oldest left is the second: %f", age);
+
+	cr_assert_eq(la_store_relay_outbox(&sent, store, 0, publish, &r), LA_OK);
+	cr_assert_eq(sent, 2);
+	cr_assert_eq(la_store_outbox_status(store, NULL, NULL), LA_OK, "both outputs optional");
+	cr_assert_eq(la_store_outbox_status(store, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 0);
+	cr_assert_eq(age, 0);
+	la_bus_free(bus);
+	la_store_free(store);
+}
+
+Test(sqlite_outbox, a_store_without_outbox_has_no_status)
+{
+	la_store *store;
+	cr_assert_eq(la_sqlite_store_open(&store, sqlt_path("plain-status"), 0), LA_OK);
+	size_t pending = 7;
+	double age = 7;
+	cr_assert_eq(la_store_outbox_status(store, &pending, &age), LA_EUNSUPPORTED);
+	cr_assert(strstr(la_error_last(), "outbox"), "%s", la_error_last());
+	cr_assert_eq(pending, 0);
+	cr_assert_eq(age, 0);
+	cr_assert_eq(la_store_outbox_status(NULL, &pending, &age), LA_EINVAL);
+	la_store_free(store);
+}
+
+Test(sqlite_outbox, a_version_1_file_gains_the_write_time_of_its_messages)
+{
+	/* A file written by 1.0 has no outbox.created: its waiting messages
+	 * count from the upgrade, its published ones keep none. */
+	const char *path = sqlt_path("v1-outbox");
+	la_store *store;
+	la_bus *bus;
+	sqlt_open(&store, &bus, path, LA_STORE_OUTBOX);
+	sqlt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	cr_assert_eq(sqlt_allocate(bus, "o1", "LAMP", 1, NULL, 0), LA_OK);
+	struct received r = {0};
+	cr_assert_eq(la_store_relay_outbox(NULL, store, 0, publish, &r), LA_OK);
+	cr_assert_eq(sqlt_allocate(bus, "o2", "LAMP", 1, NULL, 0), LA_OK);
+	la_bus_free(bus);
+	la_store_free(store);
+	outbox_exec(path, "ALTER TABLE outbox DROP COLUMN created; PRAGMA user_version = 1");
+
+	sqlt_open(&store, &bus, path, LA_STORE_OUTBOX);
+	cr_assert_eq(outbox_rows(path, "WHERE sent IS NULL AND created IS NOT NULL"), 1);
+	cr_assert_eq(outbox_rows(path, "WHERE sent IS NOT NULL AND created IS NULL"), 1);
+	size_t pending = 0;
+	double age = -1;
+	cr_assert_eq(la_store_outbox_status(store, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 1);
+	cr_assert(age >= 0.0 && age < 60.0, "counted from the upgrade: %f", age);
+	la_bus_free(bus);
+	la_store_free(store);
+}

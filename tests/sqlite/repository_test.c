@@ -178,3 +178,45 @@ Test(sqlite_repository, a_rolled_back_change_does_not_reach_the_cache)
 	cr_assert_eq(la_batch_allocated_quantity(la_product_find_batch(p, "b1")), 12);
 	cr_assert_eq(la_batch_line_count(la_product_find_batch(p, "b1")), 3);
 }
+
+/* Rows written by hand: two batches of one sku in one (eta, sequence)
+ * place, which the product's sorted batches cannot hold (cancelling one
+ * would detach the other). Loading refuses them as the database's fault:
+ * LA_EDB, not a conflict the bus would retry, and nothing changes. */
+Test(sqlite_repository, two_batches_in_one_eta_and_sequence_are_inconsistent)
+{
+	const char *path = sqlt_path("twins");
+	la_store *store;
+	la_bus *bus;
+	sqlt_open(&store, &bus, path, 0);
+	sqlt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	sqlt_create_batch(bus, "b2", "LAMP", 10, NULL);
+	la_bus_free(bus);
+	la_store_free(store);
+	sqlite3 *raw = sqlt_raw(path);
+	cr_assert_eq(sqlite3_exec(raw,
+	                          "UPDATE batches SET sequence ="
+	                          " (SELECT sequence FROM batches WHERE ref = 'b1')"
+	                          " WHERE ref = 'b2'",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(raw));
+
+	sqlt_open(&store, &bus, path, 0);
+	la_message *m = NULL;
+	cr_assert_eq(la_command_cancel_batch(&m, "b2"), LA_OK);
+	cr_assert_eq(la_bus_handle(bus, m), LA_EDB, "%s", la_error_last());
+	const char *msg = la_error_last();
+	cr_assert(strstr(msg, "stored data is inconsistent") && strstr(msg, "b1") &&
+	              strstr(msg, "b2"),
+	          "%s", msg);
+	la_message_free(m);
+	cr_assert_eq(sqlt_allocate(bus, "o1", "LAMP", 1, NULL, 0), LA_EDB, "%s", la_error_last());
+	uint64_t retries = 1;
+	la_bus_stats(bus, NULL, NULL, &retries, NULL);
+	cr_assert_eq(retries, 0, "an inconsistent store is not a conflict to retry");
+	la_bus_free(bus);
+	la_store_free(store);
+	cr_assert_eq(sqlt_int(raw, "SELECT count(*) FROM batches WHERE sku = 'LAMP'"), 2);
+	cr_assert_eq(sqlt_int(raw, "SELECT count(*) FROM allocations"), 0);
+	sqlite3_close(raw);
+}

@@ -97,7 +97,7 @@ Test(sqlite_schema, a_file_that_is_not_a_database_is_refused_untouched)
 	cr_assert_not_null(f);
 	for (int i = 0; i < 100; i++)
 		fputs("this is a text file, not a database\n", f);
-	fclose(f);
+	cr_assert_eq(fclose(f), 0);
 	assert_refused(path, LA_EINVAL, "not a database");
 }
 

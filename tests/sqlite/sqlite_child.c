@@ -9,11 +9,15 @@
  *   D ORDERID            deallocated (committed)
  *   E CODE MESSAGE       a command failed
  *
- * usage: sqlite_child PATH crash|race PREFIX COUNT SKU [START_AT_MS]
+ *   P JSON               relay: a message published (a slow publisher)
+ *
+ * usage: sqlite_child PATH crash|race|relay PREFIX COUNT SKU [START_AT_MS]
  *   crash: with the outbox, allocate qty 1..3, and deallocate every fifth
  *          order's predecessor-but-one, until killed or COUNT orders;
  *   race:  wait for the wall clock to reach START_AT_MS (so that several
- *          children start together), then allocate COUNT lines of qty 1.
+ *          children start together), then allocate COUNT lines of qty 1;
+ *   relay: wait for START_AT_MS, then run the outbox relay for COUNT ms
+ *          (PREFIX and SKU unused), publishing each message in 2 ms.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -31,7 +35,7 @@ static void report(const char *fmt, const char *a, const char *b)
 	int len = snprintf(line, sizeof line, fmt, a, b);
 	/* one write per line: atomic on a pipe, and nothing sits in a buffer */
 	if (len > 0 && write(STDOUT_FILENO, line, (size_t)len) != len)
-		exit(3);
+		_Exit(3); /* _Exit: a failure may be on any thread */
 }
 
 static void report_error(int rc)
@@ -74,32 +78,67 @@ static void deallocate(la_bus *bus, const char *orderid, const char *sku)
 		report("D %s%s\n", orderid, "");
 }
 
+static long long now_ms(void);
+
 static void wait_until(long long start_ms)
 {
 	for (;;) {
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		long long ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-		if (ms >= start_ms)
+		if (now_ms() >= start_ms)
 			return;
 		struct timespec pause = {0, 1000000};
 		nanosleep(&pause, NULL);
 	}
 }
 
+static int publish_slowly(const char *channel, const char *json, void *payload)
+{
+	(void)channel;
+	(void)payload;
+	struct timespec pause = {0, 2000000};
+	nanosleep(&pause, NULL);
+	report("P %s%s\n", json, "");
+	return LA_OK;
+}
+
+static long long now_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Relay the outbox until duration_ms have passed since start_ms. */
+static int relay(la_store *store, long long start_ms, long duration_ms)
+{
+	wait_until(start_ms);
+	while (now_ms() < start_ms + duration_ms) {
+		size_t sent = 0;
+		int rc = la_store_relay_outbox(&sent, store, 0, publish_slowly, NULL);
+		if (rc != LA_OK) {
+			report_error(rc);
+			return 1;
+		}
+		if (sent == 0) {
+			struct timespec pause = {0, 5000000};
+			nanosleep(&pause, NULL);
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
-		fprintf(stderr, "usage: %s PATH crash|race PREFIX COUNT SKU [START_AT_MS]\n",
+		fprintf(stderr, "usage: %s PATH crash|race|relay PREFIX COUNT SKU [START_AT_MS]\n",
 		        argv[0]);
 		return 2;
 	}
 	const char *path = argv[1], *mode = argv[2], *prefix = argv[3], *sku = argv[5];
-	long count = atol(argv[4]);
+	long count = strtol(argv[4], NULL, 10);
 	la_store *store;
 	la_bus *bus;
 	/* crash mode keeps the outbox too: its rows must match the commits */
-	unsigned int flags = strcmp(mode, "crash") == 0 ? LA_STORE_OUTBOX : 0;
+	unsigned int flags = strcmp(mode, "race") != 0 ? LA_STORE_OUTBOX : 0;
 	int rc = la_sqlite_store_open(&store, path, flags);
 	if (rc == LA_OK)
 		rc = la_bus_new(&bus, store, NULL);
@@ -109,9 +148,15 @@ int main(int argc, char **argv)
 	}
 	char orderid[64], earlier[64];
 	int allocated[5] = {0};
+	if (strcmp(mode, "relay") == 0) {
+		rc = relay(store, argc > 6 ? strtoll(argv[6], NULL, 10) : 0, count);
+		la_bus_free(bus);
+		la_store_free(store);
+		return rc;
+	}
 	if (strcmp(mode, "race") == 0) {
 		if (argc > 6)
-			wait_until(atoll(argv[6]));
+			wait_until(strtoll(argv[6], NULL, 10));
 		for (long i = 0; i < count; i++) {
 			snprintf(orderid, sizeof orderid, "%s%ld", prefix, i);
 			allocate(bus, orderid, sku, 1);

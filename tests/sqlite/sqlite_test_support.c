@@ -41,7 +41,7 @@ const char *sqlt_path(const char *name)
 		snprintf(tmpdir, sizeof tmpdir, "%s/la-sqlite-test-XXXXXX", base ? base : "/tmp");
 		cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp");
 		tmpdir_owner = getpid();
-		atexit(remove_tmpdir);
+		cr_assert_eq(atexit(remove_tmpdir), 0);
 	}
 	char *path = paths[next++ % 8];
 	snprintf(path, 512, "%s/%s.db", tmpdir, name);
@@ -155,13 +155,13 @@ char *sqlt_read_file(const char *path, size_t *size)
 {
 	FILE *f = fopen(path, "rb");
 	cr_assert_not_null(f, "open %s", path);
-	fseek(f, 0, SEEK_END);
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
 	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
+	cr_assert(len >= 0 && fseek(f, 0, SEEK_SET) == 0, "seek %s", path);
 	char *data = malloc((size_t)len + 1);
 	cr_assert_not_null(data);
 	cr_assert_eq(fread(data, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
+	(void)fclose(f); /* read only */
 	*size = (size_t)len;
 	return data;
 }

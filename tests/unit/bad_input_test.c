@@ -9,8 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Control characters (C0 and DEL) that identifiers must not carry into log
+ * lines and e-mail bodies: a forged log line, an escape sequence, a tab. */
+static const char *const control_strings[] = {"o1\nINFO forged", "\x1b[31mred", "a\tb", "\x01",
+                                              "x\x7f",           "end\r"};
+#define CONTROL_STRINGS (int)(sizeof control_strings / sizeof control_strings[0])
+
 /* The bad strings every string field must reject. */
-#define BAD_STRINGS (3 + TEST_BAD_UTF8)
+#define BAD_STRINGS (3 + TEST_BAD_UTF8 + CONTROL_STRINGS)
 static const char *bad_string(int i)
 {
 	switch (i) {
@@ -21,7 +27,8 @@ static const char *bad_string(int i)
 	case 2:
 		return test_repeat('x', LONG_BAD_LEN, 3);
 	default:
-		return test_bad_utf8[i - 3];
+		return i - 3 < TEST_BAD_UTF8 ? test_bad_utf8[i - 3]
+		                             : control_strings[i - 3 - TEST_BAD_UTF8];
 	}
 }
 
@@ -36,7 +43,8 @@ static void expect_einval(int rc, const char *fields, const char *what)
 	const char *msg = la_error_last();
 	char names[64];
 	snprintf(names, sizeof names, "%s", fields);
-	for (char *name = strtok(names, "|"); name; name = strtok(NULL, "|"))
+	char *rest;
+	for (char *name = strtok_r(names, "|", &rest); name; name = strtok_r(NULL, "|", &rest))
 		if (strstr(msg, name))
 			return;
 	cr_assert_fail("%s: message \"%s\" does not name %s", what, msg, fields);
@@ -309,6 +317,46 @@ Test(bad_input, check_string_names_the_field)
 	}
 	cr_assert_eq(la_check_string(test_repeat('z', LONG_OK_LEN, 0), "widget"), LA_OK);
 	cr_assert_eq(la_check_string("\xF0\x9F\x98\x80", "widget"), LA_OK);
+}
+
+/* Every C0 control and DEL, anywhere in the identifier; printable ASCII,
+ * space and non-ASCII UTF-8 stay accepted. */
+Test(bad_input, check_string_refuses_control_characters)
+{
+	for (int c = 1; c < 0x80; c++) {
+		char value[8] = {'a', (char)c, 'b', '\0'};
+		int rc = la_check_string(value, "orderid");
+		if (c < 0x20 || c == 0x7F) {
+			char code[16];
+			snprintf(code, sizeof code, "0x%02X", (unsigned int)c);
+			expect_einval(rc, "orderid", code);
+			cr_assert(strstr(la_error_last(), "control character"), "%s: %s", code,
+			          la_error_last());
+			cr_assert(strstr(la_error_last(), code), "%s: %s", code, la_error_last());
+		} else {
+			cr_assert_eq(rc, LA_OK, "byte 0x%02X refused: %s", (unsigned int)c,
+			             la_error_last());
+		}
+	}
+	expect_einval(la_check_string("\n", "sku"), "sku", "a newline alone");
+	cr_assert_eq(la_check_string("caf\xC3\xA9 lamp", "sku"), LA_OK);
+}
+
+/* Rows a store wrote before control characters were refused still load:
+ * the rule is for new input, and a product must not become unreadable. */
+Test(bad_input, stored_identifiers_with_control_characters_still_load)
+{
+	la_product *p = NULL;
+	cr_assert_eq(la_product_load(&p, "OLD\tSKU", 3), LA_OK, "%s", la_error_last());
+	cr_assert_eq(la_product_load_batch(p, "b\n1", 10, NULL, 2, 1, 1), LA_OK, "%s",
+	             la_error_last());
+	cr_assert_eq(la_product_load_line(p, "b\n1",
+	                                  "o\x1b"
+	                                  "1",
+	                                  2, 2),
+	             LA_OK, "%s", la_error_last());
+	cr_assert_eq(la_batch_available_quantity(la_product_find_batch(p, "b\n1")), 8);
+	la_product_free(p);
 }
 
 Test(bad_input, product_lookups_with_bad_keys)

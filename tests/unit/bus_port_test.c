@@ -374,6 +374,74 @@ Test(bus_port, view_failures_propagate)
 	cr_assert_null(page);
 }
 
+static int must_not_be_called(la_batch_page *into, const char *ref, void *state)
+{
+	cr_assert_fail("a version 1 port has no batch operation: it must not be read");
+	return LA_OK;
+}
+
+Test(bus_port, a_version_1_port_still_works_and_lacks_the_later_operations)
+{
+	/* An adapter built against version 1 hands a shorter struct; what lies
+	 * after its last member is not its own, so the store must not read it. */
+	la_store_port port = fake_port;
+	port.version = 1;
+	port.batch = must_not_be_called;
+	la_store *s = NULL;
+	cr_assert_eq(la_store_new(&s, &port, &f), LA_OK);
+	la_batch_page *page = NULL;
+	cr_assert_eq(la_view_batch(&page, s, "b1"), LA_EUNSUPPORTED);
+	cr_assert(strstr(la_error_last(), "fake"), "%s", la_error_last());
+	cr_assert_eq(la_view_batches(&page, s, NULL, 0, NULL), LA_OK, "%s", la_error_last());
+	la_batch_page_free(page);
+	la_store_free(s); /* closes f, which the fixture's store shares: closing twice is fine */
+}
+
+static int fake_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
+                      void *state)
+{
+	*out_sent = 0;
+	return LA_OK;
+}
+
+static int fake_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *state)
+{
+	*out_pending = 4;
+	*out_oldest_age_seconds = 2.5;
+	return LA_OK;
+}
+
+static int status_must_not_be_called(size_t *out_pending, double *out_age, void *state)
+{
+	cr_assert_fail("a version 2 port has no outbox_status operation: it must not be read");
+	return LA_OK;
+}
+
+Test(bus_port, the_outbox_status_comes_from_the_port_of_version_3)
+{
+	la_store_port port = fake_port;
+	port.relay_outbox = fake_relay;
+	port.outbox_status = fake_outbox_status;
+	la_store *s = NULL;
+	cr_assert_eq(la_store_new(&s, &port, &f), LA_OK);
+	size_t pending = 0;
+	double age = 0;
+	cr_assert_eq(la_store_outbox_status(s, &pending, &age), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pending, 4);
+	cr_assert_eq(age, 2.5);
+	la_store_free(s);
+
+	/* An adapter built against version 2 ends before outbox_status. */
+	port.version = 2;
+	port.outbox_status = status_must_not_be_called;
+	cr_assert_eq(la_store_new(&s, &port, &f), LA_OK);
+	pending = 9;
+	cr_assert_eq(la_store_outbox_status(s, &pending, &age), LA_EUNSUPPORTED);
+	cr_assert(strstr(la_error_last(), "fake"), "%s", la_error_last());
+	cr_assert_eq(pending, 0);
+	la_store_free(s);
+}
+
 Test(bus_port, store_new_checks_the_port)
 {
 	la_store *s = NULL;

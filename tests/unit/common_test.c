@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,10 +58,12 @@ Test(common, error_set_formats_and_returns_code)
 	la_error_clear();
 }
 
+#define SEEN_SIZE 256
+
 static void *other_thread(void *arg)
 {
 	char *seen = arg;
-	strcpy(seen, la_error_last());
+	snprintf(seen, SEEN_SIZE, "%s", la_error_last());
 	la_error_set(LA_EIO, "from the other thread");
 	return NULL;
 }
@@ -68,7 +71,7 @@ static void *other_thread(void *arg)
 Test(common, last_error_is_per_thread)
 {
 	la_error_set(LA_EINVAL, "main thread");
-	char seen[256] = "unset";
+	char seen[SEEN_SIZE] = "unset";
 	pthread_t t;
 	cr_assert_eq(pthread_create(&t, NULL, other_thread, seen), 0);
 	cr_assert_eq(pthread_join(t, NULL), 0);

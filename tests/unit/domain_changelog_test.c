@@ -312,6 +312,30 @@ Test(load, batches_loaded_in_any_order_sort_by_preference)
 	la_product_free(p);
 }
 
+/* Batches are kept sorted by (eta, sequence) and found by binary search:
+ * two stored batches in one place would make cancelling one detach the
+ * other and leave a dangling pointer. Such rows are refused on load. */
+Test(load, two_batches_with_one_eta_and_sequence_are_refused)
+{
+	la_product *p = NULL;
+	cr_assert_eq(la_product_load(&p, "STORED", 9), LA_OK);
+	cr_assert_eq(la_product_load_batch(p, "b1", 10, "2011-01-01", 0, 0, 3), LA_OK);
+	cr_assert_eq(la_product_load_batch(p, "b2", 10, NULL, 0, 0, 3), LA_OK, "other eta");
+	cr_assert_eq(la_product_load_batch(p, "b3", 10, "2011-01-01", 0, 0, 4), LA_OK,
+	             "other sequence");
+	cr_assert_eq(la_product_load_batch(p, "twin", 20, "2011-01-01", 0, 0, 3), LA_ECONFLICT);
+	const char *msg = la_error_last();
+	cr_assert(strstr(msg, "b1") && strstr(msg, "twin") && strstr(msg, "sequence"), "%s", msg);
+	cr_assert_eq(la_product_batch_count(p), 3, "nothing was added");
+	cr_assert_null(la_product_find_batch(p, "twin"));
+	/* the product stays whole: every batch can still be cancelled */
+	cr_assert_eq(la_product_cancel_batch(p, "b1"), LA_OK);
+	cr_assert_eq(la_product_cancel_batch(p, "b3"), LA_OK);
+	cr_assert_eq(la_product_batch_count(p), 1);
+	cr_assert_str_eq(la_batch_reference(la_product_batch_at(p, 0)), "b2");
+	la_product_free(p);
+}
+
 Test(load, new_lines_are_more_recent_than_stored_ones)
 {
 	la_product *p = NULL;

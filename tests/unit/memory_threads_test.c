@@ -26,7 +26,7 @@ static int handle(la_bus *bus, la_message *m, int rc)
 
 static void *writer(void *arg)
 {
-	int id = (int)(intptr_t)arg;
+	int id = *(const int *)arg;
 	la_bus *bus = NULL;
 	if (la_bus_new(&bus, store, NULL) != LA_OK) {
 		failures++;
@@ -85,8 +85,11 @@ Test(memory_threads, buses_share_one_store, .timeout = 60)
 	pthread_t writers[WRITERS], read_thread;
 	int bad_reads = 0;
 	cr_assert_eq(pthread_create(&read_thread, NULL, reader, &bad_reads), 0);
-	for (int i = 0; i < WRITERS; i++)
-		cr_assert_eq(pthread_create(&writers[i], NULL, writer, (void *)(intptr_t)i), 0);
+	int ids[WRITERS];
+	for (int i = 0; i < WRITERS; i++) {
+		ids[i] = i;
+		cr_assert_eq(pthread_create(&writers[i], NULL, writer, &ids[i]), 0);
+	}
 	for (int i = 0; i < WRITERS; i++)
 		pthread_join(writers[i], NULL);
 	atomic_store(&done, 1);

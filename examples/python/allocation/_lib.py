@@ -21,6 +21,7 @@ from ctypes import (
     POINTER,
     Structure,
     c_char_p,
+    c_double,
     c_int,
     c_int32,
     c_int64,
@@ -227,6 +228,7 @@ CORE_API: Api = {
     "la_store_adapter": (_S, [_P]),
     "la_store_relay_outbox": (c_int, [POINTER(c_size_t), _P, _SZ, PUBLISH_FN, _P]),
     "la_store_has_outbox": (c_int, [_P]),
+    "la_store_outbox_status": (c_int, [_P, POINTER(c_size_t), POINTER(c_double)]),
     # views.h
     "la_view_allocations": (c_int, [_OUT, _P, _S]),
     "la_allocation_list_count": (_SZ, [_P]),
@@ -234,6 +236,7 @@ CORE_API: Api = {
     "la_allocation_list_batchref": (_S, [_P, _SZ]),
     "la_allocation_list_free": (None, [_P]),
     "la_view_batches": (c_int, [_OUT, _P, _S, _SZ, _S]),
+    "la_view_batch": (c_int, [_OUT, _P, _S]),
     "la_batch_page_count": (_SZ, [_P]),
     "la_batch_page_ref": (_S, [_P, _SZ]),
     "la_batch_page_sku": (_S, [_P, _SZ]),
@@ -290,6 +293,7 @@ CORE_API: Api = {
     # a "%s" format and one string, so no caller text is ever a format.
     "la_error_set": (c_int, [c_int, _S, _S]),
     "la_log": (None, [c_int, _S, _S]),
+    "la_redact_secrets": (None, [c_char_p, _SZ, _S]),
     "la_check_string": (c_int, [_S, _S]),
     # validation.h
     "la_parse_int64": (c_int, [POINTER(c_int64), _S, _S]),

@@ -5,7 +5,7 @@
 returns a ``Store``; close it (or use ``with``) when done.
 """
 
-from ctypes import byref, c_size_t, c_void_p
+from ctypes import byref, c_double, c_size_t, c_void_p
 from typing import Any, Callable, List, Optional, Protocol, Tuple, Union, cast
 
 from . import _lib
@@ -63,6 +63,13 @@ class Store(Handle):
         sent = c_size_t()
         check(_lib.lib.la_store_relay_outbox(byref(sent), self.ptr, max, function, payload))
         return sent.value
+
+    def outbox_status(self) -> Tuple[int, float]:
+        """(messages not yet published, age in seconds of the oldest: 0.0
+        when none); Unsupported for a store without an outbox."""
+        pending, age = c_size_t(), c_double()
+        check(_lib.lib.la_store_outbox_status(self.ptr, byref(pending), byref(age)))
+        return pending.value, age.value
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else self.adapter

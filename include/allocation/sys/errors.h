@@ -35,6 +35,20 @@ la_log(int level, const char *fmt, ...)
 #endif
     ;
 
+/**
+ * Copy text with the secrets a URL or a connection string can hold replaced
+ * by "***": the password of "scheme://user:password@host" (the whole user
+ * part of redis://, which may be a password alone), and the value of every
+ * `password=` — a libpq keyword, quoted or not, or a URL query parameter.
+ * For messages and log lines that name a database or service URL
+ * ("postgresql://app:***@db/alloc", "host=db password=*** dbname=alloc").
+ * The adapters' own messages are redacted already.
+ * @param out where to write (NUL-terminated, truncated to fit).
+ * @param size bytes at out (0: nothing is written).
+ * @param text the text, or NULL (written as "").
+ */
+LA_EXTERN(void) la_redact_secrets(char *out, size_t size, const char *text);
+
 LA_END_DECL
 
 #endif

@@ -51,7 +51,10 @@ LA_EXTERN(int) la_product_load(la_product **out, const char *sku, int64_t versio
  * @param allocated stored allocated quantity (>= 0).
  * @param line_count stored number of lines (>= 0).
  * @param sequence creation sequence (as la_change.sequence of BATCH_ADDED).
- * @return #LA_OK; #LA_EINVAL; #LA_ECONFLICT when ref is loaded twice;
+ * @return #LA_OK; #LA_EINVAL; #LA_ECONFLICT when ref is loaded twice, or
+ *         when another batch of the product has the same eta and sequence
+ *         (batches are kept in that order, so a pair must be unique: a
+ *         store maps either to its "stored data is inconsistent" error);
  *         #LA_ENOMEM.
  */
 LA_EXTERN(int)

@@ -41,12 +41,15 @@
 LA_BEGIN_DECL
 
 /** The version of la_store_port these headers describe. */
-#define LA_STORE_PORT_VERSION 1
+#define LA_STORE_PORT_VERSION 3
 
 /**
- * A store adapter's vtable. Every operation is required except
- * relay_outbox. Members are only ever added at the end; la_store_new()
- * checks the version.
+ * A store adapter's vtable. Every operation of version 1 is required except
+ * relay_outbox; those a later version adds are optional (NULL: the store
+ * answers #LA_EUNSUPPORTED). Members are only ever added at the end;
+ * la_store_new() checks the version and never reads past the members of the
+ * version the port says it has, so an adapter built for an older version
+ * keeps working.
  */
 typedef struct la_store_port {
 	unsigned int version; /**< LA_STORE_PORT_VERSION */
@@ -92,6 +95,31 @@ typedef struct la_store_port {
 
 	/** Close connections and free state. */
 	void (*close)(void *state);
+
+	/* version 2 */
+	/**
+	 * The dashboard row of batch ref (la_batch_page_append), or nothing
+	 * when there is no such batch (la_view_batch). Optional.
+	 */
+	int (*batch)(la_batch_page *into, const char *ref, void *state);
+	/**
+	 * Inside a unit of work: attach the lines of the orders listed that are
+	 * allocated in product (la_product_load_line each), in one query. The
+	 * bus calls it before a batch of commands (la_bus_handle_many) with the
+	 * orders they name, so that each command finds its line loaded instead
+	 * of asking for it alone. Optional (NULL: load_line is asked for each).
+	 */
+	int (*load_lines)(la_product *product, const char *const *orderids, size_t count,
+	                  void *state);
+
+	/* version 3 */
+	/**
+	 * Outside units of work: how many outbox messages are not yet published
+	 * and the age in seconds of the oldest of them (0 when none), for
+	 * la_store_outbox_status. Optional (NULL: the store has no outbox, or
+	 * cannot tell).
+	 */
+	int (*outbox_status)(size_t *out_pending, double *out_oldest_age_seconds, void *state);
 } la_store_port;
 
 /**

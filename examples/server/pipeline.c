@@ -1,0 +1,240 @@
+/*
+ * The write pipeline: one queue and one thread per writer, each with its own
+ * store and bus (workers.c), fed by the HTTP threads (pipeline.h).
+ */
+#include "pipeline.h"
+
+#include "log.h"
+#include "metrics.h"
+#include "workers.h"
+
+#include <allocation/sys/errors.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct writer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct pipeline_job *head, *tail; /* FIFO of waiting jobs */
+	int stopping;
+	int started;
+	struct worker *worker; /* this writer's store and bus, opened on first use */
+	/* one unit of work's jobs and commands, reused */
+	struct pipeline_job *jobs[PIPELINE_MAX_BATCH];
+	const la_message *commands[PIPELINE_MAX_BATCH];
+};
+
+static struct writer *writers;
+static unsigned int writer_count;
+static atomic_int accepting;
+static void (*after_batch)(void *);
+static void *after_batch_arg;
+
+static void fill(struct command_result *r, int status, const char *batchref, const char *error)
+{
+	r->status = status;
+	r->has_batchref = batchref != NULL;
+	(void)snprintf(r->batchref, sizeof r->batchref, "%s", batchref ? batchref : "");
+	(void)snprintf(r->error, sizeof r->error, "%s", error ? error : "");
+}
+
+/* Every job of the unit of work gets its result; then they are handed back. */
+static void finish(struct writer *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct pipeline_job *job = w->jobs[i];
+		la_message_free(job->command);
+		job->command = NULL;
+		job->done(job);
+	}
+}
+
+static void fail_all(struct writer *w, size_t n, int status, const char *error)
+{
+	for (size_t i = 0; i < n; i++)
+		fill(&w->jobs[i]->result, status, NULL, error);
+	finish(w, n);
+}
+
+/* One unit of work with every job taken from the queue. */
+static void run(struct writer *w, size_t n)
+{
+	if (!w->worker) {
+		int rc = worker_open_writer(&w->worker);
+		if (rc != LA_OK) {
+			metrics_store_error();
+			log_message(LA_LOG_ERROR, "writer: cannot open the store: %s",
+			            la_error_last());
+			fail_all(w, n, rc, la_error_last());
+			return;
+		}
+	}
+	la_bus *bus = worker_bus(w->worker);
+	for (size_t i = 0; i < n; i++)
+		w->commands[i] = w->jobs[i]->command;
+	uint64_t retries_before, retries_after;
+	la_bus_stats(bus, NULL, NULL, &retries_before, NULL);
+	int rc = la_bus_handle_many(bus, w->commands, n);
+	la_bus_stats(bus, NULL, NULL, &retries_after, NULL);
+	metrics_conflict_retries(retries_after - retries_before);
+	if (rc != LA_OK) {
+		fail_all(w, n, rc, la_error_last());
+		return;
+	}
+	metrics_observe_write_batch(n);
+	int committed = 0;
+	for (size_t i = 0; i < n; i++) {
+		int status = la_bus_result_status(bus, i);
+		committed |= status == LA_OK;
+		fill(&w->jobs[i]->result, status, la_bus_result_batchref_at(bus, i),
+		     la_bus_result_error(bus, i));
+	}
+	if (committed && after_batch)
+		after_batch(after_batch_arg);
+	finish(w, n);
+}
+
+/* Take what is waiting, up to PIPELINE_MAX_BATCH: never wait to fill. */
+static size_t take(struct writer *w)
+{
+	size_t n = 0;
+	while (w->head && n < PIPELINE_MAX_BATCH) {
+		w->jobs[n++] = w->head;
+		w->head = w->head->next;
+	}
+	if (!w->head)
+		w->tail = NULL;
+	return n;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->lock);
+		size_t n = take(w);
+		if (!n)
+			break; /* stopping, and nothing left */
+		pthread_mutex_unlock(&w->lock);
+		run(w, n);
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	worker_retire(w->worker);
+	w->worker = NULL;
+	return NULL;
+}
+
+int pipeline_start(unsigned int count, void (*after)(void *), void *after_arg)
+{
+	writers = calloc(count, sizeof *writers);
+	if (!writers)
+		return -1;
+	after_batch = after;
+	after_batch_arg = after_arg;
+	for (writer_count = 0; writer_count < count; writer_count++) {
+		struct writer *w = &writers[writer_count];
+		if (pthread_mutex_init(&w->lock, NULL) != 0)
+			break;
+		if (pthread_cond_init(&w->wake, NULL) != 0) {
+			pthread_mutex_destroy(&w->lock);
+			break;
+		}
+		if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+			pthread_cond_destroy(&w->wake);
+			pthread_mutex_destroy(&w->lock);
+			break;
+		}
+		w->started = 1;
+	}
+	if (writer_count < count) {
+		log_message(LA_LOG_ERROR, "cannot start the writer threads");
+		pipeline_stop();
+		return -1;
+	}
+	atomic_store(&accepting, 1);
+	return 0;
+}
+
+static uint64_t hash(const char *key)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* The writer of a command: by its sku; a command naming only a batch goes
+ * where that batch's sku goes (a read from this thread's store), or by the
+ * reference when there is no such batch (it will fail alone). */
+static struct writer *writer_for(const la_message *command)
+{
+	if (writer_count == 1)
+		return &writers[0];
+	const char *sku = la_message_sku(command);
+	if (sku)
+		return &writers[hash(sku) % writer_count];
+	const char *ref = la_message_batchref(command);
+	struct worker *reader;
+	la_batch_page *page = NULL;
+	uint64_t key = hash(ref ? ref : "");
+	if (ref && worker_current(&reader) == LA_OK &&
+	    la_view_batch(&page, worker_store(reader), ref) == LA_OK &&
+	    la_batch_page_count(page) == 1)
+		key = hash(la_batch_page_sku(page, 0));
+	la_batch_page_free(page);
+	return &writers[key % writer_count];
+}
+
+int pipeline_submit(struct pipeline_job *job)
+{
+	if (!atomic_load(&accepting))
+		return la_error_set(LA_ESTATE, "the server is stopping");
+	struct writer *w = writer_for(job->command);
+	job->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		return la_error_set(LA_ESTATE, "the server is stopping");
+	}
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	return LA_OK;
+}
+
+void pipeline_stop(void)
+{
+	atomic_store(&accepting, 0);
+	for (unsigned int i = 0; i < writer_count; i++) {
+		struct writer *w = &writers[i];
+		pthread_mutex_lock(&w->lock);
+		w->stopping = 1;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+	}
+	for (unsigned int i = 0; i < writer_count; i++) {
+		struct writer *w = &writers[i];
+		if (!w->started)
+			continue;
+		pthread_join(w->thread, NULL);
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+	}
+	free(writers);
+	writers = NULL;
+	writer_count = 0;
+}

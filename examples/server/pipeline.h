@@ -1,0 +1,51 @@
+/*
+ * allocation-server — the write pipeline (group commit).
+ *
+ * HTTP threads only parse and validate: a command goes on the queue of one
+ * writer thread, chosen by its sku, so commands for one sku always meet in
+ * the same writer and one process never conflicts with itself. A writer
+ * takes whatever is waiting on its queue (up to PIPELINE_MAX_BATCH), runs it
+ * as one unit of work (la_bus_handle_many) with its own store and bus, and
+ * only after the commit hands each job back with the command's own result.
+ * It never waits for company: a lone command goes at once.
+ */
+#ifndef SERVER_PIPELINE_H
+#define SERVER_PIPELINE_H
+
+#include <allocation/allocation.h>
+
+/* Most commands one writer runs in one unit of work. */
+#define PIPELINE_MAX_BATCH 512
+
+/* What a command came to, copied out of the writer's bus. */
+struct command_result {
+	int status; /* LA_OK or the command's error */
+	int has_batchref;
+	char batchref[256];
+	char error[1024];
+};
+
+struct pipeline_job {
+	la_message *command; /* taken by the pipeline: freed once done */
+	struct command_result result;
+	/* Called on the writer's thread once result is final (after the commit,
+	 * or when the command could not run). */
+	void (*done)(struct pipeline_job *job);
+	void *context; /* the submitter's */
+	struct pipeline_job *next;
+};
+
+/* Start `writers` writer threads (each opens its store and bus on first
+ * use). after_batch, when not NULL, runs on a writer after each unit of
+ * work that committed (e.g. to wake the outbox relay). 0 or -1. */
+int pipeline_start(unsigned int writers, void (*after_batch)(void *), void *after_batch_arg);
+
+/* Queue job on the writer for its command's sku (for a batch reference, the
+ * sku it belongs to, read from the store). LA_OK: done() will be called;
+ * else the pipeline is stopping and job was not taken. */
+int pipeline_submit(struct pipeline_job *job);
+
+/* Run what is queued, then stop and join the writers. */
+void pipeline_stop(void);
+
+#endif
