@@ -211,8 +211,8 @@ int pg_unit_commit(void *state)
 		if (rc != LA_OK && store->result_lost) /* COMMIT was sent, its answer lost */
 			rc = la_error_set(LA_EDB,
 			                  "PostgreSQL: out of memory reading the answer to "
-			                  "COMMIT: the unit of work may or may not have been "
-			                  "committed (outcome unknown)");
+			                  "COMMIT; the outcome of the commit is unknown: it may "
+			                  "have been applied");
 		/* Lost with COMMIT sent, and no statement before it refused by the
 		 * server: the server may have committed before the connection went. */
 		else if (rc != LA_OK && store->broken &&

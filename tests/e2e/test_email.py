@@ -100,3 +100,55 @@ def test_a_stalled_smtp_server_never_delays_a_reply(sqlite_url, start_server):
             assert time.monotonic() - started < 3.0  # a blocking send would take 15 s
     finally:
         stalled.close()  # the pending send fails at once, so the server stops quickly
+
+
+def counter(server, name):
+    """A Prometheus counter of /metrics (0 when absent)."""
+    for line in server.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
+def test_smtp_down_and_back_each_email_delivered_or_logged_dropped(sqlite_url, start_server):
+    """The SMTP server stops between two rounds of out-of-stock allocations and
+    comes back on the same port: every allocation is answered 202, every
+    e-mail is delivered or logged as not sent (the documented policy: a
+    failed send is logged and dropped, the allocation stands), the metrics
+    count both, and once SMTP is back the e-mails go out again, on the same
+    server process."""
+    sink = SmtpSink()
+    port = sink.controller.port
+    server = start_server(sqlite_url, "--smtp", sink.url)
+    skus = [unique("sku") for _ in range(15)]
+    for sku in skus:
+        assert server.post("/add_batch", json={"ref": unique("b"), "sku": sku, "qty": 1,
+                                               "eta": None}).ok
+
+    def out_of_stock(round_skus):
+        for sku in round_skus:
+            r = server.post("/allocate", json={"orderid": unique("o"), "sku": sku, "qty": 2})
+            assert r.status_code == 202, r.text
+
+    try:
+        out_of_stock(skus[:5])
+        assert len(sink.wait_for(5)) == 5
+        sink.stop()
+        out_of_stock(skus[5:10])  # the sender finds nobody listening
+        deadline = time.monotonic() + 20
+        while (counter(server, "allocation_smtp_sent_total")
+               + counter(server, "allocation_smtp_failed_total") < 10
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+        sink = SmtpSink(port)  # back on the same port
+        out_of_stock(skus[10:])
+        delivered = sink.wait_for(5)
+    finally:
+        sink.stop()
+
+    bodies = [parse(e)[1] for e in delivered]
+    assert bodies == [f"Out of stock for {sku}" for sku in skus[10:]], bodies
+    log = server.read_log()
+    assert counter(server, "allocation_smtp_sent_total") == 10
+    assert counter(server, "allocation_smtp_failed_total") == 5
+    assert log.count("e-mail to stock@made.com not sent") == 5, log

@@ -344,7 +344,7 @@ static void finish(void)
 	csv_test_remove_folder(work_folder);
 }
 
-TestSuite(oom_csv, .init = prepare, .fini = finish, .timeout = 600);
+TestSuite(oom_csv, .init = prepare, .fini = finish);
 
 Test(oom_csv, commands)
 {

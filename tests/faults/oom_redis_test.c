@@ -254,14 +254,14 @@ static void sweep_publish(const char *name, int mode, int connected, const char 
 	"{\"id\":\"0123-1\",\"orderid\":\"o1\",\"sku\":\"CHAIR\",\"qty\":1,\"batchref\":\"b1\"}"
 #define BARE_MESSAGE "{\"orderid\":\"o1\",\"sku\":\"CHAIR\",\"qty\":1,\"batchref\":\"b1\"}"
 
-Test(oom_redis, publish_pubsub, .init = start_server, .fini = stop_server, .timeout = 300)
+Test(oom_redis, publish_pubsub, .init = start_server, .fini = stop_server)
 {
 	sweep_publish("publish pub/sub, connecting", LA_REDIS_PUBSUB, 0, OUTBOX_MESSAGE);
 	sweep_publish("publish pub/sub", LA_REDIS_PUBSUB, 1, OUTBOX_MESSAGE);
 	sweep_publish("publish pub/sub, no id", LA_REDIS_PUBSUB, 1, BARE_MESSAGE);
 }
 
-Test(oom_redis, publish_streams, .init = start_server, .fini = stop_server, .timeout = 300)
+Test(oom_redis, publish_streams, .init = start_server, .fini = stop_server)
 {
 	sweep_publish("publish streams, connecting", LA_REDIS_STREAMS, 0, OUTBOX_MESSAGE);
 	sweep_publish("publish streams", LA_REDIS_STREAMS, 1, OUTBOX_MESSAGE);
@@ -444,7 +444,7 @@ static void check_relay_run(void *ctx, int rc, int fired)
 	(void)r;
 }
 
-Test(oom_redis, relay, .init = start_server, .fini = stop_server, .timeout = 300)
+Test(oom_redis, relay, .init = start_server, .fini = stop_server)
 {
 	struct relay r = {0};
 	relay_prepare(&r);
@@ -456,7 +456,7 @@ Test(oom_redis, relay, .init = start_server, .fini = stop_server, .timeout = 300
 	oom_sweep_all("redis", steps, &r);
 }
 
-Test(oom_redis, relay_run, .init = start_server, .fini = stop_server, .timeout = 300)
+Test(oom_redis, relay_run, .init = start_server, .fini = stop_server)
 {
 	struct relay r = {0};
 	relay_prepare(&r);
@@ -614,12 +614,12 @@ static void sweep_consumer(const char *name, int mode)
 	oom_sweep_all("redis", steps, &k);
 }
 
-Test(oom_redis, consumer_streams, .init = start_server, .fini = stop_server, .timeout = 600)
+Test(oom_redis, consumer_streams, .init = start_server, .fini = stop_server)
 {
 	sweep_consumer("la_redis_consumer_run streams", LA_REDIS_STREAMS);
 }
 
-Test(oom_redis, consumer_pubsub, .init = start_server, .fini = stop_server, .timeout = 600)
+Test(oom_redis, consumer_pubsub, .init = start_server, .fini = stop_server)
 {
 	sweep_consumer("la_redis_consumer_run pub/sub", LA_REDIS_PUBSUB);
 }

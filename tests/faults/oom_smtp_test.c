@@ -200,7 +200,7 @@ static void check_notify(void *ctx, int rc, int fired)
 	notify_ok("the next notification");
 }
 
-TestSuite(oom_smtp, .init = start_sink, .fini = stop_sink, .timeout = 300);
+TestSuite(oom_smtp, .init = start_sink, .fini = stop_sink);
 
 Test(oom_smtp, new_and_notify)
 {

@@ -131,7 +131,7 @@ static void prepare(void)
 	la_store_free(store);
 }
 
-TestSuite(oom_sqlite, .init = prepare, .timeout = 600);
+TestSuite(oom_sqlite, .init = prepare);
 
 Test(oom_sqlite, commands)
 {
@@ -160,6 +160,8 @@ Test(oom_sqlite, open_new_file)
 
 Test(oom_sqlite, open_with_background_checkpoints)
 {
+	struct oom_store_adapter background = sqlite_adapter;
+	background.name = "sqlite, background checkpoints";
 	checkpoint = LA_SQLITE_CHECKPOINT_BACKGROUND;
-	oom_store_sweep_open(&sqlite_adapter, 0);
+	oom_store_sweep_open(&background, 0);
 }

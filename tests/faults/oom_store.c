@@ -66,12 +66,12 @@ static void next_command_works(struct fixture *f)
 	f->a->check_invariants();
 }
 
-/* A commit whose answer was lost says so ("outcome unknown"): then the
- * data is as before or as after, never in between. */
+/* A commit whose answer was lost says so ("the outcome of the commit is
+ * unknown"): then the data is as before or as after, never in between. */
 static int committed_unknowingly(const struct fixture *f, int rc, const char *state)
 {
-	return rc != LA_OK && strstr(oom_sweep_outcome(), "outcome unknown") && f->expected[0] &&
-	       strcmp(state, f->expected) == 0;
+	return rc != LA_OK && strstr(oom_sweep_outcome(), "outcome of the commit is unknown") &&
+	       f->expected[0] && strcmp(state, f->expected) == 0;
 }
 
 /* A command step: all or nothing, and a retry completes it. */

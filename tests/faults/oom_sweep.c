@@ -123,7 +123,8 @@ void oom_sweep_all(const char *suite, const struct oom_step *steps, void *ctx)
 {
 	uint64_t runs = 0;
 	double seconds = 0;
-	for (const struct oom_step *s = steps; s->name; s++) {
+	size_t count = 0;
+	for (const struct oom_step *s = steps; s->name; s++, count++) {
 		struct oom_figures f;
 		oom_sweep(s, ctx, &f);
 		fprintf(stderr, "oom %s: %s: %llu allocations, %llu failing runs, %.2f s\n", suite,
@@ -132,6 +133,7 @@ void oom_sweep_all(const char *suite, const struct oom_step *steps, void *ctx)
 		runs += f.runs;
 		seconds += f.seconds;
 	}
-	fprintf(stderr, "oom %s: %llu failing runs in %.1f s\n", suite, (unsigned long long)runs,
-	        seconds);
+	if (count > 1)
+		fprintf(stderr, "oom %s: %llu failing runs in %.1f s\n", suite,
+		        (unsigned long long)runs, seconds);
 }

@@ -3,9 +3,11 @@
 the tests start, stop and restart."""
 
 import json
+import threading
 import time
 
 import pytest
+import requests
 
 from conftest import wait_consumer_ready, wait_until
 
@@ -165,6 +167,71 @@ def test_redis_down_during_allocations_every_event_published_in_order(
     got = sub.wait_count(30, timeout=15)
     assert [m["orderid"] for m in got] == orders
     assert len({m["id"] for m in got}) == 30
+    svc.stop()
+
+
+def test_redis_down_under_load_every_committed_event_is_published(
+        redis_server, service_factory):
+    """Four clients allocate without pause while Redis (keeping its data on
+    disk this time) is stopped for 2 s and started again: HTTP keeps
+    answering 202, and once Redis is back every committed allocation's
+    line_allocated is in the stream (at least once, one id per allocation)."""
+    aof = ("--appendonly", "yes", "--appendfsync", "always")
+    redis_server.stop()
+    redis_server.start(*aof)
+    svc = service_factory(redis_server.url, "streams")
+    wait_consumer_ready(redis_server, "streams")
+    svc.add_batch("big", "RUG", 1_000_000)
+
+    stop = threading.Event()
+    acked, refused = [], []
+
+    def client(n):
+        session = requests.Session()
+        i = 0
+        while not stop.is_set():
+            orderid = f"load-{n}-{i}"
+            i += 1
+            r = session.post(svc.url + "/allocate",
+                             json={"orderid": orderid, "sku": "RUG", "qty": 1}, timeout=10)
+            (acked if r.status_code == 202 else refused).append((orderid, r.status_code))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1)
+    redis_server.stop()
+    down = time.monotonic()
+    during = len(acked)
+    time.sleep(2)
+    during = len(acked) - during
+    redis_server.start(*aof)
+    back = time.monotonic()
+    time.sleep(1)
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert not refused, refused[:5]
+    assert during > 0, "no allocation was answered while Redis was down"
+
+    expected = {orderid for orderid, _ in acked}
+    client = redis_server.client()
+
+    def published():
+        ids = {}
+        for _, fields in client.xrange("line_allocated"):
+            m = json.loads(fields["json"])
+            ids.setdefault(m["orderid"], set()).add(m["id"])
+        return ids
+
+    assert wait_until(lambda: expected <= set(published()), timeout=20), \
+        f"{len(expected - set(published()))} committed allocations never published"
+    ids = published()
+    assert set(ids) == expected, set(ids) - expected
+    assert all(len(v) == 1 for v in ids.values()), "an allocation published under two ids"
+    entries = len(client.xrange("line_allocated"))
+    print(f"\nredis down under load: {len(expected)} allocations ({during} while Redis was down "
+          f"{back - down:.1f} s), {entries} stream entries ({entries - len(expected)} repeated)")
     svc.stop()
 
 

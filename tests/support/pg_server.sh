@@ -6,6 +6,9 @@
 #                            socket in the temporary directory), write the
 #                            connection string to DIR/conninfo and print it.
 #   pg_server.sh stop DIR    stop that server and delete its data.
+#   pg_server.sh pause DIR   stop that server (pg_ctl stop -m fast), keeping
+#                            its data, for tests of a database that goes away;
+#   pg_server.sh resume DIR  and start it again on the same port.
 #
 # DIR is the caller's (e.g. ${CMAKE_BINARY_DIR}/pg-fixture); the data lives in
 # a mktemp directory named in DIR/datadir. Run as root, the server runs as the
@@ -18,7 +21,7 @@ PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 [ -x "$PG_BINDIR/pg_ctl" ] || PG_BINDIR=$(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/pg_ctl)")
 
 usage() {
-	echo "usage: $0 start|stop DIR" >&2
+	echo "usage: $0 start|stop|pause|resume DIR" >&2
 	exit 2
 }
 
@@ -60,6 +63,11 @@ stop() {
 	rm -f "$dir/datadir" "$dir/conninfo" "$dir/port" "$dir/log"
 }
 
+server_options() {
+	echo "-c listen_addresses=127.0.0.1 -p $1 -c unix_socket_directories=$2 \
+-c max_connections=200 -c shared_buffers=128MB"
+}
+
 start() {
 	mkdir -p "$dir"
 	stop # a server left over from an interrupted run
@@ -76,8 +84,7 @@ start() {
 	while :; do
 		port=$(free_port)
 		if as_server "$PG_BINDIR/pg_ctl" start -D "$data/pgdata" -l "$data/server.log" -w -t 60 \
-			-o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$data \
--c max_connections=200 -c shared_buffers=128MB" >/dev/null 2>&1; then
+			-o "$(server_options "$port" "$data")" >/dev/null 2>&1; then
 			break
 		fi
 		tries=$((tries + 1))
@@ -93,8 +100,22 @@ start() {
 	echo "$conninfo"
 }
 
+pause() {
+	data=$(cat "$dir/datadir")
+	as_server "$PG_BINDIR/pg_ctl" stop -D "$data/pgdata" -m fast -w -t 60 >/dev/null
+}
+
+resume() {
+	data=$(cat "$dir/datadir")
+	port=$(cat "$dir/port")
+	as_server "$PG_BINDIR/pg_ctl" start -D "$data/pgdata" -l "$data/server.log" -w -t 60 \
+		-o "$(server_options "$port" "$data")" >/dev/null
+}
+
 case "$action" in
 start) start ;;
 stop) stop ;;
+pause) pause ;;
+resume) resume ;;
 *) usage ;;
 esac

@@ -50,14 +50,14 @@ class RedisServer:
 
 
 class SmtpSink:
-    """An SMTP server on a free loopback port (aiosmtpd in this process)
-    keeping every message it receives; url is its smtp:// URL."""
+    """An SMTP server on a free loopback port, or on port (aiosmtpd in this
+    process) keeping every message it receives; url is its smtp:// URL."""
 
-    def __init__(self):
+    def __init__(self, port=None):
         from aiosmtpd.controller import Controller  # python3-aiosmtpd
 
         self.messages = []
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+        self.controller = Controller(self, hostname="127.0.0.1", port=port or free_port())
         self.controller.start()
         self.url = f"smtp://127.0.0.1:{self.controller.port}"
 

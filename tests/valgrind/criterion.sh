@@ -9,7 +9,7 @@ set -uo pipefail
 suite=$1; shift
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-valgrind --quiet --trace-children=yes --trace-children-skip='/usr/*,/bin/*,/sbin/*,/lib/*' \
+valgrind --quiet --trace-children=yes --trace-children-skip='/usr/bin/*,/usr/sbin/*,/usr/lib/postgresql/*,/bin/*,/sbin/*' \
   --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
   --errors-for-leak-kinds=definite,indirect,possible --log-file="$logs/vg.%p" \
   --suppressions="$(dirname "$0")/criterion.supp" \
