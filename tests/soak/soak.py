@@ -46,6 +46,11 @@ LISTENING = re.compile(r"listening on (http://[^ /]+/)")
 SEP = "\x1f"  # psql field separator: never in an orderid, sku or reference of ours
 HOLD_SLACK = 10.0  # seconds a server may take past a hold's end to expire it
 TIMEOUT = 60
+# The data stay bounded, so that a server's memory can be held to ±10%: a sku
+# gets no new batch while it has this many, and a client deallocates instead
+# of allocating while it holds this many lines.
+BATCHES_PER_SKU = 8
+LINES_PER_CLIENT = 300
 
 
 def parse_duration(text):
@@ -136,17 +141,19 @@ class Server:
 class Line:
     """One order line the soak asked for, and what it knows of its fate."""
 
-    __slots__ = ("orderid", "sku", "qty", "sent", "acked", "state", "batchref", "hold_lo",
-                 "hold_hi", "owner")
+    __slots__ = ("orderid", "sku", "qty", "sent", "acked", "state", "batchref", "seen",
+                 "hold_lo", "hold_hi", "owner")
 
     def __init__(self, orderid, sku, qty, owner):
         self.orderid, self.sku, self.qty, self.owner = orderid, sku, qty, owner
         self.sent = time.monotonic()
         self.acked = None
-        # pending → allocated | out_of_stock | refused | unknown; allocated → deallocated
-        # (or unknown when it may have moved, expired or been confirmed too late)
+        # pending → allocated | out_of_stock | refused | unknown; allocated → deallocated,
+        # or gone (moved out of stock, or its hold ended), or unknown (a 404 to its
+        # deallocation after it may have moved, a confirmation that came too late)
         self.state = "pending"
-        self.batchref = None
+        self.batchref = None  # the batch it was last seen on,
+        self.seen = None  # at a moment no later than this
         self.hold_lo = self.hold_hi = None  # earliest / latest end of a hold
 
 
@@ -165,11 +172,14 @@ class Ledger:
     def __init__(self, skus, volatile):
         self.lock = threading.Lock()
         self.lines = {}  # (orderid, sku) → Line
-        self.batches = {}  # ref → Batch
+        self.batches = {True: {}, False: {}}  # volatile? → ref → Batch not cancelled
+        self.live = collections.Counter()  # sku → batches not cancelled
         self.skus = skus
         self.volatile = volatile  # set of skus whose lines may move
-        self.disturbing = collections.Counter()  # sku → changes/cancels unanswered
-        self.last_disturbed = {}  # sku → when the latest change/cancel was answered
+        # Changes and cancels of volatile batches, by sku and by batch: how many
+        # are unanswered, and when the latest was answered.
+        self.disturbing = collections.Counter()
+        self.last_disturbed = {}
 
     def add_line(self, line):
         with self.lock:
@@ -177,35 +187,53 @@ class Ledger:
 
     def add_batch(self, batch):
         with self.lock:
-            self.batches[batch.ref] = batch
+            self.batches[batch.sku in self.volatile][batch.ref] = batch
+            self.live[batch.sku] += 1
+
+    def cancelled(self, batch):
+        with self.lock:
+            if batch.alive:
+                batch.alive = False
+                self.live[batch.sku] -= 1
+                del self.batches[batch.sku in self.volatile][batch.ref]
+
+    def full(self, sku):
+        with self.lock:
+            return self.live[sku] >= BATCHES_PER_SKU
 
     def pick_batch(self, rng, volatile):
         with self.lock:
-            refs = [b for b in self.batches.values()
-                    if b.alive and (b.sku in self.volatile) == volatile]
-        return rng.choice(refs) if refs else None
+            batches = list(self.batches[volatile].values())
+        return rng.choice(batches) if batches else None
 
-    def disturb_begin(self, sku):
+    def disturb_begin(self, batch):
         with self.lock:
-            self.disturbing[sku] += 1
+            self.disturbing[batch.sku] += 1
+            self.disturbing[batch.ref] += 1
 
-    def disturb_end(self, sku):
+    def disturb_end(self, batch):
         with self.lock:
-            self.disturbing[sku] -= 1
-            self.last_disturbed[sku] = time.monotonic()
+            now = time.monotonic()
+            for key in (batch.sku, batch.ref):
+                self.disturbing[key] -= 1
+                self.last_disturbed[key] = now
+
+    def _disturbed_since(self, key, since):
+        with self.lock:
+            return self.disturbing[key] > 0 or self.last_disturbed.get(key, -1) >= since
 
     def may_have_moved(self, line, now=None):
-        """A line may be gone without its client's doing: its sku is volatile and
-        a change or cancel was unanswered at or after its allocation's start, or
-        its hold may have ended."""
+        """A line may have left the batch it was last seen on without its
+        client's doing only when that batch's quantity was changed or the batch
+        cancelled after it was seen there (rules 1.1.7/8; a change answered
+        before the sighting was already reflected in it), or its hold may have
+        ended."""
         now = time.monotonic() if now is None else now
         if line.hold_lo is not None and now >= line.hold_lo:
             return True
-        if line.sku not in self.volatile:
-            return False
-        with self.lock:
-            return (self.disturbing[line.sku] > 0
-                    or self.last_disturbed.get(line.sku, -1) >= line.sent)
+        if line.batchref is None:  # never seen on a batch: any change of its sku
+            return self._disturbed_since(line.sku, line.sent)
+        return self._disturbed_since(line.batchref, line.seen)
 
 
 class Gate:
@@ -324,6 +352,8 @@ class Client(threading.Thread):
 
     def allocate(self):
         soak, ledger = self.soak, self.soak.ledger
+        if len(self.mine) >= LINES_PER_CLIENT:
+            return self.deallocate()
         line = Line(self.next_id("o"), self.rng.choice(ledger.skus), self.rng.randint(1, 5),
                     self.n)
         body = {"orderid": line.orderid, "sku": line.sku, "qty": line.qty}
@@ -344,11 +374,12 @@ class Client(threading.Thread):
             line.state = "unknown"
             return self.unexpected("allocate", status, r, line.orderid)
         # 202 either way: the read model says whether it found stock
+        seen = time.monotonic()
         status, r = self.call("get_allocations", "GET", f"/allocations/{line.orderid}")
         if status == 200:
             rows = [a for a in r.json() if a.get("sku") == line.sku]
             if rows:
-                line.batchref = rows[0]["batchref"]
+                line.batchref, line.seen = rows[0]["batchref"], seen
                 line.state = "allocated"
                 self.mine.append(line)
                 soak.stats.outcome("allocated")
@@ -364,6 +395,8 @@ class Client(threading.Thread):
 
     def allocate_order(self):
         soak, ledger = self.soak, self.soak.ledger
+        if len(self.mine) >= LINES_PER_CLIENT:
+            return self.deallocate()
         orderid = self.next_id("order")
         skus = self.rng.sample(ledger.skus, self.rng.randint(2, 4))
         lines = [Line(orderid, sku, self.rng.randint(1, 3), self.n) for sku in skus]
@@ -384,7 +417,7 @@ class Client(threading.Thread):
             if set(placed) != set(skus):
                 soak.violations.add("partial order", f"{orderid}: asked {skus}, got {placed}")
             for ln in lines:
-                ln.batchref = placed.get(ln.sku)
+                ln.batchref, ln.seen = placed.get(ln.sku), ln.sent
                 ln.state = "allocated" if ln.batchref else "unknown"
                 if ln.batchref:
                     self.mine.append(ln)
@@ -422,6 +455,8 @@ class Client(threading.Thread):
     def add_batch(self):
         ledger = self.soak.ledger
         sku = self.rng.choice(ledger.skus)
+        if ledger.full(sku):
+            return self.change_quantity()
         ref, qty = self.next_id("b"), self.rng.randint(5, 40)
         eta = None
         if self.rng.random() < 0.5:
@@ -450,12 +485,12 @@ class Client(threading.Thread):
                 self.unexpected("change_batch_quantity", status, r, batch.ref)
             return
         qty = self.rng.randint(0, batch.purchased * 2)
-        ledger.disturb_begin(batch.sku)
+        ledger.disturb_begin(batch)
         try:
             status, r = self.call("change_batch_quantity", "POST", "/change_batch_quantity",
                                   {"ref": batch.ref, "qty": qty})
         finally:
-            ledger.disturb_end(batch.sku)
+            ledger.disturb_end(batch)
         if status == 200:
             batch.purchased = qty
         elif not (status == 400 and "Invalid batch reference" in r.text):  # cancelled meanwhile
@@ -466,15 +501,15 @@ class Client(threading.Thread):
         batch = ledger.pick_batch(self.rng, True)
         if batch is None:
             return self.add_batch()
-        ledger.disturb_begin(batch.sku)
+        ledger.disturb_begin(batch)
         try:
             status, r = self.call("cancel_batch", "POST", "/cancel_batch", {"ref": batch.ref})
         finally:
-            ledger.disturb_end(batch.sku)
+            ledger.disturb_end(batch)
         if status == 200:
-            batch.alive = False
+            ledger.cancelled(batch)
         elif status == 400 and "Invalid batch reference" in r.text:
-            batch.alive = False  # another client cancelled it first
+            ledger.cancelled(batch)  # another client cancelled it first
         else:
             self.unexpected("cancel_batch", status, r, batch.ref)
 
@@ -487,10 +522,11 @@ class Client(threading.Thread):
         status, r = self.call("confirm", "POST", "/confirm", {"orderid": orderid})
         done = time.monotonic()
         ok = isinstance(status, int) and 200 <= status < 300
-        for ln in self.mine:
-            if ln.orderid != orderid or ln.hold_lo is None:
-                continue
-            if ok:
+        mine = [ln for ln in self.mine if ln.orderid == orderid and ln.hold_lo is not None]
+        if status == 404 and all(self.soak.ledger.may_have_moved(ln) for ln in mine):
+            ok = True  # nothing left to confirm: its lines expired or moved out meanwhile
+        for ln in mine:
+            if ok and status != 404:
                 if done < ln.hold_lo:
                     ln.hold_lo = ln.hold_hi = None  # permanent now
                 else:
@@ -638,31 +674,34 @@ class Soak:
             asked.add(key)
             row = stored.get(key)
             moved = ledger.may_have_moved(ln, now)
+            if ln.state == "out_of_stock" and row is not None and moved:
+                ln.state = "allocated"  # it was allocated, then moved before the client looked
             if ln.state == "allocated":
                 present += row is not None
-                excused += row is None and moved
-                if row is None and not moved:
+                if row is None and moved:  # out of stock after a move, or its hold ended:
+                    ln.state = "gone"  # gone for good (no backorders here)
+                    excused += 1
+                elif row is None:
                     v.add("acknowledged allocation missing",
                           f"{ln.orderid}/{ln.sku} x{ln.qty} (was on {ln.batchref})")
-                elif row is not None and row[1] != ln.qty:
+                elif row[1] != ln.qty:
                     v.add("line changed its quantity", f"{ln.orderid}/{ln.sku}: {ln.qty} → {row[1]}")
-                elif row is not None and not moved and row[0] != ln.batchref:
+                elif not moved and row[0] != ln.batchref:
                     v.add("line moved without cause",
                           f"{ln.orderid}/{ln.sku}: {ln.batchref} → {row[0]}")
-                elif (row is not None and ln.hold_hi is not None and now > ln.hold_hi
-                      and ln.sku not in ledger.volatile):
+                elif ln.hold_hi is not None and now > ln.hold_hi:
                     v.add("hold not expired", f"{ln.orderid}/{ln.sku} still stored "
                           f"{now - ln.hold_hi + HOLD_SLACK:.0f} s after its end")
-            elif ln.state in ("deallocated", "refused", "out_of_stock") and row is not None:
-                if ln.state == "out_of_stock" and moved:
-                    continue
+                if row is not None:  # seen there now (no change or cancel is in flight)
+                    ln.batchref, ln.seen = row[0], now
+            elif ln.state in ("deallocated", "refused", "out_of_stock", "gone") and row is not None:
                 v.add(f"{ln.state} line stored", f"{ln.orderid}/{ln.sku} on {row[0]}")
         strangers = [k for k in stored if k not in asked]
         if strangers:
             v.add("stored lines nobody asked for", f"{len(strangers)}, e.g. {strangers[0]}")
         print(f"check {self.checks}{' (final)' if final else ''} at {self.elapsed():.0f} s,"
               f" {self.gate.requests} requests: {len(figures)} batches, {len(stored)} lines,"
-              f" {present} acknowledged lines found, {excused} gone by a move or a hold's end,"
+              f" {present} acknowledged lines found, {excused} more gone by a move or a hold's end,"
               f" {len(v) - before} violations", flush=True)
 
     # --- planted failures (ALLOCATION_SOAK_PLANT) --------------------------
