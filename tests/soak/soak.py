@@ -573,10 +573,17 @@ class Soak:
         self.orders = self.holds = False
 
     # --- setup ------------------------------------------------------------
-    def probe(self, path):
-        """Does the server offer this route? An empty body is a 400 where it does."""
+    def probe(self, path, body):
+        """None when the server and its store offer this route, else why not: an
+        empty body is a 400 where the route exists (404 where not), and a real
+        command on nothing of ours a 501 when the store cannot keep it."""
         r = requests.post(self.servers[0].url + path, json={}, timeout=TIMEOUT)
-        return r.status_code != 404
+        if r.status_code == 404:
+            return "the server answers 404"
+        r = requests.post(self.servers[0].url + path, json=body, timeout=TIMEOUT)
+        if r.status_code == 501:
+            return f"the server answers 501: {r.text.strip()}"
+        return None
 
     def seed_batches(self):
         session = requests.Session()
@@ -752,15 +759,17 @@ class Soak:
                                            os.path.join(tmp, f"server{i}.log")))
             self.rss = [[] for _ in self.servers]
             self.server_died = [False] * len(self.servers)
-            self.orders = self.probe("/allocate_order")
-            self.holds = self.probe("/confirm")
+            orders_not = self.probe("/allocate_order", {"orderid": f"probe-{self.run_id}",
+                                    "lines": [{"sku": f"PROBE-{self.run_id}", "qty": 1}]})
+            holds_not = self.probe("/confirm", {"orderid": f"probe-{self.run_id}"})
+            self.orders, self.holds = orders_not is None, holds_not is None
             print(f"soak: {args.duration:.0f} s, {args.clients} clients, {args.skus} skus, two "
                   f"servers ({', '.join(s.url for s in self.servers)}), seed {self.seed}",
                   flush=True)
             print("whole orders (POST /allocate_order): "
-                  + ("used" if self.orders else "skipped, the server answers 404"), flush=True)
+                  + ("used" if self.orders else f"skipped, {orders_not}"), flush=True)
             print("holds (hold_seconds, POST /confirm): "
-                  + ("used" if self.holds else "skipped, the server answers 404"), flush=True)
+                  + ("used" if self.holds else f"skipped, {holds_not}"), flush=True)
             self.seed_batches()
             self.load(tmp)
         finally:
