@@ -713,11 +713,15 @@ class Soak:
 
     # --- planted failures (ALLOCATION_SOAK_PLANT) --------------------------
     def plant(self):
+        # Each also bumps the product's version, as any writer must: the servers
+        # keep products cached by version and would not see the change otherwise.
         kind = self.args.plant
+        bump = ("UPDATE products p SET version_number = p.version_number + 1 FROM c"
+                " WHERE p.sku = c.sku RETURNING c.ref")
         if kind == "figure":
-            ref = self.pg.rows("UPDATE batches SET allocated = allocated + 1 WHERE ref ="
+            ref = self.pg.rows("WITH c AS (UPDATE batches SET allocated = allocated + 1 WHERE ref ="
                                " (SELECT min(ref) FROM batches WHERE sku LIKE 'SOAK-S%')"
-                               " RETURNING ref")[0][0]
+                               " RETURNING ref, sku) " + bump)[0][0]
             self.planted = f"batch {ref}: stored allocated figure raised by 1 (SQL)"
         elif kind == "lose-line":
             with self.ledger.lock:
@@ -726,9 +730,10 @@ class Soak:
             ln = victims[0]
             self.pg.rows(
                 "WITH d AS (DELETE FROM allocations WHERE orderid = '%s' AND sku = '%s'"
-                " RETURNING batchref, qty) UPDATE batches b SET allocated = b.allocated - d.qty,"
-                " line_count = b.line_count - 1 FROM d WHERE b.ref = d.batchref RETURNING b.ref"
-                % (ln.orderid, ln.sku))  # our own ids: no quoting needed
+                " RETURNING batchref, qty), c AS (UPDATE batches b SET allocated ="
+                " b.allocated - d.qty, line_count = b.line_count - 1 FROM d"
+                " WHERE b.ref = d.batchref RETURNING b.ref, b.sku) %s"
+                % (ln.orderid, ln.sku, bump))  # our own ids: no quoting needed
             self.planted = f"{ln.orderid}/{ln.sku} deleted with its batch's figures mended (SQL)"
         print(f"PLANTED: {self.planted}", flush=True)
 
