@@ -680,6 +680,10 @@ class Soak:
             key = (ln.orderid, ln.sku)
             asked.add(key)
             row = stored.get(key)
+            if ln.state not in ("allocated", "out_of_stock"):
+                if ln.state in ("deallocated", "refused", "gone") and row is not None:
+                    v.add(f"{ln.state} line stored", f"{ln.orderid}/{ln.sku} on {row[0]}")
+                continue
             moved = ledger.may_have_moved(ln, now)
             if ln.state == "out_of_stock" and row is not None and moved:
                 ln.state = "allocated"  # it was allocated, then moved before the client looked
@@ -701,7 +705,7 @@ class Soak:
                           f"{now - ln.hold_hi + HOLD_SLACK:.0f} s after its end")
                 if row is not None:  # seen there now (no change or cancel is in flight)
                     ln.batchref, ln.seen = row[0], now
-            elif ln.state in ("deallocated", "refused", "out_of_stock", "gone") and row is not None:
+            elif row is not None:  # out of stock, and not moved since
                 v.add(f"{ln.state} line stored", f"{ln.orderid}/{ln.sku} on {row[0]}")
         strangers = [k for k in stored if k not in asked]
         if strangers:
