@@ -303,6 +303,7 @@ CORE_API: Api = {
     "la_product_load_waiting_line": (c_int, [_P, _S, _I64, _I64]),
     "la_policy_init": (c_int, [_P, c_uint]),
     "la_policy_builtin": (_P, [_S]),
+    "la_policy_check": (c_int, [_P]),
     "la_bus_result_error": (_S, [_P, _SZ]),
     "la_bus_subscribe": (c_int, [_P, c_int, EVENT_HANDLER_FN, _P]),
     "la_bus_set_route": (c_int, [_P, c_int, _S]),
