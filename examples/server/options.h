@@ -41,10 +41,11 @@ struct server_options {
 	const char *allowed_hosts; /* comma list of extra Host names, or NULL */
 	unsigned int max_connections_per_ip;
 	unsigned int request_timeout; /* seconds */
-	const struct la_policy *policy; /* the built-in named by --policy */
 	const char *config;           /* the --config file read, or NULL */
 	char *owned_config;           /* storage of strings read from the config file */
 	char *owned_hosts;            /* repeated --allowed-host flags, joined */
+
+	const struct la_policy *policy; /* the built-in named by --policy */
 };
 
 /* Outcome of parsing: run, exit 0 (--help, --version), or exit 2 (usage error). */
