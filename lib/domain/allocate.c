@@ -8,8 +8,6 @@
 #include "../util/alloc.h"
 #include "../util/text.h"
 
-#include <allocation/policy.h>
-
 #include <string.h>
 
 void la__product_record(la_product *p, int kind, la_batch *b, la__line *line, int64_t old_qty,

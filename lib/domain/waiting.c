@@ -7,8 +7,6 @@
 
 #include "../util/alloc.h"
 
-#include <allocation/policy.h>
-
 void la__waiting_link(la_product *p, la__line *line)
 {
 	/* arrivals are the latest, so the walk from the tail is short */
