@@ -218,7 +218,7 @@ Test(orders_race, four_threads_place_whole_orders_over_overlapping_skus)
 
 #define HOLDS      40 /* held orders of 2 units: all the stock */
 #define NEWCOMERS  60 /* permanent one-unit orders racing for freed stock */
-#define HOLD_STOCK (2 * HOLDS)
+#define HOLD_STOCK ((int64_t)2 * HOLDS)
 
 struct racer {
 	struct conn conn;
