@@ -34,6 +34,12 @@ enum sq_stmt {
 	SQ_LINES_OF_BATCH,
 	SQ_LINE_INSERT,
 	SQ_LINE_DELETE,
+	SQ_LINE_CONFIRM,
+	SQ_WAITING_OF_PRODUCT,
+	SQ_WAITING_INSERT,
+	SQ_WAITING_DELETE,
+	SQ_LINES_OF_ORDER,
+	SQ_EXPIRED_HOLDS,
 	SQ_VIEW_ALLOCATIONS,
 	SQ_VIEW_BATCHES,
 	SQ_VIEW_BATCHES_OF_SKU,
@@ -124,6 +130,9 @@ int sq_repo_get(la_product **out, const char *sku, void *state);
 int sq_repo_get_by_batchref(la_product **out, const char *ref, void *state);
 int sq_repo_load_line(la_product *product, const char *orderid, void *state);
 int sq_repo_load_batch_lines(la_product *product, const char *ref, void *state);
+/* Holds and backorders (store port version 4). */
+int sq_repo_lines_of_order(la_order_line_list *into, const char *orderid, void *state);
+int sq_repo_expired_holds(la_order_line_list *into, int64_t now, size_t max, void *state);
 /* Forget (and free) every product of the unit of work. */
 void sq_repo_clear(struct sq_store *store);
 
