@@ -56,6 +56,18 @@ static const char *const migrations[LA_SQLITE_SCHEMA_VERSION] = {
     "ALTER TABLE outbox ADD COLUMN created INTEGER;"
     "UPDATE outbox SET created = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
     " WHERE sent IS NULL;",
+    /* 3: issue 13's holds and waiting lines: written on the orders-store
+     * branch, which takes this entry's place when the branches merge. */
+    "",
+    /* 4: pending reallocations (docs/reliability.md): a line deallocated
+     * with reason stock_reduced that found no room, kept until its
+     * OutOfStock has been handled; rowid order = oldest first. */
+    "CREATE TABLE IF NOT EXISTS pending_reallocations ("
+    " orderid TEXT NOT NULL,"
+    " sku TEXT NOT NULL,"
+    " qty INTEGER NOT NULL,"
+    " UNIQUE (orderid, sku)"
+    ");",
 };
 
 struct schema_state {

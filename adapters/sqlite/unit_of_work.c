@@ -123,6 +123,9 @@ static int write_change(struct sq_store *store, const char *sku, const la_change
 		return line_allocated(store, sku, c);
 	case LA_CHANGE_LINE_DEALLOCATED:
 		return line_deallocated(store, sku, c);
+	case LA_CHANGE_REALLOCATION_PENDING:
+	case LA_CHANGE_REALLOCATION_DONE:
+		return sq_reallocation_write(store, sku, c);
 	default:
 		return la_error_set(LA_EUNSUPPORTED, "SQLite store: unknown change kind %d",
 		                    c->kind);

@@ -75,6 +75,10 @@ static int allocate(la_bus *bus, const la_message *cmd, la__result *result)
 	if ((rc = la__uow_find_line(bus, p, cmd->orderid)) != LA_OK ||
 	    (rc = la_product_allocate_with(&batchref, p, cmd->orderid, cmd->qty, &opts)) != LA_OK)
 		return rc;
+	if (bus->resuming && (rc = la__bus_reallocation_resumed(
+	                          bus, p, cmd->orderid, cmd->qty,
+	                          batchref || la_product_find_waiting(p, cmd->orderid))) != LA_OK)
+		return rc;
 	if (!result)
 		return LA_OK;
 	if (batchref) {
