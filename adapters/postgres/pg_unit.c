@@ -57,6 +57,9 @@ static int queue_change(struct pg_store *store, const la_product *product, const
 		const char *p[2] = {c->orderid, sku};
 		return pg_queue(store, PG_LINE_DEALLOCATE, 2, p);
 	}
+	case LA_CHANGE_REALLOCATION_PENDING:
+	case LA_CHANGE_REALLOCATION_DONE:
+		return pg_reallocation_queue(store, sku, c);
 	default:
 		return la_error_set(LA_EUNSUPPORTED, "postgres: unknown change kind %d", c->kind);
 	}

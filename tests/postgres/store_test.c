@@ -32,8 +32,9 @@ TestSuite(postgres_store, .init = setup, .fini = teardown);
 Test(postgres_store, open_creates_the_schema_at_the_current_version)
 {
 	cr_assert_str_eq(la_store_adapter(store), "postgres");
-	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 2);
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM pending_reallocations"), 0);
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM pg_views"
 	                              " WHERE viewname = 'allocations_view'"
 	                              " AND schemaname = current_schema()"),
@@ -90,7 +91,7 @@ Test(postgres_store, many_processes_may_create_the_schema_at_once)
 		cr_expect_eq(openers[i].rc, LA_OK, "opener %d: %d", i, openers[i].rc);
 	}
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
-	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 2);
 }
 
 Test(postgres_store, bad_connection_strings_and_flags_are_refused)
