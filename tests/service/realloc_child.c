@@ -31,7 +31,7 @@ static int notify(const char *destination, const char *text, void *payload)
 	(void)destination;
 	(void)payload;
 	if (die_at > 0 && ++notified == die_at)
-		raise(SIGKILL);
+		(void)raise(SIGKILL);
 	char line[600];
 	int len = snprintf(line, sizeof line, "N %s\n", text);
 	if (len > 0 && write(STDOUT_FILENO, line, (size_t)len) != len)
@@ -41,8 +41,9 @@ static int notify(const char *destination, const char *text, void *payload)
 
 static void fail(const char *what, int rc)
 {
-	fprintf(stderr, "realloc_child: %s: %s: %s\n", what, la_strerror(rc), la_error_last());
-	exit(2);
+	(void)fprintf(stderr, "realloc_child: %s: %s: %s\n", what, la_strerror(rc),
+	              la_error_last());
+	_Exit(2);
 }
 
 /* The command for sku I: even I cancel their first batch, odd I change its

@@ -34,7 +34,7 @@
 #define KIND "sqlite"
 #endif
 
-enum { SKUS = 1200, ROUNDS = 8 };
+enum { SKUS = 4000, ROUNDS = 8 };
 
 static la_store *store;
 static la_bus *bus;
@@ -64,13 +64,15 @@ static void handle_all(la_message **commands, size_t count)
 }
 
 /* Sku s-I has batch a-I (10) holding line o-I (10); I % 4 == 0 or 2 also
- * have an empty batch b-I (10) for the line to move to. */
+ * have an empty batch b-I (10) for the line to move to. SETUP_GROUP skus
+ * per unit of work. */
 static void set_up(void)
 {
+	enum { SETUP_GROUP = 50 };
 	char ref[32], sku[32], orderid[32];
-	la_message *commands[3];
+	la_message *commands[3 * SETUP_GROUP];
+	size_t n = 0;
 	for (long i = 0; i < SKUS; i++) {
-		size_t n = 0;
 		(void)snprintf(sku, sizeof sku, "s-%ld", i);
 		(void)snprintf(ref, sizeof ref, "a-%ld", i);
 		cr_assert_eq(la_command_create_batch(&commands[n++], ref, sku, 10, NULL), LA_OK);
@@ -81,7 +83,10 @@ static void set_up(void)
 			cr_assert_eq(la_command_create_batch(&commands[n++], ref, sku, 10, NULL),
 			             LA_OK);
 		}
-		handle_all(commands, n);
+		if ((i + 1) % SETUP_GROUP == 0 || i + 1 == SKUS) {
+			handle_all(commands, n);
+			n = 0;
+		}
 	}
 }
 
@@ -122,20 +127,22 @@ Test(realloc_crash, sigkill_never_loses_a_line_being_reallocated)
 	cr_log_info("realloc crash seed %u", seed);
 	char *sent = calloc(1, 1);
 	size_t size = 0;
-	int died_in_notify = 0;
+	int killed = 0;
 	for (int r = 0; r < ROUNDS; r++) {
 		struct child c;
 		/* every other round dies right after a commit that left a line out */
 		start(&c, r % 2 == 0 ? 1 + rand() % 3 : 0);
-		child_read(&c, 1, 20 + rand() % 400);
+		child_read(&c, 1, 20 + rand() % 300);
 		int status = child_kill(&c);
-		cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-		          "round %d: the child ended before it was killed: status %d: %s", r,
-		          status, c.output);
-		died_in_notify += r % 2 == 0;
+		/* a child may have finished the work before the kill came */
+		cr_assert((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
+		              (WIFEXITED(status) && WEXITSTATUS(status) == 0),
+		          "round %d: the child failed: status %d: %s", r, status, c.output);
+		killed += WIFSIGNALED(status);
 		collect(&sent, &size, &c);
 		child_free(&c);
 	}
+	cr_assert(killed >= ROUNDS / 2, "only %d of %d children were killed", killed, ROUNDS);
 	struct child last;
 	start(&last, 0);
 	int status = child_finish(&last);
@@ -173,9 +180,9 @@ Test(realloc_crash, sigkill_never_loses_a_line_being_reallocated)
 		}
 		la_allocation_list_free(list);
 	}
-	cr_log_info("%ld lines moved, %ld out of stock with their notification; %d rounds died "
-	            "in a notification",
-	            moved, out, died_in_notify);
+	cr_log_info("%ld lines moved, %ld out of stock with their notification; %d children "
+	            "killed",
+	            moved, out, killed);
 	la_bus_free(bus);
 	la_store_free(store);
 	free(sent);

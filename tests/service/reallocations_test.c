@@ -10,6 +10,7 @@
 #include "../../lib/service/store_internal.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- the wrapping store ---- */
@@ -243,21 +244,21 @@ static void cancel(const char *ref)
 	run(m);
 }
 
-/* orderid's batch for sku, or NULL; la_allocation_list_status into *status. */
-static char *batch_of(const char *orderid, const char *sku, int *status)
+/* The status of orderid's line of sku (0: none); its batch into ref ("" when none). */
+static int batch_of(char ref[64], const char *orderid, const char *sku)
 {
 	la_allocation_list *list;
-	char *ref = NULL;
-	*status = 0;
+	int status = 0;
+	ref[0] = '\0';
 	cr_assert_eq(la_view_allocations(&list, store, orderid), LA_OK, "%s", la_error_last());
 	for (size_t i = 0; i < la_allocation_list_count(list); i++)
 		if (strcmp(la_allocation_list_sku(list, i), sku) == 0) {
-			*status = la_allocation_list_status(list, i);
+			status = la_allocation_list_status(list, i);
 			const char *b = la_allocation_list_batchref(list, i);
-			ref = b ? strdup(b) : NULL;
+			(void)snprintf(ref, 64, "%s", b ? b : "");
 		}
 	la_allocation_list_free(list);
-	return ref;
+	return status;
 }
 
 static size_t finish(void)
@@ -287,10 +288,9 @@ Test(reallocations, a_reallocated_line_leaves_no_record)
 	batch("b2", "LAMP", 10);
 	allocate("o1", "LAMP", 10);
 	cancel("b1");
-	int status;
-	char *ref = batch_of("o1", "LAMP", &status);
+	char ref[64];
+	batch_of(ref, "o1", "LAMP");
 	cr_assert_str_eq(ref, "b2");
-	free(ref);
 	cr_assert_eq(out_of_stock_sent, 0);
 	cr_assert_eq(finish(), 0);
 }
@@ -308,9 +308,8 @@ Test(reallocations, a_record_left_by_a_crash_is_notified_again_on_restart)
 	cr_assert_eq(finish(), 1);
 	cr_assert_eq(out_of_stock_sent, 2, "its OutOfStock is handled again");
 	cr_assert_eq(finish(), 0, "and the record is gone");
-	int status;
-	char *ref = batch_of("o1", "LAMP", &status);
-	cr_assert_null(ref);
+	char ref[64];
+	cr_assert_eq(batch_of(ref, "o1", "LAMP"), 0, "the line is not stored");
 }
 
 Test(reallocations, a_record_left_by_a_crash_is_allocated_when_stock_came_meanwhile)
@@ -322,14 +321,12 @@ Test(reallocations, a_record_left_by_a_crash_is_allocated_when_stock_came_meanwh
 	cancel("b1");
 	cr_assert_eq(wrapped.forgets_failed, 1);
 	batch("b2", "LAMP", 10); /* before the restart: nothing reallocates it yet */
-	int status;
-	char *ref = batch_of("o1", "LAMP", &status);
-	cr_assert_null(ref);
+	char ref[64];
+	cr_assert_eq(batch_of(ref, "o1", "LAMP"), 0);
 	restart();
 	cr_assert_eq(finish(), 1);
-	ref = batch_of("o1", "LAMP", &status);
+	batch_of(ref, "o1", "LAMP");
 	cr_assert_str_eq(ref, "b2");
-	free(ref);
 	cr_assert_eq(out_of_stock_sent, 1, "no second OutOfStock");
 	cr_assert_eq(finish(), 0);
 }
@@ -364,13 +361,12 @@ Test(reallocations, a_batch_of_commands_records_every_line_left_without_room)
 	cr_assert_eq(finish(), 3);
 	cr_assert_eq(out_of_stock_sent, 6, "each OutOfStock handled again");
 	cr_assert_eq(finish(), 0);
-	int placed = 0, status;
+	int placed = 0;
+	char ref[64];
 	const char *lines[][2] = {
 	    {"o1", "LAMP"}, {"o2", "LAMP"}, {"o3", "LAMP"}, {"o4", "DESK"}, {"o5", "DESK"}};
 	for (size_t i = 0; i < 5; i++) {
-		char *ref = batch_of(lines[i][0], lines[i][1], &status);
-		placed += ref != NULL;
-		free(ref);
+		placed += batch_of(ref, lines[i][0], lines[i][1]) == LA_LINE_ALLOCATED;
 	}
 	cr_assert_eq(placed, 2, "o1 on b1 and one DESK line on b3");
 }
@@ -385,10 +381,9 @@ Test(reallocations, with_backorders_the_line_waits_and_leaves_no_record)
 	allocate("o1", "LAMP", 10);
 	cancel("b1");
 	cr_assert_eq(wrapped.forgets_failed, 0, "nothing to forget");
-	int status;
-	char *ref = batch_of("o1", "LAMP", &status);
-	cr_assert_null(ref);
-	cr_assert_eq(status, LA_LINE_BACKORDERED);
+	char ref[64];
+	cr_assert_eq(batch_of(ref, "o1", "LAMP"), LA_LINE_BACKORDERED);
+	cr_assert_str_eq(ref, "");
 	cr_assert_eq(finish(), 0);
 }
 
