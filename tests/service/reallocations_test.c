@@ -126,6 +126,12 @@ static int w_batches(la_batch_page *into, const char *sku, size_t limit, const c
 	return INNER(w)->batches(into, sku, limit, after, STATE(w));
 }
 
+static int w_batch(la_batch_page *into, const char *ref, void *s)
+{
+	wrapper *w = s;
+	return INNER(w)->batch(into, ref, STATE(w));
+}
+
 static int w_pending(la_order_line_list *into, size_t max, void *s)
 {
 	wrapper *w = s;
@@ -152,6 +158,7 @@ static const la_store_port wrapper_port = {
     .allocations = w_allocations,
     .batches = w_batches,
     .close = w_close,
+    .batch = w_batch,
     .pending_reallocations = w_pending,
 };
 
@@ -329,6 +336,28 @@ Test(reallocations, a_record_left_by_a_crash_is_allocated_when_stock_came_meanwh
 	cr_assert_str_eq(ref, "b2");
 	cr_assert_eq(out_of_stock_sent, 1, "no second OutOfStock");
 	cr_assert_eq(finish(), 0);
+}
+
+Test(reallocations, a_record_whose_order_was_allocated_again_is_dropped)
+{
+	open_bus(0);
+	wrapped.fail_forget = 1;
+	batch("b1", "LAMP", 10);
+	allocate("o1", "LAMP", 10);
+	cancel("b1");
+	batch("b2", "LAMP", 10);
+	allocate("o1", "LAMP", 4); /* the customer ordered again, less */
+	restart();
+	cr_assert_eq(finish(), 1);
+	cr_assert_eq(finish(), 0, "the record is gone");
+	cr_assert_eq(out_of_stock_sent, 1);
+	char ref[64];
+	cr_assert_eq(batch_of(ref, "o1", "LAMP"), LA_LINE_ALLOCATED);
+	cr_assert_str_eq(ref, "b2");
+	la_batch_page *page;
+	cr_assert_eq(la_view_batch(&page, store, "b2"), LA_OK, "%s", la_error_last());
+	cr_assert_eq(la_batch_page_available(page, 0), 6, "the line kept its own qty");
+	la_batch_page_free(page);
 }
 
 /* A batch of commands (group commit): every line a quantity change and a
