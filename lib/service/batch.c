@@ -42,26 +42,29 @@ static int failed_in_store(const la_bus *bus)
 	return bus->store_failed || bus->store_conflict;
 }
 
-/* A reallocation that failed was undone: the line stays pending (a step
- * of its own), for la_bus_finish_reallocations to try again. */
-static int keep_pending(la_bus *bus, const la_message *event)
+/* The line of event found no room: it stays pending (reallocations.c);
+ * delivered_after: until its OutOfStock has been handled after the commit,
+ * else until la_bus_finish_reallocations. The product is already in the
+ * unit of work: the store hands it out without loading it. */
+static int record_unplaced(la_bus *bus, const la_message *event, int delivered_after)
 {
 	la_product *p;
 	if (!la__bus_keeps_pending(bus))
-		return LA_OK;
-	la__uow_mark(bus);
+		return LA_OK; /* (a store built for an older port would not know the change) */
 	int rc = la__uow_get(&p, bus, event->sku);
 	if (rc == LA_OK)
-		rc = la__bus_reallocation_unplaced(bus, p, event->orderid, event->qty, 0);
-	return rc == LA_OK ? la__uow_command_done(bus) : rc;
+		rc = la__bus_reallocation_unplaced(bus, p, event->orderid, event->qty,
+		                                   delivered_after);
+	return rc;
 }
 
 /* Reallocate a line deallocated because stock was reduced (spec §1.2), as a
  * command of its own inside the unit of work. A line it cannot place stays
  * recorded as pending until its OutOfStock has been handled
- * (reallocations.c). Its failure is logged like any event handler's, unless
- * the store failed or memory ran out: then the unit of work fails (else the
- * line would be dropped, deallocated for good, by a command that reports
+ * (reallocations.c). Its failure is logged like any event handler's, and
+ * the line kept pending for la_bus_finish_reallocations, unless the store
+ * failed or memory ran out: then the unit of work fails (else the line
+ * would be dropped, deallocated for good, by a command that reports
  * success). */
 static int reallocate(la_bus *bus, const la_message *event)
 {
@@ -75,22 +78,17 @@ static int reallocate(la_bus *bus, const la_message *event)
 	la__uow_mark(bus);
 	rc = la__handle_command(bus, command, &result);
 	la_message_free(command);
-	for (size_t i = 0;
-	     rc == LA_OK && result.outcome == LA_OUTCOME_OUT_OF_STOCK && i < bus->touched_count;
-	     i++) {
-		if (strcmp(la_product_sku(bus->touched[i]), event->sku) == 0) {
-			rc = la__bus_reallocation_unplaced(bus, bus->touched[i], event->orderid,
-			                                   event->qty, 1);
-			break;
-		}
-	}
+	if (rc == LA_OK && result.outcome == LA_OUTCOME_OUT_OF_STOCK)
+		rc = record_unplaced(bus, event, 1);
 	if (rc == LA_OK)
 		return la__uow_command_done(bus);
 	if (failed_in_store(bus) || rc == LA_ENOMEM)
 		return rc;
 	la__uow_undo_command(bus);
 	la__bus_handler_failed(bus, event, "reallocate", rc);
-	return keep_pending(bus, event);
+	la__uow_mark(bus); /* the record, a step of its own */
+	rc = record_unplaced(bus, event, 0);
+	return rc == LA_OK ? la__uow_command_done(bus) : rc;
 }
 
 /* Backorders: the waiting lines of the unit's products that now fit, each

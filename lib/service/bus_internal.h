@@ -160,7 +160,7 @@ int la__bus_keeps_pending(const la_bus *bus);
 /* A stock_reduced line's reallocation found no room (or failed): record it
  * pending in product; delivered_after: its OutOfStock runs after this
  * unit's commit, and then the record is forgotten (else it waits for
- * la_bus_finish_reallocations). Nothing for a store that keeps none. */
+ * la_bus_finish_reallocations). Only for a store that keeps them. */
 int la__bus_reallocation_unplaced(la_bus *bus, la_product *product, const char *orderid,
                                   int64_t qty, int delivered_after);
 /* la_bus_finish_reallocations' Allocate of orderid ran: placed (allocated

@@ -29,8 +29,6 @@ static int remember_unplaced(la_bus *bus, const char *orderid, const char *sku, 
 int la__bus_reallocation_unplaced(la_bus *bus, la_product *product, const char *orderid,
                                   int64_t qty, int delivered_after)
 {
-	if (!la__bus_keeps_pending(bus))
-		return LA_OK;
 	int rc =
 	    la__product_record_reallocation(product, LA_CHANGE_REALLOCATION_PENDING, orderid, qty);
 	if (rc == LA_OK && delivered_after)
