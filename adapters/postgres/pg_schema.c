@@ -77,6 +77,17 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "CREATE INDEX waiting_by_order ON waiting (orderid);"
     "CREATE OR REPLACE VIEW allocations_view AS"
     " SELECT position, orderid, sku, batchref, qty, expires FROM allocations;",
+    /* 3: pending reallocations (docs/reliability.md): a line deallocated with
+     * reason stock_reduced that found no room, kept until its OutOfStock
+     * has been handled. Issue 13's blocks go in the order of the SQLite
+     * schema (holds and waiting lines first): the lead orders them when
+     * the branches merge. */
+    "CREATE TABLE IF NOT EXISTS pending_reallocations ("
+    " id bigserial PRIMARY KEY,"
+    " orderid text NOT NULL,"
+    " sku text NOT NULL,"
+    " qty bigint NOT NULL,"
+    " UNIQUE (orderid, sku));",
 };
 
 static int exec(struct pg_store *store, const char *sql, PGresult **keep)

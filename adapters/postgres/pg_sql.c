@@ -149,4 +149,18 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                           "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created)), 0)"
                           " FROM outbox WHERE sent IS NULL",
                           0},
+    /* A line left pending again (a later cancellation) keeps its place. */
+    [PG_PENDING_INSERT] = {"la_pending_insert",
+                           "INSERT INTO pending_reallocations (orderid, sku, qty)"
+                           " VALUES ($1::text, $2::text, $3::bigint)"
+                           " ON CONFLICT (orderid, sku) DO UPDATE SET qty = EXCLUDED.qty",
+                           3},
+    [PG_PENDING_DELETE] = {"la_pending_delete",
+                           "DELETE FROM pending_reallocations"
+                           " WHERE orderid = $1::text AND sku = $2::text",
+                           2},
+    [PG_PENDING_LIST] = {"la_pending_list",
+                         "SELECT orderid, sku, qty FROM pending_reallocations"
+                         " ORDER BY id LIMIT $1::bigint",
+                         1},
 };

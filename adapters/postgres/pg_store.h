@@ -54,6 +54,9 @@ enum pg_stmt {
 	PG_OUTBOX_PENDING,
 	PG_OUTBOX_MARK_SENT,
 	PG_OUTBOX_STATUS,
+	PG_PENDING_INSERT,
+	PG_PENDING_DELETE,
+	PG_PENDING_LIST,
 	PG_STMT_COUNT
 };
 
@@ -131,7 +134,7 @@ const char *pg_text(const PGresult *res, int row, int col);
 const char *pg_fmt_int(char *buf, int64_t v);
 
 /* ---- pg_schema.c ---- */
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 /* Create or migrate the schema under an advisory lock (before pipeline mode). */
 int pg_schema_migrate(struct pg_store *store);
 
@@ -170,6 +173,11 @@ int pg_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 int pg_view_batch(la_batch_page *into, const char *ref, void *state);
 int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
+
+/* ---- pg_reallocations.c: pending reallocations (docs/reliability.md) ---- */
+/* Queue the write of a REALLOCATION_PENDING or _DONE change of sku's product. */
+int pg_reallocation_queue(struct pg_store *store, const char *sku, const la_change *change);
+int pg_pending_reallocations(la_order_line_list *into, size_t max, void *state);
 
 /* ---- pg_outbox.c ---- */
 /* Queue the outbox rows of product's Allocated events. */

@@ -76,6 +76,9 @@ static int queue_change(struct pg_store *store, const la_product *product, size_
 		const char *p[2] = {sku, c->orderid};
 		return pg_queue(store, PG_WAITING_DELETE, 2, p);
 	}
+	case LA_CHANGE_REALLOCATION_PENDING:
+	case LA_CHANGE_REALLOCATION_DONE:
+		return pg_reallocation_queue(store, sku, c);
 	default:
 		return la_error_set(LA_EUNSUPPORTED, "postgres: unknown change kind %d", c->kind);
 	}

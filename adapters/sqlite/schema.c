@@ -74,6 +74,15 @@ static const char *const migrations[LA_SQLITE_SCHEMA_VERSION] = {
     "DROP VIEW allocations_view;"
     "CREATE VIEW allocations_view AS"
     " SELECT rowid AS position, orderid, sku, batchref, qty, expires FROM allocations;",
+    /* 4: pending reallocations (docs/reliability.md): a line deallocated
+     * with reason stock_reduced that found no room, kept until its
+     * OutOfStock has been handled; rowid order = oldest first. */
+    "CREATE TABLE IF NOT EXISTS pending_reallocations ("
+    " orderid TEXT NOT NULL,"
+    " sku TEXT NOT NULL,"
+    " qty INTEGER NOT NULL,"
+    " UNIQUE (orderid, sku)"
+    ");",
 };
 
 struct schema_state {

@@ -48,6 +48,9 @@ enum sq_stmt {
 	SQ_OUTBOX_PENDING,
 	SQ_OUTBOX_MARK_SENT,
 	SQ_OUTBOX_STATUS,
+	SQ_PENDING_INSERT,
+	SQ_PENDING_DELETE,
+	SQ_PENDING_LIST,
 	SQ_STMT_COUNT
 };
 
@@ -160,6 +163,11 @@ int sq_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *
 void sq_outbox_init_ids(struct sq_store *store);
 /* Close the relay's lock file, if it was opened. */
 void sq_outbox_close(struct sq_store *store);
+
+/* ---- reallocations.c: pending reallocations (docs/reliability.md) ---- */
+/* Write a REALLOCATION_PENDING or _DONE change of sku's product. */
+int sq_reallocation_write(struct sq_store *store, const char *sku, const la_change *change);
+int sq_pending_reallocations(la_order_line_list *into, size_t max, void *state);
 
 /* ---- views.c ---- */
 int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state);

@@ -70,6 +70,12 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
                           " ORDER BY id LIMIT ?1",
     [SQ_OUTBOX_MARK_SENT] = "UPDATE outbox SET sent = ?1 WHERE sent IS NULL AND id <= ?2",
     [SQ_OUTBOX_STATUS] = "SELECT count(*), min(created) FROM outbox WHERE sent IS NULL",
+    /* A line left pending again (a later cancellation) replaces its record. */
+    [SQ_PENDING_INSERT] = "INSERT OR REPLACE INTO pending_reallocations(orderid, sku, qty)"
+                          " VALUES(?1, ?2, ?3)",
+    [SQ_PENDING_DELETE] = "DELETE FROM pending_reallocations WHERE orderid = ?1 AND sku = ?2",
+    [SQ_PENDING_LIST] = "SELECT orderid, sku, qty FROM pending_reallocations"
+                        " ORDER BY rowid LIMIT ?1",
 };
 
 int sq_fail(struct sq_store *store, int rc, const char *what)

@@ -165,6 +165,9 @@ static int write_change(struct sq_store *store, const la_product *p, size_t inde
 		return line_waiting(store, sku, c);
 	case LA_CHANGE_LINE_UNWAITED:
 		return line_unwaited(store, sku, c);
+	case LA_CHANGE_REALLOCATION_PENDING:
+	case LA_CHANGE_REALLOCATION_DONE:
+		return sq_reallocation_write(store, sku, c);
 	default:
 		return la_error_set(LA_EUNSUPPORTED, "SQLite store: unknown change kind %d",
 		                    c->kind);

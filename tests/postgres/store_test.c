@@ -13,7 +13,7 @@
 #include "pg_test.h"
 
 /* adapters/postgres/pg_store.h's PG_SCHEMA_VERSION, which tests cannot see. */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 static la_store *store;
 static la_bus *bus;
@@ -37,6 +37,7 @@ Test(postgres_store, open_creates_the_schema_at_the_current_version)
 	cr_assert_str_eq(la_store_adapter(store), "postgres");
 	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), SCHEMA_VERSION);
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM pending_reallocations"), 0);
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM pg_views"
 	                              " WHERE viewname = 'allocations_view'"
 	                              " AND schemaname = current_schema()"),
