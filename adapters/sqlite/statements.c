@@ -51,6 +51,10 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
                           " ORDER BY id LIMIT ?1",
     [SQ_OUTBOX_MARK_SENT] = "UPDATE outbox SET sent = ?1 WHERE sent IS NULL AND id <= ?2",
     [SQ_OUTBOX_STATUS] = "SELECT count(*), min(created) FROM outbox WHERE sent IS NULL",
+    [SQ_HISTORY_INSERT] = "INSERT INTO order_history(orderid, at, event, sku, qty, batchref,"
+                          " reason, expires) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [SQ_VIEW_HISTORY] = "SELECT at, event, sku, qty, batchref, reason, expires"
+                        " FROM order_history WHERE orderid = ?1 ORDER BY position",
 };
 
 int sq_fail(struct sq_store *store, int rc, const char *what)

@@ -188,6 +188,8 @@ static int write_products(struct sq_store *store)
 		rc = la_product_change_at(&change, p, store->positions[k] - 1);
 		if (rc == LA_OK)
 			rc = write_change(store, la_product_sku(p), &change);
+		if (rc == LA_OK)
+			rc = sq_history_write(store, p, store->positions[k] - 1, &change);
 		if (rc == LA_OK &&
 		    (change.kind == LA_CHANGE_LINE_ALLOCATED ||
 		     change.kind == LA_CHANGE_LINE_DEALLOCATED) &&

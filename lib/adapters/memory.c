@@ -6,6 +6,8 @@
  *
  * An adapter like the others: it sees products only through the public and
  * sys/ API (sys/product.h), never through the domain's internals. */
+#include "memory_history.h"
+
 #include "../util/alloc.h"
 #include "../util/batch_order.h"
 #include "../util/strmap.h"
@@ -44,6 +46,7 @@ typedef struct memory_store {
 	size_t prepared_count, prepared_capacity;
 	size_t *positions; /* commit: la_products_next_change over touched */
 	size_t positions_capacity;
+	memory_history history; /* what happened to each order (memory_history.c) */
 } memory_store;
 
 static int nomem(void)
@@ -281,6 +284,8 @@ static int memory_commit(void *state)
 {
 	memory_store *m = state;
 	int rc = prepare(m);
+	if (rc == LA_OK)
+		rc = memory_history_prepare(&m->history, m->touched, m->touched_count);
 	if (rc != LA_OK) {
 		rollback_products(m); /* a failed commit has rolled back */
 		return rc;
@@ -294,6 +299,7 @@ static int memory_commit(void *state)
 		la_product_change_at(&c, m->touched[k], m->positions[k] - 1);
 		apply_change(m, m->touched[k], &c, &next_view);
 	}
+	memory_history_keep(&m->history);
 	for (size_t t = 0; t < m->touched_count; t++)
 		la_product_changes_saved(m->touched[t]);
 	m->added_count = 0;
@@ -353,6 +359,15 @@ static int memory_expired_holds(la_order_line_list *into, int64_t now, size_t ma
 			}
 		}
 	}
+	return rc;
+}
+
+static int memory_history_of(la_history_list *into, const char *orderid, void *state)
+{
+	memory_store *m = state;
+	pthread_mutex_lock(&m->lock);
+	int rc = memory_history_view(into, &m->history, orderid);
+	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
 
@@ -468,6 +483,7 @@ static void memory_close(void *state)
 	la__strmap_dispose(&m->products);
 	la__strmap_dispose(&m->batch_index);
 	la__strmap_dispose(&m->orders);
+	memory_history_dispose(&m->history);
 	la__free(m->touched);
 	la__free(m->added);
 	la__free(m->prepared);
@@ -495,6 +511,7 @@ static const la_store_port memory_port = {
     .batch = memory_batch,
     .lines_of_order = memory_lines_of_order,
     .expired_holds = memory_expired_holds,
+    .history = memory_history_of,
 };
 
 int la_memory_options_init(la_memory_options *opts, unsigned int version)
