@@ -61,6 +61,26 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "    p_sku, p_old USING ERRCODE = 'serialization_failure';"
     "  END IF;"
     " END $$;",
+    /* 2: holds and waiting lines (issue 13): the orders-store branch's block. */
+    "SELECT 1",
+    /* 3: durable reallocations: the realloc branch's block. */
+    "SELECT 1",
+    /* 4: the order history (docs/history.md): one row per event that changed
+     * one of an order's lines, written in the transaction of the change;
+     * position is the order things happened in. event a la_message_kind
+     * (101 Allocated, 102 Deallocated, 104 Confirmed, 105 Backordered);
+     * reason a la_dealloc_reason or NULL; expires the end of a hold. */
+    "CREATE TABLE order_history ("
+    " position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " orderid text COLLATE \"C\" NOT NULL,"
+    " at timestamptz NOT NULL,"
+    " event integer NOT NULL,"
+    " sku text COLLATE \"C\" NOT NULL,"
+    " qty bigint NOT NULL,"
+    " batchref text COLLATE \"C\","
+    " reason integer,"
+    " expires timestamptz);"
+    "CREATE INDEX order_history_by_order ON order_history (orderid, position);",
 };
 
 static int exec(struct pg_store *store, const char *sql, PGresult **keep)

@@ -46,6 +46,8 @@ enum pg_stmt {
 	PG_OUTBOX_PENDING,
 	PG_OUTBOX_MARK_SENT,
 	PG_OUTBOX_STATUS,
+	PG_HISTORY_INSERT,
+	PG_VIEW_HISTORY,
 	PG_STMT_COUNT
 };
 
@@ -123,7 +125,7 @@ const char *pg_text(const PGresult *res, int row, int col);
 const char *pg_fmt_int(char *buf, int64_t v);
 
 /* ---- pg_schema.c ---- */
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 4
 /* Create or migrate the schema under an advisory lock (before pipeline mode). */
 int pg_schema_migrate(struct pg_store *store);
 
@@ -159,6 +161,12 @@ int pg_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 int pg_view_batch(la_batch_page *into, const char *ref, void *state);
 int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
+int pg_view_history(la_history_list *into, const char *orderid, void *state);
+
+/* ---- pg_history.c ---- */
+/* Queue the order-history row change index of product makes, if any. */
+int pg_history_queue(struct pg_store *store, const la_product *product, size_t index,
+                     const la_change *change);
 
 /* ---- pg_outbox.c ---- */
 /* Queue the outbox rows of product's Allocated events. */

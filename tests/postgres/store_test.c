@@ -32,7 +32,7 @@ TestSuite(postgres_store, .init = setup, .fini = teardown);
 Test(postgres_store, open_creates_the_schema_at_the_current_version)
 {
 	cr_assert_str_eq(la_store_adapter(store), "postgres");
-	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 4);
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM pg_views"
 	                              " WHERE viewname = 'allocations_view'"
@@ -75,7 +75,7 @@ Test(postgres_store, many_processes_may_create_the_schema_at_once)
 	/* a fresh, empty schema: every opener races to create the tables */
 	PGconn *conn = test_pg_connect(store);
 	cr_assert_eq(test_pg_exec(conn, "DROP TABLE products, batches, allocations, outbox,"
-	                                " schema_version CASCADE;"
+	                                " order_history, schema_version CASCADE;"
 	                                " DROP FUNCTION allocation_save_version"),
 	             0);
 	PQfinish(conn);
@@ -90,7 +90,7 @@ Test(postgres_store, many_processes_may_create_the_schema_at_once)
 		cr_expect_eq(openers[i].rc, LA_OK, "opener %d: %d", i, openers[i].rc);
 	}
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
-	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 4);
 }
 
 Test(postgres_store, bad_connection_strings_and_flags_are_refused)
