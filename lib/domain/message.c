@@ -141,7 +141,7 @@ static int check_order_lines(const char *const *skus, const int64_t *qtys, size_
 		                    LA_ORDER_MAX_LINES, count);
 	char field[48];
 	for (size_t i = 0; i < count; i++) {
-		snprintf(field, sizeof field, "lines[%zu].sku", i);
+		(void)snprintf(field, sizeof field, "lines[%zu].sku", i);
 		CHECK(la_check_string(skus[i], field));
 		if (qtys[i] <= 0)
 			return la_error_set(LA_EINVAL,
