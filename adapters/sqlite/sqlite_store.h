@@ -51,6 +51,8 @@ enum sq_stmt {
 	SQ_PENDING_INSERT,
 	SQ_PENDING_DELETE,
 	SQ_PENDING_LIST,
+	SQ_HISTORY_INSERT,
+	SQ_VIEW_HISTORY,
 	SQ_STMT_COUNT
 };
 
@@ -174,5 +176,12 @@ int sq_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
 int sq_view_batch(la_batch_page *into, const char *ref, void *state);
+
+/* ---- history.c ---- */
+/* The order-history entry change index of product makes, if any (inside
+ * the commit's transaction). */
+int sq_history_write(struct sq_store *store, const la_product *product, size_t index,
+                     const la_change *change);
+int sq_view_history(la_history_list *into, const char *orderid, void *state);
 
 #endif

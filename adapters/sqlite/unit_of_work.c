@@ -234,6 +234,8 @@ static int write_products(struct sq_store *store)
 		rc = la_product_change_at(&change, p, index);
 		if (rc == LA_OK)
 			rc = write_change(store, p, index, &change);
+		if (rc == LA_OK)
+			rc = sq_history_write(store, p, index, &change);
 		if (rc == LA_OK &&
 		    (change.kind == LA_CHANGE_LINE_ALLOCATED ||
 		     change.kind == LA_CHANGE_LINE_DEALLOCATED ||

@@ -138,6 +138,10 @@ const cli_command cli_commands[] = {
      cancel_batch},
     {"allocations", "ORDERID", "print the order's allocations as JSON [{\"sku\",\"batchref\"}]", 1,
      1, 1, cli_print_allocations},
+    {"history", "ORDERID",
+     "print what happened to the order's lines as JSON [{\"at\",\"event\",\"sku\",\"qty\","
+     "\"batchref\",\"reason\",\"expires\"}]",
+     1, 1, 1, cli_print_history},
     {"batches", "[SKU] [--limit N] [--after CURSOR]",
      "print the batch dashboard as JSON {\"batches\": [...], \"next\": CURSOR or null}", 0, -1, 1,
      cli_print_batches},

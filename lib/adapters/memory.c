@@ -6,6 +6,8 @@
  *
  * An adapter like the others: it sees products only through the public and
  * sys/ API (sys/product.h), never through the domain's internals. */
+#include "memory_history.h"
+
 #include "../util/alloc.h"
 #include "../util/batch_order.h"
 #include "../util/strmap.h"
@@ -56,6 +58,7 @@ typedef struct memory_store {
 	size_t pending_count, pending_capacity;
 	pending_record *staged; /* commit: the records about to be added */
 	size_t staged_count, staged_capacity;
+	memory_history history; /* what happened to each order (memory_history.c) */
 } memory_store;
 
 static int nomem(void)
@@ -340,6 +343,8 @@ static int memory_commit(void *state)
 	memory_store *m = state;
 	m->staged_count = 0;
 	int rc = prepare(m);
+	if (rc == LA_OK)
+		rc = memory_history_prepare(&m->history, m->touched, m->touched_count);
 	if (rc != LA_OK) {
 		unstage_pending(m);
 		rollback_products(m); /* a failed commit has rolled back */
@@ -355,6 +360,7 @@ static int memory_commit(void *state)
 		apply_change(m, m->touched[k], &c, &next_view, &next_staged);
 	}
 	m->staged_count = 0;
+	memory_history_keep(&m->history);
 	for (size_t t = 0; t < m->touched_count; t++)
 		la_product_changes_saved(m->touched[t]);
 	m->added_count = 0;
@@ -426,6 +432,11 @@ static int memory_pending_reallocations(la_order_line_list *into, size_t max, vo
 	for (size_t i = 0; rc == LA_OK && i < m->pending_count && i < max; i++)
 		rc = la_order_line_list_append_qty(into, m->pending[i].orderid, m->pending[i].sku,
 		                                   m->pending[i].qty);
+static int memory_history_of(la_history_list *into, const char *orderid, void *state)
+{
+	memory_store *m = state;
+	pthread_mutex_lock(&m->lock);
+	int rc = memory_history_view(into, &m->history, orderid);
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
@@ -546,6 +557,7 @@ static void memory_close(void *state)
 	la__strmap_dispose(&m->products);
 	la__strmap_dispose(&m->batch_index);
 	la__strmap_dispose(&m->orders);
+	memory_history_dispose(&m->history);
 	la__free(m->touched);
 	la__free(m->added);
 	la__free(m->prepared);
@@ -574,6 +586,7 @@ static const la_store_port memory_port = {
     .lines_of_order = memory_lines_of_order,
     .expired_holds = memory_expired_holds,
     .pending_reallocations = memory_pending_reallocations,
+    .history = memory_history_of,
 };
 
 int la_memory_options_init(la_memory_options *opts, unsigned int version)

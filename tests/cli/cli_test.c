@@ -152,6 +152,7 @@ Test(cli, help_lists_every_command_and_the_exit_codes)
 	                          "change-batch-quantity REF QTY",
 	                          "cancel-batch REF",
 	                          "allocations ORDERID",
+	                          "history ORDERID",
 	                          "batches [SKU]",
 	                          "allocate-from-csv FOLDER",
 	                          "--db URL",
@@ -533,4 +534,50 @@ Test(cli, policy_and_promise)
 	expect_error(run("--policy", "latest-in-time", "allocate", "o5", "LAMP", "1", "2030-02-30"),
 	             1, "promise is not a date YYYY-MM-DD");
 	expect_ok(run("allocations", "o5"), "[]\n");
+/* Entry i of a history printed as JSON: every field but "at", which must be
+ * an ISO-8601 UTC time ("YYYY-MM-DDTHH:MM:SSZ"). */
+static void expect_entry(json_t *history, size_t i, const char *event, const char *batchref,
+                         const char *reason)
+{
+	json_t *e = json_array_get(history, i);
+	cr_assert_not_null(e, "no entry %zu", i);
+	const char *at = json_string_value(json_object_get(e, "at"));
+	cr_expect(at && strlen(at) == 20 && at[10] == 'T' && at[19] == 'Z', "at: %s", at);
+	cr_expect_str_eq(json_string_value(json_object_get(e, "event")), event);
+	cr_expect_str_eq(json_string_value(json_object_get(e, "sku")), "LAMP");
+	cr_expect_eq(json_integer_value(json_object_get(e, "qty")), 8);
+	json_t *ref = json_object_get(e, "batchref");
+	json_t *why = json_object_get(e, "reason");
+	cr_expect(batchref ? json_is_string(ref) && strcmp(json_string_value(ref), batchref) == 0
+	                   : json_is_null(ref),
+	          "entry %zu batchref", i);
+	cr_expect(reason ? json_is_string(why) && strcmp(json_string_value(why), reason) == 0
+	                 : json_is_null(why),
+	          "entry %zu reason", i);
+	cr_expect(json_is_null(json_object_get(e, "expires")), "entry %zu expires", i);
+}
+
+Test(cli, history_prints_what_happened_to_an_order)
+{
+	expect_ok(run("history", "nobody"), "[]\n");
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("add-batch", "b2", "LAMP", "10", "2011-01-02"), "");
+	expect_ok(run("allocate", "o1", "LAMP", "8"), "b1\n");
+	expect_ok(run("change-batch-quantity", "b1", "5"), "");
+	expect_ok(run("deallocate", "o1", "LAMP"), "");
+	result r = run("history", "o1");
+	cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
+	json_error_t error;
+	json_t *history = json_loads(r.out, 0, &error);
+	cr_assert(json_is_array(history), "%s: %s", r.out, error.text);
+	cr_expect_eq(json_array_size(history), 4, "%s", r.out);
+	expect_entry(history, 0, "Allocated", "b1", NULL);
+	expect_entry(history, 1, "Deallocated", "b1", "stock_reduced");
+	expect_entry(history, 2, "Allocated", "b2", NULL);
+	expect_entry(history, 3, "Deallocated", "b2", "requested");
+	json_decref(history);
+	/* a CSV folder keeps none */
+	make_shop("ref,sku,qty,eta\nb1,s1,100,\n", "orderid,sku,qty\n");
+	expect_error(run("--db", "csv:shop", "history", "o1"), 1,
+	             "the csv store keeps no order history");
 }

@@ -93,6 +93,9 @@ def test_every_endpoint_answers_as_documented(tmp_path, sqlite_url, start_server
     c.check("/allocations/{orderid}", get(f"/allocations/{order}"))
     c.check("/allocations/{orderid}", get("/allocations/" + unique("none")))  # 404 text
     c.check("/allocations/{orderid}", get("/allocations/" + "x" * 300))  # 400
+    c.check("/allocations/{orderid}/history", get(f"/allocations/{order}/history"))
+    c.check("/allocations/{orderid}/history", get(f"/allocations/{unique('none')}/history"))
+    c.check("/allocations/{orderid}/history", get("/allocations/" + "x" * 300 + "/history"))
     c.check("/batches", get("/batches", params={"sku": sku, "limit": 1}))
     c.check("/batches", get("/batches", params={"limit": 0}))  # 400
     c.check("/change_batch_quantity", post("/change_batch_quantity", json={"ref": batch, "qty": 4}))
@@ -151,9 +154,21 @@ def test_store_failures_answer_as_documented(tmp_path, start_server, conformance
         assert str(folder) not in r.text and "allocation.db" not in r.text  # redacted
         c.check(path, r)
     for template, path in [("/allocations/{orderid}", "/allocations/o"),
+                           ("/allocations/{orderid}/history", "/allocations/o/history"),
                            ("/batches", "/batches"), ("/readyz", "/readyz")]:
         r = server.get(path)
         assert r.status_code == 503, r.text
         assert str(folder) not in r.text
         c.check(template, r)
     assert str(folder) in server.read_log()  # the detail is in the log
+
+
+def test_a_store_without_history_answers_as_documented(tmp_path, start_server, conformance):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "batches.csv").write_text("ref,sku,qty,eta\n")
+    server = start_server("csv:" + str(folder))
+    r = server.get("/allocations/o1/history")
+    assert r.status_code == 501, r.text
+    assert "history" in r.json()["message"]
+    conformance.check("/allocations/{orderid}/history", r)

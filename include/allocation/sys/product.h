@@ -227,6 +227,20 @@ LA_EXTERN(int) la_product_change_reason(const la_product *product, size_t index)
  */
 LA_EXTERN(int64_t) la_product_change_time(const la_product *product, size_t index);
 
+/**
+ * The order-history entry (la_view_history) the change at index makes, as
+ * the kind of the event that caused it: #LA_EVT_ALLOCATED (LINE_ALLOCATED),
+ * #LA_EVT_DEALLOCATED (LINE_DEALLOCATED, and LINE_UNWAITED with a reason:
+ * a waiting line cancelled), #LA_EVT_CONFIRMED (LINE_CONFIRMED),
+ * #LA_EVT_BACKORDERED (LINE_WAITING); 0 for a change that makes none (batch
+ * changes, and a waiting line leaving the queue to be allocated: its
+ * LINE_ALLOCATED follows), for NULL and for an index out of range. The
+ * entry's other fields: la_product_change_at (orderid, qty, batchref: NULL
+ * for a waiting line), la_product_sku, la_product_change_reason,
+ * la_product_change_expires, la_product_change_time.
+ */
+LA_EXTERN(int) la_product_change_event(const la_product *product, size_t index);
+
 /** Non-zero for a product made by la_product_new that no store has saved yet. */
 LA_EXTERN(int) la_product_is_new(const la_product *product);
 /** version_number as loaded or last saved: the optimistic-concurrency check. */

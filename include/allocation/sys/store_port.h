@@ -150,6 +150,14 @@ typedef struct la_store_port {
 	 * store and la_bus_finish_reallocations has nothing to do.
 	 */
 	int (*pending_reallocations)(la_order_line_list *into, size_t max, void *state);
+	 * Outside units of work: append orderid's history entries to into
+	 * (la_history_list_append), oldest first; nothing for an order the
+	 * store never saw. The store writes them at commit, in the same
+	 * transaction as the changes (la_product_change_event says which
+	 * change makes which entry). Optional: without it, la_view_history
+	 * answers #LA_EUNSUPPORTED.
+	 */
+	int (*history)(la_history_list *into, const char *orderid, void *state);
 } la_store_port;
 
 /**
@@ -202,6 +210,24 @@ LA_EXTERN(int)
 la_batch_page_append_row(la_batch_page *page, const char *ref, const char *sku, const char *eta,
                          int64_t purchased, int64_t allocated, int64_t lines, int64_t held,
                          int64_t waiting);
+/**
+ * Append one entry to an order's history (la_view_history); strings are
+ * copied.
+ * @param list the list.
+ * @param time when it happened (seconds since 1970 UTC, >= 0: la_product_change_time).
+ * @param event #LA_EVT_ALLOCATED, #LA_EVT_DEALLOCATED, #LA_EVT_CONFIRMED or
+ *        #LA_EVT_BACKORDERED (la_product_change_event).
+ * @param sku the line's sku.
+ * @param qty its quantity (> 0).
+ * @param batchref its batch: required for Allocated and Confirmed, NULL for
+ *        Backordered, NULL for a Deallocated of a waiting line.
+ * @param reason a #la_dealloc_reason for Deallocated, else 0.
+ * @param expires a held Allocated's end of hold (seconds since 1970 UTC), else 0.
+ * @return #LA_OK; #LA_EINVAL naming the bad field; #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_history_list_append(la_history_list *list, int64_t time, int event, const char *sku, int64_t qty,
+                       const char *batchref, int reason, int64_t expires);
 /** Append one (orderid, sku) pair (copied). */
 LA_EXTERN(int)
 la_order_line_list_append(la_order_line_list *list, const char *orderid, const char *sku);
