@@ -162,6 +162,7 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
     [PG_PENDING_LIST] = {"la_pending_list",
                          "SELECT orderid, sku, qty FROM pending_reallocations"
                          " ORDER BY id LIMIT $1::bigint",
+                         1},
     [PG_HISTORY_INSERT] = {"la_history_insert",
                            "INSERT INTO order_history (orderid, at, event, sku, qty, batchref,"
                            " reason, expires) VALUES ($1::text, to_timestamp($2::bigint),"

@@ -432,6 +432,10 @@ static int memory_pending_reallocations(la_order_line_list *into, size_t max, vo
 	for (size_t i = 0; rc == LA_OK && i < m->pending_count && i < max; i++)
 		rc = la_order_line_list_append_qty(into, m->pending[i].orderid, m->pending[i].sku,
 		                                   m->pending[i].qty);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
 static int memory_history_of(la_history_list *into, const char *orderid, void *state)
 {
 	memory_store *m = state;

@@ -534,6 +534,8 @@ Test(cli, policy_and_promise)
 	expect_error(run("--policy", "latest-in-time", "allocate", "o5", "LAMP", "1", "2030-02-30"),
 	             1, "promise is not a date YYYY-MM-DD");
 	expect_ok(run("allocations", "o5"), "[]\n");
+}
+
 /* Entry i of a history printed as JSON: every field but "at", which must be
  * an ISO-8601 UTC time ("YYYY-MM-DDTHH:MM:SSZ"). */
 static void expect_entry(json_t *history, size_t i, const char *event, const char *batchref,

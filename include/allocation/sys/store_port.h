@@ -150,6 +150,7 @@ typedef struct la_store_port {
 	 * store and la_bus_finish_reallocations has nothing to do.
 	 */
 	int (*pending_reallocations)(la_order_line_list *into, size_t max, void *state);
+	/**
 	 * Outside units of work: append orderid's history entries to into
 	 * (la_history_list_append), oldest first; nothing for an order the
 	 * store never saw. The store writes them at commit, in the same
