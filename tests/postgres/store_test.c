@@ -69,7 +69,8 @@ Test(postgres_store, a_version_1_schema_is_migrated_keeping_every_allocation)
 	cr_assert_eq(pgt_allocate(bus, "o1", "TABLE", 2, NULL, 0), LA_OK);
 	cr_assert_eq(pgt_allocate(bus, "o2", "LAMP", 4, NULL, 0), LA_OK);
 	PGconn *conn = test_pg_connect(store);
-	cr_assert_eq(test_pg_exec(conn, "DROP TABLE waiting; DROP VIEW allocations_view;"
+	cr_assert_eq(test_pg_exec(conn, "DROP TABLE waiting, pending_reallocations, order_history;"
+	                                " DROP VIEW allocations_view;"
 	                                " ALTER TABLE allocations DROP COLUMN expires;"
 	                                " ALTER TABLE batches DROP COLUMN held;"
 	                                " CREATE VIEW allocations_view AS SELECT position, orderid,"
