@@ -115,6 +115,10 @@ void sq_finalize_all(struct sq_store *store);
 int sq_bind_text(sqlite3_stmt *stmt, int index, const char *text);
 
 /* ---- schema.c ---- */
+/* The read model, as the schema creates it and repair recreates it. */
+#define SQ_ALLOCATIONS_VIEW                                                                        \
+	"CREATE VIEW allocations_view AS"                                                          \
+	" SELECT rowid AS position, orderid, sku, batchref, qty FROM allocations;"
 /* Check the file's schema, create or migrate it; set the pragmas. */
 int sq_schema_prepare(struct sq_store *store, int durability_full, int memory);
 
@@ -151,6 +155,10 @@ int sq_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *
 void sq_outbox_init_ids(struct sq_store *store);
 /* Close the relay's lock file, if it was opened. */
 void sq_outbox_close(struct sq_store *store);
+
+/* ---- check.c ---- */
+int sq_check(la_check_report *into, void *state);
+int sq_repair(la_check_report *into, void *state);
 
 /* ---- views.c ---- */
 int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state);

@@ -9,6 +9,7 @@
 #include "../util/alloc.h"
 #include "../util/batch_order.h"
 #include "../util/strmap.h"
+#include "../domain/check_internal.h"
 
 #include <allocation/memory.h>
 #include <allocation/sys/ports.h>
@@ -450,6 +451,140 @@ static int memory_batch(la_batch_page *into, const char *ref, void *state)
 	return rc;
 }
 
+/* ---- check and repair (check.h) ---- */
+
+/* The read-model row of orderid's line of sku, or NULL. */
+static order_row *find_row(memory_store *m, const char *orderid, const char *sku)
+{
+	order_view *view = la__strmap_get(&m->orders, orderid);
+	for (size_t i = 0; view && i < view->count; i++) {
+		if (strcmp(view->rows[i].sku, sku) == 0)
+			return &view->rows[i];
+	}
+	return NULL;
+}
+
+static int same_ref(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+typedef struct line_walk {
+	memory_store *m;
+	la_product *product;
+	la_check_report *into;
+	int repair;
+} line_walk;
+
+static const char *shown(const char *ref)
+{
+	return ref ? ref : "(waiting)";
+}
+
+/* Every line of the product has its row in the read model, on its batch. */
+static int visit_line(const char *orderid, const char *batchref, void *arg)
+{
+	line_walk *w = arg;
+	const char *sku = la_product_sku(w->product);
+	order_row *row = find_row(w->m, orderid, sku);
+	if (row && same_ref(row->batchref, batchref))
+		return LA_OK;
+	if (!w->repair)
+		return la_check_report_append(
+		    w->into, LA_CHECK_READ_MODEL_MISMATCH, batchref, orderid, sku,
+		    "order %s's line of %s is on %s but the read model %s%s", orderid, sku,
+		    shown(batchref), row ? "shows it on " : "lacks it",
+		    row ? shown(row->batchref) : "");
+	const la_batch *b = batchref ? la_product_find_batch(w->product, batchref) : NULL;
+	const char *stable = b ? la_batch_reference(b) : NULL;
+	if (row) {
+		row->batchref = stable;
+	} else {
+		order_view *view = order_view_get(w->m, orderid);
+		if (!view || reserve_row(view, 1) != LA_OK)
+			return nomem();
+		view->rows[view->count++] = (order_row){sku, stable};
+	}
+	return la_check_report_append(w->into, LA_CHECK_READ_MODEL_MISMATCH, batchref, orderid, sku,
+	                              "read model: order %s's line of %s %s %s", orderid, sku,
+	                              row ? "moved to" : "added on", shown(batchref));
+}
+
+/* The line a read-model row shows exists, where the row says. */
+static int row_has_line(memory_store *m, const char *orderid, const order_row *row)
+{
+	const la_product *p = la__strmap_get(&m->products, row->sku);
+	if (!p)
+		return 0;
+	if (!row->batchref)
+		return la_product_find_waiting(p, orderid) > 0;
+	const la_batch *b = la_product_find_line(p, orderid);
+	return b && strcmp(la_batch_reference(b), row->batchref) == 0;
+}
+
+/* Rows that show a line the products do not have (or twice). */
+static int check_rows(memory_store *m, la_check_report *into, int repair)
+{
+	size_t index = 0;
+	const char *key;
+	void *value;
+	int rc = LA_OK;
+	while (rc == LA_OK && la__strmap_next(&m->orders, &index, &key, &value)) {
+		order_view *view = value;
+		for (size_t i = 0; rc == LA_OK && i < view->count;) {
+			order_row row = view->rows[i];
+			int twice = find_row(m, key, row.sku) != &view->rows[i];
+			if (row_has_line(m, key, &row) && !twice) {
+				i++;
+				continue;
+			}
+			rc = la_check_report_append(
+			    into, LA_CHECK_READ_MODEL_MISMATCH, row.batchref, key, row.sku,
+			    repair ? "read model: removed order %s's row of %s on %s%s"
+			           : "the read model shows order %s's line of %s on %s%s",
+			    key, row.sku, shown(row.batchref),
+			    twice ? " twice" : (repair ? "" : ", where there is none"));
+			if (!repair) {
+				i++;
+				continue;
+			}
+			memmove(view->rows + i, view->rows + i + 1,
+			        (view->count - i - 1) * sizeof *view->rows);
+			view->count--;
+		}
+	}
+	return rc;
+}
+
+static int memory_check_or_repair(la_check_report *into, memory_store *m, int repair)
+{
+	pthread_mutex_lock(&m->lock);
+	int rc = repair ? check_rows(m, into, 1) : LA_OK;
+	size_t index = 0;
+	const char *key;
+	void *value;
+	while (rc == LA_OK && la__strmap_next(&m->products, &index, &key, &value)) {
+		line_walk w = {m, value, into, repair};
+		rc = repair ? la__product_repair(value, into) : la__product_check(value, into);
+		if (rc == LA_OK)
+			rc = la__product_each_line(value, visit_line, &w);
+	}
+	if (rc == LA_OK && !repair)
+		rc = check_rows(m, into, 0);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+static int memory_check(la_check_report *into, void *state)
+{
+	return memory_check_or_repair(into, state, 0);
+}
+
+static int memory_repair(la_check_report *into, void *state)
+{
+	return memory_check_or_repair(into, state, 1);
+}
+
 static void memory_close(void *state)
 {
 	memory_store *m = state;
@@ -495,6 +630,8 @@ static const la_store_port memory_port = {
     .batch = memory_batch,
     .lines_of_order = memory_lines_of_order,
     .expired_holds = memory_expired_holds,
+    .check = memory_check,
+    .repair = memory_repair,
 };
 
 int la_memory_options_init(la_memory_options *opts, unsigned int version)
