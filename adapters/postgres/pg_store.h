@@ -123,6 +123,10 @@ const char *pg_text(const PGresult *res, int row, int col);
 const char *pg_fmt_int(char *buf, int64_t v);
 
 /* ---- pg_schema.c ---- */
+/* The read model, as the schema creates it and repair recreates it. */
+#define PG_ALLOCATIONS_VIEW                                                                        \
+	"CREATE VIEW allocations_view AS"                                                          \
+	" SELECT position, orderid, sku, batchref, qty FROM allocations"
 #define PG_SCHEMA_VERSION 1
 /* Create or migrate the schema under an advisory lock (before pipeline mode). */
 int pg_schema_migrate(struct pg_store *store);
@@ -159,6 +163,10 @@ int pg_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 int pg_view_batch(la_batch_page *into, const char *ref, void *state);
 int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
+
+/* ---- pg_check.c ---- */
+int pg_check(la_check_report *into, void *state);
+int pg_repair(la_check_report *into, void *state);
 
 /* ---- pg_outbox.c ---- */
 /* Queue the outbox rows of product's Allocated events. */
