@@ -88,7 +88,8 @@ static const char *const repairs[] = {
     " WHERE p.sku IN (SELECT sku FROM fixed))"
     " SELECT CASE WHEN allocated <> total THEN 2 ELSE 3 END, ref, NULL, sku, 'batch ' || ref"
     " || ':' || CASE WHEN allocated <> total THEN ' allocated ' || allocated || ' -> ' ||"
-    " total ELSE '' END || CASE WHEN line_count <> lines THEN ' line count ' || line_count ||"
+    " total ELSE '' END || CASE WHEN line_count <> lines THEN CASE WHEN allocated <> total"
+    " THEN ',' ELSE '' END || ' line count ' || line_count ||"
     " ' -> ' || lines ELSE '' END FROM fixed ORDER BY ref",
     /* a version at least the product's latest batch or line sequence, plus one */
     "WITH v AS (SELECT p.sku, p.version_number AS old, 1 + greatest("

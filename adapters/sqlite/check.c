@@ -72,7 +72,8 @@ static const char view_missing[] =
 static const char *const figure_repairs[] = {
     "SELECT CASE WHEN allocated <> total THEN 2 ELSE 3 END, ref, NULL, sku, 'batch ' || ref"
     " || ':' || CASE WHEN allocated <> total THEN ' allocated ' || allocated || ' -> ' ||"
-    " total ELSE '' END || CASE WHEN line_count <> lines THEN ' line count ' || line_count ||"
+    " total ELSE '' END || CASE WHEN line_count <> lines THEN CASE WHEN allocated <> total"
+    " THEN ',' ELSE '' END || ' line count ' || line_count ||"
     " ' -> ' || lines ELSE '' END FROM " FIGURES " WHERE allocated <> total"
     " OR line_count <> lines ORDER BY ref",
     "UPDATE products SET version_number = version_number + 1 WHERE sku IN (SELECT sku FROM " FIGURES

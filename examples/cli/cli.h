@@ -74,6 +74,10 @@ int cli_import_orders(cli_context *ctx);
 int cli_print_allocations(cli_context *ctx);
 int cli_print_batches(cli_context *ctx);
 
+/* check and repair (check.c). */
+int cli_check(cli_context *ctx);
+int cli_repair(cli_context *ctx);
+
 /* Usage (usage.c). */
 void cli_usage(FILE *to);
 void cli_command_usage(FILE *to, const cli_command *cmd);
