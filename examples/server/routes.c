@@ -19,6 +19,7 @@ static const struct route routes[ROUTE_COUNT] = {
     {"/readyz", "GET", "GET, HEAD", handle_readyz, NULL, NULL, 0, 0, 0, "readyz", 8},
     {"/metrics", "GET", "GET, HEAD", handle_metrics, NULL, NULL, 0, 0, 0, "metrics", 9},
     {"/openapi.json", "GET", "GET, HEAD", handle_openapi, NULL, NULL, 0, 0, 0, "openapi", 10},
+    {"/check", "GET", "GET, HEAD", handle_check, NULL, NULL, 0, 0, 0, "check", 11},
 };
 
 const struct route *route_find(const char *path)

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import requests
 
-from conftest import unique
+from conftest import csv_folder, unique
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOC = json.loads((ROOT / "docs" / "openapi.json").read_text())
@@ -106,6 +106,7 @@ def test_every_endpoint_answers_as_documented(tmp_path, sqlite_url, start_server
     c.check("/readyz", get("/readyz"))
     c.check("/metrics", get("/metrics"))
     c.check("/openapi.json", get("/openapi.json"))
+    c.check("/check", get("/check"))
 
     for path in ("/deallocate", "/change_batch_quantity", "/cancel_batch"):
         c.check(path, post(path, json={}, headers={"Content-Type": "text/plain"}))
@@ -151,9 +152,18 @@ def test_store_failures_answer_as_documented(tmp_path, start_server, conformance
         assert str(folder) not in r.text and "allocation.db" not in r.text  # redacted
         c.check(path, r)
     for template, path in [("/allocations/{orderid}", "/allocations/o"),
-                           ("/batches", "/batches"), ("/readyz", "/readyz")]:
+                           ("/batches", "/batches"), ("/readyz", "/readyz"),
+                           ("/check", "/check")]:
         r = server.get(path)
         assert r.status_code == 503, r.text
         assert str(folder) not in r.text
         c.check(template, r)
     assert str(folder) in server.read_log()  # the detail is in the log
+
+
+def test_check_without_support_answers_as_documented(tmp_path, start_server, conformance):
+    folder = csv_folder(tmp_path)
+    server = start_server("csv:" + str(folder))
+    r = server.get("/check")
+    assert r.status_code == 501, r.text
+    conformance.check("/check", r)
