@@ -5,7 +5,10 @@
  * the same logs, in two phases so running out of memory changes nothing.
  *
  * An adapter like the others: it sees products only through the public and
- * sys/ API (sys/product.h), never through the domain's internals. */
+ * sys/ API (sys/product.h), never through the domain's internals; except
+ * check and repair, which ask the domain (lib/domain/check.c) to verify and
+ * recompute a product's own figures, since no public call walks a batch's
+ * lines. */
 #include "../util/alloc.h"
 #include "../util/batch_order.h"
 #include "../util/strmap.h"
