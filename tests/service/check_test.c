@@ -100,11 +100,20 @@ static void show(const char *title, const la_check_report *r)
 		            la_check_report_message(r, i));
 }
 
+/* Skipping ends the test without its fini: close the store first. */
+#define skip_test(...)                                                                             \
+	do {                                                                                       \
+		close_bus();                                                                       \
+		bus = NULL;                                                                        \
+		store = NULL;                                                                      \
+		cr_skip_test(__VA_ARGS__);                                                         \
+	} while (0)
+
 static void corrupt(enum test_corruption what)
 {
 	int rc = test_corrupt(store, what);
 	if (rc == LA_EUNSUPPORTED)
-		cr_skip_test("the %s store keeps no data a test can corrupt", test_store_name());
+		skip_test("the %s store keeps no data a test can corrupt", test_store_name());
 	cr_assert_eq(rc, LA_OK, "corrupting the %s store", test_store_name());
 }
 
@@ -269,4 +278,45 @@ Test(check, bad_arguments_are_refused)
 	cr_assert_null(la_check_report_message(NULL, 0));
 	cr_assert_str_eq(la_check_kind_name(LA_CHECK_OVER_ALLOCATED), "over_allocated");
 	cr_assert_str_eq(la_check_kind_name(999), "unknown");
+}
+
+/* Handle cmd (owned); its status. */
+static int try_run(la_message *cmd)
+{
+	cr_assert_not_null(cmd);
+	int rc = la_bus_handle(bus, cmd);
+	la_message_free(cmd);
+	return rc;
+}
+
+Test(check, held_and_waiting_lines_are_consistent_after_their_commands)
+{
+	la_bus_free(bus);
+	la_bus_options opts = LA_BUS_OPTIONS_INIT;
+	opts.flags = LA_BUS_BACKORDERS;
+	cr_assert_eq(la_bus_new(&bus, store, &opts), LA_OK, "%s", la_error_last());
+	batch("b1", "LAMP", 5, NULL);
+	la_message *m = NULL;
+	cr_assert_eq(la_command_allocate_with(&m, "held", "LAMP", 2, 3600, NULL), LA_OK);
+	int rc = try_run(m);
+	if (rc == LA_EUNSUPPORTED)
+		skip_test("the %s store does not keep holds yet", test_store_name());
+	cr_assert_eq(rc, LA_OK, "%s", la_error_last());
+	allocate("plain", "LAMP", 3);
+	cr_assert_eq(la_command_allocate(&m, "waits", "LAMP", 4), LA_OK);
+	rc = try_run(m);
+	if (rc == LA_EUNSUPPORTED)
+		skip_test("the %s store does not keep waiting lines yet", test_store_name());
+	cr_assert_eq(rc, LA_OK, "%s", la_error_last());
+	assert_healthy();
+	cr_assert_eq(la_command_confirm(&m, "held"), LA_OK);
+	cr_assert_eq(try_run(m), LA_OK, "%s", la_error_last());
+	la_message *more = NULL;
+	cr_assert_eq(la_command_change_batch_quantity(&more, "b1", 9), LA_OK); /* fills "waits" */
+	run(more);
+	assert_healthy();
+	la_check_report *r = repair();
+	show("unexpected repair", r);
+	cr_assert_eq(la_check_report_count(r), 0);
+	la_check_report_free(r);
 }
