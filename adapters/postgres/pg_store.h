@@ -123,7 +123,8 @@ const char *pg_text(const PGresult *res, int row, int col);
 const char *pg_fmt_int(char *buf, int64_t v);
 
 /* ---- pg_schema.c ---- */
-/* The read model, as the schema creates it and repair recreates it. */
+/* The read model as the latest schema version defines it (repair recreates
+ * it); keep it equal to the last migration that creates allocations_view. */
 #define PG_ALLOCATIONS_VIEW                                                                        \
 	"CREATE VIEW allocations_view AS"                                                          \
 	" SELECT position, orderid, sku, batchref, qty FROM allocations"

@@ -42,7 +42,9 @@ static const char *const migrations[LA_SQLITE_SCHEMA_VERSION] = {
     "CREATE INDEX allocations_by_batch ON allocations(batchref);"
     /* The read model: rowids grow with insertion, so position is
      * allocation order, across products too. */
-    SQ_ALLOCATIONS_VIEW "CREATE TABLE outbox ("
+    "CREATE VIEW allocations_view AS"
+    " SELECT rowid AS position, orderid, sku, batchref, qty FROM allocations;"
+    "CREATE TABLE outbox ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " channel TEXT NOT NULL,"
     " payload TEXT NOT NULL,"

@@ -115,7 +115,8 @@ void sq_finalize_all(struct sq_store *store);
 int sq_bind_text(sqlite3_stmt *stmt, int index, const char *text);
 
 /* ---- schema.c ---- */
-/* The read model, as the schema creates it and repair recreates it. */
+/* The read model as the latest schema version defines it (repair recreates
+ * it); keep it equal to the last migration that creates allocations_view. */
 #define SQ_ALLOCATIONS_VIEW                                                                        \
 	"CREATE VIEW allocations_view AS"                                                          \
 	" SELECT rowid AS position, orderid, sku, batchref, qty FROM allocations;"
