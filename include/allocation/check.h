@@ -50,7 +50,13 @@ typedef enum la_check_kind {
 	/** A batch belongs to a sku that has no product (batch, sku). */
 	LA_CHECK_BATCH_WITHOUT_PRODUCT = 10,
 	/** A line's quantity is not positive (order, sku, batch). */
-	LA_CHECK_QUANTITY_NOT_POSITIVE = 11
+	LA_CHECK_QUANTITY_NOT_POSITIVE = 11,
+	/** A batch's stored held quantity differs from its held lines' sum (batch, sku). */
+	LA_CHECK_HELD_MISMATCH = 12,
+	/** An order's line both waits for stock and is allocated (order, sku, batch). */
+	LA_CHECK_WAITING_AND_ALLOCATED = 13,
+	/** A line waits for a sku that has no product (order, sku). */
+	LA_CHECK_WAITING_WITHOUT_PRODUCT = 14
 } la_check_kind;
 
 /**

@@ -57,7 +57,7 @@ static int check_batch(const la_product *p, const la_batch *b, la_check_report *
 		                            p->sku, "batch %s stores %lld lines but has %lld",
 		                            b->ref, (long long)b->line_count, (long long)f.lines);
 	if (rc == LA_OK && b->lines_complete && f.held != b->held)
-		rc = la_check_report_append(into, LA_CHECK_ALLOCATED_MISMATCH, b->ref, NULL, p->sku,
+		rc = la_check_report_append(into, LA_CHECK_HELD_MISMATCH, b->ref, NULL, p->sku,
 		                            "batch %s stores held %lld but its held lines add up "
 		                            "to %lld",
 		                            b->ref, (long long)b->held, (long long)f.held);
@@ -67,6 +67,26 @@ static int check_batch(const la_product *p, const la_batch *b, la_check_report *
 		                            "batch %s has %lld allocated of %lld purchased", b->ref,
 		                            (long long)allocated, (long long)b->purchased);
 	return rc == LA_OK ? check_lines(p, b, into) : rc;
+}
+
+/* A waiting line has a positive quantity and is not also allocated. */
+static int check_waiting_line(const la_product *p, const la__line *l, la_check_report *into)
+{
+	int rc = LA_OK;
+	if (l->qty <= 0)
+		rc = la_check_report_append(into, LA_CHECK_QUANTITY_NOT_POSITIVE, NULL, l->orderid,
+		                            p->sku,
+		                            "order %s's waiting line of %s has quantity %lld",
+		                            l->orderid, p->sku, (long long)l->qty);
+	const la__line *allocated = la__strmap_get(&p->line_by_order, l->orderid);
+	if (rc == LA_OK && allocated)
+		rc = la_check_report_append(
+		    into, LA_CHECK_WAITING_AND_ALLOCATED, la_batch_reference(allocated->batch),
+		    l->orderid, p->sku,
+		    "order %s's line of %s waits for stock and is allocated "
+		    "on %s",
+		    l->orderid, p->sku, la_batch_reference(allocated->batch));
+	return rc;
 }
 
 int la__product_check(const la_product *p, la_check_report *into)
@@ -79,8 +99,10 @@ int la__product_check(const la_product *p, la_check_report *into)
 	for (size_t i = 0; rc == LA_OK && i < p->batch_count; i++)
 		rc = check_batch(p, p->batches[i], into);
 	int64_t waiting = 0;
-	for (const la__line *l = p->waiting_first; l; l = l->next)
+	for (const la__line *l = p->waiting_first; l && rc == LA_OK; l = l->next) {
 		waiting += l->qty;
+		rc = check_waiting_line(p, l, into);
+	}
 	if (rc == LA_OK && waiting != p->waiting_qty)
 		rc = la_check_report_append(into, LA_CHECK_ALLOCATED_MISMATCH, NULL, NULL, p->sku,
 		                            "product %s stores %lld units waiting but its waiting "
@@ -112,8 +134,8 @@ int la__product_repair(la_product *p, la_check_report *into)
 			rc = note_change(into, LA_CHECK_LINE_COUNT_MISMATCH, p, b->ref,
 			                 "line count", b->line_count, f.lines);
 		if (rc == LA_OK && f.held != b->held)
-			rc = note_change(into, LA_CHECK_ALLOCATED_MISMATCH, p, b->ref, "held",
-			                 b->held, f.held);
+			rc = note_change(into, LA_CHECK_HELD_MISMATCH, p, b->ref, "held", b->held,
+			                 f.held);
 		if (rc == LA_OK) {
 			b->allocated = f.allocated;
 			b->line_count = f.lines;

@@ -30,6 +30,9 @@ static const char *const kind_names[] = {
     [LA_CHECK_LINE_SKU_MISMATCH] = "line_sku_mismatch",
     [LA_CHECK_BATCH_WITHOUT_PRODUCT] = "batch_without_product",
     [LA_CHECK_QUANTITY_NOT_POSITIVE] = "quantity_not_positive",
+    [LA_CHECK_HELD_MISMATCH] = "held_mismatch",
+    [LA_CHECK_WAITING_AND_ALLOCATED] = "waiting_and_allocated",
+    [LA_CHECK_WAITING_WITHOUT_PRODUCT] = "waiting_without_product",
 };
 #define KIND_COUNT (sizeof kind_names / sizeof *kind_names)
 
