@@ -56,8 +56,43 @@ static const char *const data_checks[] = {
     " ELSE 'has a payload that is not a JSON object' END FROM outbox"
     " WHERE channel = '' OR NOT pg_temp.la_json_object(payload) ORDER BY id",
     "SELECT to_regclass('allocations_view') IS NULL",
+    "SELECT to_regclass('waiting') IS NOT NULL",
 };
 #define DATA_CHECKS (int)(sizeof data_checks / sizeof *data_checks)
+
+/* Holds and waiting lines (issue 13), where the schema has them (version 2:
+ * allocations.expires, batches.held, the waiting table). */
+#define HELD_FIGURES                                                                               \
+	"(SELECT b.ref, b.sku, b.held, (SELECT coalesce(sum(a.qty), 0) FROM allocations a"         \
+	" WHERE a.batchref = b.ref AND a.expires > 0) AS held_total FROM batches b)"
+static const char *const order_checks[] = {
+    "SELECT 12, ref, NULL, sku, 'batch ' || ref || ' stores held ' || held ||"
+    " ' but its held lines add up to ' || held_total FROM " HELD_FIGURES
+    " h WHERE held <> held_total ORDER BY ref",
+    "SELECT 13, a.batchref, w.orderid, w.sku, 'order ' || w.orderid || '''s line of ' ||"
+    " w.sku || ' waits for stock and is allocated on ' || a.batchref FROM waiting w"
+    " JOIN allocations a ON a.orderid = w.orderid AND a.sku = w.sku"
+    " ORDER BY w.orderid, w.sku",
+    "SELECT 14, NULL, w.orderid, w.sku, 'order ' || w.orderid || '''s line waits for ' ||"
+    " w.sku || ', which has no product' FROM waiting w"
+    " WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = w.sku)"
+    " ORDER BY w.orderid, w.sku",
+    "SELECT 11, NULL, orderid, sku, 'order ' || orderid || '''s waiting line of ' || sku ||"
+    " ' has quantity ' || qty FROM waiting WHERE qty < 1 ORDER BY orderid, sku",
+};
+#define ORDER_CHECKS (int)(sizeof order_checks / sizeof *order_checks)
+
+static const char *const held_repairs[] = {
+    "WITH f AS " HELD_FIGURES ","
+    " fixed AS (UPDATE batches b SET held = f.held_total FROM f"
+    " WHERE b.ref = f.ref AND f.held <> f.held_total RETURNING f.ref, f.sku, f.held,"
+    " f.held_total),"
+    " bumped AS (UPDATE products p SET version_number = p.version_number + 1"
+    " WHERE p.sku IN (SELECT sku FROM fixed))"
+    " SELECT 12, ref, NULL, sku, 'batch ' || ref || ': held ' || held || ' -> ' ||"
+    " held_total FROM fixed ORDER BY ref",
+};
+#define HELD_REPAIRS (int)(sizeof held_repairs / sizeof *held_repairs)
 
 /* The read model against the allocations, when allocations_view exists. */
 #define VIEW_LACKS                                                                                 \
@@ -101,6 +136,7 @@ static const char *const repairs[] = {
     " SELECT 7, NULL, NULL, sku, 'product ' || sku || ': version ' || old || ' -> ' || new"
     " FROM fixed ORDER BY sku",
     "SELECT to_regclass('allocations_view') IS NULL",
+    "SELECT to_regclass('waiting') IS NOT NULL",
 };
 #define REPAIRS (int)(sizeof repairs / sizeof *repairs)
 
@@ -137,6 +173,20 @@ static int queue_and_run(struct pg_store *store, const char *const *sql, int cou
 		return pg_round_trip(store, results, count, what);
 	for (int i = 0; i < count; i++)
 		results[i] = NULL;
+	return rc;
+}
+
+/* Run sql[0..count) (at most 8) in one round trip, appending their rows. */
+static int run_appending(struct pg_store *store, const char *const *sql, int count,
+                         la_check_report *into, const char *what)
+{
+	PGresult *res[8];
+	if (count > 8)
+		return la_error_set(LA_EINVAL, "postgres: too many check queries");
+	int rc = queue_and_run(store, sql, count, res, what);
+	for (int i = 0; rc == LA_OK && i < count; i++)
+		rc = append_rows(into, res[i]);
+	pg_clear_results(res, count);
 	return rc;
 }
 
@@ -209,10 +259,13 @@ int pg_check(la_check_report *into, void *state)
 	if (rc != LA_OK)
 		return rc;
 	rc = queue_and_run(store, sql, N, res, what);
-	for (int i = 2; rc == LA_OK && i < N - 1; i++)
+	for (int i = 2; rc == LA_OK && i < N - 2; i++)
 		rc = append_rows(into, res[i]);
-	int missing = rc == LA_OK && is_true(res[N - 1]);
+	int missing = rc == LA_OK && is_true(res[N - 2]);
+	int orders = rc == LA_OK && is_true(res[N - 1]);
 	pg_clear_results(res, N);
+	if (rc == LA_OK && orders)
+		rc = run_appending(store, order_checks, ORDER_CHECKS, into, what);
 	int64_t found = 0;
 	if (rc == LA_OK)
 		rc = check_view(store, missing, into, &found, what);
@@ -249,10 +302,13 @@ int pg_repair(la_check_report *into, void *state)
 	if (rc != LA_OK)
 		return rc;
 	rc = queue_and_run(store, sql, N, res, what);
-	for (int i = 1; rc == LA_OK && i < N - 1; i++)
+	for (int i = 1; rc == LA_OK && i < N - 2; i++)
 		rc = append_rows(into, res[i]);
-	int missing = rc == LA_OK && is_true(res[N - 1]);
+	int missing = rc == LA_OK && is_true(res[N - 2]);
+	int orders = rc == LA_OK && is_true(res[N - 1]);
 	pg_clear_results(res, N);
+	if (rc == LA_OK && orders)
+		rc = run_appending(store, held_repairs, HELD_REPAIRS, into, what);
 	int64_t found = 0;
 	if (rc == LA_OK)
 		rc = check_view(store, missing, NULL, &found, what);

@@ -51,6 +51,41 @@ static const char *const data_checks[] = {
     " OR (sent IS NULL AND created IS NULL) ORDER BY id",
 };
 
+/* Holds and waiting lines (issue 13), where the schema has them (version 3:
+ * allocations.expires, batches.held, the waiting table). */
+#define HELD_FIGURES                                                                               \
+	"(SELECT b.ref, b.sku, b.held, (SELECT coalesce(sum(a.qty), 0) FROM allocations a"         \
+	" WHERE a.batchref = b.ref AND a.expires > 0) AS held_total FROM batches b)"
+static const char *const order_checks[] = {
+    "SELECT 12, ref, NULL, sku, 'batch ' || ref || ' stores held ' || held ||"
+    " ' but its held lines add up to ' || held_total FROM " HELD_FIGURES
+    " WHERE held <> held_total ORDER BY ref",
+    "SELECT 13, a.batchref, w.orderid, w.sku, 'order ' || w.orderid || '''s line of ' ||"
+    " w.sku || ' waits for stock and is allocated on ' || a.batchref FROM waiting w"
+    " JOIN allocations a ON a.orderid = w.orderid AND a.sku = w.sku"
+    " ORDER BY w.orderid, w.sku",
+    "SELECT 14, NULL, w.orderid, w.sku, 'order ' || w.orderid || '''s line waits for ' ||"
+    " w.sku || ', which has no product' FROM waiting w"
+    " WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = w.sku)"
+    " ORDER BY w.orderid, w.sku",
+    "SELECT 11, NULL, orderid, sku, 'order ' || orderid || '''s waiting line of ' || sku ||"
+    " ' has quantity ' || qty FROM waiting WHERE qty < 1 ORDER BY orderid, sku",
+};
+
+static const char *const held_repairs[] = {
+    "SELECT 12, ref, NULL, sku, 'batch ' || ref || ': held ' || held || ' -> ' ||"
+    " held_total FROM " HELD_FIGURES " WHERE held <> held_total ORDER BY ref",
+    "UPDATE products SET version_number = version_number + 1 WHERE sku IN (SELECT sku "
+    "FROM " HELD_FIGURES " WHERE held <> held_total)",
+    "UPDATE batches SET held = (SELECT coalesce(sum(a.qty), 0) FROM allocations a"
+    " WHERE a.batchref = batches.ref AND a.expires > 0)"
+    " WHERE ref IN (SELECT ref FROM " HELD_FIGURES " WHERE held <> held_total)",
+};
+
+static const char has_orders[] =
+    "SELECT 1 WHERE EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
+    " AND name = 'waiting')";
+
 /* The read model against the allocations, when allocations_view exists. */
 static const char *const view_checks[] = {
     "SELECT 4, batchref, orderid, sku, 'the read model lacks order ' || orderid ||"
@@ -139,6 +174,17 @@ static int run_all(struct sq_store *store, const char *const *sql, size_t count,
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
+/* Run sql[0..count) only when the schema keeps holds and waiting lines. */
+static int run_order_queries(struct sq_store *store, const char *const *sql, size_t count,
+                             la_check_report *into)
+{
+	size_t present = 0;
+	int rc = run(store, has_orders, NULL, &present);
+	if (rc == LA_OK && present)
+		rc = run_all(store, sql, count, into, NULL);
+	return rc;
+}
+
 /* The read model's findings: missing, or rows that differ (*found counts them). */
 static int check_view(struct sq_store *store, la_check_report *into, size_t *found)
 {
@@ -167,6 +213,8 @@ int sq_check(la_check_report *into, void *state)
 	size_t found = 0;
 	rc = run_all(store, data_checks, COUNT(data_checks), into, NULL);
 	if (rc == LA_OK)
+		rc = run_order_queries(store, order_checks, COUNT(order_checks), into);
+	if (rc == LA_OK)
 		rc = check_view(store, into, &found);
 	sqlite3_exec(store->db, rc == LA_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -175,6 +223,8 @@ int sq_check(la_check_report *into, void *state)
 static int repair_locked(struct sq_store *store, la_check_report *into)
 {
 	int rc = run_all(store, figure_repairs, COUNT(figure_repairs), into, NULL);
+	if (rc == LA_OK)
+		rc = run_order_queries(store, held_repairs, COUNT(held_repairs), into);
 	if (rc == LA_OK)
 		rc = run_all(store, version_repairs, COUNT(version_repairs), into, NULL);
 	/* The view's differences are only counted: repair says what it did. */
