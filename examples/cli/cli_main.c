@@ -89,6 +89,12 @@ static int parse_globals(cli_context *ctx, int argc, char **argv)
 			ctx->db = argv[i];
 		} else if (strncmp(a, "--db=", 5) == 0) {
 			ctx->db = a + 5;
+		} else if (strcmp(a, "--policy") == 0) {
+			if (++i >= argc)
+				return -cli_fail(CLI_EXIT_USAGE, "--policy needs a policy name");
+			ctx->policy = argv[i];
+		} else if (strncmp(a, "--policy=", 9) == 0) {
+			ctx->policy = a + 9;
 		} else if (strcmp(a, "--") == 0) {
 			i++;
 			break;
@@ -130,6 +136,7 @@ int cli_main(int argc, char **argv)
 	ctx.db = getenv("ALLOCATION_DB");
 	if (!ctx.db || !*ctx.db)
 		ctx.db = DEFAULT_DB;
+	ctx.policy = getenv("ALLOCATION_POLICY");
 	int first = parse_globals(&ctx, argc, argv);
 	if (first <= 0)
 		return -first;
@@ -138,6 +145,10 @@ int cli_main(int argc, char **argv)
 	la_bus_options_init(&ctx.bus_options, LA_BUS_OPTIONS_VERSION);
 	ctx.bus_options.notify = notify_to_stderr;
 	ctx.bus_options.notify_payload = &ctx.verbose;
+	if (ctx.policy && *ctx.policy && !(ctx.bus_options.policy = la_policy_builtin(ctx.policy)))
+		return cli_fail(CLI_EXIT_USAGE,
+		                "unknown allocation policy '%.40s' (book or latest-in-time)",
+		                ctx.policy);
 
 	const cli_command *cmd = find_command(argv[first]);
 	if (!cmd)

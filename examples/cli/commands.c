@@ -41,8 +41,9 @@ static int allocate(cli_context *ctx)
 	int status = cli_number_arg(&qty, ctx->argv[2], "QTY");
 	if (status)
 		return status;
+	const char *promise = ctx->argc > 3 && *ctx->argv[3] ? ctx->argv[3] : NULL;
 	la_message *cmd = NULL;
-	int rc = la_command_allocate(&cmd, ctx->argv[0], ctx->argv[1], qty);
+	int rc = la_command_allocate_with(&cmd, ctx->argv[0], ctx->argv[1], qty, 0, promise);
 	status = run(ctx, rc, cmd);
 	if (status == CLI_EXIT_OK) {
 		const char *ref = la_bus_result_batchref(ctx->bus);
@@ -124,8 +125,10 @@ const cli_command cli_commands[] = {
     {"add-batch", "REF SKU QTY [ETA]",
      "add a batch of QTY units of SKU, arriving on ETA (YYYY-MM-DD; none: in stock)", 3, 4, 1,
      add_batch},
-    {"allocate", "ORDERID SKU QTY",
-     "allocate an order line; prints the batch reference, or \"out of stock\"", 3, 3, 1, allocate},
+    {"allocate", "ORDERID SKU QTY [PROMISE]",
+     "allocate an order line, optionally promised by PROMISE (YYYY-MM-DD, read by --policy "
+     "latest-in-time); prints the batch reference, or \"out of stock\"",
+     3, 4, 1, allocate},
     {"deallocate", "ORDERID SKU", "cancel an order line (it is not reallocated)", 2, 2, 1,
      deallocate},
     {"change-batch-quantity", "REF QTY",

@@ -3,7 +3,7 @@
 
 void cli_usage(FILE *to)
 {
-	(void)fputs("Usage: allocation [--db URL] [-v] COMMAND [ARGS...]\n"
+	(void)fputs("Usage: allocation [--db URL] [--policy NAME] [-v] COMMAND [ARGS...]\n"
 	            "\n"
 	            "Allocate order lines to batches of stock (liballocation's command line).\n"
 	            "\n"
@@ -18,6 +18,10 @@ void cli_usage(FILE *to)
 	    "                 postgresql://user:pass@host:port/db (or any libpq conninfo),\n"
 	    "                 csv:FOLDER, memory:. Default: $ALLOCATION_DB, else\n"
 	    "                 sqlite:allocation.db in the working directory.\n"
+	    "  --policy NAME  the allocation policy: book (default: in stock first, then\n"
+	    "                 earliest ETA) or latest-in-time (the latest batch that\n"
+	    "                 arrives by the line's PROMISE date). Default:\n"
+	    "                 $ALLOCATION_POLICY, else book.\n"
 	    "  -v, --verbose  log the library's messages and notifications on stderr\n"
 	    "  -h, --help     show this help (COMMAND --help: that command's)\n"
 	    "  --version      show the library version\n"

@@ -100,12 +100,12 @@ la_message *build_allocate(struct reply *r, const struct request *req)
 	json_t *obj = body_parse(r, req->body, req->body_length);
 	if (!obj)
 		return NULL;
-	const char *orderid, *sku;
+	const char *orderid, *sku, *promise;
 	int64_t qty;
 	la_message *cmd = NULL;
 	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku") &&
-	    !body_qty(&qty, r, obj, "qty", 1))
-		cmd = built(r, la_command_allocate(&cmd, orderid, sku, qty), &cmd);
+	    !body_qty(&qty, r, obj, "qty", 1) && !body_date(&promise, r, obj, "promise"))
+		cmd = built(r, la_command_allocate_with(&cmd, orderid, sku, qty, 0, promise), &cmd);
 	json_decref(obj);
 	return cmd;
 }

@@ -28,6 +28,7 @@ from .callbacks import report_exception, status_of, string_pair
 from .errors import StateError, check, error_for
 from .errors import AllocationError
 from .messages import BUILDERS, KIND_OF, Allocate, Command, Event, Message, from_c
+from .policies import PolicyLike, pointer_of
 from .stores import Publisher, Store, new_ptr, publish_function
 
 _ROUTABLE = {_lib.LA_EVT_OUT_OF_STOCK, _lib.LA_EVT_ALLOCATED}
@@ -113,6 +114,7 @@ def _options(
     publish: Optional[Publisher],
     max_retries: Optional[int],
     retry_delay_us: Optional[int],
+    policy: PolicyLike = None,
 ) -> _lib.BusOptions:
     """la_bus_options with the given ports; what C may call is appended to keep."""
     opts = _lib.BusOptions()
@@ -125,6 +127,9 @@ def _options(
         opts.notify, opts.notify_payload = _notify_function(notify, keep)
     if publish is not None:
         opts.publish, opts.publish_payload = publish_function(publish, keep)
+    if policy is not None:
+        opts.policy = pointer_of(policy)
+        keep.append(policy)  # its C struct and callback live as long as the bus
     return opts
 
 
@@ -141,7 +146,9 @@ class MessageBus:
 
     Made by bootstrap() (usually) or MessageBus(store, notify, publish).
     max_retries and retry_delay_us tune the retries after a Conflict (None:
-    the library's defaults). A context manager; close() frees it (and the
+    the library's defaults). policy: the allocation policy, a
+    policies.Policy or a built-in's name ("book", the default, or
+    "latest-in-time"). A context manager; close() frees it (and the
     store, when bootstrap opened that store). Use one bus per thread.
     """
 
@@ -154,13 +161,14 @@ class MessageBus:
         max_retries: Optional[int] = None,
         retry_delay_us: Optional[int] = None,
         owns_store: bool = False,
+        policy: PolicyLike = None,
     ) -> None:
         lib = _lib.lib
         self._state = _BusState(lib.la_bus_free)
         self._store = store
         self._owns_store = owns_store
         keep: List[Any] = []
-        opts = _options(keep, notify, publish, max_retries, retry_delay_us)
+        opts = _options(keep, notify, publish, max_retries, retry_delay_us, policy)
         # C ports (SMTP, Redis) are kept by the bus, which they close before
         # they are freed; the state keeps only the Python callbacks.
         self._ports = [k for k in keep if isinstance(k, CPort)]
@@ -367,6 +375,7 @@ def bootstrap(
     routes: Optional[Mapping[Type[Event], Optional[str]]] = None,
     max_retries: Optional[int] = None,
     retry_delay_us: Optional[int] = None,
+    policy: PolicyLike = None,
 ) -> MessageBus:
     """A ready bus, as the book's bootstrap(): dependencies injected.
 
@@ -375,7 +384,8 @@ def bootstrap(
     publish(channel, json) are plain callables, objects with send /
     publish methods, or the C ports allocation.smtp.SmtpNotifications and
     allocation.redis.RedisPublisher. handlers: {EventClass: [handler, ...]};
-    routes: {OutOfStock or Allocated: destination or None}.
+    routes: {OutOfStock or Allocated: destination or None}. policy: the
+    allocation policy (allocation.policies; None: "book").
     """
     owns = False
     if store is None:
@@ -390,6 +400,7 @@ def bootstrap(
             max_retries=max_retries,
             retry_delay_us=retry_delay_us,
             owns_store=owns,
+            policy=policy,
         )
     except BaseException:
         if owns:

@@ -42,6 +42,7 @@ class Allocate(Command):
     orderid: str
     sku: str
     qty: int
+    promise: Date = None  # the date promised to the customer (policies.py)
 
 
 @dataclass
@@ -146,8 +147,12 @@ def _build(lib: Any) -> Dict[type, Builder]:
         CreateBatch: lambda m, out: lib.la_command_create_batch(
             byref(out), _s(m.ref), _s(m.sku), m.qty, eta_text(m.eta)
         ),
-        Allocate: lambda m, out: lib.la_command_allocate(
-            byref(out), _s(m.orderid), _s(m.sku), m.qty
+        Allocate: lambda m, out: (
+            lib.la_command_allocate(byref(out), _s(m.orderid), _s(m.sku), m.qty)
+            if m.promise is None
+            else lib.la_command_allocate_with(
+                byref(out), _s(m.orderid), _s(m.sku), m.qty, 0, eta_text(m.promise)
+            )
         ),
         Deallocate: lambda m, out: lib.la_command_deallocate(byref(out), _s(m.orderid), _s(m.sku)),
         ChangeBatchQuantity: lambda m, out: lib.la_command_change_batch_quantity(
