@@ -345,6 +345,9 @@ CORE_API: Api = {
     "la_check_report_message": (_S, [_P, _SZ]),
     "la_check_report_free": (None, [_P]),
     "la_check_kind_name": (_S, [c_int]),
+    # sys/product.h: a store's check and repair (the visit callback as a pointer)
+    "la_product_walk_lines": (c_int, [_P, _P, _P]),
+    "la_product_recount": (_I64, [_P]),
     # memory.h
     "la_memory_store_new": (c_int, [_OUT]),
     "la_memory_options_init": (c_int, [_P, c_uint]),
