@@ -347,6 +347,34 @@ Test(cli, deallocate_change_quantity_and_cancel_batch)
 	    "\"purchased\":50,\"allocated\":20,\"available\":30,\"lines\":1}],\"next\":null}\n");
 }
 
+/* Run SQL on the default database file; the first column of the last row. */
+static long long sql_on_db(const char *sql)
+{
+	char path[300];
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	long long value = -1;
+	snprintf(path, sizeof(path), "%s/allocation.db", workdir);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(db));
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		value = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return value;
+}
+
+Test(cli, a_pending_reallocation_left_by_a_crash_is_finished_before_the_command)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	/* the record a process killed after its commit leaves (docs/reliability.md) */
+	sql_on_db("INSERT INTO pending_reallocations(orderid, sku, qty) VALUES('o1', 'LAMP', 4)");
+	expect_ok(run("allocations", "o1"), "[{\"sku\":\"LAMP\",\"batchref\":\"b1\"}]\n");
+	cr_expect_eq(sql_on_db("SELECT count(*) FROM pending_reallocations"), 0);
+	cr_expect_eq(sql_on_db("SELECT qty FROM allocations WHERE orderid = 'o1'"), 4);
+}
+
 Test(cli, database_url_from_option_or_environment)
 {
 	expect_ok(run_env("sqlite:from-env.db", "add-batch", "b1", "LAMP", "10", NULL), "");

@@ -320,3 +320,38 @@ Test(check, held_and_waiting_lines_are_consistent_after_their_commands)
 	cr_assert_eq(la_check_report_count(r), 0);
 	la_check_report_free(r);
 }
+
+Test(check, a_wrong_stored_held_quantity_is_found_and_repaired)
+{
+	fill();
+	corrupt(CORRUPT_HELD);
+	la_check_report *r = check();
+	show("check", r);
+	cr_assert_eq(count(r, LA_CHECK_HELD_MISMATCH, "b1", NULL, "LAMP"), 1);
+	cr_assert_eq(la_check_report_count(r), 1);
+	la_check_report_free(r);
+	r = repair();
+	show("repair", r);
+	cr_assert_eq(count(r, LA_CHECK_HELD_MISMATCH, "b1", NULL, "LAMP"), 1);
+	cr_assert_not_null(strstr(la_check_report_message(r, 0), "held 2 -> 0"), "%s",
+	                   la_check_report_message(r, 0));
+	la_check_report_free(r);
+	assert_healthy();
+}
+
+Test(check, a_line_both_waiting_and_allocated_is_reported_and_kept)
+{
+	fill();
+	corrupt(CORRUPT_WAITING);
+	la_check_report *r = check();
+	show("check", r);
+	cr_assert_eq(count(r, LA_CHECK_WAITING_AND_ALLOCATED, "b1", "o1", "LAMP"), 1);
+	cr_assert_eq(la_check_report_count(r), 1);
+	la_check_report_free(r);
+	r = repair();
+	cr_assert_eq(la_check_report_count(r), 0, "neither line is deleted");
+	la_check_report_free(r);
+	r = check();
+	cr_assert_eq(count(r, LA_CHECK_WAITING_AND_ALLOCATED, "b1", "o1", "LAMP"), 1);
+	la_check_report_free(r);
+}

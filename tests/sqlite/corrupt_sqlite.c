@@ -11,24 +11,28 @@ static const char *const sql[] = {
     [CORRUPT_MISSING_BATCH] = "UPDATE allocations SET batchref = 'gone' WHERE orderid = 'o2'",
     [CORRUPT_READ_MODEL] = "DROP VIEW allocations_view;"
                            "CREATE VIEW allocations_view AS SELECT rowid AS position, orderid,"
-                           " sku, batchref, qty FROM allocations WHERE orderid <> 'o1'",
+                           " sku, batchref, qty, expires FROM allocations WHERE orderid <> 'o1'",
     /* SQLite cannot drop a primary key: rebuild the table without it. */
     [CORRUPT_DUPLICATE_LINE] =
         "BEGIN; DROP VIEW allocations_view;"
         "ALTER TABLE allocations RENAME TO allocations_old;"
         "CREATE TABLE allocations (orderid TEXT NOT NULL, sku TEXT NOT NULL,"
-        " batchref TEXT NOT NULL, qty INTEGER NOT NULL, sequence INTEGER NOT NULL);"
-        "INSERT INTO allocations SELECT orderid, sku, batchref, qty, sequence"
+        " batchref TEXT NOT NULL, qty INTEGER NOT NULL, sequence INTEGER NOT NULL,"
+        " expires INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO allocations SELECT orderid, sku, batchref, qty, sequence, expires"
         " FROM allocations_old ORDER BY rowid;"
         "DROP TABLE allocations_old;"
         "CREATE INDEX allocations_by_batch ON allocations(batchref);"
-        "CREATE VIEW allocations_view AS SELECT rowid AS position, orderid, sku, batchref, qty"
-        " FROM allocations;"
-        "INSERT INTO allocations SELECT orderid, sku, 'b2', qty, sequence FROM allocations"
+        "CREATE VIEW allocations_view AS SELECT rowid AS position, orderid, sku, batchref, qty,"
+        " expires FROM allocations;"
+        "INSERT INTO allocations SELECT orderid, sku, 'b2', qty, sequence, expires FROM allocations"
         " WHERE orderid = 'o1';"
         "COMMIT",
     [CORRUPT_VERSION] = "UPDATE products SET version_number = 0 WHERE sku = 'LAMP'",
     [CORRUPT_OUTBOX] = "INSERT INTO outbox(channel, payload) VALUES('line_allocated', 'oops')",
+    [CORRUPT_HELD] = "UPDATE batches SET held = held + 2 WHERE ref = 'b1'",
+    [CORRUPT_WAITING] =
+        "INSERT INTO waiting(sku, orderid, qty, sequence) VALUES('LAMP', 'o1', 2, 99)",
 };
 
 int test_corrupt(la_store *store, enum test_corruption what)

@@ -14,7 +14,9 @@ enum test_corruption {
 	CORRUPT_READ_MODEL,     /* the read model loses order o1's row */
 	CORRUPT_DUPLICATE_LINE, /* order o1's line of LAMP also on batch b2 */
 	CORRUPT_VERSION,        /* product LAMP at version 0 */
-	CORRUPT_OUTBOX          /* an outbox row whose payload is not JSON */
+	CORRUPT_OUTBOX,         /* an outbox row whose payload is not JSON */
+	CORRUPT_HELD,           /* batch b1's stored held quantity + 2 */
+	CORRUPT_WAITING         /* order o1's line of LAMP also waits for stock */
 };
 
 /* LA_OK; LA_EUNSUPPORTED when the store keeps no such data (memory). */
