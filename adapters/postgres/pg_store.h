@@ -136,6 +136,11 @@ const char *pg_text(const PGresult *res, int row, int col);
 const char *pg_fmt_int(char *buf, int64_t v);
 
 /* ---- pg_schema.c ---- */
+/* The read model as the latest schema version defines it (repair recreates
+ * it); keep it equal to the last migration that creates allocations_view. */
+#define PG_ALLOCATIONS_VIEW                                                                        \
+	"CREATE VIEW allocations_view AS"                                                          \
+	" SELECT position, orderid, sku, batchref, qty, expires FROM allocations"
 #define PG_SCHEMA_VERSION 4
 /* Create or migrate the schema under an advisory lock (before pipeline mode). */
 int pg_schema_migrate(struct pg_store *store);
@@ -186,6 +191,10 @@ int pg_history_queue(struct pg_store *store, const la_product *product, size_t i
 /* Queue the write of a REALLOCATION_PENDING or _DONE change of sku's product. */
 int pg_reallocation_queue(struct pg_store *store, const char *sku, const la_change *change);
 int pg_pending_reallocations(la_order_line_list *into, size_t max, void *state);
+
+/* ---- pg_check.c ---- */
+int pg_check(la_check_report *into, void *state);
+int pg_repair(la_check_report *into, void *state);
 
 /* ---- pg_outbox.c ---- */
 /* Queue the outbox rows of product's Allocated events. */

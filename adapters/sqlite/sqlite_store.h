@@ -126,6 +126,11 @@ void sq_finalize_all(struct sq_store *store);
 int sq_bind_text(sqlite3_stmt *stmt, int index, const char *text);
 
 /* ---- schema.c ---- */
+/* The read model as the latest schema version defines it (repair recreates
+ * it); keep it equal to the last migration that creates allocations_view. */
+#define SQ_ALLOCATIONS_VIEW                                                                        \
+	"CREATE VIEW allocations_view AS"                                                          \
+	" SELECT rowid AS position, orderid, sku, batchref, qty, expires FROM allocations;"
 /* Check the file's schema, create or migrate it; set the pragmas. */
 int sq_schema_prepare(struct sq_store *store, int durability_full, int memory);
 
@@ -170,6 +175,10 @@ void sq_outbox_close(struct sq_store *store);
 /* Write a REALLOCATION_PENDING or _DONE change of sku's product. */
 int sq_reallocation_write(struct sq_store *store, const char *sku, const la_change *change);
 int sq_pending_reallocations(la_order_line_list *into, size_t max, void *state);
+
+/* ---- check.c ---- */
+int sq_check(la_check_report *into, void *state);
+int sq_repair(la_check_report *into, void *state);
 
 /* ---- views.c ---- */
 int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state);

@@ -81,6 +81,10 @@ int cli_print_json(struct json_t *value);
 /* history ORDERID (history.c). */
 int cli_print_history(cli_context *ctx);
 
+/* check and repair (check.c). */
+int cli_check(cli_context *ctx);
+int cli_repair(cli_context *ctx);
+
 /* Usage (usage.c). */
 void cli_usage(FILE *to);
 void cli_command_usage(FILE *to, const cli_command *cmd);

@@ -152,6 +152,14 @@ const cli_command cli_commands[] = {
      "allocate every line of FILE.csv (orderid,sku,qty), N lines per transaction (default "
      "1000), with the results of allocating them one by one; refused lines on stderr",
      1, -1, 1, cli_import_orders},
+    {"check", "",
+     "verify every invariant of the store; one line per violation (exit 1), \"ok\" (exit 0) "
+     "when healthy",
+     0, 0, 1, cli_check},
+    {"repair", "",
+     "recompute the store's derived figures in one transaction and print what changed; "
+     "violations it cannot fix are printed after (exit 1)",
+     0, 0, 1, cli_repair},
     {"help", "[COMMAND]", "show this help, or a command's", 0, 1, 0, help},
     {NULL, NULL, NULL, 0, 0, 0, NULL},
 };

@@ -23,6 +23,7 @@ static const struct route routes[ROUTE_COUNT] = {
     {"/openapi.json", "GET", "GET, HEAD", handle_openapi, NULL, NULL, 0, 0, 0, "openapi", 10},
     {"/allocations/*/history", "GET", "GET, HEAD", handle_history, NULL, NULL, 0, 0, 0, "history",
      11},
+    {"/check", "GET", "GET, HEAD", handle_check, NULL, NULL, 0, 0, 0, "check", 12},
 };
 
 /* A pattern "HEAD*TAIL" matches a path that starts with HEAD, ends with

@@ -1,6 +1,6 @@
 /*
  * allocation-server — the URL map: spec §3's endpoints and the operators'
- * (/healthz, /readyz, /metrics, /openapi.json).
+ * (/healthz, /readyz, /metrics, /openapi.json, /check).
  */
 #ifndef SERVER_ROUTES_H
 #define SERVER_ROUTES_H
@@ -25,7 +25,7 @@ struct route {
 };
 
 /* Routes in the table; metrics count unknown paths under ROUTE_COUNT. */
-#define ROUTE_COUNT 12
+#define ROUTE_COUNT 13
 
 /* The route for path, or NULL (404). */
 const struct route *route_find(const char *path);

@@ -516,6 +516,55 @@ Test(cli, import_orders_many_lines_per_transaction)
 	                 "allocation: missing.csv: cannot open: No such file or directory\n");
 }
 
+/* Raw SQL on the default database file, as a careless script would. */
+static void corrupt_db(const char *sql)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/allocation.db", workdir);
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+Test(cli, check_and_repair_exit_codes_and_one_line_per_finding)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("allocate", "o1", "LAMP", "2"), "b1\n");
+	expect_ok(run("allocate", "o2", "LAMP", "3"), "b1\n");
+	expect_ok(run("check"), "ok: every invariant holds\n");
+	expect_ok(run("repair"), "nothing to repair\n");
+	corrupt_db("UPDATE batches SET allocated = 9 WHERE ref = 'b1';"
+	           "UPDATE allocations SET batchref = 'gone' WHERE orderid = 'o2'");
+	result r = run("check");
+	cr_expect_eq(r.status, 1, "violations: exit 1");
+	cr_expect_str_eq(r.err, "");
+	cr_expect_str_eq(
+	    r.out, "allocated_mismatch batch b1 sku LAMP: batch b1 stores allocated 9 but its "
+	           "lines add up to 2\n"
+	           "line_count_mismatch batch b1 sku LAMP: batch b1 stores 2 lines but has 1\n"
+	           "line_without_batch batch gone order o2 sku LAMP: order o2's line of LAMP "
+	           "points at batch gone, which does not exist\n");
+	r = run("repair");
+	cr_expect_eq(r.status, 1, "what repair cannot fix remains: exit 1");
+	cr_expect_str_eq(
+	    r.out, "repaired allocated_mismatch batch b1 sku LAMP: batch b1: allocated 9 -> 2, "
+	           "line count 2 -> 1\n"
+	           "not repaired: line_without_batch batch gone order o2 sku LAMP: order o2's "
+	           "line of LAMP points at batch gone, which does not exist\n");
+	/* repair never deletes an allocation: fixing the line is the operator's */
+	expect_ok(run("allocations", "o2"), "[{\"sku\":\"LAMP\",\"batchref\":\"gone\"}]\n");
+	corrupt_db("UPDATE allocations SET batchref = 'b1' WHERE orderid = 'o2'");
+	r = run("check");
+	cr_expect_eq(r.status, 1, "b1's figures lack o2 again");
+	expect_ok(run("repair"),
+	          "repaired allocated_mismatch batch b1 sku LAMP: batch b1: allocated 2 "
+	          "-> 5, line count 1 -> 2\n");
+	expect_ok(run("check"), "ok: every invariant holds\n");
+	expect_error(run("check", "extra"), 2,
+	             "usage: allocation check  (see allocation check --help)");
+}
+
 /* --policy NAME (issue 14): latest-in-time reads allocate's PROMISE; book
  * ignores it; an unknown name or a bad date is refused. */
 Test(cli, policy_and_promise)

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import requests
 
-from conftest import unique
+from conftest import csv_folder, unique
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOC = json.loads((ROOT / "docs" / "openapi.json").read_text())
@@ -109,6 +109,7 @@ def test_every_endpoint_answers_as_documented(tmp_path, sqlite_url, start_server
     c.check("/readyz", get("/readyz"))
     c.check("/metrics", get("/metrics"))
     c.check("/openapi.json", get("/openapi.json"))
+    c.check("/check", get("/check"))
 
     for path in ("/deallocate", "/change_batch_quantity", "/cancel_batch"):
         c.check(path, post(path, json={}, headers={"Content-Type": "text/plain"}))
@@ -155,7 +156,8 @@ def test_store_failures_answer_as_documented(tmp_path, start_server, conformance
         c.check(path, r)
     for template, path in [("/allocations/{orderid}", "/allocations/o"),
                            ("/allocations/{orderid}/history", "/allocations/o/history"),
-                           ("/batches", "/batches"), ("/readyz", "/readyz")]:
+                           ("/batches", "/batches"), ("/readyz", "/readyz"),
+                           ("/check", "/check")]:
         r = server.get(path)
         assert r.status_code == 503, r.text
         assert str(folder) not in r.text
@@ -172,3 +174,11 @@ def test_a_store_without_history_answers_as_documented(tmp_path, start_server, c
     assert r.status_code == 501, r.text
     assert "history" in r.json()["message"]
     conformance.check("/allocations/{orderid}/history", r)
+
+
+def test_check_without_support_answers_as_documented(tmp_path, start_server, conformance):
+    folder = csv_folder(tmp_path)
+    server = start_server("csv:" + str(folder))
+    r = server.get("/check")
+    assert r.status_code == 501, r.text
+    conformance.check("/check", r)

@@ -351,6 +351,20 @@ CORE_API: Api = {
         None,
         [_P, POINTER(c_uint64), POINTER(c_uint64), POINTER(c_uint64), POINTER(c_uint64)],
     ),
+    # check.h
+    "la_store_check": (c_int, [_OUT, _P]),
+    "la_store_repair": (c_int, [_OUT, _P]),
+    "la_check_report_count": (_SZ, [_P]),
+    "la_check_report_kind": (c_int, [_P, _SZ]),
+    "la_check_report_batchref": (_S, [_P, _SZ]),
+    "la_check_report_orderid": (_S, [_P, _SZ]),
+    "la_check_report_sku": (_S, [_P, _SZ]),
+    "la_check_report_message": (_S, [_P, _SZ]),
+    "la_check_report_free": (None, [_P]),
+    "la_check_kind_name": (_S, [c_int]),
+    # sys/product.h: a store's check and repair (the visit callback as a pointer)
+    "la_product_walk_lines": (c_int, [_P, _P, _P]),
+    "la_product_recount": (_I64, [_P]),
     # memory.h
     "la_memory_store_new": (c_int, [_OUT]),
     "la_memory_options_init": (c_int, [_P, c_uint]),
@@ -379,6 +393,7 @@ CORE_API: Api = {
     # a "%s" format and one string, so no caller text is ever a format.
     "la_error_set": (c_int, [c_int, _S, _S]),
     "la_log": (None, [c_int, _S, _S]),
+    "la_check_report_append": (c_int, [_P, c_int, _S, _S, _S, _S, _S]),
     "la_redact_secrets": (None, [c_char_p, _SZ, _S]),
     "la_check_string": (c_int, [_S, _S]),
     # validation.h

@@ -31,6 +31,7 @@
 #ifndef ALLOCATION_SYS_STORE_PORT_H
 #define ALLOCATION_SYS_STORE_PORT_H
 
+#include "../check.h"
 #include "../common.h"
 #include "../model.h"
 #include "../store.h"
@@ -159,6 +160,20 @@ typedef struct la_store_port {
 	 * answers #LA_EUNSUPPORTED.
 	 */
 	int (*history)(la_history_list *into, const char *orderid, void *state);
+	/**
+	 * Outside units of work: append every broken invariant of the stored
+	 * data to into (la_check_report_append; docs/check.md lists them), in
+	 * one consistent snapshot. Optional: without it, la_store_check answers
+	 * #LA_EUNSUPPORTED.
+	 */
+	int (*check)(la_check_report *into, void *state);
+	/**
+	 * Outside units of work: recompute every derived figure from the
+	 * allocations in one transaction, appending one finding per change to
+	 * into; never delete an allocation. On failure nothing changed.
+	 * Optional: without it, la_store_repair answers #LA_EUNSUPPORTED.
+	 */
+	int (*repair)(la_check_report *into, void *state);
 } la_store_port;
 
 /**
@@ -244,6 +259,24 @@ la_order_line_list_append(la_order_line_list *list, const char *orderid, const c
 LA_EXTERN(int)
 la_order_line_list_append_qty(la_order_line_list *list, const char *orderid, const char *sku,
                               int64_t qty);
+
+/**
+ * Append one finding to a check or repair report (the port's check and
+ * repair).
+ * @param report the report.
+ * @param kind a #la_check_kind.
+ * @param batchref, orderid, sku what the finding names, each NULL when it
+ *        names none (copied).
+ * @param fmt printf format of the message (what is wrong, or what changed).
+ * @return #LA_OK; #LA_EINVAL (NULL report or fmt, unknown kind); #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_check_report_append(la_check_report *report, int kind, const char *batchref, const char *orderid,
+                       const char *sku, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
 
 /** @} */
 
