@@ -7,13 +7,14 @@
 # Prints lines/s and the peak resident memory (from /usr/bin/time) for 100,000
 # and 1,000,000 lines: memory must not grow with the file (it is streamed).
 # Knobs: BENCH_IMPORT_LINES (the large run, default 1000000),
-# BENCH_IMPORT_PER_TRANSACTION (default 1000), BENCH_IMPORT_SKUS (default 100).
+# BENCH_IMPORT_PER_TRANSACTION (default: the program's own, 10,000),
+# BENCH_IMPORT_SKUS (default 100).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cli=${1:-$root/build/examples/cli/allocation}
 large=${BENCH_IMPORT_LINES:-1000000}
-per=${BENCH_IMPORT_PER_TRANSACTION:-1000}
+per=${BENCH_IMPORT_PER_TRANSACTION:-}
 skus=${BENCH_IMPORT_SKUS:-100}
 [ -x "$cli" ] || { echo "bench_import: no allocation program at $cli" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench_import: needs /usr/bin/time (Debian: time)" >&2; exit 1; }
@@ -36,12 +37,13 @@ run() { # n
 		"$cli" --db "$db" add-batch "b$s" "$(printf 'SKU-%03d' "$s")" 100000000 >/dev/null
 	done
 	/usr/bin/time -f "%e %M" -o "$work/time" "$cli" --db "$db" import-orders "$orders" \
-		--per-transaction "$per" >"$work/out"
+		${per:+--per-transaction "$per"} >"$work/out"
 	grep -q "\"allocated\": $1," "$work/out" || { cat "$work/out" >&2; exit 1; }
 	cat "$work/time"
 }
 
-echo "import-orders into SQLite (durability full), $per lines per transaction, $skus skus"
+echo "import-orders into SQLite (durability full), ${per:-the default number of} lines per" \
+	"transaction, $skus skus; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| lines     | seconds | lines/s  | peak RSS (KiB) |"
 echo "|-----------|---------|----------|----------------|"
 rss=()
@@ -57,3 +59,4 @@ awk -v r="$last_rate" -v a="${rss[0]}" -v b="${rss[1]}" 'BEGIN {
 	printf "peak RSS, large run / 100,000 lines: %.2fx (%s)\n", b / a,
 	       (b <= a * 1.25 ? "independent of the number of lines" : "GROWS with the file")
 }'
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
