@@ -4,8 +4,11 @@
 #
 #   tests/bench/bench_import.sh [ALLOCATION_CLI]
 #
-# Prints lines/s and the peak resident memory (from /usr/bin/time) for 100,000
-# and 1,000,000 lines: memory must not grow with the file (it is streamed).
+# Prints lines/s and the peak resident memory (from /usr/bin/time) for 100,000,
+# 300,000 and 1,000,000 lines: memory must not grow with the file (it is
+# streamed). At 100,000 lines the database is smaller than SQLite's page cache
+# (cache_size, 16 MiB), which fills by 300,000; so the large run's memory is
+# judged against the 300,000 one.
 # Knobs: BENCH_IMPORT_LINES (the large run, default 1000000),
 # BENCH_IMPORT_PER_TRANSACTION (default: the program's own, 10,000),
 # BENCH_IMPORT_SKUS (default 100).
@@ -47,16 +50,16 @@ echo "import-orders into SQLite (durability full), ${per:-the default number of}
 echo "| lines     | seconds | lines/s  | peak RSS (KiB) |"
 echo "|-----------|---------|----------|----------------|"
 rss=()
-for n in 100000 "$large"; do
+for n in 100000 300000 "$large"; do
 	read -r secs kb < <(run "$n")
 	rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%d", (s > 0 ? n / s : 0) }')
 	printf '| %9d | %7.2f | %8d | %14d |\n' "$n" "$secs" "$rate" "$kb"
 	rss+=("$kb")
 	last_rate=$rate
 done
-awk -v r="$last_rate" -v a="${rss[0]}" -v b="${rss[1]}" 'BEGIN {
+awk -v r="$last_rate" -v a="${rss[1]}" -v b="${rss[2]}" 'BEGIN {
 	printf "target >= 200,000 lines/s: %s (ratio %.2fx)\n", (r >= 200000 ? "met" : "NOT met"), r / 200000
-	printf "peak RSS, large run / 100,000 lines: %.2fx (%s)\n", b / a,
+	printf "peak RSS, large run / 300,000 lines: %.2fx (%s)\n", b / a,
 	       (b <= a * 1.25 ? "independent of the number of lines" : "GROWS with the file")
 }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
