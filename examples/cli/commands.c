@@ -143,7 +143,7 @@ const cli_command cli_commands[] = {
      0, allocate_from_csv},
     {"import-orders", "FILE.csv [--per-transaction N]",
      "allocate every line of FILE.csv (orderid,sku,qty), N lines per transaction (default "
-     "10000), with the results of allocating them one by one; refused lines on stderr",
+     "50000), with the results of allocating them one by one; refused lines on stderr",
      1, -1, 1, cli_import_orders},
     {"help", "[COMMAND]", "show this help, or a command's", 0, 1, 0, help},
     {NULL, NULL, NULL, 0, 0, 0, NULL},

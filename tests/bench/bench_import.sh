@@ -10,7 +10,7 @@
 # (cache_size, 16 MiB), which fills by 300,000; so the large run's memory is
 # judged against the 300,000 one.
 # Knobs: BENCH_IMPORT_LINES (the large run, default 1000000),
-# BENCH_IMPORT_PER_TRANSACTION (default: the program's own, 10,000),
+# BENCH_IMPORT_PER_TRANSACTION (default: the program's own, 50,000),
 # BENCH_IMPORT_SKUS (default 100).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
