@@ -56,6 +56,12 @@ enum sq_stmt {
 	SQ_STMT_COUNT
 };
 
+/* One change of a unit of work: when it was made, whose (index in seen), which. */
+struct sq_change_ref {
+	uint64_t order;
+	size_t product, index;
+};
+
 struct sq_store {
 	sqlite3 *db;
 	char *path; /* for messages */
@@ -68,9 +74,9 @@ struct sq_store {
 	la_product **seen;  /* identity map: every product handed out or added */
 	size_t seen_count;
 	size_t seen_cap;
-	la__strmap seen_by_sku; /* the same products, by sku */
-	size_t *positions;      /* commit: la_products_next_change over seen */
-	size_t positions_cap;
+	la__strmap seen_by_sku;        /* the same products, by sku */
+	struct sq_change_ref *changes; /* commit: every change of seen, in the order made */
+	size_t changes_cap;
 	la__strmap lines_changed; /* commit: batch ref → product, for their figures */
 
 	/* committed product rows, checked by version (product_cache.c) */

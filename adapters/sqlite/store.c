@@ -27,7 +27,7 @@ void sq_store_close(void *state)
 	sq_checkpointer_stop(store);
 	sq_repo_clear(store);
 	free(store->seen);
-	free(store->positions);
+	free(store->changes);
 	la__strmap_dispose(&store->lines_changed);
 	la__strmap_dispose(&store->seen_by_sku);
 	sq_cache_free(store);

@@ -150,7 +150,7 @@ const cli_command cli_commands[] = {
      0, allocate_from_csv},
     {"import-orders", "FILE.csv [--per-transaction N]",
      "allocate every line of FILE.csv (orderid,sku,qty), N lines per transaction (default "
-     "1000), with the results of allocating them one by one; refused lines on stderr",
+     "50000), with the results of allocating them one by one; refused lines on stderr",
      1, -1, 1, cli_import_orders},
     {"check", "",
      "verify every invariant of the store; one line per violation (exit 1), \"ok\" (exit 0) "
