@@ -19,6 +19,9 @@ static const struct route routes[ROUTE_COUNT] = {
     {"/readyz", "GET", "GET, HEAD", handle_readyz, NULL, NULL, 0, 0, 0, "readyz", 8},
     {"/metrics", "GET", "GET, HEAD", handle_metrics, NULL, NULL, 0, 0, 0, "metrics", 9},
     {"/openapi.json", "GET", "GET, HEAD", handle_openapi, NULL, NULL, 0, 0, 0, "openapi", 10},
+    {"/allocate_order", "POST", "POST", NULL, build_allocate_order, respond_allocate_order, 1, 1, 0,
+     "allocate_order", 11},
+    {"/confirm", "POST", "POST", NULL, build_confirm, respond_confirm, 1, 1, 0, "confirm", 12},
 };
 
 const struct route *route_find(const char *path)
