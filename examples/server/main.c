@@ -175,11 +175,11 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 	            sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = 0;
 out:
-	/* HTTP first (no new commands), then the Redis threads, the stores, and
+	/* The expiry of holds, then HTTP (no new commands), then the Redis threads, the stores, and
 	 * last the e-mails the final commands queued. */
+	expirer_stop(expirer); /* first: the requests' drain and the writers' stop stay as close */
 	http_drain(http, SHUTDOWN_GRACE_MS);
-	expirer_stop(expirer); /* its last ExpireHolds done, before the writers stop */
-	pipeline_stop();       /* runs what is queued: no request is left waiting on it */
+	pipeline_stop(); /* runs what is queued: no request is left waiting on it */
 	http_stop(http, SHUTDOWN_GRACE_MS);
 	readiness_stop();
 	metrics_set_sources(NULL, NULL);
