@@ -83,6 +83,8 @@ static int parse_globals(cli_context *ctx, int argc, char **argv)
 			return -CLI_EXIT_OK;
 		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
 			ctx->verbose = 1;
+		} else if (strcmp(a, "--backorders") == 0) {
+			ctx->backorders = 1;
 		} else if (strcmp(a, "--db") == 0) {
 			if (++i >= argc)
 				return -cli_fail(CLI_EXIT_USAGE, "--db needs a database URL");
@@ -138,6 +140,8 @@ int cli_main(int argc, char **argv)
 	la_bus_options_init(&ctx.bus_options, LA_BUS_OPTIONS_VERSION);
 	ctx.bus_options.notify = notify_to_stderr;
 	ctx.bus_options.notify_payload = &ctx.verbose;
+	if (ctx.backorders)
+		ctx.bus_options.flags |= LA_BUS_BACKORDERS;
 
 	const cli_command *cmd = find_command(argv[first]);
 	if (!cmd)

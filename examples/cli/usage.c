@@ -3,7 +3,7 @@
 
 void cli_usage(FILE *to)
 {
-	(void)fputs("Usage: allocation [--db URL] [-v] COMMAND [ARGS...]\n"
+	(void)fputs("Usage: allocation [--db URL] [-v] [--backorders] COMMAND [ARGS...]\n"
 	            "\n"
 	            "Allocate order lines to batches of stock (liballocation's command line).\n"
 	            "\n"
@@ -19,6 +19,8 @@ void cli_usage(FILE *to)
 	    "                 csv:FOLDER, memory:. Default: $ALLOCATION_DB, else\n"
 	    "                 sqlite:allocation.db in the working directory.\n"
 	    "  -v, --verbose  log the library's messages and notifications on stderr\n"
+	    "  --backorders   a line that finds no stock waits for it (the bus option\n"
+	    "                 LA_BUS_BACKORDERS) and is allocated when stock appears\n"
 	    "  -h, --help     show this help (COMMAND --help: that command's)\n"
 	    "  --version      show the library version\n"
 	    "\n"

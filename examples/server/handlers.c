@@ -10,6 +10,7 @@
 #include "body.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "utc_time.h"
 #include "workers.h"
 
 #include <allocation/sys/errors.h>
@@ -18,7 +19,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define ALLOCATIONS_PREFIX "/allocations/"
 
@@ -39,16 +39,6 @@ la_message *command_built(struct reply *r, int rc, la_message **command)
 	la_message_free(*command);
 	reply_error(r, rc);
 	return NULL;
-}
-
-/* seconds since 1970 → "2026-12-05T03:04:05Z". 0, or -1 for a time gmtime cannot show. */
-static int iso8601_utc(char *out, size_t size, int64_t seconds)
-{
-	time_t t = (time_t)seconds;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return -1;
-	return 0;
 }
 
 static const char *outcome_of(int rc)
@@ -191,7 +181,8 @@ static json_t *allocation_json(const la_allocation_list *list, size_t i)
 		return json_pack("{s:s,s:n,s:s}", "sku", sku, "batchref", "status", "backordered");
 	case LA_LINE_HELD: {
 		char expires[32];
-		if (iso8601_utc(expires, sizeof expires, la_allocation_list_expires(list, i)) != 0)
+		if (la_example_utc_time(expires, sizeof expires,
+		                        la_allocation_list_expires(list, i)) != 0)
 			return NULL;
 		return json_pack("{s:s,s:s,s:s}", "sku", sku, "batchref",
 		                 la_allocation_list_batchref(list, i), "expires", expires);

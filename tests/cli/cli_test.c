@@ -483,3 +483,44 @@ Test(cli, import_orders_many_lines_per_transaction)
 	cr_expect_str_eq(r.err,
 	                 "allocation: missing.csv: cannot open: No such file or directory\n");
 }
+
+Test(cli, allocate_order_places_every_line_or_none)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("add-batch", "b2", "TABLE", "3"), "");
+	expect_ok(run("allocate-order", "o1", "TABLE=2", "LAMP=3"), "TABLE b2\nLAMP b1\n");
+	/* the same order again: its batches, nothing allocated twice */
+	expect_ok(run("allocate-order", "o1", "TABLE=2", "LAMP=3"), "TABLE b2\nLAMP b1\n");
+	/* short of TABLE: nothing of the order stays (exit 0, as allocate) */
+	expect_ok(run("allocate-order", "o2", "LAMP=1", "TABLE=5"), "out of stock: TABLE\n");
+	expect_ok(run("allocations", "o2"), "[]\n");
+	expect_ok(run("batches", "LAMP"), "{\"batches\":[{\"ref\":\"b1\",\"sku\":\"LAMP\",\"eta\":"
+	                                  "null,\"purchased\":10,\"allocated\":3,\"available\":7,"
+	                                  "\"lines\":1}],\"next\":null}\n");
+}
+
+Test(cli, allocate_order_and_holds_refuse_bad_arguments)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_error(run("allocate-order", "o1", "LAMP"), 2,
+	             "an order line is SKU=QTY, not \"LAMP\"");
+	expect_error(run("allocate-order", "o1", "LAMP=x"), 2,
+	             "QTY must be a whole number, not \"x\"");
+	expect_error(run("allocate-order", "o1", "LAMP=1", "LAMP=2"), 1,
+	             "lines[1].sku: LAMP is already line 0 of the order");
+	expect_error(run("allocate-order", "o1", "LAMP=1", "NOPE=1"), 1, "Invalid sku NOPE");
+	expect_error(run("allocate-order", "o1", "LAMP=1", "--hold", "0"), 2,
+	             "--hold must be 1-86400 seconds");
+	expect_error(run("allocate", "o1", "LAMP", "1", "--hold=86401"), 2,
+	             "--hold must be 1-86400 seconds");
+	expect_error(run("allocate", "o1", "LAMP", "1", "--hold"), 2,
+	             "--hold needs a number of seconds");
+	expect_error(run("allocate", "o1", "LAMP", "1", "--soon"), 2, "unknown option --soon");
+	expect_error(run("allocate", "o1", "LAMP", "1", "2"), 2, "too many arguments (see --help)");
+	expect_error(run("expire-holds", "yesterday"), 2,
+	             "NOW must be a whole number, not "
+	             "\"yesterday\"");
+	result r = run("confirm");
+	cr_expect_eq(r.status, 2, "confirm needs an order");
+	expect_ok(run("allocations", "o1"), "[]\n");
+}
