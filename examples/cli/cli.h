@@ -29,6 +29,7 @@ typedef struct cli_context {
 	la_store *store; /* opened by main for commands that use the database */
 	la_bus *bus;
 	la_bus_options bus_options; /* for buses made by commands (allocate-from-csv) */
+	const char *policy;         /* --policy NAME, else $ALLOCATION_POLICY, or NULL: book */
 } cli_context;
 
 typedef int (*cli_command_fn)(cli_context *ctx);

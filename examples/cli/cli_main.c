@@ -91,6 +91,12 @@ static int parse_globals(cli_context *ctx, int argc, char **argv)
 			ctx->db = argv[i];
 		} else if (strncmp(a, "--db=", 5) == 0) {
 			ctx->db = a + 5;
+		} else if (strcmp(a, "--policy") == 0) {
+			if (++i >= argc)
+				return -cli_fail(CLI_EXIT_USAGE, "--policy needs a policy name");
+			ctx->policy = argv[i];
+		} else if (strncmp(a, "--policy=", 9) == 0) {
+			ctx->policy = a + 9;
 		} else if (strcmp(a, "--") == 0) {
 			i++;
 			break;
@@ -132,6 +138,7 @@ int cli_main(int argc, char **argv)
 	ctx.db = getenv("ALLOCATION_DB");
 	if (!ctx.db || !*ctx.db)
 		ctx.db = DEFAULT_DB;
+	ctx.policy = getenv("ALLOCATION_POLICY");
 	int first = parse_globals(&ctx, argc, argv);
 	if (first <= 0)
 		return -first;
@@ -142,6 +149,10 @@ int cli_main(int argc, char **argv)
 	ctx.bus_options.notify_payload = &ctx.verbose;
 	if (ctx.backorders)
 		ctx.bus_options.flags |= LA_BUS_BACKORDERS;
+	if (ctx.policy && *ctx.policy && !(ctx.bus_options.policy = la_policy_builtin(ctx.policy)))
+		return cli_fail(CLI_EXIT_USAGE,
+		                "unknown allocation policy '%.40s' (book or latest-in-time)",
+		                ctx.policy);
 
 	const cli_command *cmd = find_command(argv[first]);
 	if (!cmd)

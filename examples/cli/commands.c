@@ -71,20 +71,21 @@ static int split_hold(cli_context *ctx, int64_t *hold, char **args, int max)
 
 static int allocate(cli_context *ctx)
 {
-	char *args[3];
+	char *args[4];
 	int64_t hold, qty;
-	int n = split_hold(ctx, &hold, args, 3);
+	int n = split_hold(ctx, &hold, args, 4);
 	if (n < 0)
 		return -n;
-	if (n != 3)
-		return cli_fail(CLI_EXIT_USAGE, "usage: allocation allocate ORDERID SKU QTY "
-		                                "(see allocation allocate --help)");
+	if (n < 3)
+		return cli_fail(CLI_EXIT_USAGE,
+		                "usage: allocation allocate ORDERID SKU QTY [PROMISE] "
+		                "(see allocation allocate --help)");
 	int status = cli_number_arg(&qty, args[2], "QTY");
 	if (status)
 		return status;
+	const char *promise = n > 3 && *args[3] ? args[3] : NULL;
 	la_message *cmd = NULL;
-	int rc = hold ? la_command_allocate_with(&cmd, args[0], args[1], qty, hold, NULL)
-	              : la_command_allocate(&cmd, args[0], args[1], qty);
+	int rc = la_command_allocate_with(&cmd, args[0], args[1], qty, hold, promise);
 	status = run(ctx, rc, cmd);
 	if (status == CLI_EXIT_OK) {
 		const char *ref = la_bus_result_batchref(ctx->bus);
@@ -248,9 +249,10 @@ const cli_command cli_commands[] = {
     {"add-batch", "REF SKU QTY [ETA]",
      "add a batch of QTY units of SKU, arriving on ETA (YYYY-MM-DD; none: in stock)", 3, 4, 1,
      add_batch},
-    {"allocate", "ORDERID SKU QTY",
-     "allocate an order line (--hold SECONDS: held for 1-86400 s until confirmed); prints the "
-     "batch reference, \"out of stock\", or \"backordered\" (with --backorders)",
+    {"allocate", "ORDERID SKU QTY [PROMISE]",
+     "allocate an order line, optionally promised by PROMISE (YYYY-MM-DD, read by --policy "
+     "latest-in-time; --hold SECONDS: held for 1-86400 s until confirmed); prints the batch "
+     "reference, \"out of stock\", or \"backordered\" (with --backorders)",
      3, -1, 1, allocate},
     {"allocate-order", "ORDERID SKU=QTY... [--hold SECONDS]",
      "allocate every line of an order or none; prints \"SKU BATCHREF\" per line, or \"out of "

@@ -3,7 +3,8 @@
 
 void cli_usage(FILE *to)
 {
-	(void)fputs("Usage: allocation [--db URL] [-v] [--backorders] COMMAND [ARGS...]\n"
+	(void)fputs("Usage: allocation [--db URL] [--policy NAME] [-v] [--backorders] COMMAND "
+	            "[ARGS...]\n"
 	            "\n"
 	            "Allocate order lines to batches of stock (liballocation's command line).\n"
 	            "\n"
@@ -18,6 +19,10 @@ void cli_usage(FILE *to)
 	    "                 postgresql://user:pass@host:port/db (or any libpq conninfo),\n"
 	    "                 csv:FOLDER, memory:. Default: $ALLOCATION_DB, else\n"
 	    "                 sqlite:allocation.db in the working directory.\n"
+	    "  --policy NAME  the allocation policy: book (default: in stock first, then\n"
+	    "                 earliest ETA) or latest-in-time (the latest batch that\n"
+	    "                 arrives by the line's PROMISE date). Default:\n"
+	    "                 $ALLOCATION_POLICY, else book.\n"
 	    "  -v, --verbose  log the library's messages and notifications on stderr\n"
 	    "  --backorders   a line that finds no stock waits for it (the bus option\n"
 	    "                 LA_BUS_BACKORDERS) and is allocated when stock appears\n"

@@ -95,16 +95,14 @@ la_message *build_allocate(struct reply *r, const struct request *req)
 	json_t *obj = body_parse(r, req->body, req->body_length);
 	if (!obj)
 		return NULL;
-	const char *orderid, *sku;
+	const char *orderid, *sku, *promise;
 	int64_t qty, hold;
 	la_message *cmd = NULL;
 	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku") &&
-	    !body_qty(&qty, r, obj, "qty", 1) && !body_hold(&hold, r, obj, "hold_seconds"))
+	    !body_qty(&qty, r, obj, "qty", 1) && !body_date(&promise, r, obj, "promise") &&
+	    !body_hold(&hold, r, obj, "hold_seconds"))
 		cmd = command_built(
-		    r,
-		    hold ? la_command_allocate_with(&cmd, orderid, sku, qty, hold, NULL)
-		         : la_command_allocate(&cmd, orderid, sku, qty),
-		    &cmd);
+		    r, la_command_allocate_with(&cmd, orderid, sku, qty, hold, promise), &cmd);
 	json_decref(obj);
 	return cmd;
 }

@@ -122,6 +122,7 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 	    .notify_to = opts->notify_to,
 	    .notify_out_of_stock = opts->notify_out_of_stock,
 	    .notify_allocated = opts->notify_allocated,
+	    .policy = opts->policy,
 	};
 	if (opts->redis && events_configure(&config, opts->redis, opts->redis_streams) != LA_OK) {
 		log_message(LA_LOG_ERROR, "--redis: %s", la_error_last());

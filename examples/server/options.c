@@ -39,6 +39,7 @@ enum setting_id {
 	S_PER_IP,
 	S_REQUEST_TIMEOUT,
 	S_BACKORDERS,
+	S_POLICY,
 	S_COUNT,
 	/* flags that are not settings */
 	S_CONFIG = S_COUNT,
@@ -74,6 +75,7 @@ static const struct setting settings[S_COUNT] = {
     [S_PER_IP] = {"max-connections-per-ip", "ALLOCATION_MAX_CONNECTIONS_PER_IP", 1, 0},
     [S_REQUEST_TIMEOUT] = {"request-timeout", "ALLOCATION_REQUEST_TIMEOUT", 1, 0},
     [S_BACKORDERS] = {"backorders", "ALLOCATION_BACKORDERS", 0, 0},
+    [S_POLICY] = {"policy", "ALLOCATION_POLICY", 1, 0},
 };
 
 /* A setting's chosen text and where it came from (for messages). */
@@ -136,6 +138,10 @@ static void usage(FILE *out, const char *prog)
 	    "  --request-timeout S   seconds a connection has to send a whole request,\n"
 	    "                        headers and body (1-3600, default %d)\n"
 	    "                        [ALLOCATION_REQUEST_TIMEOUT]\n"
+	    "  --policy NAME         the rule that chooses a line's batch: book (default:\n"
+	    "                        in stock first, then earliest ETA) or latest-in-time\n"
+	    "                        (the latest batch that arrives by the line's promise\n"
+	    "                        date) [ALLOCATION_POLICY]\n"
 	    "  --log-format FORMAT   plain (default) or json: one JSON object per line\n"
 	    "                        [ALLOCATION_LOG_FORMAT]\n"
 	    "  --backorders          a line that finds no stock waits for it (first come,\n"
@@ -397,6 +403,14 @@ static int apply(struct server_options *opts, const struct choice *c, FILE *err)
 	    parse_count(&opts->request_timeout, c[S_REQUEST_TIMEOUT].text, 1, 3600,
 	                c[S_REQUEST_TIMEOUT].origin, err) != 0)
 		return -1;
+	opts->policy = la_policy_builtin(c[S_POLICY].text ? c[S_POLICY].text : "book");
+	if (!opts->policy) {
+		(void)fprintf(err,
+		              "allocation-server: %s: unknown allocation policy '%s' (book or "
+		              "latest-in-time)\n",
+		              c[S_POLICY].origin, c[S_POLICY].text);
+		return -1;
+	}
 	return 0;
 }
 

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+struct la_policy;
+
 #define SERVER_DEFAULT_LISTEN    "127.0.0.1:5005"
 #define SERVER_DEFAULT_DB        "sqlite:allocation.db"
 #define SERVER_DEFAULT_NOTIFY_TO "stock@made.com"
@@ -43,6 +45,8 @@ struct server_options {
 	const char *config;           /* the --config file read, or NULL */
 	char *owned_config;           /* storage of strings read from the config file */
 	char *owned_hosts;            /* repeated --allowed-host flags, joined */
+
+	const struct la_policy *policy; /* the built-in named by --policy */
 };
 
 /* Outcome of parsing: run, exit 0 (--help, --version), or exit 2 (usage error). */

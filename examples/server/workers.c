@@ -96,6 +96,7 @@ static int open_with(struct worker **out, unsigned int extra_flags)
 		opts.flags = config.bus_flags; /* the clock stays the system's: real time */
 		opts.notify = config.notify;
 		opts.notify_payload = config.notify_payload;
+		opts.policy = config.policy;
 	}
 	/* With an outbox the relay publishes; otherwise the bus does. */
 	if (rc == LA_OK && config.publish && !la_store_has_outbox(store)) {

@@ -30,6 +30,7 @@ struct worker_config {
 	int (*publisher_new)(void **out, void *arg);
 	void (*publisher_free)(void *publisher);
 	void *publisher_arg;
+	const la_policy *policy; /* la_bus_options.policy (NULL: book) */
 };
 
 /* Copy the configuration; open and close one whole worker (this checks the

@@ -32,6 +32,7 @@
 #include "common.h"
 #include "messages.h"
 #include "model.h"
+#include "policy.h"
 #include "store.h"
 #include "views.h"
 #include "bus.h"

@@ -10,9 +10,13 @@
  * (la_product_batch_at(): reference, ETA, purchased, available, creation
  * sequence) — and answers the index of its choice, or #LA_POLICY_NONE.
  *
- * The library checks every answer: an index out of range, or a batch without
- * room for the line, is refused with #LA_EUSER naming the policy, and the
- * command fails without changing anything; a policy can never oversell.
+ * The library checks every answer against the product itself: an index out
+ * of range (the only way to name another sku's batch, as the index counts
+ * this product's batches only), a batch without room for the line, or a
+ * choose that returns an error is refused with #LA_EUSER naming the policy,
+ * and the command fails without changing anything; a policy can never
+ * oversell. A backordered line placed later is offered without its promise
+ * date (the queue keeps only order, qty and arrival).
  *
  * Threads: a policy is called on the thread that handles the command; give
  * it a payload that thread may use.
@@ -81,6 +85,15 @@ LA_EXTERN(int) la_policy_init(la_policy *policy, unsigned int version);
  * @return the policy (static storage), or NULL for an unknown name.
  */
 LA_EXTERN(const la_policy *) la_policy_builtin(const char *name);
+
+/**
+ * Check a policy before use: a known version and a choose function.
+ * la_bus_new() runs it on la_bus_options.policy.
+ * @param policy the policy, or NULL (the default, "book": fine).
+ * @return #LA_OK; #LA_EUNSUPPORTED for an unknown version; #LA_EINVAL when
+ *         choose is NULL. Each message names the policy.
+ */
+LA_EXTERN(int) la_policy_check(const la_policy *policy);
 
 LA_END_DECL
 

@@ -8,8 +8,6 @@
 #include "../util/alloc.h"
 #include "../util/text.h"
 
-#include <allocation/policy.h>
-
 #include <string.h>
 
 void la__product_record(la_product *p, int kind, la_batch *b, la__line *line, int64_t old_qty,
@@ -52,38 +50,6 @@ int la__product_record_out_of_stock(la_product *p)
 	if (la__product_reserve(p, 1, 0) != LA_OK)
 		return la__error_nomem();
 	return push_event(p, LA_EVT_OUT_OF_STOCK, NULL, NULL, 0, 0, 0);
-}
-
-/* The batch the policy chooses for the line, or NULL (out of stock).
- * LA_EUSER when the policy fails or chooses a batch that cannot take it. */
-static int choose(la_batch **out, const la_product *p, const char *orderid, int64_t qty,
-                  const la_allocation_options *opts)
-{
-	const la_policy *policy = opts && opts->policy ? opts->policy : la_policy_builtin("book");
-	size_t index = LA_POLICY_NONE;
-	const char *name = policy->name ? policy->name : "(unnamed)";
-	int rc =
-	    policy->choose(&index, p, orderid, qty, opts ? opts->promise : NULL, policy->payload);
-	if (rc != LA_OK)
-		return la_error_set(LA_EUSER, "allocation policy %s failed (%s): %s", name,
-		                    la_strerror(rc), la_error_last());
-	if (index == LA_POLICY_NONE) {
-		*out = NULL;
-		return LA_OK;
-	}
-	if (index >= p->batch_count)
-		return la_error_set(LA_EUSER,
-		                    "allocation policy %s chose batch %zu of a product with %zu",
-		                    name, index, p->batch_count);
-	la_batch *b = p->batches[index];
-	if (b->purchased - b->allocated < qty)
-		return la_error_set(LA_EUSER,
-		                    "allocation policy %s chose batch %s, which has %lld available "
-		                    "for a line of %lld",
-		                    name, b->ref, (long long)(b->purchased - b->allocated),
-		                    (long long)qty);
-	*out = b;
-	return LA_OK;
 }
 
 /* Place line (new, unlinked) on batch b: every byte already reserved. */
@@ -169,7 +135,8 @@ int la_product_allocate_with(const char **out_batchref, la_product *p, const cha
 	if ((rc = known_line(out_batchref, &handled, p, orderid, qty)) != LA_OK || handled)
 		return rc;
 	la_batch *chosen = NULL;
-	if ((rc = choose(&chosen, p, orderid, qty, opts)) != LA_OK)
+	la__policy_line asked = {orderid, qty, opts ? opts->promise : NULL};
+	if ((rc = la__policy_choose(&chosen, p, &asked, opts ? opts->policy : NULL)) != LA_OK)
 		return rc;
 	if (!chosen) {
 		*out_batchref = NULL;

@@ -4,6 +4,7 @@
 
 #include <allocation/policy.h>
 
+#include <stdio.h>
 #include <string.h>
 
 int la_policy_init(la_policy *policy, unsigned int version)
@@ -67,4 +68,63 @@ const la_policy *la_policy_builtin(const char *name)
 			return &builtins[i];
 	}
 	return NULL;
+}
+
+int la_policy_check(const la_policy *policy)
+{
+	if (!policy)
+		return LA_OK;
+	if (policy->version < 1 || policy->version > LA_POLICY_VERSION)
+		return la_error_set(LA_EUNSUPPORTED,
+		                    "allocation policy %s has version %u, which is not supported",
+		                    policy->name ? policy->name : "(unnamed)", policy->version);
+	if (!policy->choose)
+		return la_error_set(LA_EINVAL, "allocation policy %s has no choose function",
+		                    policy->name ? policy->name : "(unnamed)");
+	return LA_OK;
+}
+
+/* Every answer is checked against the product itself (not what the policy
+ * was told), so no policy can place a line where it does not fit. An index
+ * can only name a batch of this product: another sku's batch is out of
+ * range by construction. */
+int la__policy_choose(la_batch **out, const la_product *p, const la__policy_line *line,
+                      const la_policy *policy)
+{
+	if (!policy)
+		policy = &builtins[0];
+	const char *name = policy->name ? policy->name : "(unnamed)";
+	char why[256]; /* la_error_last() copied: formatting reads it */
+	int rc = la_policy_check(policy);
+	if (rc != LA_OK) {
+		(void)snprintf(why, sizeof why, "%s", la_error_last());
+		return la_error_set(LA_EUSER, "%s", why);
+	}
+	size_t index = LA_POLICY_NONE;
+	la_error_clear();
+	rc = policy->choose(&index, p, line->orderid, line->qty, line->promise, policy->payload);
+	if (rc != LA_OK) {
+		(void)snprintf(why, sizeof why, "%s",
+		               *la_error_last() ? la_error_last() : "no message");
+		return la_error_set(LA_EUSER, "allocation policy %s failed (%s) placing %s: %s",
+		                    name, la_strerror(rc), line->orderid, why);
+	}
+	if (index == LA_POLICY_NONE) {
+		*out = NULL;
+		return LA_OK;
+	}
+	if (index >= p->batch_count)
+		return la_error_set(LA_EUSER,
+		                    "allocation policy %s chose batch index %zu for %s, out of "
+		                    "range: %s has %zu batches",
+		                    name, index, line->orderid, p->sku, p->batch_count);
+	la_batch *b = p->batches[index];
+	if (b->purchased - b->allocated < line->qty)
+		return la_error_set(LA_EUSER,
+		                    "allocation policy %s chose batch %s for %s, which has %lld "
+		                    "available for a line of %lld",
+		                    name, b->ref, line->orderid,
+		                    (long long)(b->purchased - b->allocated), (long long)line->qty);
+	*out = b;
+	return LA_OK;
 }

@@ -121,6 +121,18 @@ int la__deallocate_one(la_product *p, la__line *line, int reason);
 void la__waiting_link(la_product *p, la__line *line);
 void la__waiting_unlink(la_product *p, la__line *line);
 
+/* policy.c: the batch policy (NULL: "book") chooses for a line, checked:
+ * *out NULL when none (out of stock); LA_EUSER naming the policy when it
+ * failed or chose a batch out of range or without room (nothing changed). */
+typedef struct la__policy_line {
+	const char *orderid;
+	int64_t qty;
+	const char *promise; /* or NULL */
+} la__policy_line;
+struct la_policy;
+int la__policy_choose(la_batch **out, const la_product *p, const la__policy_line *line,
+                      const struct la_policy *policy);
+
 /* The events recorded since the last collection, borrowed: copies their
  * pointers into `into` (room for la_product_event_count entries) and
  * returns how many. They stay the product's, so a store still sees them at

@@ -7,8 +7,6 @@
 
 #include "../util/alloc.h"
 
-#include <allocation/policy.h>
-
 void la__waiting_link(la_product *p, la__line *line)
 {
 	/* arrivals are the latest, so the walk from the tail is short */
@@ -80,24 +78,12 @@ static void place(la_product *p, la__line *waiting, la_batch *b, la__line *line,
 /* Try the waiting line: LA_OK with *placed set when it went to a batch. */
 static int try_one(int *placed, la_product *p, la__line *waiting, const la_allocation_options *opts)
 {
-	la_allocation_options book = LA_ALLOCATION_OPTIONS_INIT;
-	book.policy = opts ? opts->policy : NULL;
-	const la_policy *policy = book.policy ? book.policy : la_policy_builtin("book");
-	size_t index = LA_POLICY_NONE;
+	la__policy_line asked = {waiting->orderid, waiting->qty, NULL};
+	la_batch *b;
 	*placed = 0;
-	int rc = policy->choose(&index, p, waiting->orderid, waiting->qty, NULL, policy->payload);
-	if (rc != LA_OK)
-		return la_error_set(LA_EUSER, "allocation policy %s failed (%s): %s",
-		                    policy->name ? policy->name : "(unnamed)", la_strerror(rc),
-		                    la_error_last());
-	if (index == LA_POLICY_NONE)
-		return LA_OK;
-	la_batch *b = index < p->batch_count ? p->batches[index] : NULL;
-	if (!b || b->purchased - b->allocated < waiting->qty)
-		return la_error_set(LA_EUSER,
-		                    "allocation policy %s chose a batch that cannot take "
-		                    "waiting line %s",
-		                    policy->name ? policy->name : "(unnamed)", waiting->orderid);
+	int rc = la__policy_choose(&b, p, &asked, opts ? opts->policy : NULL);
+	if (rc != LA_OK || !b)
+		return rc;
 	if (la__product_reserve(p, 1, 2) != LA_OK ||
 	    la__strmap_reserve(&p->line_by_order, 1) != LA_OK)
 		return la__error_nomem();

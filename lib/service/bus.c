@@ -7,6 +7,8 @@
 #include "../domain/message_internal.h"
 #include "../util/alloc.h"
 
+#include <allocation/policy.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +41,8 @@ int la_bus_new(la_bus **out, la_store *store, const la_bus_options *opts)
 	if (opts && (opts->version < 1 || opts->version > LA_BUS_OPTIONS_VERSION))
 		return la_error_set(LA_EUNSUPPORTED, "bus options version %u is not supported",
 		                    opts->version);
+	if (opts && opts->version >= 2 && la_policy_check(opts->policy) != LA_OK)
+		return la_error_last_code();
 	la_bus *bus = la__calloc(1, sizeof *bus);
 	if (!bus)
 		return la__error_nomem();

@@ -184,8 +184,10 @@ Test(cli, usage_errors_exit_2_with_one_line)
 	expect_error(run("frobnicate"), 2, "unknown command frobnicate (see allocation --help)");
 	expect_error(run("--bogus", "batches"), 2,
 	             "unknown option --bogus (see allocation --help)");
-	expect_error(run("allocate", "o1"), 2,
-	             "usage: allocation allocate ORDERID SKU QTY (see allocation allocate --help)");
+	expect_error(
+	    run("allocate", "o1"), 2,
+	    "usage: allocation allocate ORDERID SKU QTY [PROMISE] (see allocation allocate "
+	    "--help)");
 	expect_error(
 	    run("add-batch", "b", "s", "1", "2011-01-01", "extra"), 2,
 	    "usage: allocation add-batch REF SKU QTY [ETA] (see allocation add-batch --help)");
@@ -516,11 +518,32 @@ Test(cli, allocate_order_and_holds_refuse_bad_arguments)
 	expect_error(run("allocate", "o1", "LAMP", "1", "--hold"), 2,
 	             "--hold needs a number of seconds");
 	expect_error(run("allocate", "o1", "LAMP", "1", "--soon"), 2, "unknown option --soon");
-	expect_error(run("allocate", "o1", "LAMP", "1", "2"), 2, "too many arguments (see --help)");
+	expect_error(run("allocate", "o1", "LAMP", "1", "2031-01-01", "x"), 2,
+	             "too many arguments (see --help)");
 	expect_error(run("expire-holds", "yesterday"), 2,
 	             "NOW must be a whole number, not "
 	             "\"yesterday\"");
 	result r = run("confirm");
 	cr_expect_eq(r.status, 2, "confirm needs an order");
 	expect_ok(run("allocations", "o1"), "[]\n");
+}
+
+/* --policy NAME (issue 14): latest-in-time reads allocate's PROMISE; book
+ * ignores it; an unknown name or a bad date is refused. */
+Test(cli, policy_and_promise)
+{
+	expect_ok(run("add-batch", "stock", "LAMP", "10"), "");
+	expect_ok(run("add-batch", "march", "LAMP", "10", "2030-03-01"), "");
+	expect_ok(run("add-batch", "june", "LAMP", "10", "2030-06-01"), "");
+	expect_ok(run("--policy", "latest-in-time", "allocate", "o1", "LAMP", "2", "2030-07-01"),
+	          "june\n");
+	expect_ok(run("--policy=latest-in-time", "allocate", "o2", "LAMP", "2", "2030-04-01"),
+	          "march\n");
+	expect_ok(run("--policy", "latest-in-time", "allocate", "o3", "LAMP", "2"), "stock\n");
+	expect_ok(run("allocate", "o4", "LAMP", "2", "2030-07-01"), "stock\n");
+	expect_error(run("--policy", "fifo", "allocate", "o5", "LAMP", "1"), 2,
+	             "unknown allocation policy 'fifo' (book or latest-in-time)");
+	expect_error(run("--policy", "latest-in-time", "allocate", "o5", "LAMP", "1", "2030-02-30"),
+	             1, "promise is not a date YYYY-MM-DD");
+	expect_ok(run("allocations", "o5"), "[]\n");
 }

@@ -37,7 +37,8 @@ SETTINGS = {
     "allowed-host": ("ALLOCATION_ALLOWED_HOSTS", "a.example,b.example"),
     "max-connections-per-ip": ("ALLOCATION_MAX_CONNECTIONS_PER_IP", "12"),
     "backorders": ("ALLOCATION_BACKORDERS", "1"),
-    "request-timeout": ("ALLOCATION_REQUEST_TIMEOUT", "20"),
+    "policy": ("ALLOCATION_POLICY", "latest-in-time"),
+    "request-timeout": ("ALLOCATION_REQUEST_TIMEOUT", "20"),  # last: quoted in the file test
 }
 
 

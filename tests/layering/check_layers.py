@@ -20,13 +20,13 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 PUBLIC = {  # include/allocation/<name>: what a user of the library reads
     "allocation.h", "common.h", "messages.h", "model.h", "store.h", "views.h",
-    "bus.h", "memory.h", "validation.h",
+    "bus.h", "memory.h", "validation.h", "policy.h",
 }
 ADAPTER_HEADERS = {"sqlite.h", "postgres.h", "csv.h", "redis.h", "smtp.h"}
 SYS = {"sys/ports.h", "sys/store_port.h", "sys/product.h", "sys/errors.h", "sys/cache.h"}
 
 # The domain sees only the domain: no store port, bus or views.
-DOMAIN_PUBLIC = {"common.h", "messages.h", "model.h", "validation.h",
+DOMAIN_PUBLIC = {"common.h", "messages.h", "model.h", "validation.h", "policy.h",
                  "sys/product.h", "sys/errors.h"}
 
 # ring: (internal folders it may include, public headers it may include)

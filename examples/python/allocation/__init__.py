@@ -15,6 +15,7 @@ Modules:
     stores              memory(), sqlite(), postgres(), csv(), open(url): Store
     views               the read models: allocations(), batches()
     model               the domain model alone: Product, Batch, OrderLine
+    policies            allocation policies: Policy(fn) for a rule of one's own
     errors              one exception class per status code (AllocationError)
     callbacks           the library's log lines: logger "allocation"
     smtp                SmtpNotifications: the notifications port by e-mail
@@ -31,7 +32,8 @@ from ctypes import byref, c_int
 from typing import Dict, Tuple
 
 from . import _lib
-from . import callbacks, commands, errors, events, messages, model, stores, views  # noqa: F401
+from . import callbacks, commands, errors, events, messages, model, policies  # noqa: F401
+from . import stores, views  # noqa: F401
 from . import redis, smtp  # noqa: F401
 from .bus import BACKORDERS, CommandResult, LineResult, MessageBus  # noqa: F401
 from .bus import allocate_orders_csv, bootstrap  # noqa: F401
@@ -59,7 +61,7 @@ __all__ = [
     "AllocationError", "BACKORDERS", "Batch", "CommandResult", "LineResult", "Conflict", "DatabaseError", "IOError_",
     "InvalidArgument", "InvalidSku", "MessageBus", "NoMemory", "NotFound", "OrderLine", "Product", "StateError",
     "Store", "Unsupported", "UserAbort", "allocate_orders_csv", "bootstrap", "callbacks",
-    "commands", "errors", "events", "library_paths", "messages", "model", "redis",
+    "commands", "errors", "events", "library_paths", "messages", "model", "policies", "redis",
     "set_log_handler", "smtp", "stores", "version_info", "views",
 ]
 

@@ -84,6 +84,8 @@ LA_REASON_EXPIRED = 3
 
 LA_STORE_OUTBOX = 0x1
 LA_BUS_OPTIONS_VERSION = 2
+LA_POLICY_VERSION = 1
+LA_POLICY_NONE = c_size_t(-1).value  # (size_t)-1: no batch
 LA_STORE_PORT_VERSION = 1
 LA_BATCH_PAGE_DEFAULT = 100
 LA_BATCH_PAGE_MAX = 1000
@@ -111,6 +113,21 @@ FREE_FN = CFUNCTYPE(None, c_void_p)
 CSV_LINE_FN = CFUNCTYPE(
     c_int, c_size_t, c_char_p, c_char_p, c_int64, c_int, c_char_p, c_char_p, c_void_p
 )
+# la_policy_choose_fn (policy.h): out_index, product, orderid, qty, promise, payload.
+POLICY_CHOOSE_FN = CFUNCTYPE(
+    c_int, POINTER(c_size_t), c_void_p, c_char_p, c_int64, c_char_p, c_void_p
+)
+
+
+class Policy(Structure):
+    """la_policy (policy.h); filled by la_policy_init."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("name", c_char_p),
+        ("choose", POLICY_CHOOSE_FN),
+        ("payload", c_void_p),
+    ]
 
 
 class BusOptions(Structure):
@@ -128,7 +145,7 @@ class BusOptions(Structure):
         ("clock", CLOCK_FN),
         ("clock_payload", c_void_p),
         ("flags", c_uint),
-        ("policy", c_void_p),  # const struct la_policy * (policy.h)
+        ("policy", c_void_p),  # const la_policy *
     ]
 
 
@@ -324,8 +341,9 @@ CORE_API: Api = {
     "la_product_load_held_line": (c_int, [_P, _S, _S, _I64, _I64, _I64]),
     "la_product_load_batch_held": (c_int, [_P, _S, _I64]),
     "la_product_load_waiting_line": (c_int, [_P, _S, _I64, _I64]),
-    "la_policy_init": (c_int, [_P, c_uint]),
+    "la_policy_init": (c_int, [POINTER(Policy), c_uint]),
     "la_policy_builtin": (_P, [_S]),
+    "la_policy_check": (c_int, [_P]),
     "la_bus_result_error": (_S, [_P, _SZ]),
     "la_bus_subscribe": (c_int, [_P, c_int, EVENT_HANDLER_FN, _P]),
     "la_bus_set_route": (c_int, [_P, c_int, _S]),

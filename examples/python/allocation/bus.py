@@ -29,6 +29,7 @@ from .callbacks import report_exception, status_of, string_pair
 from .errors import StateError, check, error_for
 from .errors import AllocationError
 from .messages import BUILDERS, KIND_OF, Allocate, Command, Event, Message, from_c
+from .policies import PolicyLike, pointer_of
 from .stores import Publisher, Store, new_ptr, publish_function
 
 _ROUTABLE = {_lib.LA_EVT_OUT_OF_STOCK, _lib.LA_EVT_ALLOCATED}
@@ -160,6 +161,7 @@ def _options(
     retry_delay_us: Optional[int],
     clock: Optional[Clock] = None,
     flags: int = 0,
+    policy: PolicyLike = None,
 ) -> _lib.BusOptions:
     """la_bus_options with the given ports; what C may call is appended to keep."""
     opts = _lib.BusOptions()
@@ -175,6 +177,9 @@ def _options(
         opts.notify, opts.notify_payload = _notify_function(notify, keep)
     if publish is not None:
         opts.publish, opts.publish_payload = publish_function(publish, keep)
+    if policy is not None:
+        opts.policy = pointer_of(policy)
+        keep.append(policy)  # its C struct and callback live as long as the bus
     return opts
 
 
@@ -219,7 +224,9 @@ class MessageBus:
     max_retries and retry_delay_us tune the retries after a Conflict (None:
     the library's defaults). clock() gives the time for holds (seconds since
     1970; None: the system's); flags BACKORDERS makes lines that find no
-    room wait for stock. A context manager; close() frees it (and the
+    room wait for stock. policy: the allocation policy, a
+    policies.Policy or a built-in's name ("book", the default, or
+    "latest-in-time"). A context manager; close() frees it (and the
     store, when bootstrap opened that store). Use one bus per thread.
     """
 
@@ -234,13 +241,16 @@ class MessageBus:
         owns_store: bool = False,
         clock: Optional[Clock] = None,
         flags: int = 0,
+        policy: PolicyLike = None,
     ) -> None:
         lib = _lib.lib
         self._state = _BusState(lib.la_bus_free)
         self._store = store
         self._owns_store = owns_store
         keep: List[Any] = []
-        opts = _options(keep, notify, publish, max_retries, retry_delay_us, clock, flags)
+        opts = _options(
+            keep, notify, publish, max_retries, retry_delay_us, clock, flags, policy
+        )
         # C ports (SMTP, Redis) are kept by the bus, which they close before
         # they are freed; the state keeps only the Python callbacks.
         self._ports = [k for k in keep if isinstance(k, CPort)]
@@ -447,6 +457,7 @@ def bootstrap(
     retry_delay_us: Optional[int] = None,
     clock: Optional[Clock] = None,
     flags: int = 0,
+    policy: PolicyLike = None,
 ) -> MessageBus:
     """A ready bus, as the book's bootstrap(): dependencies injected.
 
@@ -455,8 +466,9 @@ def bootstrap(
     publish(channel, json) are plain callables, objects with send /
     publish methods, or the C ports allocation.smtp.SmtpNotifications and
     allocation.redis.RedisPublisher. handlers: {EventClass: [handler, ...]};
-    routes: {OutOfStock or Allocated: destination or None}. clock and
-    flags: see MessageBus.
+    routes: {OutOfStock or Allocated: destination or None}. policy: the
+    allocation policy (allocation.policies; None: "book"). clock and flags:
+    see MessageBus.
     """
     owns = False
     if store is None:
@@ -473,6 +485,7 @@ def bootstrap(
             owns_store=owns,
             clock=clock,
             flags=flags,
+            policy=policy,
         )
     except BaseException:
         if owns:

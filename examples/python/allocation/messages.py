@@ -43,7 +43,8 @@ class Allocate(Command):
     orderid: str
     sku: str
     qty: int
-    hold_seconds: int = 0
+    promise: Date = None  # the date promised to the customer (policies.py)
+    hold_seconds: int = 0  # 1-86400: held until Confirm or ExpireHolds
 
 
 @dataclass
@@ -196,9 +197,9 @@ Builder = Callable[[Any, c_void_p], Any]
 
 
 def _allocate(lib: Any, m: "Allocate", out: c_void_p) -> Any:
-    if m.hold_seconds:
+    if m.hold_seconds or m.promise is not None:
         return lib.la_command_allocate_with(
-            byref(out), _s(m.orderid), _s(m.sku), m.qty, m.hold_seconds, None
+            byref(out), _s(m.orderid), _s(m.sku), m.qty, m.hold_seconds, eta_text(m.promise)
         )
     return lib.la_command_allocate(byref(out), _s(m.orderid), _s(m.sku), m.qty)
 
@@ -325,7 +326,8 @@ def from_c(ptr: int, lib: Any = _lib.lib) -> Message:
             _text(lib.la_message_orderid(ptr)),
             _text(lib.la_message_sku(ptr)),
             lib.la_message_qty(ptr),
-            lib.la_message_hold_seconds(ptr),
+            promise=eta_date(lib.la_message_promise(ptr)),
+            hold_seconds=lib.la_message_hold_seconds(ptr),
         )
     if kind == _lib.LA_CMD_DEALLOCATE:
         return Deallocate(_text(lib.la_message_orderid(ptr)), _text(lib.la_message_sku(ptr)))
