@@ -373,3 +373,17 @@ def test_concurrent_whole_orders_over_overlapping_skus(order_db, start_server):
     for sku in skus:
         row = rows(server, sku)[refs[sku]]
         assert row["allocated"] == allocated[sku] <= 40, (sku, row)
+
+
+def test_a_hold_and_a_promise_together(order_db, start_server):
+    server = start_server(order_db, "--policy", "latest-in-time")
+    sku = unique("S")
+    add_batch(server, sku, 10)
+    june = add_batch(server, sku, 10, eta="2030-06-01")
+    order = unique("o")
+    r = server.post("/allocate", json={"orderid": order, "sku": sku, "qty": 2,
+                                       "promise": "2030-07-01", "hold_seconds": 60})
+    assert r.status_code == 202, r.text
+    (row,) = allocations(server, order)
+    assert row["batchref"] == june and "expires" in row
+    assert rows(server, sku)[june]["held"] == 2
