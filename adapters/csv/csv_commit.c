@@ -25,6 +25,28 @@ static int collect_removed(la__strmap *removed, const csv_store *s)
 	return LA_OK;
 }
 
+/* allocations.csv has the book's four columns: a hold's end or a line
+ * waiting for stock has no place in it (docs/csv.md). Checked before any row
+ * changes, so the refused unit of work writes nothing. */
+static int check_fits(const la_change *c, const char *sku, int64_t expires)
+{
+	if (c->kind == LA_CHANGE_LINE_ALLOCATED && expires)
+		return la_error_set(
+		    LA_EUNSUPPORTED,
+		    "the CSV store keeps no holds (allocations.csv has no column "
+		    "for a hold's end): allocate order %s's %s without a hold time, "
+		    "or use the SQLite or PostgreSQL store",
+		    c->orderid, sku);
+	if (c->kind == LA_CHANGE_LINE_WAITING)
+		return la_error_set(LA_EUNSUPPORTED,
+		                    "the CSV store keeps no backorders (allocations.csv has no "
+		                    "place for a line waiting for stock): order %s's %s cannot "
+		                    "wait; run without backorders, or use the SQLite or "
+		                    "PostgreSQL store",
+		                    c->orderid, sku);
+	return LA_OK;
+}
+
 static int check_product(const csv_store *s, const la__strmap *removed, const la_product *p)
 {
 	const char *sku = la_product_sku(p);
@@ -45,6 +67,8 @@ static int check_product(const csv_store *s, const la__strmap *removed, const la
 		    !la__strmap_get(removed, c.batchref))
 			return la_error_set(LA_ECONFLICT, "batch reference %s already exists",
 			                    c.batchref);
+		if ((rc = check_fits(&c, sku, la_product_change_expires(p, i))) != LA_OK)
+			return rc;
 	}
 	return LA_OK;
 }

@@ -10,27 +10,44 @@
 
 #include "pg_store.h"
 
+/* One statement of a round trip. */
+struct call {
+	enum pg_stmt which;
+	int nparams;
+	const char *const *values;
+};
+
+/* BEGIN if needed, then count statements (at most 2): one round trip.
+ * out[i] is the result of calls[i]. */
+static int query_all(PGresult **out, struct pg_store *store, const struct call *calls, int count,
+                     const char *what)
+{
+	int rc = store->in_unit ? pg_begin_if_needed(store) : LA_OK;
+	int index = store->queued;
+	for (int i = 0; i < count; i++)
+		out[i] = NULL;
+	if (rc == LA_OK && (index >= 8 || count > 2))
+		rc = la_error_set(LA_ESTATE, "postgres: too many queued statements");
+	for (int i = 0; rc == LA_OK && i < count; i++)
+		rc = pg_queue(store, calls[i].which, calls[i].nparams, calls[i].values);
+	if (rc != LA_OK)
+		return rc;
+	PGresult *results[10] = {NULL};
+	rc = pg_round_trip(store, results, index + count, what);
+	for (int i = 0; rc == LA_OK && i < count; i++) {
+		out[i] = results[index + i];
+		results[index + i] = NULL;
+	}
+	pg_clear_results(results, index + count);
+	return rc;
+}
+
 /* BEGIN if needed, then one statement: one round trip. *out is its result. */
 static int query(PGresult **out, struct pg_store *store, enum pg_stmt which, int nparams,
                  const char *const *values, const char *what)
 {
-	*out = NULL;
-	int rc = store->in_unit ? pg_begin_if_needed(store) : LA_OK;
-	int index = store->queued;
-	if (rc == LA_OK && index >= 8)
-		rc = la_error_set(LA_ESTATE, "postgres: too many queued statements");
-	if (rc == LA_OK)
-		rc = pg_queue(store, which, nparams, values);
-	if (rc != LA_OK)
-		return rc;
-	PGresult *results[9] = {NULL};
-	rc = pg_round_trip(store, results, index + 1, what);
-	if (rc == LA_OK) {
-		*out = results[index];
-		results[index] = NULL;
-	}
-	pg_clear_results(results, index + 1);
-	return rc;
+	struct call one = {which, nparams, values};
+	return query_all(out, store, &one, 1, what);
 }
 
 static int remember(struct pg_store *store, la_product *product)
@@ -74,8 +91,9 @@ static int inconsistent(int rc)
 	return la_error_set(LA_EDB, "stored data is inconsistent: %s", why);
 }
 
-/* A product from the rows of PG_PRODUCT_GET / PG_PRODUCT_OF_BATCH. */
-static int build(la_product **out, const PGresult *res)
+/* A product from the rows of PG_PRODUCT_GET / PG_PRODUCT_OF_BATCH and
+ * those of its waiting lines. */
+static int build(la_product **out, const PGresult *res, const PGresult *waiting)
 {
 	la_product *product = NULL;
 	int rc = la_product_load(&product, PQgetvalue(res, 0, 7), pg_int(res, 0, 0));
@@ -85,7 +103,13 @@ static int build(la_product **out, const PGresult *res)
 		rc = la_product_load_batch(product, PQgetvalue(res, row, 1), pg_int(res, row, 2),
 		                           pg_text(res, row, 3), pg_int(res, row, 4),
 		                           pg_int(res, row, 5), pg_int(res, row, 6));
+		if (rc == LA_OK && pg_int(res, row, 8))
+			rc = la_product_load_batch_held(product, PQgetvalue(res, row, 1),
+			                                pg_int(res, row, 8));
 	}
+	for (int row = 0; rc == LA_OK && row < PQntuples(waiting); row++)
+		rc = la_product_load_waiting_line(product, PQgetvalue(waiting, row, 0),
+		                                  pg_int(waiting, row, 1), pg_int(waiting, row, 2));
 	if (rc != LA_OK) {
 		rc = inconsistent(rc);
 		la_product_free(product);
@@ -96,9 +120,10 @@ static int build(la_product **out, const PGresult *res)
 }
 
 /* Hand out the product res describes (from memory when res says the
- * remembered version is current), or LA_ENOTFOUND. */
-static int adopt(la_product **out, struct pg_store *store, PGresult *res, int64_t cached,
-                 int have_cached)
+ * remembered version is current: then it has no waiting lines), or
+ * LA_ENOTFOUND. */
+static int adopt(la_product **out, struct pg_store *store, PGresult *res, const PGresult *waiting,
+                 int64_t cached, int have_cached)
 {
 	if (PQntuples(res) == 0)
 		return LA_ENOTFOUND;
@@ -110,7 +135,7 @@ static int adopt(la_product **out, struct pg_store *store, PGresult *res, int64_
 	}
 	la_product *product = NULL;
 	int rc = have_cached && pg_int(res, 0, 0) == cached ? pg_cache_build(&product, store, sku)
-	                                                    : build(&product, res);
+	                                                    : build(&product, res, waiting);
 	if (rc == LA_OK && (rc = remember(store, product)) != LA_OK)
 		la_product_free(product);
 	if (rc == LA_OK)
@@ -118,15 +143,18 @@ static int adopt(la_product **out, struct pg_store *store, PGresult *res, int64_
 	return rc;
 }
 
-static int load(la_product **out, struct pg_store *store, enum pg_stmt which, const char *key,
-                const char *what)
+/* The product (which) and its waiting lines (waiting) by key, in one round
+ * trip. */
+static int load(la_product **out, struct pg_store *store, enum pg_stmt which, enum pg_stmt waiting,
+                const char *key, const char *what)
 {
-	PGresult *res;
-	int rc = query(&res, store, which, 1, &key, what);
+	PGresult *res[2];
+	struct call calls[2] = {{which, 1, &key}, {waiting, 1, &key}};
+	int rc = query_all(res, store, calls, 2, what);
 	if (rc != LA_OK)
 		return rc;
-	rc = adopt(out, store, res, 0, 0);
-	PQclear(res);
+	rc = adopt(out, store, res[0], res[1], 0, 0);
+	pg_clear_results(res, 2);
 	return rc;
 }
 
@@ -140,15 +168,17 @@ int pg_repo_get(la_product **out, const char *sku, void *state)
 	}
 	int64_t cached;
 	if (!pg_cache_version(&cached, store, sku))
-		return load(out, store, PG_PRODUCT_GET, sku, "loading a product");
+		return load(out, store, PG_PRODUCT_GET, PG_WAITING_GET, sku, "loading a product");
 	char version[24];
 	const char *params[2] = {sku, pg_fmt_int(version, cached)};
-	PGresult *res;
-	int rc = query(&res, store, PG_PRODUCT_GET_IF_CHANGED, 2, params, "loading a product");
+	PGresult *res[2];
+	struct call calls[2] = {{PG_PRODUCT_GET_IF_CHANGED, 2, params},
+	                        {PG_WAITING_GET_IF_CHANGED, 2, params}};
+	int rc = query_all(res, store, calls, 2, "loading a product");
 	if (rc != LA_OK)
 		return rc;
-	rc = adopt(out, store, res, cached, 1);
-	PQclear(res);
+	rc = adopt(out, store, res[0], res[1], cached, 1);
+	pg_clear_results(res, 2);
 	if (rc == LA_ENOTFOUND)
 		pg_cache_drop(store, sku);
 	return rc;
@@ -177,7 +207,8 @@ int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state)
 		if (rc != LA_OK && rc != LA_ENOTFOUND)
 			return rc;
 	}
-	return load(out, store, PG_PRODUCT_OF_BATCH, ref, "loading the product of a batch");
+	return load(out, store, PG_PRODUCT_OF_BATCH, PG_WAITING_OF_BATCH, ref,
+	            "loading the product of a batch");
 }
 
 int pg_repo_add(la_product *product, void *state)
@@ -216,8 +247,9 @@ int pg_repo_load_line(la_product *product, const char *orderid, void *state)
 	if (rc != LA_OK)
 		return rc;
 	if (PQntuples(res) > 0)
-		rc = inconsistent(la_product_load_line(product, PQgetvalue(res, 0, 0), orderid,
-		                                       pg_int(res, 0, 1), pg_int(res, 0, 2)));
+		rc = inconsistent(la_product_load_held_line(product, PQgetvalue(res, 0, 0), orderid,
+		                                            pg_int(res, 0, 1), pg_int(res, 0, 2),
+		                                            pg_int(res, 0, 3)));
 	PQclear(res);
 	return rc;
 }
@@ -253,8 +285,9 @@ int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t 
 	int rc = query(&res, store, PG_LINES_OF_ORDERS, 2, params, "loading order lines");
 	la__free(array);
 	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
-		rc = la_product_load_line(product, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
-		                          pg_int(res, row, 2), pg_int(res, row, 3));
+		rc = la_product_load_held_line(product, PQgetvalue(res, row, 0),
+		                               PQgetvalue(res, row, 1), pg_int(res, row, 2),
+		                               pg_int(res, row, 3), pg_int(res, row, 4));
 	PQclear(res);
 	return rc;
 }
@@ -269,12 +302,38 @@ int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state)
 		if (rc != LA_OK)
 			return rc;
 		for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
-			rc = inconsistent(
-			    la_product_load_line(product, ref, PQgetvalue(res, row, 0),
-			                         pg_int(res, row, 1), pg_int(res, row, 2)));
+			rc = inconsistent(la_product_load_held_line(
+			    product, ref, PQgetvalue(res, row, 0), pg_int(res, row, 1),
+			    pg_int(res, row, 2), pg_int(res, row, 3)));
 		PQclear(res);
 	}
 	if (rc == LA_OK)
 		rc = la_product_batch_lines_loaded(product, ref);
+	return rc;
+}
+
+int pg_repo_lines_of_order(la_order_line_list *into, const char *orderid, void *state)
+{
+	PGresult *res;
+	int rc =
+	    query(&res, state, PG_LINES_OF_ORDER, 1, &orderid, "reading the lines of an order");
+	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
+		rc = la_order_line_list_append(into, orderid, PQgetvalue(res, row, 0));
+	PQclear(res);
+	return rc;
+}
+
+int pg_repo_expired_holds(la_order_line_list *into, int64_t now, size_t max, void *state)
+{
+	char n_now[24], n_max[24];
+	const char *params[2] = {
+	    pg_fmt_int(n_now, now),
+	    pg_fmt_int(n_max, max > (size_t)INT64_MAX ? INT64_MAX : (int64_t)max)};
+	PGresult *res;
+	int rc = query(&res, state, PG_EXPIRED_HOLDS, 2, params, "finding expired holds");
+	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
+		rc = la_order_line_list_append(into, PQgetvalue(res, row, 0),
+		                               PQgetvalue(res, row, 1));
+	PQclear(res);
 	return rc;
 }

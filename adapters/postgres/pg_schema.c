@@ -61,6 +61,33 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "    p_sku, p_old USING ERRCODE = 'serialization_failure';"
     "  END IF;"
     " END $$;",
+    /* 2: holds and backorders (issue 13). A held line's end (0: permanent)
+     * with a partial index for ExpireHolds; a batch's held figure, kept like
+     * allocated; lines waiting for stock, first come first served per sku by
+     * their arrival sequence. The read model says when a hold ends. */
+    "ALTER TABLE allocations ADD COLUMN expires bigint NOT NULL DEFAULT 0;"
+    "CREATE INDEX allocations_by_expiry ON allocations (expires) WHERE expires > 0;"
+    "ALTER TABLE batches ADD COLUMN held bigint NOT NULL DEFAULT 0;"
+    "CREATE TABLE waiting ("
+    " sku text COLLATE \"C\" NOT NULL REFERENCES products (sku),"
+    " orderid text COLLATE \"C\" NOT NULL,"
+    " qty bigint NOT NULL,"
+    " sequence bigint NOT NULL,"
+    " PRIMARY KEY (sku, orderid));"
+    "CREATE INDEX waiting_by_order ON waiting (orderid);"
+    "CREATE OR REPLACE VIEW allocations_view AS"
+    " SELECT position, orderid, sku, batchref, qty, expires FROM allocations;",
+    /* 3: pending reallocations (docs/reliability.md): a line deallocated with
+     * reason stock_reduced that found no room, kept until its OutOfStock
+     * has been handled. Issue 13's blocks go in the order of the SQLite
+     * schema (holds and waiting lines first): the lead orders them when
+     * the branches merge. */
+    "CREATE TABLE IF NOT EXISTS pending_reallocations ("
+    " id bigserial PRIMARY KEY,"
+    " orderid text NOT NULL,"
+    " sku text NOT NULL,"
+    " qty bigint NOT NULL,"
+    " UNIQUE (orderid, sku));",
 };
 
 static int exec(struct pg_store *store, const char *sql, PGresult **keep)

@@ -8,13 +8,15 @@
  * (LEFT JOIN: a product may have none), in allocation-preference order. */
 #define PRODUCT_COLUMNS                                                                            \
 	"SELECT p.version_number, b.ref, b.purchased, to_char(b.eta, 'YYYY-MM-DD'),"               \
-	" b.allocated, b.line_count, b.sequence, p.sku"
+	" b.allocated, b.line_count, b.sequence, p.sku, b.held"
 
+/* A dashboard row: the batch's figures and its sku's waiting quantity. */
 #define BATCH_COLUMNS                                                                              \
-	"SELECT ref, sku, to_char(eta, 'YYYY-MM-DD'), purchased, allocated, line_count, sequence"  \
-	" FROM batches"
+	"SELECT ref, sku, to_char(eta, 'YYYY-MM-DD'), purchased, allocated, line_count, sequence," \
+	" held, (SELECT COALESCE(sum(w.qty), 0) FROM waiting w WHERE w.sku = b.sku)"               \
+	" FROM batches b"
 
-#define BATCH_ORDER " ORDER BY sku, eta_key, sequence LIMIT $1::bigint"
+#define BATCH_ORDER " ORDER BY b.sku, eta_key, sequence LIMIT $1::bigint"
 
 const struct pg_statement pg_statements[PG_STMT_COUNT] = {
     [PG_PRODUCT_GET] = {"la_product_get",
@@ -35,6 +37,19 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                              " LEFT JOIN batches b ON b.sku = p.sku"
                              " WHERE x.ref = $1::text ORDER BY b.eta_key, b.sequence",
                              1},
+    /* The waiting lines of a product, queued with each of the three loads
+     * above in the same round trip (and snapshot), under the same condition. */
+    [PG_WAITING_GET] = {"la_waiting_get",
+                        "SELECT orderid, qty, sequence FROM waiting WHERE sku = $1::text", 1},
+    [PG_WAITING_GET_IF_CHANGED] = {"la_waiting_get_if_changed",
+                                   "SELECT w.orderid, w.qty, w.sequence FROM waiting w"
+                                   " JOIN products p ON p.sku = w.sku"
+                                   " WHERE w.sku = $1::text AND p.version_number <> $2::bigint",
+                                   2},
+    [PG_WAITING_OF_BATCH] = {"la_waiting_of_batch",
+                             "SELECT w.orderid, w.qty, w.sequence FROM batches x"
+                             " JOIN waiting w ON w.sku = x.sku WHERE x.ref = $1::text",
+                             1},
     [PG_PRODUCT_INSERT] = {"la_product_insert",
                            "INSERT INTO products (sku, version_number)"
                            " VALUES ($1::text, $2::bigint)",
@@ -52,51 +67,71 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                            "UPDATE batches SET purchased = $2::bigint WHERE ref = $1::text", 2},
     [PG_BATCH_DELETE] = {"la_batch_delete", "DELETE FROM batches WHERE ref = $1::text", 1},
     [PG_LINE_GET] = {"la_line_get",
-                     "SELECT batchref, qty, sequence FROM allocations"
+                     "SELECT batchref, qty, sequence, expires FROM allocations"
                      " WHERE orderid = $1::text AND sku = $2::text",
                      2},
     /* The orders a batch of commands names: one query for all of them. */
     [PG_LINES_OF_ORDERS] = {"la_lines_of_orders",
-                            "SELECT batchref, orderid, qty, sequence FROM allocations"
+                            "SELECT batchref, orderid, qty, sequence, expires FROM allocations"
                             " WHERE sku = $1::text AND orderid = ANY ($2::text[])",
                             2},
     [PG_LINES_OF_BATCH] = {"la_lines_of_batch",
-                           "SELECT orderid, qty, sequence FROM allocations"
+                           "SELECT orderid, qty, sequence, expires FROM allocations"
                            " WHERE batchref = $1::text ORDER BY sequence",
                            1},
     [PG_LINE_ALLOCATE] = {"la_line_allocate",
-                          "INSERT INTO allocations (orderid, sku, batchref, qty, sequence)"
-                          " VALUES ($1::text, $2::text, $3::text, $4::bigint, $5::bigint)",
-                          5},
+                          "INSERT INTO allocations (orderid, sku, batchref, qty, sequence,"
+                          " expires) VALUES ($1::text, $2::text, $3::text, $4::bigint,"
+                          " $5::bigint, $6::bigint)",
+                          6},
     [PG_LINE_DEALLOCATE] = {"la_line_deallocate",
                             "DELETE FROM allocations WHERE orderid = $1::text AND sku = $2::text",
                             2},
+    [PG_LINE_CONFIRM] = {"la_line_confirm",
+                         "UPDATE allocations SET expires = 0"
+                         " WHERE orderid = $1::text AND sku = $2::text",
+                         2},
+    [PG_WAITING_INSERT] = {"la_waiting_insert",
+                           "INSERT INTO waiting (sku, orderid, qty, sequence)"
+                           " VALUES ($1::text, $2::text, $3::bigint, $4::bigint)",
+                           4},
+    [PG_WAITING_DELETE] = {"la_waiting_delete",
+                           "DELETE FROM waiting WHERE sku = $1::text AND orderid = $2::text", 2},
+    [PG_LINES_OF_ORDER] = {"la_lines_of_order",
+                           "SELECT sku FROM allocations WHERE orderid = $1::text"
+                           " UNION SELECT sku FROM waiting WHERE orderid = $1::text",
+                           1},
+    /* Earliest first, from the partial index on held lines only. */
+    [PG_EXPIRED_HOLDS] = {"la_expired_holds",
+                          "SELECT orderid, sku FROM allocations"
+                          " WHERE expires > 0 AND expires <= $1::bigint"
+                          " ORDER BY expires LIMIT $2::bigint",
+                          2},
     /* A batch's figures follow its lines: set once per commit, from the
      * product (exact: the version check proves nobody changed it since). */
     [PG_BATCH_FIGURES] = {"la_batch_figures",
-                          "UPDATE batches SET allocated = $2::bigint, line_count = $3::bigint"
-                          " WHERE ref = $1::text",
-                          3},
+                          "UPDATE batches SET allocated = $2::bigint, line_count = $3::bigint,"
+                          " held = $4::bigint WHERE ref = $1::text",
+                          4},
     [PG_VIEW_ALLOCATIONS] = {"la_view_allocations",
-                             "SELECT sku, batchref FROM allocations_view"
-                             " WHERE orderid = $1::text ORDER BY position",
+                             "SELECT sku, batchref, expires, 0 AS part, position"
+                             " FROM allocations_view WHERE orderid = $1::text"
+                             " UNION ALL SELECT sku, NULL, 0, 1, sequence FROM waiting"
+                             " WHERE orderid = $1::text ORDER BY part, 5",
                              1},
     [PG_VIEW_BATCHES] = {"la_view_batches", BATCH_COLUMNS BATCH_ORDER, 1},
     [PG_VIEW_BATCHES_AFTER] = {"la_view_batches_after",
-                               BATCH_COLUMNS " WHERE (sku, eta_key, sequence) >"
+                               BATCH_COLUMNS " WHERE (b.sku, eta_key, sequence) >"
                                              " ($2::text, $3::integer, $4::bigint)" BATCH_ORDER,
                                4},
     [PG_VIEW_BATCHES_OF_SKU] = {"la_view_batches_of_sku",
-                                BATCH_COLUMNS " WHERE sku = $2::text" BATCH_ORDER, 2},
+                                BATCH_COLUMNS " WHERE b.sku = $2::text" BATCH_ORDER, 2},
     [PG_VIEW_BATCHES_OF_SKU_AFTER] = {"la_view_batches_of_sku_after",
                                       BATCH_COLUMNS
-                                      " WHERE sku = $2::text AND (sku, eta_key, sequence) >"
+                                      " WHERE b.sku = $2::text AND (b.sku, eta_key, sequence) >"
                                       " ($3::text, $4::integer, $5::bigint)" BATCH_ORDER,
                                       5},
-    [PG_VIEW_BATCH] = {"la_view_batch",
-                       "SELECT ref, sku, to_char(eta, 'YYYY-MM-DD'), purchased, allocated,"
-                       " line_count FROM batches WHERE ref = $1::text",
-                       1},
+    [PG_VIEW_BATCH] = {"la_view_batch", BATCH_COLUMNS " WHERE ref = $1::text", 1},
     [PG_OUTBOX_INSERT] = {"la_outbox_insert",
                           "INSERT INTO outbox (channel, payload) VALUES ($1::text, $2::text)", 2},
     /* One relay per schema at a time (transaction-scoped advisory lock), so
@@ -114,4 +149,18 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                           "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created)), 0)"
                           " FROM outbox WHERE sent IS NULL",
                           0},
+    /* A line left pending again (a later cancellation) keeps its place. */
+    [PG_PENDING_INSERT] = {"la_pending_insert",
+                           "INSERT INTO pending_reallocations (orderid, sku, qty)"
+                           " VALUES ($1::text, $2::text, $3::bigint)"
+                           " ON CONFLICT (orderid, sku) DO UPDATE SET qty = EXCLUDED.qty",
+                           3},
+    [PG_PENDING_DELETE] = {"la_pending_delete",
+                           "DELETE FROM pending_reallocations"
+                           " WHERE orderid = $1::text AND sku = $2::text",
+                           2},
+    [PG_PENDING_LIST] = {"la_pending_list",
+                         "SELECT orderid, sku, qty FROM pending_reallocations"
+                         " ORDER BY id LIMIT $1::bigint",
+                         1},
 };

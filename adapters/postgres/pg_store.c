@@ -39,7 +39,9 @@ static void pg_close(void *state)
 		.load_batch_lines = pg_repo_load_batch_lines, .allocations = pg_view_allocations,  \
 		.batches = pg_view_batches, .relay_outbox = (relay), .close = pg_close,            \
 		.batch = pg_view_batch, .load_lines = pg_repo_load_lines,                          \
-		.outbox_status = (status)                                                          \
+		.outbox_status = (status), .lines_of_order = pg_repo_lines_of_order,               \
+		.expired_holds = pg_repo_expired_holds,                                            \
+		.pending_reallocations = pg_pending_reallocations                                  \
 	}
 
 static const la_store_port port_plain = PG_PORT(NULL, NULL);

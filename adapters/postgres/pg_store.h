@@ -25,6 +25,9 @@ enum pg_stmt {
 	PG_PRODUCT_GET,
 	PG_PRODUCT_GET_IF_CHANGED,
 	PG_PRODUCT_OF_BATCH,
+	PG_WAITING_GET,
+	PG_WAITING_GET_IF_CHANGED,
+	PG_WAITING_OF_BATCH,
 	PG_PRODUCT_INSERT,
 	PG_PRODUCT_SAVE_VERSION,
 	PG_BATCH_INSERT,
@@ -35,6 +38,11 @@ enum pg_stmt {
 	PG_LINES_OF_ORDERS,
 	PG_LINE_ALLOCATE,
 	PG_LINE_DEALLOCATE,
+	PG_LINE_CONFIRM,
+	PG_WAITING_INSERT,
+	PG_WAITING_DELETE,
+	PG_LINES_OF_ORDER,
+	PG_EXPIRED_HOLDS,
 	PG_BATCH_FIGURES,
 	PG_VIEW_ALLOCATIONS,
 	PG_VIEW_BATCHES,
@@ -46,6 +54,9 @@ enum pg_stmt {
 	PG_OUTBOX_PENDING,
 	PG_OUTBOX_MARK_SENT,
 	PG_OUTBOX_STATUS,
+	PG_PENDING_INSERT,
+	PG_PENDING_DELETE,
+	PG_PENDING_LIST,
 	PG_STMT_COUNT
 };
 
@@ -123,7 +134,7 @@ const char *pg_text(const PGresult *res, int row, int col);
 const char *pg_fmt_int(char *buf, int64_t v);
 
 /* ---- pg_schema.c ---- */
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 3
 /* Create or migrate the schema under an advisory lock (before pipeline mode). */
 int pg_schema_migrate(struct pg_store *store);
 
@@ -135,6 +146,9 @@ int pg_repo_load_line(la_product *product, const char *orderid, void *state);
 int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t count, void *state);
 int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state);
 void pg_repo_forget_all(struct pg_store *store);
+/* Holds and backorders (store port version 4). */
+int pg_repo_lines_of_order(la_order_line_list *into, const char *orderid, void *state);
+int pg_repo_expired_holds(la_order_line_list *into, int64_t now, size_t max, void *state);
 
 /* ---- pg_unit.c ---- */
 int pg_unit_begin(void *state);
@@ -159,6 +173,11 @@ int pg_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 int pg_view_batch(la_batch_page *into, const char *ref, void *state);
 int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
+
+/* ---- pg_reallocations.c: pending reallocations (docs/reliability.md) ---- */
+/* Queue the write of a REALLOCATION_PENDING or _DONE change of sku's product. */
+int pg_reallocation_queue(struct pg_store *store, const char *sku, const la_change *change);
+int pg_pending_reallocations(la_order_line_list *into, size_t max, void *state);
 
 /* ---- pg_outbox.c ---- */
 /* Queue the outbox rows of product's Allocated events. */

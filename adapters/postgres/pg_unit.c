@@ -28,7 +28,9 @@ int pg_unit_begin(void *state)
 	return LA_OK;
 }
 
-static int queue_change(struct pg_store *store, const la_product *product, const la_change *c)
+/* Change index of product, read into c. */
+static int queue_change(struct pg_store *store, const la_product *product, size_t index,
+                        const la_change *c)
 {
 	char n1[24], n2[24], n3[24];
 	const char *sku = la_product_sku(product);
@@ -49,14 +51,34 @@ static int queue_change(struct pg_store *store, const la_product *product, const
 	case LA_CHANGE_BATCH_REMOVED:
 		return pg_queue(store, PG_BATCH_DELETE, 1, &c->batchref);
 	case LA_CHANGE_LINE_ALLOCATED: {
-		const char *p[5] = {c->orderid, sku, c->batchref, pg_fmt_int(n1, c->qty),
-		                    pg_fmt_int(n2, c->sequence)};
-		return pg_queue(store, PG_LINE_ALLOCATE, 5, p);
+		const char *p[6] = {c->orderid,
+		                    sku,
+		                    c->batchref,
+		                    pg_fmt_int(n1, c->qty),
+		                    pg_fmt_int(n2, c->sequence),
+		                    pg_fmt_int(n3, la_product_change_expires(product, index))};
+		return pg_queue(store, PG_LINE_ALLOCATE, 6, p);
 	}
 	case LA_CHANGE_LINE_DEALLOCATED: {
 		const char *p[2] = {c->orderid, sku};
 		return pg_queue(store, PG_LINE_DEALLOCATE, 2, p);
 	}
+	case LA_CHANGE_LINE_CONFIRMED: {
+		const char *p[2] = {c->orderid, sku};
+		return pg_queue(store, PG_LINE_CONFIRM, 2, p);
+	}
+	case LA_CHANGE_LINE_WAITING: {
+		const char *p[4] = {sku, c->orderid, pg_fmt_int(n1, c->qty),
+		                    pg_fmt_int(n2, c->sequence)};
+		return pg_queue(store, PG_WAITING_INSERT, 4, p);
+	}
+	case LA_CHANGE_LINE_UNWAITED: {
+		const char *p[2] = {sku, c->orderid};
+		return pg_queue(store, PG_WAITING_DELETE, 2, p);
+	}
+	case LA_CHANGE_REALLOCATION_PENDING:
+	case LA_CHANGE_REALLOCATION_DONE:
+		return pg_reallocation_queue(store, sku, c);
 	default:
 		return la_error_set(LA_EUNSUPPORTED, "postgres: unknown change kind %d", c->kind);
 	}
@@ -91,8 +113,8 @@ static int queue_version(struct pg_store *store, const la_product *product)
 	return pg_queue(store, PG_PRODUCT_SAVE_VERSION, 3, p);
 }
 
-/* The batch rows' allocated quantity and line count, once per batch whose
- * lines changed (and that still exists), from the product's figures. */
+/* The batch rows' allocated quantity, line count and held quantity, once
+ * per batch whose lines changed (and that still exists), from the product's figures. */
 static int queue_figures(struct pg_store *store)
 {
 	size_t index = 0;
@@ -103,10 +125,11 @@ static int queue_figures(struct pg_store *store)
 		const la_batch *b = la_product_find_batch(value, ref);
 		if (!b)
 			continue; /* removed in this unit of work */
-		char allocated[24], lines[24];
-		const char *p[3] = {ref, pg_fmt_int(allocated, la_batch_allocated_quantity(b)),
-		                    pg_fmt_int(lines, la_batch_line_count(b))};
-		rc = pg_queue(store, PG_BATCH_FIGURES, 3, p);
+		char allocated[24], lines[24], held[24];
+		const char *p[4] = {ref, pg_fmt_int(allocated, la_batch_allocated_quantity(b)),
+		                    pg_fmt_int(lines, la_batch_line_count(b)),
+		                    pg_fmt_int(held, la_batch_held_quantity(b))};
+		rc = pg_queue(store, PG_BATCH_FIGURES, 4, p);
 		if (rc == LA_OK)
 			rc = maybe_flush(store);
 	}
@@ -140,14 +163,16 @@ static int queue_products(struct pg_store *store, int *any)
 	while (rc == LA_OK && (k = la_products_next_change(store->seen, store->seen_count,
 	                                                   store->positions)) < store->seen_count) {
 		la_change change;
-		rc = la_product_change_at(&change, store->seen[k], store->positions[k] - 1);
+		size_t index = store->positions[k] - 1;
+		rc = la_product_change_at(&change, store->seen[k], index);
 		if (rc == LA_OK)
-			rc = queue_change(store, store->seen[k], &change);
+			rc = queue_change(store, store->seen[k], index, &change);
 		if (rc == LA_OK)
 			rc = maybe_flush(store);
 		if (rc == LA_OK &&
 		    (change.kind == LA_CHANGE_LINE_ALLOCATED ||
-		     change.kind == LA_CHANGE_LINE_DEALLOCATED) &&
+		     change.kind == LA_CHANGE_LINE_DEALLOCATED ||
+		     change.kind == LA_CHANGE_LINE_CONFIRMED) &&
 		    la__strmap_put(&store->lines_changed, change.batchref, store->seen[k]) != 0)
 			rc = la_error_set(LA_ENOMEM, "out of memory");
 	}

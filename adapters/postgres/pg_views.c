@@ -1,7 +1,8 @@
 /*
  * The read models, answered from the tables the units of work keep current:
- * allocations_view for an order, batch rows (with their stored figures) for
- * the dashboard. One statement each, in an implicit transaction.
+ * allocations_view (and the waiting lines) for an order, batch rows (with
+ * their stored figures and their sku's waiting quantity) for the dashboard. One statement each, in
+ * an implicit transaction.
  */
 #include "pg_store.h"
 
@@ -28,11 +29,26 @@ int pg_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 {
 	PGresult *res;
 	int rc = run(&res, state, PG_VIEW_ALLOCATIONS, 1, &orderid, "reading allocations");
-	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
-		rc = la_allocation_list_append(into, PQgetvalue(res, row, 0),
-		                               PQgetvalue(res, row, 1));
+	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++) {
+		const char *batchref = pg_text(res, row, 1);
+		int64_t expires = pg_int(res, row, 2);
+		int status = !batchref ? LA_LINE_BACKORDERED
+		             : expires ? LA_LINE_HELD
+		                       : LA_LINE_ALLOCATED;
+		rc = la_allocation_list_append_line(into, PQgetvalue(res, row, 0), batchref, status,
+		                                    expires);
+	}
 	PQclear(res);
 	return rc;
+}
+
+/* Append dashboard row `row` of res (columns of BATCH_COLUMNS). */
+static int append_row(la_batch_page *into, const PGresult *res, int row)
+{
+	return la_batch_page_append_row(into, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+	                                pg_text(res, row, 2), pg_int(res, row, 3),
+	                                pg_int(res, row, 4), pg_int(res, row, 5),
+	                                pg_int(res, row, 7), pg_int(res, row, 8));
 }
 
 int pg_view_batch(la_batch_page *into, const char *ref, void *state)
@@ -40,9 +56,7 @@ int pg_view_batch(la_batch_page *into, const char *ref, void *state)
 	PGresult *res;
 	int rc = run(&res, state, PG_VIEW_BATCH, 1, &ref, "reading a batch");
 	if (rc == LA_OK && PQntuples(res) == 1)
-		rc = la_batch_page_append(into, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-		                          PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
-		                          pg_int(res, 0, 3), pg_int(res, 0, 4), pg_int(res, 0, 5));
+		rc = append_row(into, res, 0);
 	PQclear(res);
 	return rc;
 }
@@ -85,9 +99,7 @@ int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const ch
 	int rows = PQntuples(res);
 	int shown = rows > (int)limit ? (int)limit : rows;
 	for (int row = 0; rc == LA_OK && row < shown; row++)
-		rc = la_batch_page_append(into, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
-		                          pg_text(res, row, 2), pg_int(res, row, 3),
-		                          pg_int(res, row, 4), pg_int(res, row, 5));
+		rc = append_row(into, res, row);
 	if (rc == LA_OK && rows > (int)limit) {
 		char *cursor = NULL;
 		rc = la_batch_cursor_encode(&cursor, PQgetvalue(res, shown - 1, 1),

@@ -94,6 +94,10 @@ static int load_rows(la_product **out, struct sq_store *store, sqlite3_stmt *stm
 			    (const char *)sqlite3_column_text(stmt, 3),
 			    sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5),
 			    sqlite3_column_int64(stmt, 6));
+		if (rc == LA_OK && sqlite3_column_int64(stmt, 7))
+			rc = la_product_load_batch_held(product,
+			                                (const char *)sqlite3_column_text(stmt, 1),
+			                                sqlite3_column_int64(stmt, 7));
 		if (rc == LA_OK)
 			step = sqlite3_step(stmt);
 	}
@@ -108,7 +112,26 @@ static int load_rows(la_product **out, struct sq_store *store, sqlite3_stmt *stm
 	return LA_OK;
 }
 
-/* The product row and its batch rows, in one statement. */
+/* Every line of product waiting for stock (the queue is whole or absent). */
+static int load_waiting(struct sq_store *store, la_product *product)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_WAITING_OF_PRODUCT);
+	if (!stmt)
+		return la_error_last_code();
+	sq_bind_text(stmt, 1, la_product_sku(product));
+	int rc = LA_OK, step = SQLITE_DONE;
+	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+		rc = inconsistent(la_product_load_waiting_line(
+		    product, (const char *)sqlite3_column_text(stmt, 0),
+		    sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2)));
+	if (rc == LA_OK && step != SQLITE_DONE)
+		rc = sq_fail(store, step, "loading the lines waiting for stock");
+	sq_done(stmt);
+	return rc;
+}
+
+/* The product row and its batch rows in one statement, then its waiting
+ * lines. */
 static int load_product(la_product **out, struct sq_store *store, const char *sku)
 {
 	sqlite3_stmt *stmt = sq_stmt(store, SQ_PRODUCT_GET);
@@ -123,6 +146,8 @@ static int load_product(la_product **out, struct sq_store *store, const char *sk
 	else
 		rc = sq_fail(store, step, "loading a product");
 	sq_done(stmt);
+	if (rc == LA_OK && (rc = load_waiting(store, *out)) != LA_OK)
+		la_product_free(*out);
 	if (rc == LA_OK)
 		sq_cache_store(store, *out);
 	return rc;
@@ -221,9 +246,10 @@ int sq_repo_load_line(la_product *product, const char *orderid, void *state)
 	sq_bind_text(stmt, 2, la_product_sku(product));
 	int step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
-		rc = inconsistent(la_product_load_line(
+		rc = inconsistent(la_product_load_held_line(
 		    product, (const char *)sqlite3_column_text(stmt, 0), orderid,
-		    sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2)));
+		    sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2),
+		    sqlite3_column_int64(stmt, 3)));
 	else if (step != SQLITE_DONE)
 		rc = sq_fail(store, step, "loading an order line");
 	sq_done(stmt);
@@ -243,9 +269,9 @@ int sq_repo_load_batch_lines(la_product *product, const char *ref, void *state)
 	int step = SQLITE_DONE;
 	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const char *orderid = (const char *)sqlite3_column_text(stmt, 0);
-		rc = inconsistent(la_product_load_line(product, ref, orderid,
-		                                       sqlite3_column_int64(stmt, 1),
-		                                       sqlite3_column_int64(stmt, 2)));
+		rc = inconsistent(la_product_load_held_line(
+		    product, ref, orderid, sqlite3_column_int64(stmt, 1),
+		    sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3)));
 	}
 	if (rc == LA_OK && step != SQLITE_DONE)
 		rc = sq_fail(store, step, "loading the lines of a batch");
@@ -253,4 +279,49 @@ int sq_repo_load_batch_lines(la_product *product, const char *ref, void *state)
 	if (rc == LA_OK)
 		rc = la_product_batch_lines_loaded(product, ref);
 	return rc;
+}
+
+/* Step stmt (bound) and append (orderid, sku) of each row: the orderid is
+ * column orderid_col, or orderid itself when that is -1. */
+static int append_lines(la_order_line_list *into, struct sq_store *store, sqlite3_stmt *stmt,
+                        const char *orderid, int orderid_col, int sku_col, const char *what)
+{
+	int rc = LA_OK, step = SQLITE_DONE;
+	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+		rc = la_order_line_list_append(
+		    into,
+		    orderid_col < 0 ? orderid
+		                    : (const char *)sqlite3_column_text(stmt, orderid_col),
+		    (const char *)sqlite3_column_text(stmt, sku_col));
+	if (rc == LA_OK && step != SQLITE_DONE)
+		rc = sq_fail(store, step, what);
+	sq_done(stmt);
+	return rc;
+}
+
+int sq_repo_lines_of_order(la_order_line_list *into, const char *orderid, void *state)
+{
+	struct sq_store *store = state;
+	int rc = require_transaction(store);
+	if (rc != LA_OK)
+		return rc;
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_LINES_OF_ORDER);
+	if (!stmt)
+		return la_error_last_code();
+	sq_bind_text(stmt, 1, orderid);
+	return append_lines(into, store, stmt, orderid, -1, 0, "reading the lines of an order");
+}
+
+int sq_repo_expired_holds(la_order_line_list *into, int64_t now, size_t max, void *state)
+{
+	struct sq_store *store = state;
+	int rc = require_transaction(store);
+	if (rc != LA_OK)
+		return rc;
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_EXPIRED_HOLDS);
+	if (!stmt)
+		return la_error_last_code();
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int64(stmt, 2, max > (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+	return append_lines(into, store, stmt, NULL, 0, 1, "finding expired holds");
 }

@@ -56,6 +56,33 @@ static const char *const migrations[LA_SQLITE_SCHEMA_VERSION] = {
     "ALTER TABLE outbox ADD COLUMN created INTEGER;"
     "UPDATE outbox SET created = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
     " WHERE sent IS NULL;",
+    /* 3: holds and backorders (issue 13). A held line's end (0: permanent)
+     * with a partial index for ExpireHolds; a batch's held figure, kept
+     * like allocated; lines waiting for stock, first come first served per
+     * sku by their arrival sequence. The read model says when a hold ends. */
+    "ALTER TABLE allocations ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX allocations_by_expiry ON allocations(expires) WHERE expires > 0;"
+    "ALTER TABLE batches ADD COLUMN held INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE waiting ("
+    " sku TEXT NOT NULL,"
+    " orderid TEXT NOT NULL,"
+    " qty INTEGER NOT NULL,"
+    " sequence INTEGER NOT NULL,"
+    " PRIMARY KEY (sku, orderid)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX waiting_by_order ON waiting(orderid);"
+    "DROP VIEW allocations_view;"
+    "CREATE VIEW allocations_view AS"
+    " SELECT rowid AS position, orderid, sku, batchref, qty, expires FROM allocations;",
+    /* 4: pending reallocations (docs/reliability.md): a line deallocated
+     * with reason stock_reduced that found no room, kept until its
+     * OutOfStock has been handled; rowid order = oldest first. */
+    "CREATE TABLE IF NOT EXISTS pending_reallocations ("
+    " orderid TEXT NOT NULL,"
+    " sku TEXT NOT NULL,"
+    " qty INTEGER NOT NULL,"
+    " UNIQUE (orderid, sku)"
+    ");",
 };
 
 struct schema_state {

@@ -34,6 +34,12 @@ enum sq_stmt {
 	SQ_LINES_OF_BATCH,
 	SQ_LINE_INSERT,
 	SQ_LINE_DELETE,
+	SQ_LINE_CONFIRM,
+	SQ_WAITING_OF_PRODUCT,
+	SQ_WAITING_INSERT,
+	SQ_WAITING_DELETE,
+	SQ_LINES_OF_ORDER,
+	SQ_EXPIRED_HOLDS,
 	SQ_VIEW_ALLOCATIONS,
 	SQ_VIEW_BATCHES,
 	SQ_VIEW_BATCHES_OF_SKU,
@@ -42,6 +48,9 @@ enum sq_stmt {
 	SQ_OUTBOX_PENDING,
 	SQ_OUTBOX_MARK_SENT,
 	SQ_OUTBOX_STATUS,
+	SQ_PENDING_INSERT,
+	SQ_PENDING_DELETE,
+	SQ_PENDING_LIST,
 	SQ_STMT_COUNT
 };
 
@@ -124,6 +133,9 @@ int sq_repo_get(la_product **out, const char *sku, void *state);
 int sq_repo_get_by_batchref(la_product **out, const char *ref, void *state);
 int sq_repo_load_line(la_product *product, const char *orderid, void *state);
 int sq_repo_load_batch_lines(la_product *product, const char *ref, void *state);
+/* Holds and backorders (store port version 4). */
+int sq_repo_lines_of_order(la_order_line_list *into, const char *orderid, void *state);
+int sq_repo_expired_holds(la_order_line_list *into, int64_t now, size_t max, void *state);
 /* Forget (and free) every product of the unit of work. */
 void sq_repo_clear(struct sq_store *store);
 
@@ -151,6 +163,11 @@ int sq_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *
 void sq_outbox_init_ids(struct sq_store *store);
 /* Close the relay's lock file, if it was opened. */
 void sq_outbox_close(struct sq_store *store);
+
+/* ---- reallocations.c: pending reallocations (docs/reliability.md) ---- */
+/* Write a REALLOCATION_PENDING or _DONE change of sku's product. */
+int sq_reallocation_write(struct sq_store *store, const char *sku, const la_change *change);
+int sq_pending_reallocations(la_order_line_list *into, size_t max, void *state);
 
 /* ---- views.c ---- */
 int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state);

@@ -6,13 +6,19 @@
 
 #include "sqlite_store.h"
 
+/* A dashboard row: the batch's figures and its sku's waiting quantity
+ * (columns as sq_view_row reads them). */
+#define BATCH_ROW                                                                                  \
+	"SELECT ref, sku, eta, purchased, allocated, line_count, sequence, held,"                  \
+	" (SELECT COALESCE(sum(w.qty), 0) FROM waiting w WHERE w.sku = b.sku)"
+
 static const char *const sql_text[SQ_STMT_COUNT] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
     [SQ_COMMIT] = "COMMIT",
     [SQ_ROLLBACK] = "ROLLBACK",
     /* One statement loads a product and all its batch rows (never lines). */
     [SQ_PRODUCT_GET] = "SELECT p.version_number, b.ref, b.purchased, b.eta, b.allocated,"
-                       " b.line_count, b.sequence"
+                       " b.line_count, b.sequence, b.held"
                        " FROM products p LEFT JOIN batches b ON b.sku = p.sku"
                        " WHERE p.sku = ?1 ORDER BY b.eta_key, b.sequence",
     [SQ_PRODUCT_VERSION] = "SELECT version_number FROM products WHERE sku = ?1",
@@ -27,30 +33,49 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
     [SQ_BATCH_DELETE] = "DELETE FROM batches WHERE ref = ?1",
     /* A batch's figures follow its lines: set once per commit, from the
      * product (exact: the version check proves nobody changed it since). */
-    [SQ_BATCH_FIGURES] = "UPDATE batches SET allocated = ?2, line_count = ?3 WHERE ref = ?1",
-    [SQ_LINE_GET] = "SELECT batchref, qty, sequence FROM allocations"
+    [SQ_BATCH_FIGURES] = "UPDATE batches SET allocated = ?2, line_count = ?3, held = ?4"
+                         " WHERE ref = ?1",
+    [SQ_LINE_GET] = "SELECT batchref, qty, sequence, expires FROM allocations"
                     " WHERE orderid = ?1 AND sku = ?2",
-    [SQ_LINES_OF_BATCH] = "SELECT orderid, qty, sequence FROM allocations WHERE batchref = ?1",
-    [SQ_LINE_INSERT] = "INSERT INTO allocations(orderid, sku, batchref, qty, sequence)"
-                       " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [SQ_LINES_OF_BATCH] = "SELECT orderid, qty, sequence, expires FROM allocations"
+                          " WHERE batchref = ?1",
+    [SQ_LINE_INSERT] = "INSERT INTO allocations(orderid, sku, batchref, qty, sequence, expires)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [SQ_LINE_DELETE] = "DELETE FROM allocations WHERE orderid = ?1 AND sku = ?2",
-    [SQ_VIEW_ALLOCATIONS] = "SELECT sku, batchref FROM allocations_view WHERE orderid = ?1"
-                            " ORDER BY position",
+    [SQ_LINE_CONFIRM] = "UPDATE allocations SET expires = 0 WHERE orderid = ?1 AND sku = ?2",
+    [SQ_WAITING_OF_PRODUCT] = "SELECT orderid, qty, sequence FROM waiting WHERE sku = ?1",
+    [SQ_WAITING_INSERT] = "INSERT INTO waiting(sku, orderid, qty, sequence)"
+                          " VALUES(?1, ?2, ?3, ?4)",
+    [SQ_WAITING_DELETE] = "DELETE FROM waiting WHERE sku = ?1 AND orderid = ?2",
+    [SQ_LINES_OF_ORDER] = "SELECT sku FROM allocations WHERE orderid = ?1"
+                          " UNION SELECT sku FROM waiting WHERE orderid = ?1",
+    /* Earliest first, from the partial index on held lines only. */
+    [SQ_EXPIRED_HOLDS] = "SELECT orderid, sku FROM allocations"
+                         " WHERE expires > 0 AND expires <= ?1 ORDER BY expires LIMIT ?2",
+    /* An order's allocated lines in allocation order, then its waiting
+     * lines (batchref NULL) in arrival order. */
+    [SQ_VIEW_ALLOCATIONS] = "SELECT sku, batchref, expires, 0 AS part, position"
+                            " FROM allocations_view WHERE orderid = ?1"
+                            " UNION ALL SELECT sku, NULL, 0, 1, sequence FROM waiting"
+                            " WHERE orderid = ?1 ORDER BY part, 5",
     /* The dashboard: one query, keyset pagination by row-value comparison. */
-    [SQ_VIEW_BATCHES] = "SELECT ref, sku, eta, purchased, allocated, line_count, sequence"
-                        " FROM batches WHERE (sku, eta_key, sequence) > (?1, ?2, ?3)"
-                        " ORDER BY sku, eta_key, sequence LIMIT ?4",
-    [SQ_VIEW_BATCH] = "SELECT ref, sku, eta, purchased, allocated, line_count FROM batches"
-                      " WHERE ref = ?1",
-    [SQ_VIEW_BATCHES_OF_SKU] = "SELECT ref, sku, eta, purchased, allocated, line_count,"
-                               " sequence FROM batches"
-                               " WHERE sku = ?1 AND (eta_key, sequence) > (?2, ?3)"
-                               " ORDER BY eta_key, sequence LIMIT ?4",
+    [SQ_VIEW_BATCHES] = BATCH_ROW " FROM batches b WHERE (sku, eta_key, sequence) > (?1, ?2, ?3)"
+                                  " ORDER BY sku, eta_key, sequence LIMIT ?4",
+    [SQ_VIEW_BATCH] = BATCH_ROW " FROM batches b WHERE ref = ?1",
+    [SQ_VIEW_BATCHES_OF_SKU] = BATCH_ROW " FROM batches b"
+                                         " WHERE sku = ?1 AND (eta_key, sequence) > (?2, ?3)"
+                                         " ORDER BY eta_key, sequence LIMIT ?4",
     [SQ_OUTBOX_INSERT] = "INSERT INTO outbox(channel, payload, created) VALUES(?1, ?2, ?3)",
     [SQ_OUTBOX_PENDING] = "SELECT id, channel, payload FROM outbox WHERE sent IS NULL"
                           " ORDER BY id LIMIT ?1",
     [SQ_OUTBOX_MARK_SENT] = "UPDATE outbox SET sent = ?1 WHERE sent IS NULL AND id <= ?2",
     [SQ_OUTBOX_STATUS] = "SELECT count(*), min(created) FROM outbox WHERE sent IS NULL",
+    /* A line left pending again (a later cancellation) replaces its record. */
+    [SQ_PENDING_INSERT] = "INSERT OR REPLACE INTO pending_reallocations(orderid, sku, qty)"
+                          " VALUES(?1, ?2, ?3)",
+    [SQ_PENDING_DELETE] = "DELETE FROM pending_reallocations WHERE orderid = ?1 AND sku = ?2",
+    [SQ_PENDING_LIST] = "SELECT orderid, sku, qty FROM pending_reallocations"
+                        " ORDER BY rowid LIMIT ?1",
 };
 
 int sq_fail(struct sq_store *store, int rc, const char *what)

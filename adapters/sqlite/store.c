@@ -45,7 +45,7 @@ void sq_store_close(void *state)
 		    sq_repo_load_line, sq_repo_load_batch_lines, sq_view_allocations,              \
 		    sq_view_batches, relay, sq_store_close, sq_view_batch,                         \
 		    NULL /* load_lines: in process, one lookup per line costs less */, status,     \
-		    NULL /* lines_of_order: not yet */, NULL /* expired_holds: not yet */          \
+		    sq_repo_lines_of_order, sq_repo_expired_holds, sq_pending_reallocations        \
 	}
 
 static const la_store_port port_plain = SQ_PORT(NULL, NULL);

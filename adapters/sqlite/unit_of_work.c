@@ -66,7 +66,8 @@ static int batch_removed(struct sq_store *store, const la_change *c)
 	return run_one(store, stmt, "removing a batch", c->batchref);
 }
 
-static int line_allocated(struct sq_store *store, const char *sku, const la_change *c)
+static int line_allocated(struct sq_store *store, const char *sku, const la_change *c,
+                          int64_t expires)
 {
 	STMT(store, SQ_LINE_INSERT);
 	sq_bind_text(stmt, 1, c->orderid);
@@ -74,6 +75,7 @@ static int line_allocated(struct sq_store *store, const char *sku, const la_chan
 	sq_bind_text(stmt, 3, c->batchref);
 	sqlite3_bind_int64(stmt, 4, c->qty);
 	sqlite3_bind_int64(stmt, 5, c->sequence);
+	sqlite3_bind_int64(stmt, 6, expires);
 	int rc = run(store, stmt, NULL, "storing an allocation");
 	if (rc == LA_ECONFLICT)
 		return la_error_set(LA_ECONFLICT, "Order line %s %s is already allocated",
@@ -89,8 +91,38 @@ static int line_deallocated(struct sq_store *store, const char *sku, const la_ch
 	return run_one(store, stmt, "removing an allocation", c->orderid);
 }
 
-/* The batch rows' allocated quantity and line count, once per batch whose
- * lines changed (and that still exists), from the product's figures. */
+static int line_confirmed(struct sq_store *store, const char *sku, const la_change *c)
+{
+	STMT(store, SQ_LINE_CONFIRM);
+	sq_bind_text(stmt, 1, c->orderid);
+	sq_bind_text(stmt, 2, sku);
+	return run_one(store, stmt, "confirming a hold", c->orderid);
+}
+
+static int line_waiting(struct sq_store *store, const char *sku, const la_change *c)
+{
+	STMT(store, SQ_WAITING_INSERT);
+	sq_bind_text(stmt, 1, sku);
+	sq_bind_text(stmt, 2, c->orderid);
+	sqlite3_bind_int64(stmt, 3, c->qty);
+	sqlite3_bind_int64(stmt, 4, c->sequence);
+	int rc = run(store, stmt, NULL, "storing a waiting line");
+	if (rc == LA_ECONFLICT)
+		return la_error_set(LA_ECONFLICT, "Order line %s %s is already waiting", c->orderid,
+		                    sku);
+	return rc;
+}
+
+static int line_unwaited(struct sq_store *store, const char *sku, const la_change *c)
+{
+	STMT(store, SQ_WAITING_DELETE);
+	sq_bind_text(stmt, 1, sku);
+	sq_bind_text(stmt, 2, c->orderid);
+	return run_one(store, stmt, "removing a waiting line", c->orderid);
+}
+
+/* The batch rows' allocated quantity, line count and held quantity, once
+ * per batch whose lines changed (and that still exists), from the product's figures. */
 static int write_figures(struct sq_store *store)
 {
 	size_t index = 0;
@@ -105,13 +137,17 @@ static int write_figures(struct sq_store *store)
 		sq_bind_text(stmt, 1, ref);
 		sqlite3_bind_int64(stmt, 2, la_batch_allocated_quantity(b));
 		sqlite3_bind_int64(stmt, 3, la_batch_line_count(b));
+		sqlite3_bind_int64(stmt, 4, la_batch_held_quantity(b));
 		rc = run_one(store, stmt, "updating a batch's allocation", ref);
 	}
 	return rc;
 }
 
-static int write_change(struct sq_store *store, const char *sku, const la_change *c)
+/* Change index of product p, read into c. */
+static int write_change(struct sq_store *store, const la_product *p, size_t index,
+                        const la_change *c)
 {
+	const char *sku = la_product_sku(p);
 	switch (c->kind) {
 	case LA_CHANGE_BATCH_ADDED:
 		return batch_added(store, sku, c);
@@ -120,9 +156,18 @@ static int write_change(struct sq_store *store, const char *sku, const la_change
 	case LA_CHANGE_BATCH_REMOVED:
 		return batch_removed(store, c);
 	case LA_CHANGE_LINE_ALLOCATED:
-		return line_allocated(store, sku, c);
+		return line_allocated(store, sku, c, la_product_change_expires(p, index));
 	case LA_CHANGE_LINE_DEALLOCATED:
 		return line_deallocated(store, sku, c);
+	case LA_CHANGE_LINE_CONFIRMED:
+		return line_confirmed(store, sku, c);
+	case LA_CHANGE_LINE_WAITING:
+		return line_waiting(store, sku, c);
+	case LA_CHANGE_LINE_UNWAITED:
+		return line_unwaited(store, sku, c);
+	case LA_CHANGE_REALLOCATION_PENDING:
+	case LA_CHANGE_REALLOCATION_DONE:
+		return sq_reallocation_write(store, sku, c);
 	default:
 		return la_error_set(LA_EUNSUPPORTED, "SQLite store: unknown change kind %d",
 		                    c->kind);
@@ -185,12 +230,14 @@ static int write_products(struct sq_store *store)
 	                                                   store->positions)) < store->seen_count) {
 		la_change change;
 		la_product *p = store->seen[k];
-		rc = la_product_change_at(&change, p, store->positions[k] - 1);
+		size_t index = store->positions[k] - 1;
+		rc = la_product_change_at(&change, p, index);
 		if (rc == LA_OK)
-			rc = write_change(store, la_product_sku(p), &change);
+			rc = write_change(store, p, index, &change);
 		if (rc == LA_OK &&
 		    (change.kind == LA_CHANGE_LINE_ALLOCATED ||
-		     change.kind == LA_CHANGE_LINE_DEALLOCATED) &&
+		     change.kind == LA_CHANGE_LINE_DEALLOCATED ||
+		     change.kind == LA_CHANGE_LINE_CONFIRMED) &&
 		    la__strmap_put(&store->lines_changed, change.batchref, p) != 0)
 			rc = la_error_set(LA_ENOMEM, "Out of memory");
 	}

@@ -1,7 +1,8 @@
 /*
  * The read models, answered from the tables the commit keeps current, never
- * by loading aggregates: allocations_view for an order, and the batch
- * dashboard as one keyset-paginated SELECT over the batch rows.
+ * by loading aggregates: allocations_view (and the waiting lines) for an
+ * order, and the batch dashboard as one keyset-paginated SELECT over the
+ * batch rows with their sku's waiting quantity.
  */
 #include <stdint.h>
 #include <string.h>
@@ -16,9 +17,15 @@ int sq_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 		return la_error_last_code();
 	sq_bind_text(stmt, 1, orderid);
 	int rc = LA_OK, step = SQLITE_DONE;
-	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW)
-		rc = la_allocation_list_append(into, (const char *)sqlite3_column_text(stmt, 0),
-		                               (const char *)sqlite3_column_text(stmt, 1));
+	while (rc == LA_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *batchref = (const char *)sqlite3_column_text(stmt, 1);
+		int64_t expires = sqlite3_column_int64(stmt, 2);
+		int status = !batchref ? LA_LINE_BACKORDERED
+		             : expires ? LA_LINE_HELD
+		                       : LA_LINE_ALLOCATED;
+		rc = la_allocation_list_append_line(
+		    into, (const char *)sqlite3_column_text(stmt, 0), batchref, status, expires);
+	}
 	if (rc == LA_OK && step != SQLITE_DONE)
 		rc = sq_fail(store, step, "reading allocations");
 	sq_done(stmt);
@@ -70,6 +77,17 @@ static int set_next(la_batch_page *page, int64_t last_sequence)
 	return rc;
 }
 
+/* Append the dashboard row the statement is on (columns of BATCH_ROW). */
+static int append_row(la_batch_page *into, sqlite3_stmt *stmt)
+{
+	return la_batch_page_append_row(
+	    into, (const char *)sqlite3_column_text(stmt, 0),
+	    (const char *)sqlite3_column_text(stmt, 1), (const char *)sqlite3_column_text(stmt, 2),
+	    sqlite3_column_int64(stmt, 3), sqlite3_column_int64(stmt, 4),
+	    sqlite3_column_int64(stmt, 5), sqlite3_column_int64(stmt, 7),
+	    sqlite3_column_int64(stmt, 8));
+}
+
 int sq_view_batch(la_batch_page *into, const char *ref, void *state)
 {
 	struct sq_store *store = state;
@@ -79,11 +97,7 @@ int sq_view_batch(la_batch_page *into, const char *ref, void *state)
 	sq_bind_text(stmt, 1, ref);
 	int rc = LA_OK, step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
-		rc = la_batch_page_append(
-		    into, (const char *)sqlite3_column_text(stmt, 0),
-		    (const char *)sqlite3_column_text(stmt, 1),
-		    (const char *)sqlite3_column_text(stmt, 2), sqlite3_column_int64(stmt, 3),
-		    sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5));
+		rc = append_row(into, stmt);
 	else if (step != SQLITE_DONE)
 		rc = sq_fail(store, step, "reading a batch");
 	sq_done(stmt);
@@ -115,11 +129,7 @@ int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const ch
 			step = SQLITE_DONE;
 			break;
 		}
-		rc = la_batch_page_append(
-		    into, (const char *)sqlite3_column_text(stmt, 0),
-		    (const char *)sqlite3_column_text(stmt, 1),
-		    (const char *)sqlite3_column_text(stmt, 2), sqlite3_column_int64(stmt, 3),
-		    sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5));
+		rc = append_row(into, stmt);
 		last_sequence = sqlite3_column_int64(stmt, 6);
 		rows++;
 	}

@@ -129,6 +129,10 @@ static int open_store(cli_context *ctx)
 	rc = la_bus_new(&ctx->bus, ctx->store, &ctx->bus_options);
 	if (rc != LA_OK)
 		return cli_fail_library(rc, NULL);
+	/* Reallocations a crashed process left pending, before the command. */
+	rc = la_bus_finish_reallocations(ctx->bus, NULL);
+	if (rc != LA_OK)
+		return cli_fail_library(rc, NULL);
 	return CLI_EXIT_OK;
 }
 

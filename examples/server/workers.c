@@ -54,6 +54,15 @@ int workers_init(const struct worker_config *cfg, const char **out_adapter)
 	int rc = worker_open(&probe);
 	if (rc == LA_OK) {
 		*out_adapter = la_store_adapter(worker_store(probe)); /* a static string */
+		/* Reallocations a previous process left pending (a crash after the
+		 * commit): finished before serving; a failure leaves them for the
+		 * next start. */
+		size_t finished = 0;
+		if (la_bus_finish_reallocations(probe->bus, &finished) != LA_OK)
+			log_message(LA_LOG_WARN, "pending reallocations not finished: %s",
+			            la_error_last());
+		else if (finished)
+			log_message(LA_LOG_INFO, "finished %zu pending reallocation(s)", finished);
 		worker_free(probe);
 	}
 	return rc;

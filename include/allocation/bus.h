@@ -169,6 +169,29 @@ LA_EXTERN(int)
 la_bus_handle_many(la_bus *bus, const la_message *const *commands, size_t count);
 
 /**
+ * Finish the reallocations a process left pending (docs/reliability.md): a
+ * line deallocated by ChangeBatchQuantity or CancelBatch whose reallocation
+ * found no room stays recorded by the store, in the transaction of its
+ * deallocation, until its OutOfStock has been handled; a crash in between
+ * leaves the record. For each record this runs Allocate(orderid, sku, qty)
+ * again, as la_bus_handle_many would (its events, notifications and the
+ * caller's handlers after the commit; with #LA_BUS_BACKORDERS a line with
+ * no room waits), and removes the record in the same transaction as the
+ * line is placed, or once its OutOfStock has been handled. Call it when a
+ * store is opened, before serving (the server and the CLI do); running it
+ * from two processes at once is safe (Allocate is idempotent) but may send
+ * an OutOfStock twice.
+ * @param bus the bus (not from inside one of its event handlers).
+ * @param[out] out_finished how many records were handled (may be NULL);
+ *        a record whose Allocate failed stays for the next call.
+ * @return #LA_OK (also when the store keeps no such records: 0 finished);
+ *         the store's error (#LA_EDB, #LA_EIO, #LA_ECONFLICT after the
+ *         retries, #LA_ENOMEM); #LA_EINVAL for a NULL bus; #LA_ESTATE from
+ *         inside an event handler. Overwrites the results of the last call.
+ */
+LA_EXTERN(int) la_bus_finish_reallocations(la_bus *bus, size_t *out_finished);
+
+/**
  * @name Results of the commands of the last call
  * After la_bus_handle() (one result for a command, none for an event) or
  * la_bus_handle_many() (one per command, in order). Strings are borrowed

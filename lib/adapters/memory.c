@@ -31,6 +31,14 @@ typedef struct order_view {
 	char orderid[];
 } order_view;
 
+/* A pending reallocation (sys/store_port.h): the sku is the product's,
+ * which lives as long as the store. */
+typedef struct pending_record {
+	char *orderid; /* owned */
+	const char *sku;
+	int64_t qty;
+} pending_record;
+
 typedef struct memory_store {
 	pthread_mutex_t lock;
 	la__strmap products;    /* sku → la_product */
@@ -44,6 +52,10 @@ typedef struct memory_store {
 	size_t prepared_count, prepared_capacity;
 	size_t *positions; /* commit: la_products_next_change over touched */
 	size_t positions_capacity;
+	pending_record *pending; /* pending reallocations, oldest first */
+	size_t pending_count, pending_capacity;
+	pending_record *staged; /* commit: the records about to be added */
+	size_t staged_count, staged_capacity;
 } memory_store;
 
 static int nomem(void)
@@ -207,6 +219,39 @@ static int reserve_positions(memory_store *m)
 	return LA_OK;
 }
 
+/* Phase one of a pending reallocation: its record, made ready. */
+static int stage_pending(memory_store *m, const char *sku, const la_change *c)
+{
+	if (la__grow((void **)&m->staged, &m->staged_capacity, m->staged_count + 1,
+	             sizeof *m->staged) != LA_OK)
+		return nomem();
+	char *orderid = la__strdup(c->orderid);
+	if (!orderid)
+		return nomem();
+	m->staged[m->staged_count++] = (pending_record){orderid, sku, c->qty};
+	return LA_OK;
+}
+
+static void unstage_pending(memory_store *m)
+{
+	for (size_t i = 0; i < m->staged_count; i++)
+		la__free(m->staged[i].orderid);
+	m->staged_count = 0;
+}
+
+static void forget_pending(memory_store *m, const char *sku, const char *orderid)
+{
+	for (size_t i = 0; i < m->pending_count; i++) {
+		pending_record *r = &m->pending[i];
+		if (strcmp(r->sku, sku) == 0 && strcmp(r->orderid, orderid) == 0) {
+			la__free(r->orderid);
+			memmove(r, r + 1, (m->pending_count - i - 1) * sizeof *r);
+			m->pending_count--;
+			return;
+		}
+	}
+}
+
 /* Phase one: allocate every view and map slot the commit will need. */
 static int prepare(memory_store *m)
 {
@@ -220,6 +265,9 @@ static int prepare(memory_store *m)
 		la_product_change_at(&c, m->touched[k], m->positions[k] - 1);
 		if (c.kind == LA_CHANGE_BATCH_ADDED)
 			added_batches++;
+		if (c.kind == LA_CHANGE_REALLOCATION_PENDING &&
+		    stage_pending(m, la_product_sku(m->touched[k]), &c) != LA_OK)
+			return nomem();
 		if (c.kind != LA_CHANGE_LINE_ALLOCATED && c.kind != LA_CHANGE_LINE_WAITING)
 			continue;
 		order_view *view = order_view_get(m, c.orderid);
@@ -229,6 +277,9 @@ static int prepare(memory_store *m)
 		view->pending++;
 		m->prepared[m->prepared_count++] = view;
 	}
+	if (la__grow((void **)&m->pending, &m->pending_capacity, m->pending_count + m->staged_count,
+	             sizeof *m->pending) != LA_OK)
+		return nomem();
 	for (size_t i = 0; i < m->prepared_count; i++) {
 		order_view *view = m->prepared[i];
 		if (view->pending && reserve_row(view, view->pending) != LA_OK)
@@ -249,7 +300,8 @@ static const char *stable_ref(const la_product *p, const la_change *c)
 	return b ? la_batch_reference(b) : c->batchref;
 }
 
-static void apply_change(memory_store *m, la_product *p, const la_change *c, size_t *next_view)
+static void apply_change(memory_store *m, la_product *p, const la_change *c, size_t *next_view,
+                         size_t *next_staged)
 {
 	order_view *view;
 	switch (c->kind) {
@@ -274,26 +326,35 @@ static void apply_change(memory_store *m, la_product *p, const la_change *c, siz
 		if (view)
 			remove_row(view, la_product_sku(p));
 		break;
+	case LA_CHANGE_REALLOCATION_PENDING: /* room reserved */
+		m->pending[m->pending_count++] = m->staged[(*next_staged)++];
+		break;
+	case LA_CHANGE_REALLOCATION_DONE:
+		forget_pending(m, la_product_sku(p), c->orderid);
+		break;
 	}
 }
 
 static int memory_commit(void *state)
 {
 	memory_store *m = state;
+	m->staged_count = 0;
 	int rc = prepare(m);
 	if (rc != LA_OK) {
+		unstage_pending(m);
 		rollback_products(m); /* a failed commit has rolled back */
 		return rc;
 	}
 	/* Phase two: nothing below allocates. Changes go in the order they
 	 * were made, across products (an order's rows in allocation order). */
-	size_t next_view = 0, k;
+	size_t next_view = 0, next_staged = 0, k;
 	while ((k = la_products_next_change(m->touched, m->touched_count, m->positions)) <
 	       m->touched_count) {
 		la_change c;
 		la_product_change_at(&c, m->touched[k], m->positions[k] - 1);
-		apply_change(m, m->touched[k], &c, &next_view);
+		apply_change(m, m->touched[k], &c, &next_view, &next_staged);
 	}
+	m->staged_count = 0;
 	for (size_t t = 0; t < m->touched_count; t++)
 		la_product_changes_saved(m->touched[t]);
 	m->added_count = 0;
@@ -353,6 +414,19 @@ static int memory_expired_holds(la_order_line_list *into, int64_t now, size_t ma
 			}
 		}
 	}
+	return rc;
+}
+
+/* Outside units of work, like the read model. */
+static int memory_pending_reallocations(la_order_line_list *into, size_t max, void *state)
+{
+	memory_store *m = state;
+	int rc = LA_OK;
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; rc == LA_OK && i < m->pending_count && i < max; i++)
+		rc = la_order_line_list_append_qty(into, m->pending[i].orderid, m->pending[i].sku,
+		                                   m->pending[i].qty);
+	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
 
@@ -465,6 +539,10 @@ static void memory_close(void *state)
 			la__free(view->rows);
 		la__free(view);
 	}
+	for (size_t i = 0; i < m->pending_count; i++)
+		la__free(m->pending[i].orderid);
+	la__free(m->pending);
+	la__free(m->staged);
 	la__strmap_dispose(&m->products);
 	la__strmap_dispose(&m->batch_index);
 	la__strmap_dispose(&m->orders);
@@ -495,6 +573,7 @@ static const la_store_port memory_port = {
     .batch = memory_batch,
     .lines_of_order = memory_lines_of_order,
     .expired_holds = memory_expired_holds,
+    .pending_reallocations = memory_pending_reallocations,
 };
 
 int la_memory_options_init(la_memory_options *opts, unsigned int version)

@@ -133,6 +133,8 @@ int la_product_change_at(la_change *out, const la_product *p, size_t index)
 	case LA_CHANGE_LINE_CONFIRMED:
 	case LA_CHANGE_LINE_WAITING:
 	case LA_CHANGE_LINE_UNWAITED:
+	case LA_CHANGE_REALLOCATION_PENDING:
+	case LA_CHANGE_REALLOCATION_DONE:
 		out->orderid = c->line->orderid;
 		out->qty = c->line->qty;
 		out->sequence = c->line->sequence;
@@ -208,6 +210,10 @@ static void undo(la_product *p, la__change_entry *c)
 		break;
 	case LA_CHANGE_LINE_UNWAITED:
 		la__waiting_link(p, c->line);
+		break;
+	case LA_CHANGE_REALLOCATION_PENDING:
+	case LA_CHANGE_REALLOCATION_DONE:
+		la_free(c->line); /* a record only: nothing else to put back */
 		break;
 	}
 }

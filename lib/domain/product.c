@@ -48,10 +48,13 @@ int la_product_load(la_product **out, const char *sku, int64_t version)
 
 static void free_detached(la_product *p)
 {
-	/* objects the change log keeps alive for undo: removed batches, deallocated lines */
+	/* objects the change log keeps alive for undo: removed batches, deallocated lines
+	 * (and the lines of pending-reallocation records, which only it holds) */
 	for (size_t i = 0; i < p->change_count; i++) {
 		la__change_entry *c = &p->changes[i];
-		if (c->kind == LA_CHANGE_LINE_DEALLOCATED || c->kind == LA_CHANGE_LINE_UNWAITED)
+		if (c->kind == LA_CHANGE_LINE_DEALLOCATED || c->kind == LA_CHANGE_LINE_UNWAITED ||
+		    c->kind == LA_CHANGE_REALLOCATION_PENDING ||
+		    c->kind == LA_CHANGE_REALLOCATION_DONE)
 			la_free(c->line);
 	}
 	for (size_t i = 0; i < p->change_count; i++) {

@@ -108,6 +108,9 @@ int la__product_record_out_of_stock(la_product *p);
 /* Record a change (room reserved with la__product_reserve). */
 void la__product_record(la_product *p, int kind, la_batch *b, la__line *line, int64_t old_qty,
                         int64_t new_qty, int reason);
+/* reallocations.c: record LA_CHANGE_REALLOCATION_PENDING or _DONE of
+ * orderid's line of qty (the change owns a detached copy of the line). */
+int la__product_record_reallocation(la_product *p, int kind, const char *orderid, int64_t qty);
 /* allocate.c: place a new line on batch b (with its Allocated event), take
  * one off (with its Deallocated event); room reserved by the caller. */
 void la__allocate_line(la_product *p, la_batch *b, la__line *line, la_message *event);

@@ -20,7 +20,7 @@
 
 #define MAX_RETRY_DELAY_US 50000u
 
-static void pause_before_retry(la_bus *bus, unsigned int attempt)
+void la__bus_pause_before_retry(la_bus *bus, unsigned int attempt)
 {
 	uint64_t x = bus->random; /* xorshift64: jitter needs no quality */
 	x ^= x << 13;
@@ -42,29 +42,53 @@ static int failed_in_store(const la_bus *bus)
 	return bus->store_failed || bus->store_conflict;
 }
 
+/* The line of event found no room: it stays pending (reallocations.c);
+ * delivered_after: until its OutOfStock has been handled after the commit,
+ * else until la_bus_finish_reallocations. The product is already in the
+ * unit of work: the store hands it out without loading it. */
+static int record_unplaced(la_bus *bus, const la_message *event, int delivered_after)
+{
+	la_product *p;
+	if (!la__bus_keeps_pending(bus))
+		return LA_OK; /* (a store built for an older port would not know the change) */
+	int rc = la__uow_get(&p, bus, event->sku);
+	if (rc == LA_OK)
+		rc = la__bus_reallocation_unplaced(bus, p, event->orderid, event->qty,
+		                                   delivered_after);
+	return rc;
+}
+
 /* Reallocate a line deallocated because stock was reduced (spec §1.2), as a
- * command of its own inside the unit of work. Its failure is logged like any
- * event handler's, unless the store failed or memory ran out: then the unit
- * of work fails (else the line would be dropped, deallocated for good, by a
- * command that reports success). */
+ * command of its own inside the unit of work. A line it cannot place stays
+ * recorded as pending until its OutOfStock has been handled
+ * (reallocations.c). Its failure is logged like any event handler's, and
+ * the line kept pending for la_bus_finish_reallocations, unless the store
+ * failed or memory ran out: then the unit of work fails (else the line
+ * would be dropped, deallocated for good, by a command that reports
+ * success). */
 static int reallocate(la_bus *bus, const la_message *event)
 {
 	la_message *command;
+	la__result result = {0};
 	int rc = la__message_build(&command, LA_CMD_ALLOCATE, event->orderid, event->sku, NULL,
 	                           NULL, event->qty, 0);
 	if (rc != LA_OK)
 		return rc;
 	bus->commands++;
 	la__uow_mark(bus);
-	rc = la__handle_command(bus, command, NULL);
+	rc = la__handle_command(bus, command, &result);
 	la_message_free(command);
+	if (rc == LA_OK && result.outcome == LA_OUTCOME_OUT_OF_STOCK)
+		rc = record_unplaced(bus, event, 1);
 	if (rc == LA_OK)
 		return la__uow_command_done(bus);
 	if (failed_in_store(bus) || rc == LA_ENOMEM)
 		return rc;
 	la__uow_undo_command(bus);
 	la__bus_handler_failed(bus, event, "reallocate", rc);
-	return LA_OK;
+	la__uow_mark(bus); /* the record, a step of its own */
+	rc = record_unplaced(bus, event, 0);
+	return rc == LA_OK ? la__uow_command_done(bus) : rc;
 }
 
 /* Backorders: the waiting lines of the unit's products that now fit, each
@@ -134,6 +158,7 @@ static int run_once(la_bus *bus, const la_message *const *commands, size_t count
                     la__result *results, size_t *ran)
 {
 	*ran = count;
+	la__bus_unplaced_reset(bus);
 	bus->now = bus->options.clock ? bus->options.clock(bus->options.clock_payload)
 	                              : (int64_t)time(NULL);
 	int rc = la__uow_begin(bus);
@@ -197,7 +222,7 @@ static int run_unit(la_bus *bus, const la_message *const *commands, size_t count
 		bus->retries++;
 		la_log(LA_LOG_DEBUG, "%zu command(s) conflicted (%s); retry %u", count,
 		       la_error_last(), attempt + 1);
-		pause_before_retry(bus, attempt);
+		la__bus_pause_before_retry(bus, attempt);
 	}
 }
 
@@ -218,6 +243,7 @@ int la__bus_run_commands(la_bus *bus, const la_message *const *commands, size_t 
 			la__bus_dispatch_event(bus, event);
 			la_message_free(event);
 		}
+		la__bus_forget_delivered(bus); /* their OutOfStock has been handled */
 		at += ran;
 	}
 	return LA_OK;

@@ -74,6 +74,7 @@ void la_bus_free(la_bus *bus)
 	la_free(bus->seen);
 	la_free(bus->touched);
 	la_free(bus->orderids);
+	la__order_line_list_free(bus->unplaced);
 	la__strmap_dispose(&bus->prefetched);
 	la_free(bus->subscriptions);
 	la_free(bus->route_out_of_stock);
@@ -354,5 +355,81 @@ int la_bus_handle_many(la_bus *bus, const la_message *const *commands, size_t co
 		la_log(LA_LOG_WARN, "a message queued by an event handler failed: %s: %s",
 		       la_strerror(queued), la_error_last());
 	bus->busy = 0;
+	return rc;
+}
+
+/* ---- la_bus_finish_reallocations ---- */
+
+#define FINISH_MAX   100000u /* records read per call */
+#define FINISH_CHUNK 256u    /* Allocates per unit of work */
+
+/* Records [at, at + count) of list as Allocate commands, in one group. */
+static int finish_chunk(la_bus *bus, const la_order_line_list *list, size_t at, size_t count,
+                        size_t *finished)
+{
+	la_message *commands[FINISH_CHUNK];
+	size_t built = 0;
+	int rc = LA_OK;
+	for (; built < count && rc == LA_OK; built++)
+		rc = la__message_build(&commands[built], LA_CMD_ALLOCATE,
+		                       la__order_line_list_orderid(list, at + built),
+		                       la__order_line_list_sku(list, at + built), NULL, NULL,
+		                       la__order_line_list_qty(list, at + built), 0);
+	if (rc != LA_OK)
+		built--; /* the last one failed: nothing to free */
+	if (rc == LA_OK)
+		rc = la__results_reset(bus, count);
+	if (rc == LA_OK) {
+		bus->busy = bus->resuming = 1;
+		rc = la__bus_run_commands(bus, (const la_message *const *)commands, count,
+		                          bus->results);
+		bus->resuming = 0;
+		int queued = run_queued(bus);
+		if (queued != LA_OK)
+			la_log(LA_LOG_WARN, "a message queued by an event handler failed: %s: %s",
+			       la_strerror(queued), la_error_last());
+		bus->busy = 0;
+	}
+	for (size_t i = 0; rc == LA_OK && i < count; i++) {
+		if (bus->results[i].status == LA_OK)
+			(*finished)++;
+		else
+			la_log(LA_LOG_WARN, "pending reallocation of %s %s kept: %s",
+			       la__order_line_list_orderid(list, at + i),
+			       la__order_line_list_sku(list, at + i),
+			       bus->results[i].error ? bus->results[i].error : "");
+	}
+	for (size_t i = 0; i < built; i++)
+		la_message_free(commands[i]);
+	return rc;
+}
+
+int la_bus_finish_reallocations(la_bus *bus, size_t *out_finished)
+{
+	size_t finished = 0;
+	if (out_finished)
+		*out_finished = 0;
+	if (!bus)
+		return la_error_set(LA_EINVAL, "bus is NULL");
+	if (bus->busy)
+		return la_error_set(LA_ESTATE, "la_bus_finish_reallocations cannot be called from "
+		                               "an event handler");
+	const la_store *s = bus->store;
+	if (!la__bus_keeps_pending(bus))
+		return LA_OK;
+	la_order_line_list *list;
+	int rc = la__order_line_list_new(&list);
+	if (rc != LA_OK)
+		return rc;
+	rc = s->port->pending_reallocations(list, FINISH_MAX, s->state);
+	size_t count = la__order_line_list_count(list);
+	for (size_t at = 0; rc == LA_OK && at < count; at += FINISH_CHUNK)
+		rc = finish_chunk(bus, list, at,
+		                  count - at < FINISH_CHUNK ? count - at : FINISH_CHUNK, &finished);
+	la__order_line_list_free(list);
+	if (finished)
+		la_log(LA_LOG_INFO, "finished %zu pending reallocation(s)", finished);
+	if (out_finished)
+		*out_finished = finished;
 	return rc;
 }

@@ -75,6 +75,12 @@ struct la_bus {
 	la__result *results;
 	size_t result_count, result_capacity;
 
+	/* reallocations.c: lines whose reallocation (or its resumption) found
+	 * no room in this unit of work; their records are forgotten once their
+	 * OutOfStock has been handled (NULL until the first) */
+	la_order_line_list *unplaced;
+	int resuming; /* la_bus_finish_reallocations: Allocate forgets the record */
+
 	uint64_t change_clock; /* one tick per command run: the order of its changes */
 	int64_t now;           /* the clock at the start of the unit of work (holds) */
 	uint64_t random;
@@ -94,6 +100,9 @@ void la__order_line_list_free(la_order_line_list *list);
 size_t la__order_line_list_count(const la_order_line_list *list);
 const char *la__order_line_list_orderid(const la_order_line_list *list, size_t index);
 const char *la__order_line_list_sku(const la_order_line_list *list, size_t index);
+int64_t la__order_line_list_qty(const la_order_line_list *list, size_t index);
+/* Empty the list, keeping its room. */
+void la__order_line_list_clear(la_order_line_list *list);
 
 /* ---- uow.c: repository access through the unit of work ---- */
 int la__uow_begin(la_bus *bus);
@@ -144,6 +153,28 @@ int la__bus_run_commands(la_bus *bus, const la_message *const *commands, size_t 
 void la__bus_dispatch_event(la_bus *bus, const la_message *event);
 /* Log a failed event handler. */
 void la__bus_handler_failed(la_bus *bus, const la_message *event, const char *handler, int rc);
+
+/* ---- reallocations.c: pending reallocations ---- */
+/* Non-zero when the store keeps pending reallocations. */
+int la__bus_keeps_pending(const la_bus *bus);
+/* A stock_reduced line's reallocation found no room (or failed): record it
+ * pending in product; delivered_after: its OutOfStock runs after this
+ * unit's commit, and then the record is forgotten (else it waits for
+ * la_bus_finish_reallocations). Only for a store that keeps them. */
+int la__bus_reallocation_unplaced(la_bus *bus, la_product *product, const char *orderid,
+                                  int64_t qty, int delivered_after);
+/* la_bus_finish_reallocations' Allocate of orderid ran: placed (allocated
+ * or waiting) forgets the record in the same unit of work; else it is
+ * forgotten after its OutOfStock. */
+int la__bus_reallocation_resumed(la_bus *bus, la_product *product, const char *orderid, int64_t qty,
+                                 int placed);
+/* After a unit's commit and its events: forget the records of its unplaced
+ * lines, in a unit of work of its own (a failure is logged). */
+void la__bus_forget_delivered(la_bus *bus);
+/* A unit of work starts again: no unplaced lines yet. */
+void la__bus_unplaced_reset(la_bus *bus);
+/* batch.c: the jittered pause before retry number attempt. */
+void la__bus_pause_before_retry(la_bus *bus, unsigned int attempt);
 
 /* ---- results.c ---- */
 /* Room for count results, all reset; LA_OK or LA_ENOMEM. */

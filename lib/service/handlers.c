@@ -72,8 +72,18 @@ static int allocate(la_bus *bus, const la_message *cmd, la__result *result)
 	if (rc != LA_OK)
 		return invalid_sku(rc, cmd->sku);
 	la_allocation_options opts = la__bus_allocation_options(bus, cmd);
-	if ((rc = la__uow_find_line(bus, p, cmd->orderid)) != LA_OK ||
-	    (rc = la_product_allocate_with(&batchref, p, cmd->orderid, cmd->qty, &opts)) != LA_OK)
+	if ((rc = la__uow_find_line(bus, p, cmd->orderid)) != LA_OK)
+		return rc;
+	/* A pending reallocation whose order has a line of this sku again
+	 * (allocated since, maybe with another qty): nothing left to do. */
+	if (bus->resuming &&
+	    (la_product_find_line(p, cmd->orderid) || la_product_find_waiting(p, cmd->orderid)))
+		return la__bus_reallocation_resumed(bus, p, cmd->orderid, cmd->qty, 1);
+	if ((rc = la_product_allocate_with(&batchref, p, cmd->orderid, cmd->qty, &opts)) != LA_OK)
+		return rc;
+	if (bus->resuming && (rc = la__bus_reallocation_resumed(
+	                          bus, p, cmd->orderid, cmd->qty,
+	                          batchref || la_product_find_waiting(p, cmd->orderid))) != LA_OK)
 		return rc;
 	if (!result)
 		return LA_OK;

@@ -1,5 +1,7 @@
 /* A bounded cache of stored products for database stores: sku → the batch
- * rows of the product at one version. Entries are replaced round-robin. */
+ * rows of the product at one version. Entries are replaced round-robin.
+ * Only batch rows are kept (with their held figure): a product with lines
+ * waiting for stock is not cached, so a store reads its waiting lines. */
 #include "../domain/product_internal.h"
 #include "../util/alloc.h"
 #include "../common/common_internal.h"
@@ -11,7 +13,7 @@
 typedef struct cached_batch {
 	char *ref; /* one allocation: "ref\0eta\0" */
 	const char *eta;
-	int64_t purchased, allocated, line_count, sequence;
+	int64_t purchased, allocated, line_count, sequence, held;
 } cached_batch;
 
 typedef struct cache_entry {
@@ -117,6 +119,11 @@ void la_product_cache_put(la_product_cache *cache, const la_product *p)
 	if (!cache || !p || p->is_new || p->change_count || p->version != p->saved_version)
 		return;
 	cache_entry *e = la__strmap_get(&cache->by_sku, p->sku);
+	if (p->waiting_count) {
+		if (e)
+			clear_entry(cache, e);
+		return;
+	}
 	if (!e) {
 		e = &cache->entries[cache->next];
 		cache->next = (cache->next + 1) % cache->capacity;
@@ -138,6 +145,7 @@ void la_product_cache_put(la_product_cache *cache, const la_product *p)
 		e->batches[i].allocated = b->allocated;
 		e->batches[i].line_count = b->line_count;
 		e->batches[i].sequence = b->sequence;
+		e->batches[i].held = b->held;
 	}
 	e->version = p->version;
 }
@@ -165,6 +173,8 @@ int la_product_cache_build(la_product **out, const la_product_cache *cache, cons
 		const cached_batch *b = &e->batches[i];
 		rc = la_product_load_batch(product, b->ref, b->purchased, b->eta, b->allocated,
 		                           b->line_count, b->sequence);
+		if (rc == LA_OK && b->held)
+			rc = la_product_load_batch_held(product, b->ref, b->held);
 	}
 	if (rc != LA_OK) {
 		la_product_free(product);

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char workdir[256];
@@ -346,6 +348,34 @@ Test(cli, deallocate_change_quantity_and_cancel_batch)
 	    "\"purchased\":50,\"allocated\":20,\"available\":30,\"lines\":1}],\"next\":null}\n");
 }
 
+/* Run SQL on the default database file; the first column of the last row. */
+static long long sql_on_db(const char *sql)
+{
+	char path[300];
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	long long value = -1;
+	snprintf(path, sizeof(path), "%s/allocation.db", workdir);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(db));
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		value = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return value;
+}
+
+Test(cli, a_pending_reallocation_left_by_a_crash_is_finished_before_the_command)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	/* the record a process killed after its commit leaves (docs/reliability.md) */
+	sql_on_db("INSERT INTO pending_reallocations(orderid, sku, qty) VALUES('o1', 'LAMP', 4)");
+	expect_ok(run("allocations", "o1"), "[{\"sku\":\"LAMP\",\"batchref\":\"b1\"}]\n");
+	cr_expect_eq(sql_on_db("SELECT count(*) FROM pending_reallocations"), 0);
+	cr_expect_eq(sql_on_db("SELECT qty FROM allocations WHERE orderid = 'o1'"), 4);
+}
+
 Test(cli, database_url_from_option_or_environment)
 {
 	expect_ok(run_env("sqlite:from-env.db", "add-batch", "b1", "LAMP", "10", NULL), "");
@@ -546,4 +576,40 @@ Test(cli, policy_and_promise)
 	expect_error(run("--policy", "latest-in-time", "allocate", "o5", "LAMP", "1", "2030-02-30"),
 	             1, "promise is not a date YYYY-MM-DD");
 	expect_ok(run("allocations", "o5"), "[]\n");
+}
+
+Test(cli, holds_confirm_expire_and_backorders_on_sqlite)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("allocate", "o1", "LAMP", "3", "--hold", "60"), "b1\n");
+	result r = run("allocations", "o1");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "\"expires\":\"") != NULL, "a held row: %s", r.out);
+	cr_expect(strstr(r.out, "\"held\":3") == NULL);
+	r = run("batches", "LAMP");
+	cr_expect(strstr(r.out, "\"allocated\":3,\"available\":7,\"lines\":1,\"held\":3") != NULL,
+	          "%s", r.out);
+	/* a hold of 60 s made now: still there after expire-holds at the time now,
+	 * gone after expire-holds at now + 120 */
+	char later[32];
+	(void)snprintf(later, sizeof later, "%lld", (long long)time(NULL) + 120);
+	expect_ok(run("expire-holds"), "");
+	r = run("allocations", "o1");
+	cr_expect(strstr(r.out, "\"expires\":\"") != NULL, "not expired yet: %s", r.out);
+	expect_error(run("confirm", "nobody"), 1, "Unknown order nobody");
+	expect_ok(run("allocate-order", "o2", "LAMP=2", "--hold=30"), "LAMP b1\n");
+	expect_ok(run("confirm", "o2"), "");
+	expect_ok(run("allocations", "o2"), "[{\"sku\":\"LAMP\",\"batchref\":\"b1\"}]\n");
+	expect_ok(run("expire-holds", later), "");
+	expect_ok(run("allocations", "o1"), "[]\n");
+	expect_ok(run("allocations", "o2"), "[{\"sku\":\"LAMP\",\"batchref\":\"b1\"}]\n");
+	/* backorders: the line waits, and a new batch fills it */
+	expect_ok(run("--backorders", "allocate", "o3", "LAMP", "20"), "backordered\n");
+	expect_ok(run("allocations", "o3"),
+	          "[{\"sku\":\"LAMP\",\"batchref\":null,\"status\":\"backordered\"}]\n");
+	r = run("batches", "LAMP");
+	cr_expect(strstr(r.out, "\"waiting\":20") != NULL, "%s", r.out);
+	expect_ok(run("allocate", "o4", "LAMP", "20"), "out of stock\n"); /* without: the book */
+	expect_ok(run("--backorders", "add-batch", "b2", "LAMP", "30"), "");
+	expect_ok(run("allocations", "o3"), "[{\"sku\":\"LAMP\",\"batchref\":\"b2\"}]\n");
 }

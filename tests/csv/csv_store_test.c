@@ -430,3 +430,34 @@ Test(csv_store, versioned_options)
 	cr_assert_eq(la_csv_store_open_ext(&opened, folder, &opts), LA_EUNSUPPORTED);
 	cr_assert_null(opened);
 }
+
+/* Issue 13 in a CSV folder: whole orders are plain lines and fit; a hold's
+ * end and a waiting line have no column, so they are refused, clearly and
+ * without touching a file. */
+Test(csv_store, whole_orders_fit_holds_and_backorders_are_refused)
+{
+	csv_test_write(folder, "batches.csv", "ref,sku,qty,eta\nb1,LAMP,5,\nb2,TABLE,5,\n");
+	cr_assert_eq(la_csv_store_open(&store, folder), LA_OK, "%s", la_error_last());
+	la_bus_options opts = LA_BUS_OPTIONS_INIT;
+	opts.flags = LA_BUS_BACKORDERS;
+	cr_assert_eq(la_bus_new(&bus, store, &opts), LA_OK, "%s", la_error_last());
+	const char *skus[] = {"LAMP", "TABLE"};
+	const int64_t qtys[] = {2, 3};
+	la_message *m;
+	cr_assert_eq(handle(la_command_allocate_order(&m, "o1", skus, qtys, 2, 0), &m), LA_OK, "%s",
+	             la_error_last());
+	expect_file("allocations.csv", ALLOC_HEADER "o1,LAMP,2,b1\r\no1,TABLE,3,b2\r\n");
+
+	cr_assert_eq(handle(la_command_allocate_with(&m, "o2", "LAMP", 1, 60, NULL), &m),
+	             LA_EUNSUPPORTED);
+	cr_assert(strstr(la_error_last(), "CSV store keeps no holds"), "%s", la_error_last());
+	cr_assert(strstr(la_error_last(), "o2"), "%s", la_error_last());
+	cr_assert_eq(handle(la_command_allocate_with(&m, "o3", "LAMP", 9, 0, NULL), &m),
+	             LA_EUNSUPPORTED);
+	cr_assert(strstr(la_error_last(), "CSV store keeps no backorders"), "%s", la_error_last());
+	cr_assert_eq(handle(la_command_confirm(&m, "o1"), &m), LA_EUNSUPPORTED);
+	cr_assert(strstr(la_error_last(), "does not keep holds"), "%s", la_error_last());
+	cr_assert_eq(handle(la_command_expire_holds(&m, 1000), &m), LA_EUNSUPPORTED);
+	expect_file("allocations.csv", ALLOC_HEADER "o1,LAMP,2,b1\r\no1,TABLE,3,b2\r\n");
+	close_bus();
+}

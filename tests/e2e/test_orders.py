@@ -2,8 +2,8 @@
 server: POST /allocate_order, /confirm, hold_seconds on /allocate,
 --backorders, and what GET /allocations and GET /batches show of them.
 
-The stores: the memory store keeps holds and waiting lines (ORDER_STORES);
-the SQLite and PostgreSQL stores join once they do."""
+The stores (ORDER_STORES): memory and SQLite (the server's default), each
+keeping holds and waiting lines."""
 
 import datetime
 import time
@@ -12,11 +12,13 @@ import pytest
 
 from conftest import unique
 
-ORDER_STORES = ["memory:"]
+ORDER_STORES = ["memory:", "sqlite"]
 
 
 @pytest.fixture(params=ORDER_STORES)
-def order_db(request):
+def order_db(request, tmp_path):
+    if request.param == "sqlite":
+        return "sqlite:" + str(tmp_path / "orders.db")
     return request.param
 
 

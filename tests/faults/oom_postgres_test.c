@@ -66,10 +66,11 @@ static void reset(void)
 	 * stops it), thousands of them */
 	snprintf(
 	    sql, sizeof sql,
-	    "DELETE FROM allocations; DELETE FROM batches; DELETE FROM products;"
-	    "DELETE FROM outbox;"
+	    "DELETE FROM allocations; DELETE FROM waiting; DELETE FROM batches;"
+	    "DELETE FROM products; DELETE FROM outbox;"
 	    "INSERT INTO products SELECT * FROM %1$s.products;"
 	    "INSERT INTO batches SELECT * FROM %1$s.batches;"
+	    "INSERT INTO waiting SELECT * FROM %1$s.waiting;"
 	    "INSERT INTO allocations OVERRIDING SYSTEM VALUE SELECT * FROM %1$s.allocations;"
 	    "INSERT INTO outbox OVERRIDING SYSTEM VALUE SELECT * FROM %1$s.outbox;"
 	    "SELECT setval(pg_get_serial_sequence('allocations', 'position'),"
@@ -107,11 +108,13 @@ static void read_state(char *out, size_t size)
 {
 	out[0] = '\0';
 	append_rows("SELECT sku, version_number FROM products ORDER BY sku", out, size);
-	append_rows("SELECT ref, sku, purchased, eta, allocated, line_count FROM batches"
+	append_rows("SELECT ref, sku, purchased, eta, allocated, line_count, held FROM batches"
 	            " ORDER BY ref",
 	            out, size);
-	append_rows("SELECT orderid, sku, batchref, qty FROM allocations ORDER BY orderid, sku",
+	append_rows("SELECT orderid, sku, batchref, qty, expires > 0 FROM allocations"
+	            " ORDER BY orderid, sku",
 	            out, size);
+	append_rows("SELECT sku, orderid, qty FROM waiting ORDER BY sku, orderid", out, size);
 	append_rows("SELECT orderid, sku, batchref FROM allocations_view ORDER BY orderid, sku",
 	            out, size);
 	append_rows("SELECT channel, (payload::jsonb - 'id')::text AS message, sent IS NULL"
@@ -217,6 +220,11 @@ TestSuite(oom_postgres, .init = prepare, .fini = finish);
 Test(oom_postgres, commands)
 {
 	oom_store_sweep_commands(&pg_adapter);
+}
+
+Test(oom_postgres, holds_and_backorders)
+{
+	oom_store_sweep_holds(&pg_adapter);
 }
 
 Test(oom_postgres, views)

@@ -82,11 +82,14 @@ static void read_state(char *out, size_t size)
 	sqlite3 *db = sqlt_raw(work_path);
 	append_rows(db, "SELECT sku, version_number FROM products ORDER BY sku", out, size);
 	append_rows(db,
-	            "SELECT ref, sku, purchased, eta, allocated, line_count FROM batches"
+	            "SELECT ref, sku, purchased, eta, allocated, line_count, held FROM batches"
 	            " ORDER BY ref",
 	            out, size);
-	append_rows(db, "SELECT orderid, sku, batchref, qty FROM allocations ORDER BY orderid, sku",
+	append_rows(db,
+	            "SELECT orderid, sku, batchref, qty, expires > 0 FROM allocations"
+	            " ORDER BY orderid, sku",
 	            out, size);
+	append_rows(db, "SELECT sku, orderid, qty FROM waiting ORDER BY sku, orderid", out, size);
 	append_rows(db, "SELECT orderid, sku, batchref FROM allocations_view ORDER BY orderid, sku",
 	            out, size);
 	append_rows(db,
@@ -136,6 +139,11 @@ TestSuite(oom_sqlite, .init = prepare);
 Test(oom_sqlite, commands)
 {
 	oom_store_sweep_commands(&sqlite_adapter);
+}
+
+Test(oom_sqlite, holds_and_backorders)
+{
+	oom_store_sweep_holds(&sqlite_adapter);
 }
 
 Test(oom_sqlite, views)

@@ -178,6 +178,22 @@ static int retry_many(struct fixture *f)
 	return many(f, NULL);
 }
 
+/* Holds and backorders (stores that keep them): a held line, and a line
+ * that waits because TABLE has no room. */
+static int do_allocate_held(struct fixture *f)
+{
+	la_message *m = NULL;
+	int built = la_command_allocate_with(&m, "o7", "CHAIR", 2, 60, NULL);
+	return send(f->bus, m, built);
+}
+
+static int do_allocate_backordered(struct fixture *f)
+{
+	la_message *m = NULL;
+	int built = la_command_allocate_with(&m, "o8", "TABLE", 100, 0, NULL);
+	return send(f->bus, m, built);
+}
+
 #define COMMAND_STEP(fn)                                                                           \
 	static int call_##fn(void *ctx)                                                            \
 	{                                                                                          \
@@ -196,6 +212,8 @@ COMMAND_STEP(allocate_out_of_stock)
 COMMAND_STEP(deallocate)
 COMMAND_STEP(change_quantity)
 COMMAND_STEP(cancel)
+COMMAND_STEP(allocate_held)
+COMMAND_STEP(allocate_backordered)
 
 static int call_handle_many(void *ctx)
 {
@@ -442,6 +460,25 @@ static void open_store(void *ctx)
 	f->view[0] = '\0';
 }
 
+static int64_t fixed_clock(void *payload)
+{
+	(void)payload;
+	return 1800000000; /* a hold's end (in its event) is the same in every run */
+}
+
+/* As open_store, with backorders on and a fixed clock (the store must keep
+ * held and waiting lines). */
+static void open_store_holds(void *ctx)
+{
+	struct fixture *f = ctx;
+	open_store(ctx);
+	la_bus_free(f->bus);
+	la_bus_options opts = LA_BUS_OPTIONS_INIT;
+	opts.flags = LA_BUS_BACKORDERS;
+	opts.clock = fixed_clock;
+	cr_assert_eq(la_bus_new(&f->bus, f->store, &opts), LA_OK);
+}
+
 static void close_store(void *ctx)
 {
 	struct fixture *f = ctx;
@@ -500,6 +537,13 @@ static const struct oom_step command_steps[] = {
     STEP("handle many", handle_many),
     {NULL, NULL, NULL, NULL, NULL, NULL}};
 
+static const struct oom_step hold_steps[] = {
+    {"allocate, held", open_store_holds, call_allocate_held, check_allocate_held, close_store,
+     NULL},
+    {"allocate, backordered", open_store_holds, call_allocate_backordered,
+     check_allocate_backordered, close_store, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
+
 static const struct oom_step view_steps[] = {
     {"view allocations", open_store, call_view_allocations, check_view, close_store, NULL},
     {"view batches, two pages", open_store, call_view_batches, check_view, close_store, NULL},
@@ -524,6 +568,12 @@ static void sweep(const struct oom_store_adapter *a, const char *suite, struct o
 void oom_store_sweep_commands(const struct oom_store_adapter *a)
 {
 	for (const struct oom_step *s = command_steps; s->name; s++)
+		sweep(a, a->name, *s);
+}
+
+void oom_store_sweep_holds(const struct oom_store_adapter *a)
+{
+	for (const struct oom_step *s = hold_steps; s->name; s++)
 		sweep(a, a->name, *s);
 }
 

@@ -49,6 +49,9 @@ void oom_store_prepare(la_store *store);
 /* The sweeps; each prints its figures on stderr. */
 void oom_store_sweep_commands(const struct oom_store_adapter *a);
 void oom_store_sweep_views(const struct oom_store_adapter *a);
+/* A held allocation and a backordered one (stores that keep them; their
+ * read_state shows held and waiting lines). */
+void oom_store_sweep_holds(const struct oom_store_adapter *a);
 void oom_store_sweep_relay(const struct oom_store_adapter *a);
 /* Opening existing data; with empty != 0, an empty place (reset_empty). */
 void oom_store_sweep_open(const struct oom_store_adapter *a, int empty);

@@ -98,6 +98,11 @@ void pgt_check_invariants(la_store *store)
 	cr_expect_eq(test_pg_value(conn, "SELECT count(*) FROM batches WHERE allocated > purchased"
 	                                 " OR allocated < 0"),
 	             0, "a batch is over-allocated");
+	cr_expect_eq(test_pg_value(conn,
+	                           "SELECT count(*) FROM batches b WHERE held <> (SELECT"
+	                           " coalesce(sum(qty), 0) FROM allocations a WHERE"
+	                           " a.batchref = b.ref AND a.expires > 0) OR held > allocated"),
+	             0, "a batch's held figure differs from its held lines");
 	cr_expect_eq(test_pg_value(conn, "SELECT count(*) FROM allocations a WHERE NOT EXISTS"
 	                                 " (SELECT 1 FROM batches b WHERE b.ref = a.batchref"
 	                                 " AND b.sku = a.sku)"),

@@ -62,8 +62,9 @@ int pgt_cancel_batch(la_bus *bus, const char *ref);
 /* One integer from SQL on store's schema (-1 when no row / error). */
 long long pgt_value(la_store *store, const char *sql);
 
-/* Every batch's allocated and line_count equal its lines' sum and count, no
- * batch is over-allocated, every line's batch exists with its sku, and
+/* Every batch's allocated and line_count equal its lines' sum and count, its
+ * held its held lines' sum, no batch is over-allocated, every line's batch
+ * exists with its sku, and
  * allocations_view has exactly the rows of allocations. Asserts. */
 void pgt_check_invariants(la_store *store);
 

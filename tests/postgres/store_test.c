@@ -12,6 +12,9 @@
 
 #include "pg_test.h"
 
+/* adapters/postgres/pg_store.h's PG_SCHEMA_VERSION, which tests cannot see. */
+#define SCHEMA_VERSION 3
+
 static la_store *store;
 static la_bus *bus;
 
@@ -32,8 +35,9 @@ TestSuite(postgres_store, .init = setup, .fini = teardown);
 Test(postgres_store, open_creates_the_schema_at_the_current_version)
 {
 	cr_assert_str_eq(la_store_adapter(store), "postgres");
-	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), SCHEMA_VERSION);
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM pending_reallocations"), 0);
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM pg_views"
 	                              " WHERE viewname = 'allocations_view'"
 	                              " AND schemaname = current_schema()"),
@@ -56,6 +60,45 @@ Test(postgres_store, a_newer_schema_is_refused)
 	cr_assert(strstr(la_error_last(), "99"), "%s", la_error_last());
 }
 
+Test(postgres_store, a_version_1_schema_is_migrated_keeping_every_allocation)
+{
+	/* 1.x's schema: no holds, no waiting lines. */
+	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	pgt_create_batch(bus, "b2", "TABLE", 5, "2031-01-01");
+	cr_assert_eq(pgt_allocate(bus, "o1", "LAMP", 3, NULL, 0), LA_OK);
+	cr_assert_eq(pgt_allocate(bus, "o1", "TABLE", 2, NULL, 0), LA_OK);
+	cr_assert_eq(pgt_allocate(bus, "o2", "LAMP", 4, NULL, 0), LA_OK);
+	PGconn *conn = test_pg_connect(store);
+	cr_assert_eq(test_pg_exec(conn, "DROP TABLE waiting; DROP VIEW allocations_view;"
+	                                " ALTER TABLE allocations DROP COLUMN expires;"
+	                                " ALTER TABLE batches DROP COLUMN held;"
+	                                " CREATE VIEW allocations_view AS SELECT position, orderid,"
+	                                " sku, batchref, qty FROM allocations;"
+	                                " UPDATE schema_version SET version = 1"),
+	             0);
+	PQfinish(conn);
+	la_store *again;
+	la_bus *bus2;
+	pgt_reopen(&again, &bus2, store, 0, NULL);
+	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), SCHEMA_VERSION);
+	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM allocations WHERE expires = 0"), 3);
+	cr_assert_eq(pgt_value(store, "SELECT sum(allocated) FROM batches WHERE held = 0"), 9);
+	la_allocation_list *list;
+	cr_assert_eq(la_view_allocations(&list, again, "o1"), LA_OK, "%s", la_error_last());
+	cr_assert_eq(la_allocation_list_count(list), 2);
+	cr_assert_str_eq(la_allocation_list_batchref(list, 0), "b1");
+	cr_assert_eq(la_allocation_list_status(list, 1), LA_LINE_ALLOCATED);
+	la_allocation_list_free(list);
+	/* and the migrated schema keeps holds */
+	la_message *m;
+	cr_assert_eq(la_command_allocate_with(&m, "o3", "LAMP", 1, 60, NULL), LA_OK);
+	cr_assert_eq(la_bus_handle(bus2, m), LA_OK, "%s", la_error_last());
+	la_message_free(m);
+	cr_assert_eq(pgt_value(store, "SELECT held FROM batches WHERE ref = 'b1'"), 1);
+	pgt_check_invariants(store);
+	pgt_close(again, bus2);
+}
+
 struct opener {
 	la_store *first;
 	int rc;
@@ -75,7 +118,7 @@ Test(postgres_store, many_processes_may_create_the_schema_at_once)
 	/* a fresh, empty schema: every opener races to create the tables */
 	PGconn *conn = test_pg_connect(store);
 	cr_assert_eq(test_pg_exec(conn, "DROP TABLE products, batches, allocations, outbox,"
-	                                " schema_version CASCADE;"
+	                                " waiting, schema_version CASCADE;"
 	                                " DROP FUNCTION allocation_save_version"),
 	             0);
 	PQfinish(conn);
@@ -90,7 +133,7 @@ Test(postgres_store, many_processes_may_create_the_schema_at_once)
 		cr_expect_eq(openers[i].rc, LA_OK, "opener %d: %d", i, openers[i].rc);
 	}
 	cr_assert_eq(pgt_value(store, "SELECT count(*) FROM schema_version"), 1);
-	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), 1);
+	cr_assert_eq(pgt_value(store, "SELECT version FROM schema_version"), SCHEMA_VERSION);
 }
 
 Test(postgres_store, bad_connection_strings_and_flags_are_refused)

@@ -1,6 +1,7 @@
 """Integration through the binding on SQLite files."""
 
 import json
+import sqlite3
 import threading
 
 import pytest
@@ -128,3 +129,26 @@ def test_ten_threads_each_with_its_own_bus_and_file(tmp_path):
         assert refs == [f"t{n}-b1"] * half + [f"t{n}-b2"] * half
         assert last == [{"sku": "SKU", "batchref": f"t{n}-b2"}]
     assert len(results) == 10
+
+
+def test_finish_reallocations_places_a_line_a_crash_left_pending(sqlite_url, notifications):
+    """A pending-reallocation row as a killed process leaves it (docs/reliability.md):
+    finish_reallocations notifies its OutOfStock again, or places it once stock came."""
+    with allocation.bootstrap(sqlite_url, notify=notifications) as bus:
+        bus.handle(commands.CreateBatch("b1", "LAMP", 10, None))
+        bus.handle(commands.Allocate("o1", "LAMP", 10))
+        bus.handle(commands.CancelBatch("b1"))
+        assert notifications.sent == {"stock@made.com": ["Out of stock for LAMP"]}
+        assert bus.finish_reallocations() == 0  # forgotten once notified
+    with sqlite3.connect(sqlite_url[len("sqlite:"):]) as con:
+        con.execute("INSERT INTO pending_reallocations VALUES ('o1', 'LAMP', 10)")
+    with allocation.bootstrap(sqlite_url, notify=notifications) as bus:
+        assert bus.finish_reallocations() == 1
+        assert notifications.sent["stock@made.com"] == ["Out of stock for LAMP"] * 2
+        bus.handle(commands.CreateBatch("b2", "LAMP", 10, None))
+        assert bus.finish_reallocations() == 0
+    with sqlite3.connect(sqlite_url[len("sqlite:"):]) as con:
+        con.execute("INSERT INTO pending_reallocations VALUES ('o1', 'LAMP', 10)")
+    with allocation.bootstrap(sqlite_url) as bus:
+        assert bus.finish_reallocations() == 1
+        assert views.allocations("o1", bus.store) == [{"sku": "LAMP", "batchref": "b2"}]

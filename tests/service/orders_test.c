@@ -188,3 +188,57 @@ Test(orders, without_backorders_the_book_is_unchanged)
 	cr_assert_eq(available("b2"), 10);
 	close_bus();
 }
+
+/* The dashboard row of ref: its held and its sku's waiting quantity. */
+static void figures(const char *ref, int64_t *held, int64_t *waiting)
+{
+	la_batch_page *page;
+	cr_assert_eq(la_view_batch(&page, store, ref), LA_OK, "%s", la_error_last());
+	cr_assert_eq(la_batch_page_count(page), 1);
+	*held = la_batch_page_held(page, 0);
+	*waiting = la_batch_page_waiting(page, 0);
+	la_batch_page_free(page);
+}
+
+Test(orders, holds_and_waiting_lines_survive_closing_the_store)
+{
+	open_bus(LA_BUS_BACKORDERS);
+	batch("b1", "LAMP", 5);
+	cr_assert_eq(allocate("o1", "LAMP", 3, 60), LA_OK, "%s", la_error_last());
+	cr_assert_eq(allocate("o2", "LAMP", 4, 0), LA_OK, "%s", la_error_last());
+	cr_assert_eq(la_bus_result_outcome(bus, 0), LA_OUTCOME_BACKORDERED);
+	la_store *again = NULL;
+	int rc = test_store_reopen(&again, store);
+	if (rc == LA_EUNSUPPORTED) {
+		close_bus();
+		cr_skip_test("the %s store keeps nothing once closed", test_store_name());
+	}
+	cr_assert_eq(rc, LA_OK, "%s", la_error_last());
+	close_bus();
+	store = again;
+	la_bus_options opts = LA_BUS_OPTIONS_INIT;
+	opts.clock = test_clock;
+	opts.flags = LA_BUS_BACKORDERS;
+	cr_assert_eq(la_bus_new(&bus, store, &opts), LA_OK, "%s", la_error_last());
+
+	int64_t expires = 0, held = 0, waiting = 0;
+	cr_assert_eq(row_status("o1", "LAMP", &expires), LA_LINE_HELD);
+	cr_assert_eq(expires, 1000060);
+	cr_assert_eq(row_status("o2", "LAMP", NULL), LA_LINE_BACKORDERED);
+	figures("b1", &held, &waiting);
+	cr_assert_eq(held, 3);
+	cr_assert_eq(waiting, 4);
+	cr_assert_eq(available("b1"), 2);
+
+	/* the hold ends: its stock goes to the waiting line */
+	la_message *m;
+	cr_assert_eq(la_command_expire_holds(&m, 1000060), LA_OK);
+	cr_assert_eq(run(m), LA_OK, "%s", la_error_last());
+	cr_assert_eq(row_status("o1", "LAMP", NULL), 0);
+	cr_assert_eq(row_status("o2", "LAMP", NULL), LA_LINE_ALLOCATED);
+	figures("b1", &held, &waiting);
+	cr_assert_eq(held, 0);
+	cr_assert_eq(waiting, 0);
+	cr_assert_eq(available("b1"), 1);
+	close_bus();
+}

@@ -141,6 +141,10 @@ void sqlt_check_invariants(const char *path)
 	cr_expect_eq(sqlt_int(db, "SELECT count(*) FROM batches b LEFT JOIN products p"
 	                          " ON p.sku = b.sku WHERE p.sku IS NULL"),
 	             0, "a batch without its product");
+	cr_expect_eq(sqlt_int(db, "SELECT count(*) FROM batches b WHERE held != (SELECT"
+	                          " coalesce(sum(qty), 0) FROM allocations a WHERE"
+	                          " a.batchref = b.ref AND a.expires > 0) OR held > allocated"),
+	             0, "stored held quantity differs from the held lines");
 	cr_expect_eq(sqlt_int(db,
 	                      "SELECT (SELECT count(*) FROM (SELECT orderid, sku, batchref"
 	                      " FROM allocations EXCEPT SELECT orderid, sku, batchref FROM"

@@ -35,8 +35,17 @@ int64_t sqlt_int(sqlite3 *db, const char *sql);
 /* Invariants of a stored database, checked with raw SQL: every batch's
  * allocated quantity and line count equal the sum and count of its lines,
  * every batch is within purchased, every line's batch exists and has its
- * sku, and allocations_view equals allocations. Asserts. */
+ * sku, every batch's held quantity equals its held lines', and
+ * allocations_view equals allocations. Asserts. */
 void sqlt_check_invariants(const char *path);
+
+/* SQL that takes a schema-3 file back to schema 2 (as 1.1 wrote it), for
+ * migration tests; its user_version is left for the caller to set. */
+#define SQLT_DOWNGRADE_3_TO_2                                                                      \
+	"DROP VIEW allocations_view; DROP INDEX allocations_by_expiry;"                            \
+	" ALTER TABLE allocations DROP COLUMN expires; ALTER TABLE batches DROP COLUMN held;"      \
+	" DROP TABLE waiting; CREATE VIEW allocations_view AS SELECT rowid AS position, orderid,"  \
+	" sku, batchref, qty FROM allocations;"
 
 /* Whole file contents, for "never modified" checks; free() it. */
 char *sqlt_read_file(const char *path, size_t *size);

@@ -325,6 +325,7 @@ CORE_API: Api = {
     "la_batch_page_waiting": (_I64, [_P, _SZ]),
     "la_batch_page_append_row": (c_int, [_P, _S, _S, _S, _I64, _I64, _I64, _I64, _I64]),
     "la_order_line_list_append": (c_int, [_P, _S, _S]),
+    "la_order_line_list_append_qty": (c_int, [_P, _S, _S, _I64]),
     "la_batch_held_quantity": (_I64, [_P]),
     "la_allocation_options_init": (c_int, [_P, c_uint]),
     "la_product_allocate_with": (c_int, [POINTER(c_char_p), _P, _S, _I64, _P]),
@@ -347,6 +348,7 @@ CORE_API: Api = {
     "la_bus_result_error": (_S, [_P, _SZ]),
     "la_bus_subscribe": (c_int, [_P, c_int, EVENT_HANDLER_FN, _P]),
     "la_bus_set_route": (c_int, [_P, c_int, _S]),
+    "la_bus_finish_reallocations": (c_int, [_P, POINTER(c_size_t)]),
     "la_bus_stats": (
         None,
         [_P, POINTER(c_uint64), POINTER(c_uint64), POINTER(c_uint64), POINTER(c_uint64)],

@@ -378,6 +378,16 @@ class MessageBus:
             raise IndexError(f"no result {index} of the last call")
         return _result_at(ptr, index)
 
+    def finish_reallocations(self) -> int:
+        """Finish the reallocations a crashed process left pending (bus.h,
+        la_bus_finish_reallocations): each line placed, or its OutOfStock
+        handled again. Call it after opening a store; returns how many."""
+        if self._state.nesting:
+            raise StateError("finish_reallocations cannot be called from an event handler")
+        finished = c_size_t()
+        check(_lib.lib.la_bus_finish_reallocations(self.ptr, byref(finished)))
+        return finished.value
+
     def subscribe(self, event_class: Type[Event], handler: EventHandler) -> None:
         """Run handler(event) for every event of that class, after earlier ones.
 

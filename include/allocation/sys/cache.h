@@ -34,9 +34,11 @@ LA_EXTERN(int) la_product_cache_new(la_product_cache **out, size_t capacity);
 LA_EXTERN(void) la_product_cache_free(la_product_cache *cache);
 
 /**
- * Remember @p product's batches as they are stored now. Ignored unless the
- * product is exactly as stored: not new, no unsaved change. Replaces the
- * sku's older entry. Never fails: out of memory, the sku is just forgotten.
+ * Remember @p product's batches (and their held figures) as they are
+ * stored now. Ignored unless the product is exactly as stored: not new, no
+ * unsaved change. Replaces the sku's older entry. A product with lines
+ * waiting for stock is forgotten instead (its store reads them each time). Never fails: out of
+ * memory, the sku is just forgotten.
  */
 LA_EXTERN(void) la_product_cache_put(la_product_cache *cache, const la_product *product);
 

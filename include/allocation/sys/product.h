@@ -139,8 +139,16 @@ typedef enum la_change_kind {
 	LA_CHANGE_LINE_CONFIRMED = 6, /**< batchref, orderid, qty: a held line became permanent */
 	LA_CHANGE_LINE_WAITING = 7,   /**< orderid, qty, sequence: it waits for stock
 	                                   (batchref NULL) */
-	LA_CHANGE_LINE_UNWAITED = 8   /**< orderid, qty: it no longer waits (allocated: the
+	LA_CHANGE_LINE_UNWAITED = 8,  /**< orderid, qty: it no longer waits (allocated: the
 	                                   LINE_ALLOCATED follows; or cancelled: reason) */
+	/** orderid, qty (batchref NULL): a line deallocated with reason
+	    stock_reduced that its reallocation could not place, whose OutOfStock
+	    is not yet delivered: keep it until REALLOCATION_DONE (version 4;
+	    recorded only for a store whose port has pending_reallocations) */
+	LA_CHANGE_REALLOCATION_PENDING = 9,
+	/** orderid (batchref NULL): forget the product's pending reallocation of
+	    orderid (version 4; as REALLOCATION_PENDING) */
+	LA_CHANGE_REALLOCATION_DONE = 10
 } la_change_kind;
 
 /**

@@ -40,7 +40,8 @@
 
 LA_BEGIN_DECL
 
-/** (orderid, sku) pairs an adapter answers with (opaque; la_order_line_list_append). */
+/** (orderid, sku) pairs, or (orderid, sku, qty) lines, an adapter answers with (opaque;
+ * la_order_line_list_append, la_order_line_list_append_qty). */
 typedef struct la_order_line_list la_order_line_list;
 
 /** The version of la_store_port these headers describe. */
@@ -138,6 +139,17 @@ typedef struct la_store_port {
 	 * ExpireHolds answers #LA_EUNSUPPORTED.
 	 */
 	int (*expired_holds)(la_order_line_list *into, int64_t now, size_t max, void *state);
+	/**
+	 * Outside units of work: (orderid, sku, qty) of up to max pending
+	 * reallocations, oldest first (la_order_line_list_append_qty). A store
+	 * that has this operation keeps one record per
+	 * #LA_CHANGE_REALLOCATION_PENDING it commits, until the matching
+	 * #LA_CHANGE_REALLOCATION_DONE (same sku and orderid) removes it, both
+	 * in the transaction of their product's other changes (docs/reliability.md).
+	 * Optional: without it the bus records no pending reallocation for this
+	 * store and la_bus_finish_reallocations has nothing to do.
+	 */
+	int (*pending_reallocations)(la_order_line_list *into, size_t max, void *state);
 } la_store_port;
 
 /**
@@ -193,6 +205,18 @@ la_batch_page_append_row(la_batch_page *page, const char *ref, const char *sku, 
 /** Append one (orderid, sku) pair (copied). */
 LA_EXTERN(int)
 la_order_line_list_append(la_order_line_list *list, const char *orderid, const char *sku);
+/**
+ * Append one (orderid, sku, qty) line (strings copied): a pending
+ * reallocation (la_store_port.pending_reallocations).
+ * @param list the list.
+ * @param orderid the order.
+ * @param sku the line's sku.
+ * @param qty its quantity (> 0 for a pending reallocation).
+ * @return #LA_OK; #LA_EINVAL naming the bad field; #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_order_line_list_append_qty(la_order_line_list *list, const char *orderid, const char *sku,
+                              int64_t qty);
 
 /** @} */
 
