@@ -2,24 +2,26 @@
 server: POST /allocate_order, /confirm, hold_seconds on /allocate,
 --backorders, and what GET /allocations and GET /batches show of them.
 
-The stores (ORDER_STORES): memory and SQLite (the server's default), each
-keeping holds and waiting lines."""
+The stores (ORDER_STORES): memory, SQLite (the server's default) and
+PostgreSQL (e2e_http_postgres), each keeping holds and waiting lines."""
 
 import datetime
 import time
 
 import pytest
 
-from conftest import unique
+from conftest import fresh_store, unique
 
-ORDER_STORES = ["memory:", "sqlite"]
+ORDER_STORES = ["memory:", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=ORDER_STORES)
 def order_db(request, tmp_path):
-    if request.param == "sqlite":
-        return "sqlite:" + str(tmp_path / "orders.db")
-    return request.param
+    if request.param == "memory:":
+        yield request.param
+        return
+    with fresh_store(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
