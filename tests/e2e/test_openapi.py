@@ -196,3 +196,13 @@ def test_orders_and_holds_answer_as_documented(tmp_path, start_server, conforman
     r = csv_server.post("/confirm", json={"orderid": order})
     assert r.status_code == 501 and "holds" in r.json()["message"], r.text
     c.check("/confirm", r)
+    assert csv_server.post("/add_batch", json={"ref": "b", "sku": sku, "qty": 5}).status_code == 201
+    r = csv_server.post("/allocate", json={"orderid": "o", "sku": sku, "qty": 1,
+                                           "hold_seconds": 60})
+    assert r.status_code == 501 and "holds" in r.json()["message"], r.text
+    c.check("/allocate", r)
+    r = csv_server.post("/allocate_order", json={"orderid": "o", "hold_seconds": 60,
+                                                 "lines": [{"sku": sku, "qty": 1}]})
+    assert r.status_code == 501 and "holds" in r.json()["message"], r.text
+    c.check("/allocate_order", r)
+    assert csv_server.get("/allocations/o").status_code == 404  # nothing was stored
