@@ -204,3 +204,23 @@ def test_new_messages_round_trip_through_c():
             back.lines = list(back.lines)
             message.lines = list(message.lines)
         assert back == message
+
+
+@pytest.mark.sqlite
+def test_holds_and_waiting_lines_outlive_the_store_on_sqlite(sqlite_url, clock):
+    with allocation.bootstrap(sqlite_url, clock=clock, flags=allocation.BACKORDERS) as bus:
+        bus.handle(commands.CreateBatch("b1", "LAMP", 5))
+        bus.handle(commands.AllocateOrder("o1", [("LAMP", 4)], hold_seconds=60))
+        assert bus.result().outcome == "allocated"
+        bus.handle(commands.Allocate("o2", "LAMP", 3))
+        assert bus.result().outcome == "backordered"
+    with allocation.bootstrap(sqlite_url, clock=clock, flags=allocation.BACKORDERS) as bus:
+        assert views.allocations("o1", bus) == [
+            {"sku": "LAMP", "batchref": "b1", "expires": utc(clock.now + 60)}]
+        assert views.allocations("o2", bus) == [
+            {"sku": "LAMP", "batchref": None, "status": "backordered"}]
+        row = next(views.all_batches(bus, "LAMP"))
+        assert (row["held"], row["waiting"]) == (4, 3)
+        bus.handle(commands.ExpireHolds(clock.now + 60))  # frees 4: the waiting line fits
+        assert views.allocations("o1", bus) == []
+        assert views.allocations("o2", bus) == [{"sku": "LAMP", "batchref": "b1"}]
