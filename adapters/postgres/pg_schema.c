@@ -79,15 +79,29 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     " SELECT position, orderid, sku, batchref, qty, expires FROM allocations;",
     /* 3: pending reallocations (docs/reliability.md): a line deallocated with
      * reason stock_reduced that found no room, kept until its OutOfStock
-     * has been handled. Issue 13's blocks go in the order of the SQLite
-     * schema (holds and waiting lines first): the lead orders them when
-     * the branches merge. */
+     * has been handled. */
     "CREATE TABLE IF NOT EXISTS pending_reallocations ("
     " id bigserial PRIMARY KEY,"
     " orderid text NOT NULL,"
     " sku text NOT NULL,"
     " qty bigint NOT NULL,"
     " UNIQUE (orderid, sku));",
+    /* 4: the order history (docs/history.md): one row per event that changed
+     * one of an order's lines, written in the transaction of the change;
+     * position is the order things happened in. event a la_message_kind
+     * (101 Allocated, 102 Deallocated, 104 Confirmed, 105 Backordered);
+     * reason a la_dealloc_reason or NULL; expires the end of a hold. */
+    "CREATE TABLE order_history ("
+    " position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " orderid text COLLATE \"C\" NOT NULL,"
+    " at timestamptz NOT NULL,"
+    " event integer NOT NULL,"
+    " sku text COLLATE \"C\" NOT NULL,"
+    " qty bigint NOT NULL,"
+    " batchref text COLLATE \"C\","
+    " reason integer,"
+    " expires timestamptz);"
+    "CREATE INDEX order_history_by_order ON order_history (orderid, position);",
 };
 
 static int exec(struct pg_store *store, const char *sql, PGresult **keep)

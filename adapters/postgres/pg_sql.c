@@ -163,4 +163,15 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                          "SELECT orderid, sku, qty FROM pending_reallocations"
                          " ORDER BY id LIMIT $1::bigint",
                          1},
+    [PG_HISTORY_INSERT] = {"la_history_insert",
+                           "INSERT INTO order_history (orderid, at, event, sku, qty, batchref,"
+                           " reason, expires) VALUES ($1::text, to_timestamp($2::bigint),"
+                           " $3::integer, $4::text, $5::bigint, $6::text, $7::integer,"
+                           " to_timestamp($8::bigint))",
+                           8},
+    [PG_VIEW_HISTORY] = {"la_view_history",
+                         "SELECT extract(epoch FROM at)::bigint, event, sku, qty, batchref,"
+                         " reason, extract(epoch FROM expires)::bigint"
+                         " FROM order_history WHERE orderid = $1::text ORDER BY position",
+                         1},
 };

@@ -41,7 +41,8 @@ static void pg_close(void *state)
 		.batch = pg_view_batch, .load_lines = pg_repo_load_lines,                          \
 		.outbox_status = (status), .lines_of_order = pg_repo_lines_of_order,               \
 		.expired_holds = pg_repo_expired_holds,                                            \
-		.pending_reallocations = pg_pending_reallocations                                  \
+		.pending_reallocations = pg_pending_reallocations, .history = pg_view_history,     \
+		.check = pg_check, .repair = pg_repair                                             \
 	}
 
 static const la_store_port port_plain = PG_PORT(NULL, NULL);

@@ -57,6 +57,8 @@ enum pg_stmt {
 	PG_PENDING_INSERT,
 	PG_PENDING_DELETE,
 	PG_PENDING_LIST,
+	PG_HISTORY_INSERT,
+	PG_VIEW_HISTORY,
 	PG_STMT_COUNT
 };
 
@@ -134,7 +136,12 @@ const char *pg_text(const PGresult *res, int row, int col);
 const char *pg_fmt_int(char *buf, int64_t v);
 
 /* ---- pg_schema.c ---- */
-#define PG_SCHEMA_VERSION 3
+/* The read model as the latest schema version defines it (repair recreates
+ * it); keep it equal to the last migration that creates allocations_view. */
+#define PG_ALLOCATIONS_VIEW                                                                        \
+	"CREATE VIEW allocations_view AS"                                                          \
+	" SELECT position, orderid, sku, batchref, qty, expires FROM allocations"
+#define PG_SCHEMA_VERSION 4
 /* Create or migrate the schema under an advisory lock (before pipeline mode). */
 int pg_schema_migrate(struct pg_store *store);
 
@@ -173,11 +180,21 @@ int pg_view_allocations(la_allocation_list *into, const char *orderid, void *sta
 int pg_view_batch(la_batch_page *into, const char *ref, void *state);
 int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
+int pg_view_history(la_history_list *into, const char *orderid, void *state);
+
+/* ---- pg_history.c ---- */
+/* Queue the order-history row change index of product makes, if any. */
+int pg_history_queue(struct pg_store *store, const la_product *product, size_t index,
+                     const la_change *change);
 
 /* ---- pg_reallocations.c: pending reallocations (docs/reliability.md) ---- */
 /* Queue the write of a REALLOCATION_PENDING or _DONE change of sku's product. */
 int pg_reallocation_queue(struct pg_store *store, const char *sku, const la_change *change);
 int pg_pending_reallocations(la_order_line_list *into, size_t max, void *state);
+
+/* ---- pg_check.c ---- */
+int pg_check(la_check_report *into, void *state);
+int pg_repair(la_check_report *into, void *state);
 
 /* ---- pg_outbox.c ---- */
 /* Queue the outbox rows of product's Allocated events. */

@@ -168,6 +168,9 @@ static int queue_products(struct pg_store *store, int *any)
 		if (rc == LA_OK)
 			rc = queue_change(store, store->seen[k], index, &change);
 		if (rc == LA_OK)
+			rc = pg_history_queue(store, store->seen[k], store->positions[k] - 1,
+			                      &change);
+		if (rc == LA_OK)
 			rc = maybe_flush(store);
 		if (rc == LA_OK &&
 		    (change.kind == LA_CHANGE_LINE_ALLOCATED ||

@@ -4,6 +4,8 @@
  * their stored figures and their sku's waiting quantity) for the dashboard. One statement each, in
  * an implicit transaction.
  */
+#include <stdio.h>
+
 #include "pg_store.h"
 
 static int run(PGresult **out, struct pg_store *store, enum pg_stmt which, int nparams,
@@ -107,6 +109,26 @@ int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const ch
 		if (rc == LA_OK)
 			rc = la_batch_page_set_next(into, cursor);
 		la_free(cursor);
+	}
+	PQclear(res);
+	return rc;
+}
+
+int pg_view_history(la_history_list *into, const char *orderid, void *state)
+{
+	PGresult *res;
+	int rc = run(&res, state, PG_VIEW_HISTORY, 1, &orderid, "reading the order history");
+	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++) {
+		rc = la_history_list_append(into, pg_int(res, row, 0), (int)pg_int(res, row, 1),
+		                            PQgetvalue(res, row, 2), pg_int(res, row, 3),
+		                            pg_text(res, row, 4), (int)pg_int(res, row, 5),
+		                            pg_int(res, row, 6));
+		if (rc == LA_EINVAL) {
+			char why[512];
+			(void)snprintf(why, sizeof why, "%s", la_error_last()); /* may be cut */
+			rc = la_error_set(LA_EDB, "stored order history of %s is inconsistent: %s",
+			                  orderid, why);
+		}
 	}
 	PQclear(res);
 	return rc;

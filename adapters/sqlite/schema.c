@@ -83,6 +83,24 @@ static const char *const migrations[LA_SQLITE_SCHEMA_VERSION] = {
     " qty INTEGER NOT NULL,"
     " UNIQUE (orderid, sku)"
     ");",
+    /* 5: the order history (docs/history.md): one row per event that changed
+     * one of an order's lines, written in the transaction of the change.
+     * position grows with insertion: the order things happened in. at and
+     * expires in seconds since 1970 UTC; event a la_message_kind (101
+     * Allocated, 102 Deallocated, 104 Confirmed, 105 Backordered); reason a
+     * la_dealloc_reason or NULL. */
+    "CREATE TABLE order_history ("
+    " position INTEGER PRIMARY KEY,"
+    " orderid TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " event INTEGER NOT NULL,"
+    " sku TEXT NOT NULL,"
+    " qty INTEGER NOT NULL,"
+    " batchref TEXT,"
+    " reason INTEGER,"
+    " expires INTEGER"
+    ");"
+    "CREATE INDEX order_history_by_order ON order_history(orderid, position);",
 };
 
 struct schema_state {

@@ -51,7 +51,15 @@ enum sq_stmt {
 	SQ_PENDING_INSERT,
 	SQ_PENDING_DELETE,
 	SQ_PENDING_LIST,
+	SQ_HISTORY_INSERT,
+	SQ_VIEW_HISTORY,
 	SQ_STMT_COUNT
+};
+
+/* One change of a unit of work: when it was made, whose (index in seen), which. */
+struct sq_change_ref {
+	uint64_t order;
+	size_t product, index;
 };
 
 struct sq_store {
@@ -66,9 +74,9 @@ struct sq_store {
 	la_product **seen;  /* identity map: every product handed out or added */
 	size_t seen_count;
 	size_t seen_cap;
-	la__strmap seen_by_sku; /* the same products, by sku */
-	size_t *positions;      /* commit: la_products_next_change over seen */
-	size_t positions_cap;
+	la__strmap seen_by_sku;        /* the same products, by sku */
+	struct sq_change_ref *changes; /* commit: every change of seen, in the order made */
+	size_t changes_cap;
 	la__strmap lines_changed; /* commit: batch ref → product, for their figures */
 
 	/* committed product rows, checked by version (product_cache.c) */
@@ -124,6 +132,11 @@ void sq_finalize_all(struct sq_store *store);
 int sq_bind_text(sqlite3_stmt *stmt, int index, const char *text);
 
 /* ---- schema.c ---- */
+/* The read model as the latest schema version defines it (repair recreates
+ * it); keep it equal to the last migration that creates allocations_view. */
+#define SQ_ALLOCATIONS_VIEW                                                                        \
+	"CREATE VIEW allocations_view AS"                                                          \
+	" SELECT rowid AS position, orderid, sku, batchref, qty, expires FROM allocations;"
 /* Check the file's schema, create or migrate it; set the pragmas. */
 int sq_schema_prepare(struct sq_store *store, int durability_full, int memory);
 
@@ -169,10 +182,21 @@ void sq_outbox_close(struct sq_store *store);
 int sq_reallocation_write(struct sq_store *store, const char *sku, const la_change *change);
 int sq_pending_reallocations(la_order_line_list *into, size_t max, void *state);
 
+/* ---- check.c ---- */
+int sq_check(la_check_report *into, void *state);
+int sq_repair(la_check_report *into, void *state);
+
 /* ---- views.c ---- */
 int sq_view_allocations(la_allocation_list *into, const char *orderid, void *state);
 int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const char *after,
                     void *state);
 int sq_view_batch(la_batch_page *into, const char *ref, void *state);
+
+/* ---- history.c ---- */
+/* The order-history entry change index of product makes, if any (inside
+ * the commit's transaction). */
+int sq_history_write(struct sq_store *store, const la_product *product, size_t index,
+                     const la_change *change);
+int sq_view_history(la_history_list *into, const char *orderid, void *state);
 
 #endif

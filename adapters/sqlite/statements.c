@@ -76,6 +76,10 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
     [SQ_PENDING_DELETE] = "DELETE FROM pending_reallocations WHERE orderid = ?1 AND sku = ?2",
     [SQ_PENDING_LIST] = "SELECT orderid, sku, qty FROM pending_reallocations"
                         " ORDER BY rowid LIMIT ?1",
+    [SQ_HISTORY_INSERT] = "INSERT INTO order_history(orderid, at, event, sku, qty, batchref,"
+                          " reason, expires) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [SQ_VIEW_HISTORY] = "SELECT at, event, sku, qty, batchref, reason, expires"
+                        " FROM order_history WHERE orderid = ?1 ORDER BY position",
 };
 
 int sq_fail(struct sq_store *store, int rc, const char *what)

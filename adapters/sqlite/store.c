@@ -27,7 +27,7 @@ void sq_store_close(void *state)
 	sq_checkpointer_stop(store);
 	sq_repo_clear(store);
 	free(store->seen);
-	free(store->positions);
+	free(store->changes);
 	la__strmap_dispose(&store->lines_changed);
 	la__strmap_dispose(&store->seen_by_sku);
 	sq_cache_free(store);
@@ -45,7 +45,8 @@ void sq_store_close(void *state)
 		    sq_repo_load_line, sq_repo_load_batch_lines, sq_view_allocations,              \
 		    sq_view_batches, relay, sq_store_close, sq_view_batch,                         \
 		    NULL /* load_lines: in process, one lookup per line costs less */, status,     \
-		    sq_repo_lines_of_order, sq_repo_expired_holds, sq_pending_reallocations        \
+		    sq_repo_lines_of_order, sq_repo_expired_holds, sq_pending_reallocations,       \
+		    sq_view_history, sq_check, sq_repair                                           \
 	}
 
 static const la_store_port port_plain = SQ_PORT(NULL, NULL);

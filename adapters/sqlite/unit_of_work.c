@@ -4,7 +4,6 @@
  * optimistic version check, and the outbox rows, then COMMIT.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "sqlite_store.h"
 
@@ -206,6 +205,45 @@ static int changed(const la_product *p)
 	       la_product_version(p) != la_product_saved_version(p);
 }
 
+/* (order, product, index): the order la_products_next_change gives, since
+ * each product's changes are in order; sorted once instead of scanning every
+ * product for every change (10,000 changes over 100 products in an import). */
+static int by_order(const void *a, const void *b)
+{
+	const struct sq_change_ref *x = a, *y = b;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	if (x->product != y->product)
+		return x->product < y->product ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* store->changes: every change of the unit of work, in the order made; *count. */
+static int order_changes(struct sq_store *store, size_t *count)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < store->seen_count; i++)
+		n += la_product_change_count(store->seen[i]);
+	if (n > store->changes_cap) {
+		struct sq_change_ref *grown = realloc(store->changes, n * sizeof *grown);
+		if (!grown)
+			return la_error_set(LA_ENOMEM, "Out of memory");
+		store->changes = grown;
+		store->changes_cap = n;
+	}
+	n = 0;
+	for (size_t i = 0; i < store->seen_count; i++) {
+		const la_product *p = store->seen[i];
+		for (size_t j = 0; j < la_product_change_count(p); j++)
+			store->changes[n++] =
+			    (struct sq_change_ref){la_product_change_order(p, j), i, j};
+	}
+	if (n > 1)
+		qsort(store->changes, n, sizeof *store->changes, by_order);
+	*count = n;
+	return LA_OK;
+}
+
 /* Every product's version check first, then every change in the order it
  * was made across products (a batch reference moved between products, an
  * order's rows in allocation order), then the outbox. */
@@ -215,25 +253,19 @@ static int write_products(struct sq_store *store)
 	for (size_t i = 0; i < store->seen_count && rc == LA_OK; i++)
 		if (changed(store->seen[i]))
 			rc = write_version(store, store->seen[i]);
-	if (rc == LA_OK && store->seen_count > store->positions_cap) {
-		size_t *grown = realloc(store->positions, store->seen_count * sizeof *grown);
-		if (!grown)
-			return la_error_set(LA_ENOMEM, "Out of memory");
-		store->positions = grown;
-		store->positions_cap = store->seen_count;
-	}
-	if (rc == LA_OK && store->seen_count)
-		memset(store->positions, 0, store->seen_count * sizeof *store->positions);
-	size_t k;
+	size_t count = 0;
+	if (rc == LA_OK)
+		rc = order_changes(store, &count);
 	la__strmap_clear(&store->lines_changed);
-	while (rc == LA_OK && (k = la_products_next_change(store->seen, store->seen_count,
-	                                                   store->positions)) < store->seen_count) {
+	for (size_t c = 0; rc == LA_OK && c < count; c++) {
 		la_change change;
-		la_product *p = store->seen[k];
-		size_t index = store->positions[k] - 1;
+		la_product *p = store->seen[store->changes[c].product];
+		size_t index = store->changes[c].index;
 		rc = la_product_change_at(&change, p, index);
 		if (rc == LA_OK)
 			rc = write_change(store, p, index, &change);
+		if (rc == LA_OK)
+			rc = sq_history_write(store, p, index, &change);
 		if (rc == LA_OK &&
 		    (change.kind == LA_CHANGE_LINE_ALLOCATED ||
 		     change.kind == LA_CHANGE_LINE_DEALLOCATED ||

@@ -75,6 +75,16 @@ int cli_import_orders(cli_context *ctx);
 /* Read models printed as JSON (queries.c). */
 int cli_print_allocations(cli_context *ctx);
 int cli_print_batches(cli_context *ctx);
+/* Print a JSON value on one line and free it; NULL means building it failed. */
+struct json_t;
+int cli_print_json(struct json_t *value);
+
+/* history ORDERID (history.c). */
+int cli_print_history(cli_context *ctx);
+
+/* check and repair (check.c). */
+int cli_check(cli_context *ctx);
+int cli_repair(cli_context *ctx);
 
 /* Usage (usage.c). */
 void cli_usage(FILE *to);

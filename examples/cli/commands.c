@@ -271,6 +271,10 @@ const cli_command cli_commands[] = {
      cancel_batch},
     {"allocations", "ORDERID", "print the order's allocations as JSON [{\"sku\",\"batchref\"}]", 1,
      1, 1, cli_print_allocations},
+    {"history", "ORDERID",
+     "print what happened to the order's lines as JSON [{\"at\",\"event\",\"sku\",\"qty\","
+     "\"batchref\",\"reason\",\"expires\"}]",
+     1, 1, 1, cli_print_history},
     {"batches", "[SKU] [--limit N] [--after CURSOR]",
      "print the batch dashboard as JSON {\"batches\": [...], \"next\": CURSOR or null}", 0, -1, 1,
      cli_print_batches},
@@ -279,8 +283,16 @@ const cli_command cli_commands[] = {
      0, allocate_from_csv},
     {"import-orders", "FILE.csv [--per-transaction N]",
      "allocate every line of FILE.csv (orderid,sku,qty), N lines per transaction (default "
-     "1000), with the results of allocating them one by one; refused lines on stderr",
+     "50000), with the results of allocating them one by one; refused lines on stderr",
      1, -1, 1, cli_import_orders},
+    {"check", "",
+     "verify every invariant of the store; one line per violation (exit 1), \"ok\" (exit 0) "
+     "when healthy",
+     0, 0, 1, cli_check},
+    {"repair", "",
+     "recompute the store's derived figures in one transaction and print what changed; "
+     "violations it cannot fix are printed after (exit 1)",
+     0, 0, 1, cli_repair},
     {"help", "[COMMAND]", "show this help, or a command's", 0, 1, 0, help},
     {NULL, NULL, NULL, 0, 0, 0, NULL},
 };

@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* Print value on one line and free it; NULL means building it failed. */
-static int print_json(json_t *value)
+int cli_print_json(json_t *value)
 {
 	if (!value)
 		return cli_fail(CLI_EXIT_FAILED, "cannot build the JSON output (invalid UTF-8?)");
@@ -69,7 +69,7 @@ int cli_print_allocations(cli_context *ctx)
 		}
 	}
 	la_allocation_list_free(list);
-	return print_json(array);
+	return cli_print_json(array);
 }
 
 static json_t *batch_row(const la_batch_page *page, size_t i)
@@ -144,5 +144,5 @@ int cli_print_batches(cli_context *ctx)
 		json_decref(root);
 		root = NULL;
 	}
-	return print_json(root);
+	return cli_print_json(root);
 }

@@ -66,4 +66,7 @@ void handle_readyz(struct reply *r, const struct request *req);
 void handle_metrics(struct reply *r, const struct request *req);
 void handle_openapi(struct reply *r, const struct request *req);
 
+/* GET /check: the store's invariants as JSON (check.c). */
+void handle_check(struct reply *r, const struct request *req);
+
 #endif

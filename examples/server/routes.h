@@ -1,16 +1,17 @@
 /*
  * allocation-server — the URL map: spec §3's endpoints and the operators'
- * (/healthz, /readyz, /metrics, /openapi.json).
+ * (/healthz, /readyz, /metrics, /openapi.json, /check).
  */
 #ifndef SERVER_ROUTES_H
 #define SERVER_ROUTES_H
 
 #include "handlers.h"
 
-/* 13 entries: 8 bytes of padding each are not worth reordering the table */
+/* 15 entries: 8 bytes of padding each are not worth reordering the table */
 // NOLINTNEXTLINE(clang-analyzer-optin.performance.Padding)
 struct route {
-	const char *path; /* exact path, or a prefix when it ends with '/' */
+	const char *path; /* exact path, a prefix when it ends with '/', or a pattern
+	                     with one '*' standing for a non-empty segment */
 	const char *method;
 	const char *allow;  /* Allow header for 405 */
 	handler_fn handler; /* a read (or operators' endpoint); NULL for a command */
@@ -24,7 +25,7 @@ struct route {
 };
 
 /* Routes in the table; metrics count unknown paths under ROUTE_COUNT. */
-#define ROUTE_COUNT 13
+#define ROUTE_COUNT 15
 
 /* The route for path, or NULL (404). */
 const struct route *route_find(const char *path);

@@ -21,6 +21,7 @@
  * - store.h, memory.h: stores and the in-memory store.
  * - model.h: the domain model, usable on its own.
  * - validation.h: checking identifiers, dates and numbers read from text.
+ * - check.h: checking a store's invariants and repairing its figures.
  * - sys/ports.h: for adapter writers (docs/adapters.md); sys/errors.h for
  *   programs that report through la_error_last().
  *
@@ -38,5 +39,6 @@
 #include "bus.h"
 #include "memory.h"
 #include "validation.h"
+#include "check.h"
 
 #endif

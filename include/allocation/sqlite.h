@@ -34,7 +34,7 @@
 LA_BEGIN_DECL
 
 /** PRAGMA user_version of the schema this library writes. */
-#define LA_SQLITE_SCHEMA_VERSION 4
+#define LA_SQLITE_SCHEMA_VERSION 5
 /** PRAGMA application_id marking an allocation database ("LAAL"). */
 #define LA_SQLITE_APPLICATION_ID 0x4c41414c
 

@@ -128,6 +128,71 @@ LA_EXTERN(void) la_batch_page_free(la_batch_page *page);
 
 /** @} */
 
+/**
+ * @name Order history (docs/history.md)
+ * What happened to an order's lines, oldest first: one entry per event that
+ * changed one of them, named after that event (Allocated, Deallocated,
+ * Confirmed, Backordered). A line moved by a quantity change or a cancelled
+ * batch reads as a Deallocated (reason "stock_reduced") then an Allocated.
+ * Each store that persists writes its entries in the transaction of the
+ * change they record. Strings read from a list are borrowed from it.
+ * @{
+ */
+
+/** An order's history (opaque, owned by the caller). */
+typedef struct la_history_list la_history_list;
+
+/**
+ * The history of orderid, oldest first.
+ * @param[out] out the list, owned by the caller (la_history_list_free()).
+ *        An order the store never saw: an empty list.
+ * @param store the store to read.
+ * @param orderid the order, 1–255 bytes.
+ * @return #LA_OK; #LA_EINVAL (NULL out or store, bad orderid);
+ *         #LA_EUNSUPPORTED when the store keeps no history (the CSV store, or
+ *         an adapter that predates it); #LA_ENOMEM; the adapter's #LA_EDB /
+ *         #LA_EIO.
+ */
+LA_EXTERN(int) la_view_history(la_history_list **out, la_store *store, const char *orderid);
+
+/** Number of entries (0 for NULL). */
+LA_EXTERN(size_t) la_history_list_count(const la_history_list *list);
+/**
+ * When entry index happened: the time of the bus's clock when it ran the
+ * command (seconds since 1970 UTC), or 0 when out of range.
+ */
+LA_EXTERN(int64_t) la_history_list_time(const la_history_list *list, size_t index);
+/**
+ * The event of entry index: #LA_EVT_ALLOCATED, #LA_EVT_DEALLOCATED,
+ * #LA_EVT_CONFIRMED or #LA_EVT_BACKORDERED (messages.h); 0 when out of range.
+ */
+LA_EXTERN(int) la_history_list_event(const la_history_list *list, size_t index);
+/** The event's name ("Allocated", ...; static), or NULL when out of range. */
+LA_EXTERN(const char *) la_history_list_event_name(const la_history_list *list, size_t index);
+/** Sku of the line of entry index, or NULL when out of range. */
+LA_EXTERN(const char *) la_history_list_sku(const la_history_list *list, size_t index);
+/** Quantity of the line of entry index, or 0 when out of range. */
+LA_EXTERN(int64_t) la_history_list_qty(const la_history_list *list, size_t index);
+/**
+ * The batch of entry index: allocated to, deallocated from, confirmed on;
+ * NULL for Backordered, for a Deallocated of a line that was waiting, and
+ * when out of range.
+ */
+LA_EXTERN(const char *) la_history_list_batchref(const la_history_list *list, size_t index);
+/** A Deallocated entry's #la_dealloc_reason; else 0. */
+LA_EXTERN(int) la_history_list_reason(const la_history_list *list, size_t index);
+/** The reason's name ("requested", "stock_reduced", "expired"; static), or NULL. */
+LA_EXTERN(const char *) la_history_list_reason_name(const la_history_list *list, size_t index);
+/**
+ * A held Allocated entry: when its hold ends (seconds since 1970 UTC); 0 for
+ * a permanent allocation and every other entry.
+ */
+LA_EXTERN(int64_t) la_history_list_expires(const la_history_list *list, size_t index);
+/** Free a list; NULL is fine. */
+LA_EXTERN(void) la_history_list_free(la_history_list *list);
+
+/** @} */
+
 LA_END_DECL
 
 #endif

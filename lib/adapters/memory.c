@@ -6,6 +6,8 @@
  *
  * An adapter like the others: it sees products only through the public and
  * sys/ API (sys/product.h), never through the domain's internals. */
+#include "memory_history.h"
+
 #include "../util/alloc.h"
 #include "../util/batch_order.h"
 #include "../util/strmap.h"
@@ -56,6 +58,7 @@ typedef struct memory_store {
 	size_t pending_count, pending_capacity;
 	pending_record *staged; /* commit: the records about to be added */
 	size_t staged_count, staged_capacity;
+	memory_history history; /* what happened to each order (memory_history.c) */
 } memory_store;
 
 static int nomem(void)
@@ -340,6 +343,8 @@ static int memory_commit(void *state)
 	memory_store *m = state;
 	m->staged_count = 0;
 	int rc = prepare(m);
+	if (rc == LA_OK)
+		rc = memory_history_prepare(&m->history, m->touched, m->touched_count);
 	if (rc != LA_OK) {
 		unstage_pending(m);
 		rollback_products(m); /* a failed commit has rolled back */
@@ -355,6 +360,7 @@ static int memory_commit(void *state)
 		apply_change(m, m->touched[k], &c, &next_view, &next_staged);
 	}
 	m->staged_count = 0;
+	memory_history_keep(&m->history);
 	for (size_t t = 0; t < m->touched_count; t++)
 		la_product_changes_saved(m->touched[t]);
 	m->added_count = 0;
@@ -426,6 +432,15 @@ static int memory_pending_reallocations(la_order_line_list *into, size_t max, vo
 	for (size_t i = 0; rc == LA_OK && i < m->pending_count && i < max; i++)
 		rc = la_order_line_list_append_qty(into, m->pending[i].orderid, m->pending[i].sku,
 		                                   m->pending[i].qty);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+static int memory_history_of(la_history_list *into, const char *orderid, void *state)
+{
+	memory_store *m = state;
+	pthread_mutex_lock(&m->lock);
+	int rc = memory_history_view(into, &m->history, orderid);
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
@@ -524,6 +539,262 @@ static int memory_batch(la_batch_page *into, const char *ref, void *state)
 	return rc;
 }
 
+/* ---- check and repair (check.h) ---- */
+
+/* The read-model row of orderid's line of sku, or NULL. */
+static order_row *find_row(memory_store *m, const char *orderid, const char *sku)
+{
+	order_view *view = la__strmap_get(&m->orders, orderid);
+	for (size_t i = 0; view && i < view->count; i++) {
+		if (strcmp(view->rows[i].sku, sku) == 0)
+			return &view->rows[i];
+	}
+	return NULL;
+}
+
+static int same_ref(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* What a batch's lines add up to. */
+typedef struct batch_sums {
+	const la_batch *batch;
+	int64_t allocated, lines, held;
+} batch_sums;
+
+typedef struct line_walk {
+	memory_store *m;
+	la_product *product;
+	la_check_report *into;
+	int repair;
+	batch_sums *sums; /* one per batch, in preference order (the walk's) */
+	size_t count, cursor;
+	int64_t waiting;
+} line_walk;
+
+static const char *shown(const char *ref)
+{
+	return ref ? ref : "(waiting)";
+}
+
+/* The line's own invariants; its batch's sums. */
+static int check_line(line_walk *w, const char *orderid, const char *batchref, int64_t qty,
+                      int64_t expires)
+{
+	const char *sku = la_product_sku(w->product);
+	const la_batch *indexed = la_product_find_line(w->product, orderid);
+	int rc = LA_OK;
+	if (!batchref) {
+		w->waiting += qty;
+	} else {
+		while (w->cursor < w->count &&
+		       strcmp(la_batch_reference(w->sums[w->cursor].batch), batchref) != 0)
+			w->cursor++;
+		if (w->cursor < w->count) {
+			batch_sums *b = &w->sums[w->cursor];
+			b->allocated += qty;
+			b->lines++;
+			b->held += expires ? qty : 0;
+		}
+	}
+	if (w->repair)
+		return LA_OK;
+	if (qty <= 0)
+		rc = la_check_report_append(w->into, LA_CHECK_QUANTITY_NOT_POSITIVE, batchref,
+		                            orderid, sku,
+		                            "order %s's line of %s on %s has quantity %lld",
+		                            orderid, sku, shown(batchref), (long long)qty);
+	if (rc == LA_OK && !batchref && indexed)
+		rc =
+		    la_check_report_append(w->into, LA_CHECK_WAITING_AND_ALLOCATED,
+		                           la_batch_reference(indexed), orderid, sku,
+		                           "order %s's line of %s waits for stock and is allocated "
+		                           "on %s",
+		                           orderid, sku, la_batch_reference(indexed));
+	if (rc == LA_OK && batchref &&
+	    (!indexed || strcmp(la_batch_reference(indexed), batchref) != 0))
+		rc = la_check_report_append(
+		    w->into, LA_CHECK_DUPLICATE_LINE, batchref, orderid, sku,
+		    "order %s has more than one line of %s (one on %s)", orderid, sku, batchref);
+	return rc;
+}
+
+/* Every line of the product has its row in the read model, on its batch. */
+static int visit_line(const char *orderid, const char *batchref, int64_t qty, int64_t expires,
+                      void *arg)
+{
+	line_walk *w = arg;
+	int rc = check_line(w, orderid, batchref, qty, expires);
+	const char *sku = la_product_sku(w->product);
+	order_row *row = find_row(w->m, orderid, sku);
+	if (rc != LA_OK || (row && same_ref(row->batchref, batchref)))
+		return rc;
+	if (!w->repair)
+		return la_check_report_append(
+		    w->into, LA_CHECK_READ_MODEL_MISMATCH, batchref, orderid, sku,
+		    "order %s's line of %s is on %s but the read model %s%s", orderid, sku,
+		    shown(batchref), row ? "shows it on " : "lacks it",
+		    row ? shown(row->batchref) : "");
+	const la_batch *b = batchref ? la_product_find_batch(w->product, batchref) : NULL;
+	const char *stable = b ? la_batch_reference(b) : NULL;
+	if (row) {
+		row->batchref = stable;
+	} else {
+		order_view *view = order_view_get(w->m, orderid);
+		if (!view || reserve_row(view, 1) != LA_OK)
+			return nomem();
+		view->rows[view->count++] = (order_row){sku, stable};
+	}
+	return la_check_report_append(w->into, LA_CHECK_READ_MODEL_MISMATCH, batchref, orderid, sku,
+	                              "read model: order %s's line of %s %s %s", orderid, sku,
+	                              row ? "moved to" : "added on", shown(batchref));
+}
+
+/* One figure a product keeps against what its lines give: a violation, or
+ * (repair) the change about to be made. */
+static int compare(line_walk *w, int kind, const char *ref, const char *what, int64_t stored,
+                   int64_t computed)
+{
+	if (stored == computed)
+		return LA_OK;
+	const char *sku = la_product_sku(w->product);
+	if (w->repair)
+		return la_check_report_append(w->into, kind, ref, NULL, sku,
+		                              "%s %s: %s %lld -> %lld", ref ? "batch" : "product",
+		                              ref ? ref : sku, what, (long long)stored,
+		                              (long long)computed);
+	return la_check_report_append(w->into, kind, ref, NULL, sku,
+	                              "%s %s stores %s %lld but its lines give %lld",
+	                              ref ? "batch" : "product", ref ? ref : sku, what,
+	                              (long long)stored, (long long)computed);
+}
+
+static int compare_figures(line_walk *w)
+{
+	int rc = LA_OK;
+	for (size_t i = 0; rc == LA_OK && i < w->count; i++) {
+		const batch_sums *s = &w->sums[i];
+		const char *ref = la_batch_reference(s->batch);
+		rc = compare(w, LA_CHECK_ALLOCATED_MISMATCH, ref, "allocated",
+		             la_batch_allocated_quantity(s->batch), s->allocated);
+		if (rc == LA_OK)
+			rc = compare(w, LA_CHECK_LINE_COUNT_MISMATCH, ref, "line count",
+			             la_batch_line_count(s->batch), s->lines);
+		if (rc == LA_OK)
+			rc = compare(w, LA_CHECK_HELD_MISMATCH, ref, "held",
+			             la_batch_held_quantity(s->batch), s->held);
+		if (rc == LA_OK && !w->repair &&
+		    s->allocated > la_batch_purchased_quantity(s->batch))
+			rc = la_check_report_append(
+			    w->into, LA_CHECK_OVER_ALLOCATED, ref, NULL, la_product_sku(w->product),
+			    "batch %s has %lld allocated of %lld purchased", ref,
+			    (long long)s->allocated,
+			    (long long)la_batch_purchased_quantity(s->batch));
+	}
+	if (rc == LA_OK)
+		rc = compare(w, LA_CHECK_ALLOCATED_MISMATCH, NULL, "waiting",
+		             la_product_waiting_quantity(w->product), w->waiting);
+	return rc;
+}
+
+/* A product: its version, its lines, its figures, its read-model rows. */
+static int check_product(memory_store *m, la_product *p, la_check_report *into, int repair)
+{
+	const char *sku = la_product_sku(p);
+	if (!repair && la_product_version(p) <= 0) {
+		int rc = la_check_report_append(into, LA_CHECK_VERSION_NOT_POSITIVE, NULL, NULL,
+		                                sku, "product %s has version %lld", sku,
+		                                (long long)la_product_version(p));
+		if (rc != LA_OK)
+			return rc;
+	}
+	size_t count = la_product_batch_count(p);
+	line_walk w = {m, p, into, repair, la__calloc(count + 1, sizeof *w.sums), count, 0, 0};
+	if (!w.sums)
+		return nomem();
+	for (size_t i = 0; i < count; i++)
+		w.sums[i].batch = la_product_batch_at(p, i);
+	int rc = la_product_walk_lines(p, visit_line, &w);
+	if (rc == LA_OK)
+		rc = compare_figures(&w);
+	if (rc == LA_OK && repair)
+		(void)la_product_recount(p); /* the changes just reported */
+	la__free(w.sums);
+	return rc;
+}
+
+/* The line a read-model row shows exists, where the row says. */
+static int row_has_line(memory_store *m, const char *orderid, const order_row *row)
+{
+	const la_product *p = la__strmap_get(&m->products, row->sku);
+	if (!p)
+		return 0;
+	if (!row->batchref)
+		return la_product_find_waiting(p, orderid) > 0;
+	const la_batch *b = la_product_find_line(p, orderid);
+	return b && strcmp(la_batch_reference(b), row->batchref) == 0;
+}
+
+/* Rows that show a line the products do not have (or twice). */
+static int check_rows(memory_store *m, la_check_report *into, int repair)
+{
+	size_t index = 0;
+	const char *key;
+	void *value;
+	int rc = LA_OK;
+	while (rc == LA_OK && la__strmap_next(&m->orders, &index, &key, &value)) {
+		order_view *view = value;
+		for (size_t i = 0; rc == LA_OK && i < view->count;) {
+			order_row row = view->rows[i];
+			int twice = find_row(m, key, row.sku) != &view->rows[i];
+			if (row_has_line(m, key, &row) && !twice) {
+				i++;
+				continue;
+			}
+			rc = la_check_report_append(
+			    into, LA_CHECK_READ_MODEL_MISMATCH, row.batchref, key, row.sku,
+			    repair ? "read model: removed order %s's row of %s on %s%s"
+			           : "the read model shows order %s's line of %s on %s%s",
+			    key, row.sku, shown(row.batchref),
+			    twice ? " twice" : (repair ? "" : ", where there is none"));
+			if (!repair) {
+				i++;
+				continue;
+			}
+			memmove(view->rows + i, view->rows + i + 1,
+			        (view->count - i - 1) * sizeof *view->rows);
+			view->count--;
+		}
+	}
+	return rc;
+}
+
+static int memory_check_or_repair(la_check_report *into, memory_store *m, int repair)
+{
+	pthread_mutex_lock(&m->lock);
+	int rc = repair ? check_rows(m, into, 1) : LA_OK;
+	size_t index = 0;
+	const char *key;
+	void *value;
+	while (rc == LA_OK && la__strmap_next(&m->products, &index, &key, &value))
+		rc = check_product(m, value, into, repair);
+	if (rc == LA_OK && !repair)
+		rc = check_rows(m, into, 0);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+static int memory_check(la_check_report *into, void *state)
+{
+	return memory_check_or_repair(into, state, 0);
+}
+
+static int memory_repair(la_check_report *into, void *state)
+{
+	return memory_check_or_repair(into, state, 1);
+}
+
 static void memory_close(void *state)
 {
 	memory_store *m = state;
@@ -546,6 +817,7 @@ static void memory_close(void *state)
 	la__strmap_dispose(&m->products);
 	la__strmap_dispose(&m->batch_index);
 	la__strmap_dispose(&m->orders);
+	memory_history_dispose(&m->history);
 	la__free(m->touched);
 	la__free(m->added);
 	la__free(m->prepared);
@@ -574,6 +846,9 @@ static const la_store_port memory_port = {
     .lines_of_order = memory_lines_of_order,
     .expired_holds = memory_expired_holds,
     .pending_reallocations = memory_pending_reallocations,
+    .history = memory_history_of,
+    .check = memory_check,
+    .repair = memory_repair,
 };
 
 int la_memory_options_init(la_memory_options *opts, unsigned int version)

@@ -141,7 +141,7 @@ static int check_order_lines(const char *const *skus, const int64_t *qtys, size_
 		                    LA_ORDER_MAX_LINES, count);
 	char field[48];
 	for (size_t i = 0; i < count; i++) {
-		snprintf(field, sizeof field, "lines[%zu].sku", i);
+		(void)snprintf(field, sizeof field, "lines[%zu].sku", i);
 		CHECK(la_check_string(skus[i], field));
 		if (qtys[i] <= 0)
 			return la_error_set(LA_EINVAL,
@@ -314,7 +314,12 @@ int la_message_is_command(const la_message *m)
 
 const char *la_message_name(const la_message *m)
 {
-	switch (la_message_kind_of(m)) {
+	return la__message_kind_name(la_message_kind_of(m));
+}
+
+const char *la__message_kind_name(int kind)
+{
+	switch (kind) {
 	case LA_CMD_CREATE_BATCH:
 		return "CreateBatch";
 	case LA_CMD_ALLOCATE:
@@ -378,7 +383,12 @@ int la_message_reason(const la_message *m)
 
 const char *la_message_reason_name(const la_message *m)
 {
-	switch (la_message_reason(m)) {
+	return la__reason_name(la_message_reason(m));
+}
+
+const char *la__reason_name(int reason)
+{
+	switch (reason) {
 	case LA_REASON_REQUESTED:
 		return "requested";
 	case LA_REASON_STOCK_REDUCED:

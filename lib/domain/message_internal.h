@@ -40,5 +40,9 @@ typedef struct la__message_fields {
 int la__message_build(la_message **out, int kind, const char *orderid, const char *sku,
                       const char *batchref, const char *eta, int64_t qty, int reason);
 int la__message_make(la_message **out, const la__message_fields *f);
+/* The spec's name of a message kind ("Allocated", ...; "Unknown"), and of a
+ * la_dealloc_reason ("requested", ...; NULL for others). */
+const char *la__message_kind_name(int kind);
+const char *la__reason_name(int reason);
 
 #endif

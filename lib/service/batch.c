@@ -15,7 +15,6 @@
 #include "../domain/message_internal.h"
 #include "../util/alloc.h"
 
-#include <string.h>
 #include <time.h>
 
 #define MAX_RETRY_DELAY_US 50000u
@@ -144,12 +143,6 @@ static int handle_events(la_bus *bus)
 	return rc;
 }
 
-static void reset(la__result *r)
-{
-	la__free(r->error);
-	memset(r, 0, sizeof *r);
-}
-
 /* One attempt: the commands in order, then the commit. *ran is how many
  * commands the unit of work took: all of them, or fewer when one must start
  * a new unit of work (LA__ESPLIT). LA_OK, or why the unit of work as a whole
@@ -172,7 +165,7 @@ static int run_once(la_bus *bus, const la_message *const *commands, size_t count
 	for (size_t i = 0; i < count; i++) {
 		const la_message *command = commands[i];
 		la__result *result = &results[i];
-		reset(result);
+		la__result_clear(result); /* a retried attempt's lines too */
 		if (!la_message_is_command(command)) {
 			la_error_set(LA_EINVAL, "message %zu (%s) is not a command", i,
 			             la_message_name(command));

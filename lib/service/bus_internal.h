@@ -182,6 +182,8 @@ int la__results_reset(la_bus *bus, size_t count);
 void la__result_fail(la__result *result, int status);
 /* AllocateOrder: room for count lines in result (zeroed). */
 int la__result_lines(la__result *result, size_t count);
+/* Free what result holds (message, lines) and zero it. */
+void la__result_clear(la__result *result);
 /* Fill line i (sku and batchref copied; batchref may be NULL). */
 int la__result_set_line(la__result *result, size_t i, const char *sku, const char *batchref,
                         int is_short);

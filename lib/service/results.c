@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-static void clear(la__result *r)
+void la__result_clear(la__result *r)
 {
 	la__free(r->error);
 	for (size_t i = 0; i < r->line_count; i++) {
@@ -45,7 +45,7 @@ int la__result_set_line(la__result *result, size_t i, const char *sku, const cha
 int la__results_reset(la_bus *bus, size_t count)
 {
 	for (size_t i = 0; i < bus->result_count; i++)
-		clear(&bus->results[i]);
+		la__result_clear(&bus->results[i]);
 	bus->result_count = 0;
 	if (la__grow((void **)&bus->results, &bus->result_capacity, count, sizeof *bus->results) !=
 	    LA_OK)
@@ -68,7 +68,7 @@ void la__result_fail(la__result *result, int status)
 void la__results_free(la_bus *bus)
 {
 	for (size_t i = 0; i < bus->result_count; i++)
-		clear(&bus->results[i]);
+		la__result_clear(&bus->results[i]);
 	la__free(bus->results);
 	bus->results = NULL;
 	bus->result_count = bus->result_capacity = 0;

@@ -31,36 +31,18 @@ command -v wrk >/dev/null || { echo "bench_http: wrk is not installed (apt-get i
 [ -x "$server" ] || { echo "bench_http: no server binary at $server" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/la-bench-http.XXXXXX)
-server_pid=
+# shellcheck source=tests/bench/http_common.sh
+. "$here/http_common.sh"
 pg_started=
 cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+	stop_servers
 	[ -n "$pg_started" ] && sh "$root/tests/support/pg_server.sh" stop "$work/pg" >/dev/null 2>&1
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-start_server() { # db-url → sets url
-	local log=$work/server.log
-	local args=(--listen 127.0.0.1:0 --db "$1" --quiet)
-	[ -n "${BENCH_SERVER_THREADS:-}" ] && args+=(--threads "$BENCH_SERVER_THREADS")
-	"$server" "${args[@]}" 2>"$log" &
-	server_pid=$!
-	url=
-	for _ in $(seq 200); do
-		url=$(grep -o 'listening on http://[^ ]*' "$log" | sed 's/listening on //; s,/$,,') || true
-		[ -n "$url" ] && break
-		sleep 0.05
-	done
-	[ -n "$url" ] || { cat "$log" >&2; exit 1; }
-	threads=$(grep -o '([0-9]* thread' "$log" | tr -dc 0-9)
-}
-
-stop_server() {
-	kill -TERM "$server_pid"
-	wait "$server_pid" || true
-	server_pid=
-}
+server_args=()
+[ -n "${BENCH_SERVER_THREADS:-}" ] && server_args+=(--threads "$BENCH_SERVER_THREADS")
 
 prepare() { # sku: a batch for everything on sku and sku-1..N, 1,000 orders to read back
 	"$python" - "$url" "$1" "$skus" <<'PY'
@@ -83,10 +65,10 @@ run_wrk() { # label script [BENCH_SKUS]
 	out=$(BENCH_SKU=$sku BENCH_SKUS=${3:-1} BENCH_ORDERS=1000 BENCH_PREFIX=get \
 		wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --latency -s "$here/$2" "$url/")
 	local rps p50 p99 bad
-	rps=$(sed -n 's/^requests\/s: //p' <<<"$out")
-	p50=$(sed -n 's/^p50_ms: //p' <<<"$out")
-	p99=$(sed -n 's/^p99_ms: //p' <<<"$out")
-	bad=$(sed -n 's/^non_2xx: //p' <<<"$out")
+	rps=$(wrk_field "$out" requests/s)
+	p50=$(wrk_field "$out" p50_ms)
+	p99=$(wrk_field "$out" p99_ms)
+	bad=$(wrk_field "$out" non_2xx)
 	printf '| %-9s | %-24s | %7s | %9s | %9s | %5s | %4s |\n' "$store" "$1" "$rps" "$p50" "$p99" "$bad" "$threads"
 }
 
@@ -108,15 +90,15 @@ for store in "${stores[@]}"; do
 		;;
 	*) echo "bench_http: unknown store $store" >&2; exit 2 ;;
 	esac
-	start_server "$db"
+	start_server "$server" "$db" "${server_args[@]}" || exit 1
 	sku=bench-$store
 	if ! prepare "$sku" 2>"$work/prepare.err"; then
 		echo "| $store | (could not prepare: $(tail -1 "$work/prepare.err")) |"
-		stop_server
+		stop_servers
 		continue
 	fi
 	run_wrk "POST /allocate, 1 sku" http_allocate.lua 1
 	run_wrk "POST /allocate, $skus skus" http_allocate.lua "$skus"
 	run_wrk "GET /allocations/<id>" http_get.lua
-	stop_server
+	stop_servers
 done

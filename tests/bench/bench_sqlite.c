@@ -9,6 +9,12 @@
  *
  *   bench_sqlite [DIR]    files go to DIR (default: the current directory,
  *                         so that durability=full meets a real disk)
+ *   bench_sqlite --baseline-full DIR SECONDS SKUS
+ *                         only the hand-written baseline with synchronous=FULL,
+ *                         one transaction per allocation, for SECONDS, over
+ *                         SKUS products taken in turn (the HTTP group-commit
+ *                         benchmark's reference, tests/bench/bench_group_commit.sh);
+ *                         prints "allocations/s: N"
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -22,8 +28,9 @@
 #include <allocation/allocation.h>
 #include <allocation/sqlite.h>
 
-#define SKU  "BENCH-SKU"
-#define RUNS 5
+#define SKU      "BENCH-SKU"
+#define RUNS     5
+#define MAX_SKUS 1024
 
 static const char *dir = ".";
 
@@ -177,14 +184,14 @@ static void step_done(sqlite3 *db, sqlite3_stmt *stmt, const char *what)
 }
 
 /* The minimum one allocation needs, in one transaction. */
-static void baseline_allocate(sqlite3 *db, sqlite3_stmt **s, const char *orderid, int64_t *version,
-                              int outbox)
+static void baseline_allocate(sqlite3 *db, sqlite3_stmt **s, const char *orderid, const char *sku,
+                              int64_t *version, int outbox)
 {
 	const int64_t qty = 1;
 	char chosen[256] = "";
 	step_done(db, s[B_BEGIN], "begin");
 	sqlite3_bind_text(s[B_LINE], 1, orderid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s[B_LINE], 2, SKU, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s[B_LINE], 2, sku, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s[B_LINE]);
 	check_sql(db, rc, "line");
 	sqlite3_reset(s[B_LINE]);
@@ -192,7 +199,7 @@ static void baseline_allocate(sqlite3 *db, sqlite3_stmt **s, const char *orderid
 		step_done(db, s[B_COMMIT], "commit");
 		return;
 	}
-	sqlite3_bind_text(s[B_BATCHES], 1, SKU, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s[B_BATCHES], 1, sku, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s[B_BATCHES])) == SQLITE_ROW) {
 		if (sqlite3_column_int64(s[B_BATCHES], 1) >= qty) {
 			snprintf(chosen, sizeof chosen, "%s",
@@ -203,7 +210,7 @@ static void baseline_allocate(sqlite3 *db, sqlite3_stmt **s, const char *orderid
 	check_sql(db, rc, "batches");
 	sqlite3_reset(s[B_BATCHES]);
 	sqlite3_bind_text(s[B_INSERT], 1, orderid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s[B_INSERT], 2, SKU, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s[B_INSERT], 2, sku, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s[B_INSERT], 3, chosen, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s[B_INSERT], 4, qty);
 	sqlite3_bind_int64(s[B_INSERT], 5, *version + 1);
@@ -211,7 +218,7 @@ static void baseline_allocate(sqlite3 *db, sqlite3_stmt **s, const char *orderid
 	sqlite3_bind_text(s[B_BATCH], 1, chosen, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s[B_BATCH], 2, qty);
 	step_done(db, s[B_BATCH], "batch");
-	sqlite3_bind_text(s[B_VERSION], 1, SKU, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s[B_VERSION], 1, sku, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s[B_VERSION], 2, *version + 1);
 	sqlite3_bind_int64(s[B_VERSION], 3, *version);
 	step_done(db, s[B_VERSION], "version");
@@ -221,7 +228,7 @@ static void baseline_allocate(sqlite3 *db, sqlite3_stmt **s, const char *orderid
 		snprintf(json, sizeof json,
 		         "{\"id\":\"%016llx-%llx\",\"orderid\":\"%s\",\"sku\":\"%s\","
 		         "\"qty\":%lld,\"batchref\":\"%s\"}",
-		         0x1234567890abcdefull, (unsigned long long)*version, orderid, SKU,
+		         0x1234567890abcdefull, (unsigned long long)*version, orderid, sku,
 		         (long long)qty, chosen);
 		sqlite3_bind_text(s[B_OUTBOX], 1, json, -1, SQLITE_STATIC);
 		step_done(db, s[B_OUTBOX], "outbox");
@@ -232,14 +239,39 @@ static void baseline_allocate(sqlite3 *db, sqlite3_stmt **s, const char *orderid
 struct baseline {
 	sqlite3 *db;
 	sqlite3_stmt *s[B_COUNT];
-	int64_t version;
+	int64_t version[MAX_SKUS]; /* each product's version number */
+	int skus;                  /* 1: SKU alone; else SKU-1 .. SKU-skus in turn */
 	int outbox;
 	long next;
 };
 
-static void baseline_open(struct baseline *b, const char *file, int full, int outbox)
+/* The sku of the baseline's i-th allocation (as http_allocate.lua names them). */
+static const char *baseline_sku(const struct baseline *b, long i, char *name, size_t size)
+{
+	if (b->skus == 1)
+		return SKU;
+	snprintf(name, size, "%s-%ld", SKU, i % b->skus + 1);
+	return name;
+}
+
+/* SKU-1 .. SKU-skus, each with the three batches SKU has. */
+static void baseline_add_skus(struct baseline *b)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+	         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+	         " INSERT INTO products SELECT '" SKU "-' || i, 3 FROM n;"
+	         "INSERT INTO batches SELECT b.ref || '-' || p.sku, p.sku, b.purchased, b.eta,"
+	         " b.eta_key, 0, 0, b.sequence FROM batches b, products p"
+	         " WHERE b.sku = '" SKU "' AND p.sku <> '" SKU "'",
+	         b->skus);
+	check_sql(b->db, sqlite3_exec(b->db, sql, NULL, NULL, NULL), "skus");
+}
+
+static void baseline_open(struct baseline *b, const char *file, int full, int outbox, int skus)
 {
 	memset(b, 0, sizeof *b);
+	b->skus = skus;
 	check_sql(NULL,
 	          sqlite3_open_v2(file, &b->db,
 	                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -260,17 +292,22 @@ static void baseline_open(struct baseline *b, const char *file, int full, int ou
 		          sqlite3_prepare_v3(b->db, baseline_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                             &b->s[i], NULL),
 		          baseline_sql[i]);
-	b->version = 3;
+	if (skus > 1)
+		baseline_add_skus(b);
+	for (int i = 0; i < MAX_SKUS; i++)
+		b->version[i] = 3;
 	b->outbox = outbox;
 }
 
 static double baseline_run(struct baseline *b, long count)
 {
-	char orderid[32];
+	char orderid[32], name[64];
 	double start = now();
-	for (long i = 0; i < count; i++) {
-		snprintf(orderid, sizeof orderid, "order-%ld", b->next++);
-		baseline_allocate(b->db, b->s, orderid, &b->version, b->outbox);
+	for (long i = 0; i < count; i++, b->next++) {
+		snprintf(orderid, sizeof orderid, "order-%ld", b->next);
+		const char *sku = baseline_sku(b, b->next, name, sizeof name);
+		baseline_allocate(b->db, b->s, orderid, sku, &b->version[b->next % b->skus],
+		                  b->outbox);
 	}
 	return now() - start;
 }
@@ -303,7 +340,7 @@ static void compare(const char *label, const char *name, int memory, int full, u
 		la_bus *bus;
 		struct baseline b;
 		open_ours(&store, &bus, url, flags);
-		baseline_open(&b, file_base, full, flags != 0);
+		baseline_open(&b, file_base, full, flags != 0, 1);
 		double t_ours = 0, t_base = 0;
 		long next = 0;
 		for (int c = 0; c < CHUNKS; c++) {
@@ -389,8 +426,33 @@ static void growth(const long *levels, int count, double *cost_ns)
 	}
 }
 
+/* The baseline alone with synchronous=FULL for about `seconds`, over skus
+ * products: the reference of the HTTP group-commit benchmark. */
+static int baseline_full(long seconds, long skus)
+{
+	if (seconds < 1 || skus < 1 || skus > MAX_SKUS) {
+		fprintf(stderr, "bench_sqlite --baseline-full: SECONDS >= 1, SKUS 1 to %d\n",
+		        MAX_SKUS);
+		return 2;
+	}
+	struct baseline b;
+	const char *file = fresh_file("baseline-full");
+	baseline_open(&b, file, 1, 0, (int)skus);
+	double spent = 0;
+	while (spent < (double)seconds)
+		spent += baseline_run(&b, 100);
+	baseline_close(&b);
+	remove_file(file);
+	printf("allocations/s: %.0f\n", (double)b.next / spent);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "--baseline-full") == 0) {
+		dir = argv[2];
+		return baseline_full(strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10));
+	}
 	if (argc > 1)
 		dir = argv[1];
 	double start = now();

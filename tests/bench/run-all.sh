@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark of the project, one after the other, with the figures
 # docs/performance.md records:  tests/bench/run-all.sh [BUILD_DIR]
-# Takes about 6 minutes. Each part starts and stops the servers it needs.
+# Takes about 12 minutes. Each part starts and stops the servers it needs.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../../build}" && pwd)
@@ -15,3 +15,5 @@ part "PostgreSQL vs pgbench (issue 4)";        sh "$here/bench_pg.sh" "$bench/be
 part "HTTP with wrk (issue 5)";                BENCH_DURATION=${BENCH_DURATION:-10} bash "$here/bench_http.sh" "$build/examples/server/allocation-server"
 part "Redis round trips and relay (issue 6)";  sh "$here/bench_redis.sh" "$bench/bench_redis"
 part "Python binding (issue 7)";               "$bench/bench_python"
+part "Group commit over HTTP (issue 12)";      BENCH_DURATION=${BENCH_DURATION:-10} bash "$here/bench_group_commit.sh" "$build"
+part "Bulk import-orders (issue 12)";          bash "$here/bench_import.sh" "$build/examples/cli/allocation"

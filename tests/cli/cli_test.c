@@ -153,6 +153,7 @@ Test(cli, help_lists_every_command_and_the_exit_codes)
 	                          "change-batch-quantity REF QTY",
 	                          "cancel-batch REF",
 	                          "allocations ORDERID",
+	                          "history ORDERID",
 	                          "batches [SKU]",
 	                          "allocate-from-csv FOLDER",
 	                          "--db URL",
@@ -516,6 +517,123 @@ Test(cli, import_orders_many_lines_per_transaction)
 	                 "allocation: missing.csv: cannot open: No such file or directory\n");
 }
 
+/* Raw SQL on the default database file, as a careless script would. */
+static void corrupt_db(const char *sql)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/allocation.db", workdir);
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+Test(cli, check_and_repair_exit_codes_and_one_line_per_finding)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("allocate", "o1", "LAMP", "2"), "b1\n");
+	expect_ok(run("allocate", "o2", "LAMP", "3"), "b1\n");
+	expect_ok(run("check"), "ok: every invariant holds\n");
+	expect_ok(run("repair"), "nothing to repair\n");
+	corrupt_db("UPDATE batches SET allocated = 9 WHERE ref = 'b1';"
+	           "UPDATE allocations SET batchref = 'gone' WHERE orderid = 'o2'");
+	result r = run("check");
+	cr_expect_eq(r.status, 1, "violations: exit 1");
+	cr_expect_str_eq(r.err, "");
+	cr_expect_str_eq(
+	    r.out, "allocated_mismatch batch b1 sku LAMP: batch b1 stores allocated 9 but its "
+	           "lines add up to 2\n"
+	           "line_count_mismatch batch b1 sku LAMP: batch b1 stores 2 lines but has 1\n"
+	           "line_without_batch batch gone order o2 sku LAMP: order o2's line of LAMP "
+	           "points at batch gone, which does not exist\n");
+	r = run("repair");
+	cr_expect_eq(r.status, 1, "what repair cannot fix remains: exit 1");
+	cr_expect_str_eq(
+	    r.out, "repaired allocated_mismatch batch b1 sku LAMP: batch b1: allocated 9 -> 2, "
+	           "line count 2 -> 1\n"
+	           "not repaired: line_without_batch batch gone order o2 sku LAMP: order o2's "
+	           "line of LAMP points at batch gone, which does not exist\n");
+	/* repair never deletes an allocation: fixing the line is the operator's */
+	expect_ok(run("allocations", "o2"), "[{\"sku\":\"LAMP\",\"batchref\":\"gone\"}]\n");
+	corrupt_db("UPDATE allocations SET batchref = 'b1' WHERE orderid = 'o2'");
+	r = run("check");
+	cr_expect_eq(r.status, 1, "b1's figures lack o2 again");
+	expect_ok(run("repair"),
+	          "repaired allocated_mismatch batch b1 sku LAMP: batch b1: allocated 2 "
+	          "-> 5, line count 1 -> 2\n");
+	expect_ok(run("check"), "ok: every invariant holds\n");
+	expect_error(run("check", "extra"), 2,
+	             "usage: allocation check  (see allocation check --help)");
+}
+
+/* --policy NAME (issue 14): latest-in-time reads allocate's PROMISE; book
+ * ignores it; an unknown name or a bad date is refused. */
+Test(cli, policy_and_promise)
+{
+	expect_ok(run("add-batch", "stock", "LAMP", "10"), "");
+	expect_ok(run("add-batch", "march", "LAMP", "10", "2030-03-01"), "");
+	expect_ok(run("add-batch", "june", "LAMP", "10", "2030-06-01"), "");
+	expect_ok(run("--policy", "latest-in-time", "allocate", "o1", "LAMP", "2", "2030-07-01"),
+	          "june\n");
+	expect_ok(run("--policy=latest-in-time", "allocate", "o2", "LAMP", "2", "2030-04-01"),
+	          "march\n");
+	expect_ok(run("--policy", "latest-in-time", "allocate", "o3", "LAMP", "2"), "stock\n");
+	expect_ok(run("allocate", "o4", "LAMP", "2", "2030-07-01"), "stock\n");
+	expect_error(run("--policy", "fifo", "allocate", "o5", "LAMP", "1"), 2,
+	             "unknown allocation policy 'fifo' (book or latest-in-time)");
+	expect_error(run("--policy", "latest-in-time", "allocate", "o5", "LAMP", "1", "2030-02-30"),
+	             1, "promise is not a date YYYY-MM-DD");
+	expect_ok(run("allocations", "o5"), "[]\n");
+}
+
+/* Entry i of a history printed as JSON: every field but "at", which must be
+ * an ISO-8601 UTC time ("YYYY-MM-DDTHH:MM:SSZ"). */
+static void expect_entry(json_t *history, size_t i, const char *event, const char *batchref,
+                         const char *reason)
+{
+	json_t *e = json_array_get(history, i);
+	cr_assert_not_null(e, "no entry %zu", i);
+	const char *at = json_string_value(json_object_get(e, "at"));
+	cr_expect(at && strlen(at) == 20 && at[10] == 'T' && at[19] == 'Z', "at: %s", at);
+	cr_expect_str_eq(json_string_value(json_object_get(e, "event")), event);
+	cr_expect_str_eq(json_string_value(json_object_get(e, "sku")), "LAMP");
+	cr_expect_eq(json_integer_value(json_object_get(e, "qty")), 8);
+	json_t *ref = json_object_get(e, "batchref");
+	json_t *why = json_object_get(e, "reason");
+	cr_expect(batchref ? json_is_string(ref) && strcmp(json_string_value(ref), batchref) == 0
+	                   : json_is_null(ref),
+	          "entry %zu batchref", i);
+	cr_expect(reason ? json_is_string(why) && strcmp(json_string_value(why), reason) == 0
+	                 : json_is_null(why),
+	          "entry %zu reason", i);
+	cr_expect(json_is_null(json_object_get(e, "expires")), "entry %zu expires", i);
+}
+
+Test(cli, history_prints_what_happened_to_an_order)
+{
+	expect_ok(run("history", "nobody"), "[]\n");
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("add-batch", "b2", "LAMP", "10", "2011-01-02"), "");
+	expect_ok(run("allocate", "o1", "LAMP", "8"), "b1\n");
+	expect_ok(run("change-batch-quantity", "b1", "5"), "");
+	expect_ok(run("deallocate", "o1", "LAMP"), "");
+	result r = run("history", "o1");
+	cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
+	json_error_t error;
+	json_t *history = json_loads(r.out, 0, &error);
+	cr_assert(json_is_array(history), "%s: %s", r.out, error.text);
+	cr_expect_eq(json_array_size(history), 4, "%s", r.out);
+	expect_entry(history, 0, "Allocated", "b1", NULL);
+	expect_entry(history, 1, "Deallocated", "b1", "stock_reduced");
+	expect_entry(history, 2, "Allocated", "b2", NULL);
+	expect_entry(history, 3, "Deallocated", "b2", "requested");
+	json_decref(history);
+	/* a CSV folder keeps none */
+	make_shop("ref,sku,qty,eta\nb1,s1,100,\n", "orderid,sku,qty\n");
+	expect_error(run("--db", "csv:shop", "history", "o1"), 1,
+	             "the csv store keeps no order history");
+}
+
 Test(cli, allocate_order_places_every_line_or_none)
 {
 	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
@@ -556,26 +674,6 @@ Test(cli, allocate_order_and_holds_refuse_bad_arguments)
 	result r = run("confirm");
 	cr_expect_eq(r.status, 2, "confirm needs an order");
 	expect_ok(run("allocations", "o1"), "[]\n");
-}
-
-/* --policy NAME (issue 14): latest-in-time reads allocate's PROMISE; book
- * ignores it; an unknown name or a bad date is refused. */
-Test(cli, policy_and_promise)
-{
-	expect_ok(run("add-batch", "stock", "LAMP", "10"), "");
-	expect_ok(run("add-batch", "march", "LAMP", "10", "2030-03-01"), "");
-	expect_ok(run("add-batch", "june", "LAMP", "10", "2030-06-01"), "");
-	expect_ok(run("--policy", "latest-in-time", "allocate", "o1", "LAMP", "2", "2030-07-01"),
-	          "june\n");
-	expect_ok(run("--policy=latest-in-time", "allocate", "o2", "LAMP", "2", "2030-04-01"),
-	          "march\n");
-	expect_ok(run("--policy", "latest-in-time", "allocate", "o3", "LAMP", "2"), "stock\n");
-	expect_ok(run("allocate", "o4", "LAMP", "2", "2030-07-01"), "stock\n");
-	expect_error(run("--policy", "fifo", "allocate", "o5", "LAMP", "1"), 2,
-	             "unknown allocation policy 'fifo' (book or latest-in-time)");
-	expect_error(run("--policy", "latest-in-time", "allocate", "o5", "LAMP", "1", "2030-02-30"),
-	             1, "promise is not a date YYYY-MM-DD");
-	expect_ok(run("allocations", "o5"), "[]\n");
 }
 
 Test(cli, holds_confirm_expire_and_backorders_on_sqlite)

@@ -211,3 +211,12 @@ def module_server(request, tmp_path_factory):
 @pytest.fixture
 def server(db_url, start_server):
     return start_server(db_url)
+
+
+def csv_folder(tmp_path):
+    """An empty CSV store's folder (batches.csv and allocations.csv headers)."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "batches.csv").write_text("ref,sku,qty,eta\n")
+    (folder / "allocations.csv").write_text("orderid,sku,qty,batchref\n")
+    return folder

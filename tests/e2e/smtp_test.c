@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "line_socket.h"
+
 struct sink {
 	int listener;
 	int port;
@@ -38,35 +40,11 @@ static int sink_listen(struct sink *s)
 	return 0;
 }
 
-/* Read one CRLF-terminated line (without it); 0 at end of stream. */
-static size_t read_line(int fd, char *buf, size_t size)
-{
-	size_t n = 0;
-	char c;
-	while (n + 1 < size && read(fd, &c, 1) == 1) {
-		if (c == '\n') {
-			if (n && buf[n - 1] == '\r')
-				n--;
-			buf[n] = '\0';
-			return n + 1;
-		}
-		buf[n++] = c;
-	}
-	buf[n] = '\0';
-	return n;
-}
-
 /* Append line and a newline to buf (of size bytes), truncating. */
 static void append(char *buf, size_t size, const char *line)
 {
 	size_t n = strlen(buf);
 	snprintf(buf + n, size - n, "%s\n", line);
-}
-
-static void say(int fd, const char *line)
-{
-	if (write(fd, line, strlen(line)) < 0)
-		return;
 }
 
 static void *sink_main(void *arg)
@@ -76,25 +54,25 @@ static void *sink_main(void *arg)
 	if (fd < 0)
 		return NULL;
 	char line[1024];
-	say(fd, "220 sink ESMTP\r\n");
-	while (read_line(fd, line, sizeof line)) {
+	la_test_say(fd, "220 sink ESMTP\r\n");
+	while (la_test_read_line(fd, line, sizeof line)) {
 		if (strncmp(line, "EHLO", 4) == 0 || strncmp(line, "HELO", 4) == 0) {
-			say(fd, "250 sink\r\n");
+			la_test_say(fd, "250 sink\r\n");
 		} else if (strncmp(line, "MAIL FROM:", 10) == 0 ||
 		           strncmp(line, "RCPT TO:", 8) == 0) {
 			append(s->envelope, sizeof s->envelope, line);
-			say(fd, "250 OK\r\n");
+			la_test_say(fd, "250 OK\r\n");
 		} else if (strcmp(line, "DATA") == 0) {
-			say(fd, "354 go on\r\n");
-			while (read_line(fd, line, sizeof line) && strcmp(line, ".") != 0) {
+			la_test_say(fd, "354 go on\r\n");
+			while (la_test_read_line(fd, line, sizeof line) && strcmp(line, ".") != 0) {
 				append(s->data, sizeof s->data, line);
 			}
-			say(fd, "250 queued\r\n");
+			la_test_say(fd, "250 queued\r\n");
 		} else if (strcmp(line, "QUIT") == 0) {
-			say(fd, "221 bye\r\n");
+			la_test_say(fd, "221 bye\r\n");
 			break;
 		} else {
-			say(fd, "250 OK\r\n");
+			la_test_say(fd, "250 OK\r\n");
 		}
 	}
 	close(fd);

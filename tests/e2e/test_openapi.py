@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import requests
 
-from conftest import unique
+from conftest import csv_folder, unique
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOC = json.loads((ROOT / "docs" / "openapi.json").read_text())
@@ -94,6 +94,9 @@ def test_every_endpoint_answers_as_documented(tmp_path, sqlite_url, start_server
     c.check("/allocations/{orderid}", get(f"/allocations/{order}"))
     c.check("/allocations/{orderid}", get("/allocations/" + unique("none")))  # 404 text
     c.check("/allocations/{orderid}", get("/allocations/" + "x" * 300))  # 400
+    c.check("/allocations/{orderid}/history", get(f"/allocations/{order}/history"))
+    c.check("/allocations/{orderid}/history", get(f"/allocations/{unique('none')}/history"))
+    c.check("/allocations/{orderid}/history", get("/allocations/" + "x" * 300 + "/history"))
     c.check("/batches", get("/batches", params={"sku": sku, "limit": 1}))
     c.check("/batches", get("/batches", params={"limit": 0}))  # 400
     c.check("/change_batch_quantity", post("/change_batch_quantity", json={"ref": batch, "qty": 4}))
@@ -107,6 +110,7 @@ def test_every_endpoint_answers_as_documented(tmp_path, sqlite_url, start_server
     c.check("/readyz", get("/readyz"))
     c.check("/metrics", get("/metrics"))
     c.check("/openapi.json", get("/openapi.json"))
+    c.check("/check", get("/check"))
 
     for path in ("/deallocate", "/change_batch_quantity", "/cancel_batch"):
         c.check(path, post(path, json={}, headers={"Content-Type": "text/plain"}))
@@ -154,7 +158,9 @@ def test_store_failures_answer_as_documented(tmp_path, start_server, conformance
         assert str(folder) not in r.text and "allocation.db" not in r.text  # redacted
         c.check(path, r)
     for template, path in [("/allocations/{orderid}", "/allocations/o"),
-                           ("/batches", "/batches"), ("/readyz", "/readyz")]:
+                           ("/allocations/{orderid}/history", "/allocations/o/history"),
+                           ("/batches", "/batches"), ("/readyz", "/readyz"),
+                           ("/check", "/check")]:
         r = server.get(path)
         assert r.status_code == 503, r.text
         assert str(folder) not in r.text
@@ -206,3 +212,22 @@ def test_orders_and_holds_answer_as_documented(tmp_path, start_server, conforman
     assert r.status_code == 501 and "holds" in r.json()["message"], r.text
     c.check("/allocate_order", r)
     assert csv_server.get("/allocations/o").status_code == 404  # nothing was stored
+
+
+def test_a_store_without_history_answers_as_documented(tmp_path, start_server, conformance):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "batches.csv").write_text("ref,sku,qty,eta\n")
+    server = start_server("csv:" + str(folder))
+    r = server.get("/allocations/o1/history")
+    assert r.status_code == 501, r.text
+    assert "history" in r.json()["message"]
+    conformance.check("/allocations/{orderid}/history", r)
+
+
+def test_check_without_support_answers_as_documented(tmp_path, start_server, conformance):
+    folder = csv_folder(tmp_path)
+    server = start_server("csv:" + str(folder))
+    r = server.get("/check")
+    assert r.status_code == 501, r.text
+    conformance.check("/check", r)

@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "line_socket.h"
+
 #include "fault_alloc.h"
 #include "oom_sweep.h"
 
@@ -37,29 +39,6 @@ static char url[64];
 static pthread_t sink_thread;
 static atomic_int delivered; /* messages the sink accepted */
 
-static size_t read_line(int fd, char *buf, size_t size)
-{
-	size_t n = 0;
-	char c;
-	while (n + 1 < size && read(fd, &c, 1) == 1) {
-		if (c == '\n') {
-			if (n && buf[n - 1] == '\r')
-				n--;
-			buf[n] = '\0';
-			return n + 1;
-		}
-		buf[n++] = c;
-	}
-	buf[n] = '\0';
-	return n;
-}
-
-static void say(int fd, const char *line)
-{
-	if (write(fd, line, strlen(line)) < 0)
-		return;
-}
-
 /* A client that stops half-way (libcurl out of memory in the middle of a
  * mail) is hung up on after a short wait, as a server would after a longer
  * one: the call then ends at once instead of at libcurl's 15 s timeout. */
@@ -68,24 +47,25 @@ static void serve(int fd)
 	struct timeval patience = {0, 300L * 1000};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
 	char line[1024];
-	say(fd, "220 sink ESMTP\r\n");
-	while (read_line(fd, line, sizeof line)) {
+	la_test_say(fd, "220 sink ESMTP\r\n");
+	while (la_test_read_line(fd, line, sizeof line)) {
 		if (getenv("FAULT_ALLOC_DEBUG"))
 			fprintf(stderr, "sink %d: %s\n", fd, line);
 		if (strcmp(line, "DATA") == 0) {
-			say(fd, "354 go on\r\n");
+			la_test_say(fd, "354 go on\r\n");
 			size_t got;
-			while ((got = read_line(fd, line, sizeof line)) && strcmp(line, ".") != 0)
+			while ((got = la_test_read_line(fd, line, sizeof line)) &&
+			       strcmp(line, ".") != 0)
 				;
 			if (!got)
 				break; /* a message cut short is not taken */
 			atomic_fetch_add(&delivered, 1);
-			say(fd, "250 queued\r\n");
+			la_test_say(fd, "250 queued\r\n");
 		} else if (strcmp(line, "QUIT") == 0) {
-			say(fd, "221 bye\r\n");
+			la_test_say(fd, "221 bye\r\n");
 			break;
 		} else {
-			say(fd, "250 OK\r\n");
+			la_test_say(fd, "250 OK\r\n");
 		}
 	}
 	close(fd);

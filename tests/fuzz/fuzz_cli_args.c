@@ -12,6 +12,7 @@
  */
 #include "cli.h"
 #include "store_url.h"
+#include "fuzz_input.h"
 
 #include <allocation/memory.h>
 #include <allocation/sys/ports.h>
@@ -79,11 +80,9 @@ int la_example_open_store(la_store **out, const char *url, unsigned int flags)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *copy = malloc(size + 1);
+	char *copy = fuzz_input_string(data, size);
 	if (!copy)
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
 	char *argv[ARGS_MAX + 2] = {"allocation"};
 	int argc = 1;
 	for (char *p = copy; p <= copy + size && argc <= ARGS_MAX; p += strlen(p) + 1)

@@ -10,6 +10,7 @@
 #include "body.h"
 #include "csv_data.h"
 #include "csv_format.h"
+#include "fuzz_input.h"
 
 #include <allocation/allocation.h>
 #include <allocation/sys/ports.h>
@@ -122,11 +123,9 @@ static void check_cursor(const char *eta, int32_t key)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *eta = malloc(size + 1);
+	char *eta = fuzz_input_string(data, size);
 	if (!eta)
 		return 0;
-	memcpy(eta, data, size);
-	eta[size] = '\0';
 	size_t len = strlen(eta);
 
 	int32_t key = la_date_key(eta), expected = calendar_key(eta);

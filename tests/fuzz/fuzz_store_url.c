@@ -15,6 +15,7 @@
  */
 #include "sqlite_store.h"
 #include "store_url.h"
+#include "fuzz_input.h"
 
 #include <allocation/csv.h>
 #include <allocation/postgres.h>
@@ -152,11 +153,9 @@ static void check_smtp(const char *url, const char *from)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *copy = malloc(size + 1);
+	char *copy = fuzz_input_string(data, size);
 	if (!copy)
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
 	size_t url_len = strlen(copy);
 	const char *from = url_len < size ? copy + url_len + 1 : NULL;
 	check_dispatch(copy);

@@ -20,7 +20,7 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 PUBLIC = {  # include/allocation/<name>: what a user of the library reads
     "allocation.h", "common.h", "messages.h", "model.h", "store.h", "views.h",
-    "bus.h", "memory.h", "validation.h", "policy.h",
+    "bus.h", "memory.h", "validation.h", "policy.h", "check.h",
 }
 ADAPTER_HEADERS = {"sqlite.h", "postgres.h", "csv.h", "redis.h", "smtp.h"}
 SYS = {"sys/ports.h", "sys/store_port.h", "sys/product.h", "sys/errors.h", "sys/cache.h"}

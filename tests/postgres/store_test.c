@@ -13,7 +13,7 @@
 #include "pg_test.h"
 
 /* adapters/postgres/pg_store.h's PG_SCHEMA_VERSION, which tests cannot see. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static la_store *store;
 static la_bus *bus;
@@ -69,7 +69,8 @@ Test(postgres_store, a_version_1_schema_is_migrated_keeping_every_allocation)
 	cr_assert_eq(pgt_allocate(bus, "o1", "TABLE", 2, NULL, 0), LA_OK);
 	cr_assert_eq(pgt_allocate(bus, "o2", "LAMP", 4, NULL, 0), LA_OK);
 	PGconn *conn = test_pg_connect(store);
-	cr_assert_eq(test_pg_exec(conn, "DROP TABLE waiting; DROP VIEW allocations_view;"
+	cr_assert_eq(test_pg_exec(conn, "DROP TABLE waiting, pending_reallocations, order_history;"
+	                                " DROP VIEW allocations_view;"
 	                                " ALTER TABLE allocations DROP COLUMN expires;"
 	                                " ALTER TABLE batches DROP COLUMN held;"
 	                                " CREATE VIEW allocations_view AS SELECT position, orderid,"
@@ -118,7 +119,7 @@ Test(postgres_store, many_processes_may_create_the_schema_at_once)
 	/* a fresh, empty schema: every opener races to create the tables */
 	PGconn *conn = test_pg_connect(store);
 	cr_assert_eq(test_pg_exec(conn, "DROP TABLE products, batches, allocations, outbox,"
-	                                " waiting, schema_version CASCADE;"
+	                                " waiting, order_history, schema_version CASCADE;"
 	                                " DROP FUNCTION allocation_save_version"),
 	             0);
 	PQfinish(conn);

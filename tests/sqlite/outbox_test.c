@@ -311,8 +311,9 @@ Test(sqlite_outbox, a_version_1_file_gains_the_write_time_of_its_messages)
 	cr_assert_eq(sqlt_allocate(bus, "o2", "LAMP", 1, NULL, 0), LA_OK);
 	la_bus_free(bus);
 	la_store_free(store);
-	outbox_exec(path, SQLT_DOWNGRADE_3_TO_2 "ALTER TABLE outbox DROP COLUMN created;"
-	                                        " PRAGMA user_version = 1");
+	outbox_exec(path, SQLT_DOWNGRADE_3_TO_2
+	            "DROP TABLE order_history; ALTER TABLE outbox DROP COLUMN created;"
+	            " PRAGMA user_version = 1");
 
 	sqlt_open(&store, &bus, path, LA_STORE_OUTBOX);
 	cr_assert_eq(outbox_rows(path, "WHERE sent IS NULL AND created IS NOT NULL"), 1);

@@ -46,3 +46,13 @@ const char *test_store_name(void)
 {
 	return "sqlite";
 }
+
+/* The file of a store this factory opened (corrupt_sqlite.c), or NULL. */
+const char *test_sqlite_store_path(la_store *store);
+const char *test_sqlite_store_path(la_store *store)
+{
+	for (unsigned i = opened_count; i-- > 0;)
+		if (opened[i].store == store)
+			return opened[i].path;
+	return NULL;
+}

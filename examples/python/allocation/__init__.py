@@ -13,7 +13,7 @@ Modules:
     commands, events    the messages, as dataclasses
     bus                 MessageBus and bootstrap(): the service layer
     stores              memory(), sqlite(), postgres(), csv(), open(url): Store
-    views               the read models: allocations(), batches()
+    views               the read models: allocations(), batches(), history()
     model               the domain model alone: Product, Batch, OrderLine
     policies            allocation policies: Policy(fn) for a rule of one's own
     errors              one exception class per status code (AllocationError)

@@ -6,7 +6,7 @@ Each takes a store, or a bus (its store is used).
 import datetime
 from ctypes import byref, c_void_p
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, TypedDict, Union
 
 from . import _lib
 from .errors import check
@@ -30,7 +30,8 @@ def _s(value: Optional[str]) -> Optional[bytes]:
     return value.encode() if isinstance(value, str) else value
 
 
-def _utc(seconds: int) -> str:
+def _utc_text(seconds: int) -> str:
+    """seconds since 1970 → "2026-12-05T03:04:05Z" (as GET /allocations)."""
     return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
@@ -46,7 +47,7 @@ def _allocation_row(lib: Any, ptr: Optional[int], i: int) -> Dict[str, Optional[
     }
     status = lib.la_allocation_list_status(ptr, i)
     if status == _lib.LA_LINE_HELD:
-        row["expires"] = _utc(lib.la_allocation_list_expires(ptr, i))
+        row["expires"] = _utc_text(lib.la_allocation_list_expires(ptr, i))
     elif status == _lib.LA_LINE_BACKORDERED:
         row["status"] = "backordered"
     return row
@@ -130,3 +131,55 @@ def all_batches(
         if page.next is None:
             return
         after = page.next
+
+
+class HistoryEntry(TypedDict):
+    """One entry of an order's history (docs/history.md): at (UTC), event
+    ("Allocated", "Deallocated", "Confirmed", "Backordered"), sku, qty,
+    batchref (None for Backordered and a waiting line cancelled), reason
+    (Deallocated: "requested", "stock_reduced" or "expired"; else None),
+    expires (a held Allocated: the end of its hold; else None)."""
+
+    at: datetime.datetime
+    event: str
+    sku: str
+    qty: int
+    batchref: Optional[str]
+    reason: Optional[str]
+    expires: Optional[datetime.datetime]
+
+
+def _utc(seconds: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+
+
+def _text(value: Optional[bytes]) -> Optional[str]:
+    return value.decode() if value is not None else None
+
+
+def history(orderid: str, store: Union[Store, "MessageBus"]) -> List[HistoryEntry]:
+    """What happened to orderid's lines, oldest first ([] for an order the
+    store never saw). Raises errors.Unsupported on a store that keeps no
+    history (a CSV folder)."""
+    lib = _lib.lib
+    out = c_void_p()
+    check(lib.la_view_history(byref(out), _store_ptr(store), _s(orderid)))
+    ptr = out.value
+    try:
+        entries: List[HistoryEntry] = []
+        for i in range(lib.la_history_list_count(ptr)):
+            expires = lib.la_history_list_expires(ptr, i)
+            entries.append(
+                {
+                    "at": _utc(lib.la_history_list_time(ptr, i)),
+                    "event": lib.la_history_list_event_name(ptr, i).decode(),
+                    "sku": lib.la_history_list_sku(ptr, i).decode(),
+                    "qty": lib.la_history_list_qty(ptr, i),
+                    "batchref": _text(lib.la_history_list_batchref(ptr, i)),
+                    "reason": _text(lib.la_history_list_reason_name(ptr, i)),
+                    "expires": _utc(expires) if expires else None,
+                }
+            )
+        return entries
+    finally:
+        lib.la_history_list_free(ptr)

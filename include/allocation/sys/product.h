@@ -123,6 +123,44 @@ la_product_load_waiting_line(la_product *product, const char *orderid, int64_t q
 /** @} */
 
 /**
+ * @name Checking a product's own figures (check.h)
+ * For a store's check and repair: walk the lines a product holds, and
+ * recompute the figures it keeps from them.
+ * @{
+ */
+
+/**
+ * Called for each line by la_product_walk_lines.
+ * @param orderid the line's order.
+ * @param batchref its batch, or NULL for a line waiting for stock.
+ * @param qty its quantity.
+ * @param expires the end of its hold (seconds since 1970 UTC), or 0.
+ * @param arg the caller's argument.
+ * @return #LA_OK to go on; anything else stops the walk and is returned.
+ */
+typedef int (*la_line_visit_fn)(const char *orderid, const char *batchref, int64_t qty,
+                                int64_t expires, void *arg);
+
+/**
+ * Visit every loaded line of product: each batch's lines (batches in
+ * preference order, lines oldest first), then the waiting lines in arrival
+ * order.
+ * @return #LA_OK, #LA_EINVAL (NULL product or visit), or what visit returned.
+ */
+LA_EXTERN(int) la_product_walk_lines(const la_product *product, la_line_visit_fn visit, void *arg);
+
+/**
+ * Recompute, from the lines loaded, every figure product keeps: each batch
+ * whose lines are all loaded gets its allocated quantity, line count and held
+ * quantity; the product its waiting quantity. Records no change (a repair,
+ * not a command). Never fails for a valid product.
+ * @return the number of figures that changed, or -1 for NULL.
+ */
+LA_EXTERN(int64_t) la_product_recount(la_product *product);
+
+/** @} */
+
+/**
  * @name The change log: what to write at commit
  * @{
  */
@@ -226,6 +264,20 @@ LA_EXTERN(int) la_product_change_reason(const la_product *product, size_t index)
  * command (seconds since 1970 UTC), or 0 for a change made outside a bus.
  */
 LA_EXTERN(int64_t) la_product_change_time(const la_product *product, size_t index);
+
+/**
+ * The order-history entry (la_view_history) the change at index makes, as
+ * the kind of the event that caused it: #LA_EVT_ALLOCATED (LINE_ALLOCATED),
+ * #LA_EVT_DEALLOCATED (LINE_DEALLOCATED, and LINE_UNWAITED with a reason:
+ * a waiting line cancelled), #LA_EVT_CONFIRMED (LINE_CONFIRMED),
+ * #LA_EVT_BACKORDERED (LINE_WAITING); 0 for a change that makes none (batch
+ * changes, and a waiting line leaving the queue to be allocated: its
+ * LINE_ALLOCATED follows), for NULL and for an index out of range. The
+ * entry's other fields: la_product_change_at (orderid, qty, batchref: NULL
+ * for a waiting line), la_product_sku, la_product_change_reason,
+ * la_product_change_expires, la_product_change_time.
+ */
+LA_EXTERN(int) la_product_change_event(const la_product *product, size_t index);
 
 /** Non-zero for a product made by la_product_new that no store has saved yet. */
 LA_EXTERN(int) la_product_is_new(const la_product *product);

@@ -31,6 +31,7 @@
 #ifndef ALLOCATION_SYS_STORE_PORT_H
 #define ALLOCATION_SYS_STORE_PORT_H
 
+#include "../check.h"
 #include "../common.h"
 #include "../model.h"
 #include "../store.h"
@@ -150,6 +151,29 @@ typedef struct la_store_port {
 	 * store and la_bus_finish_reallocations has nothing to do.
 	 */
 	int (*pending_reallocations)(la_order_line_list *into, size_t max, void *state);
+	/**
+	 * Outside units of work: append orderid's history entries to into
+	 * (la_history_list_append), oldest first; nothing for an order the
+	 * store never saw. The store writes them at commit, in the same
+	 * transaction as the changes (la_product_change_event says which
+	 * change makes which entry). Optional: without it, la_view_history
+	 * answers #LA_EUNSUPPORTED.
+	 */
+	int (*history)(la_history_list *into, const char *orderid, void *state);
+	/**
+	 * Outside units of work: append every broken invariant of the stored
+	 * data to into (la_check_report_append; docs/check.md lists them), in
+	 * one consistent snapshot. Optional: without it, la_store_check answers
+	 * #LA_EUNSUPPORTED.
+	 */
+	int (*check)(la_check_report *into, void *state);
+	/**
+	 * Outside units of work: recompute every derived figure from the
+	 * allocations in one transaction, appending one finding per change to
+	 * into; never delete an allocation. On failure nothing changed.
+	 * Optional: without it, la_store_repair answers #LA_EUNSUPPORTED.
+	 */
+	int (*repair)(la_check_report *into, void *state);
 } la_store_port;
 
 /**
@@ -202,6 +226,24 @@ LA_EXTERN(int)
 la_batch_page_append_row(la_batch_page *page, const char *ref, const char *sku, const char *eta,
                          int64_t purchased, int64_t allocated, int64_t lines, int64_t held,
                          int64_t waiting);
+/**
+ * Append one entry to an order's history (la_view_history); strings are
+ * copied.
+ * @param list the list.
+ * @param time when it happened (seconds since 1970 UTC, >= 0: la_product_change_time).
+ * @param event #LA_EVT_ALLOCATED, #LA_EVT_DEALLOCATED, #LA_EVT_CONFIRMED or
+ *        #LA_EVT_BACKORDERED (la_product_change_event).
+ * @param sku the line's sku.
+ * @param qty its quantity (> 0).
+ * @param batchref its batch: required for Allocated and Confirmed, NULL for
+ *        Backordered, NULL for a Deallocated of a waiting line.
+ * @param reason a #la_dealloc_reason for Deallocated, else 0.
+ * @param expires a held Allocated's end of hold (seconds since 1970 UTC), else 0.
+ * @return #LA_OK; #LA_EINVAL naming the bad field; #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_history_list_append(la_history_list *list, int64_t time, int event, const char *sku, int64_t qty,
+                       const char *batchref, int reason, int64_t expires);
 /** Append one (orderid, sku) pair (copied). */
 LA_EXTERN(int)
 la_order_line_list_append(la_order_line_list *list, const char *orderid, const char *sku);
@@ -217,6 +259,24 @@ la_order_line_list_append(la_order_line_list *list, const char *orderid, const c
 LA_EXTERN(int)
 la_order_line_list_append_qty(la_order_line_list *list, const char *orderid, const char *sku,
                               int64_t qty);
+
+/**
+ * Append one finding to a check or repair report (the port's check and
+ * repair).
+ * @param report the report.
+ * @param kind a #la_check_kind.
+ * @param batchref, orderid, sku what the finding names, each NULL when it
+ *        names none (copied).
+ * @param fmt printf format of the message (what is wrong, or what changed).
+ * @return #LA_OK; #LA_EINVAL (NULL report or fmt, unknown kind); #LA_ENOMEM.
+ */
+LA_EXTERN(int)
+la_check_report_append(la_check_report *report, int kind, const char *batchref, const char *orderid,
+                       const char *sku, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
 
 /** @} */
 
