@@ -16,7 +16,8 @@
 #include <string.h>
 
 const char *const redis_inbound_channels[REDIS_INBOUND_COUNT] = {
-    "change_batch_quantity", "batch_created", "batch_cancelled", "allocation_required"};
+    "change_batch_quantity", "batch_created", "batch_cancelled", "allocation_required",
+    "order_allocation_required"};
 
 static int malformed(const char *channel, const char *fmt, const char *detail)
 {
@@ -64,6 +65,90 @@ static int get_eta(const char **out, json_t *obj, const char *channel)
 	return LA_OK;
 }
 
+/* A constructor's status: its LA_EINVAL named the bad field; say where it
+ * came from. */
+static int constructed(int rc, const char *channel)
+{
+	if (rc == LA_EINVAL) {
+		char why[512];
+
+		(void)snprintf(why, sizeof(why), "%s", la_error_last()); /* may be cut */
+		return la_error_set(LA_EINVAL, "malformed message on %s: %s", channel, why);
+	}
+	return rc;
+}
+
+/* "hold_seconds": absent (0: a permanent line) or an integer 1 to
+ * LA_HOLD_MAX_SECONDS, as over HTTP. */
+static int get_hold(int64_t *out, json_t *obj, const char *channel)
+{
+	json_t *v = json_object_get(obj, "hold_seconds");
+
+	*out = 0;
+	if (!v)
+		return LA_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > LA_HOLD_MAX_SECONDS)
+		return malformed(channel, "field \"%s\" must be an integer 1-86400",
+		                 "hold_seconds");
+	*out = (int64_t)json_integer_value(v);
+	return LA_OK;
+}
+
+/* A whole order's "lines": [{"sku","qty"}, ...], 1 to LA_ORDER_MAX_LINES;
+ * skus borrowed from obj, into the caller's arrays (freed by it). */
+static int get_lines(const char ***skus, int64_t **qtys, size_t *count, json_t *obj,
+                     const char *channel)
+{
+	json_t *lines = json_object_get(obj, "lines");
+	size_t n = json_is_array(lines) ? json_array_size(lines) : 0;
+
+	if (!lines)
+		return malformed(channel, "missing field \"%s\"", "lines");
+	if (n < 1 || n > LA_ORDER_MAX_LINES)
+		return malformed(channel, "field \"%s\" must be an array of 1-1000 lines", "lines");
+	*skus = la__calloc(n, sizeof **skus);
+	*qtys = la__calloc(n, sizeof **qtys);
+	if (!*skus || !*qtys)
+		return la_error_set(LA_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_t *line = json_array_get(lines, i);
+		char where[32];
+		int rc;
+
+		(void)snprintf(where, sizeof(where), "lines[%zu]", i);
+		if (!json_is_object(line))
+			return malformed(channel, "%s must be an object {\"sku\",\"qty\"}", where);
+		if ((rc = get_string(&(*skus)[i], line, "sku", channel)) ||
+		    (rc = get_qty(&(*qtys)[i], line, channel))) {
+			char why[400];
+
+			(void)snprintf(why, sizeof(why), "%s", la_error_last());
+			return la_error_set(rc, "%s (%s)", why, where);
+		}
+	}
+	*count = n;
+	return LA_OK;
+}
+
+static int build_order(la_message **out, json_t *obj, const char *channel)
+{
+	const char *orderid = NULL;
+	const char **skus = NULL;
+	int64_t *qtys = NULL, hold = 0;
+	size_t count = 0;
+	int rc;
+
+	if (!(rc = get_string(&orderid, obj, "orderid", channel)) &&
+	    !(rc = get_lines(&skus, &qtys, &count, obj, channel)) &&
+	    !(rc = get_hold(&hold, obj, channel)))
+		rc = constructed(la_command_allocate_order(out, orderid, skus, qtys, count, hold),
+		                 channel);
+	la__free(skus);
+	la__free(qtys);
+	return rc;
+}
+
 /*
  * The message's de-duplication key: its "id" scoped by channel and by JSON
  * type — "<channel>:<id as JSON>", e.g. batch_created:5 and
@@ -98,7 +183,7 @@ static int get_id(char **out, json_t *obj, const char *channel)
 static int build(la_message **out, json_t *obj, const char *channel)
 {
 	const char *a = NULL, *b = NULL, *eta = NULL;
-	int64_t qty = 0;
+	int64_t qty = 0, hold = 0;
 	int rc;
 
 	if (strcmp(channel, "change_batch_quantity") == 0) {
@@ -119,19 +204,16 @@ static int build(la_message **out, json_t *obj, const char *channel)
 	} else if (strcmp(channel, "allocation_required") == 0) {
 		if ((rc = get_string(&a, obj, "orderid", channel)) ||
 		    (rc = get_string(&b, obj, "sku", channel)) ||
-		    (rc = get_qty(&qty, obj, channel)))
+		    (rc = get_qty(&qty, obj, channel)) || (rc = get_hold(&hold, obj, channel)))
 			return rc;
-		rc = la_command_allocate(out, a, b, qty);
+		rc = hold ? la_command_allocate_with(out, a, b, qty, hold, NULL)
+		          : la_command_allocate(out, a, b, qty);
+	} else if (strcmp(channel, "order_allocation_required") == 0) {
+		return build_order(out, obj, channel);
 	} else {
 		return la_error_set(LA_EINVAL, "no command is consumed on channel %s", channel);
 	}
-	if (rc == LA_EINVAL) { /* the constructor named the bad field; say where it came from */
-		char why[512];
-
-		(void)snprintf(why, sizeof(why), "%s", la_error_last()); /* may be cut */
-		return la_error_set(LA_EINVAL, "malformed message on %s: %s", channel, why);
-	}
-	return rc;
+	return constructed(rc, channel);
 }
 
 static int parse_object(la_message **out, char **out_id, json_t *obj, const char *channel)

@@ -6,8 +6,9 @@
 
 #include <stddef.h>
 
-#define REDIS_INBOUND_COUNT 4
-/* batch_created, change_batch_quantity, allocation_required, batch_cancelled */
+#define REDIS_INBOUND_COUNT 5
+/* batch_created, change_batch_quantity, allocation_required, batch_cancelled,
+ * order_allocation_required (a whole order: {"orderid","lines":[{"sku","qty"}]}) */
 extern const char *const redis_inbound_channels[REDIS_INBOUND_COUNT];
 
 /*

@@ -23,7 +23,8 @@ enum {
 typedef struct cli_context {
 	const char *db; /* database URL */
 	int verbose;
-	int argc; /* the command's arguments, without its name */
+	int backorders; /* --backorders: LA_BUS_BACKORDERS */
+	int argc;       /* the command's arguments, without its name */
 	char **argv;
 	la_store *store; /* opened by main for commands that use the database */
 	la_bus *bus;

@@ -83,6 +83,8 @@ static int parse_globals(cli_context *ctx, int argc, char **argv)
 			return -CLI_EXIT_OK;
 		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
 			ctx->verbose = 1;
+		} else if (strcmp(a, "--backorders") == 0) {
+			ctx->backorders = 1;
 		} else if (strcmp(a, "--db") == 0) {
 			if (++i >= argc)
 				return -cli_fail(CLI_EXIT_USAGE, "--db needs a database URL");
@@ -149,6 +151,8 @@ int cli_main(int argc, char **argv)
 	la_bus_options_init(&ctx.bus_options, LA_BUS_OPTIONS_VERSION);
 	ctx.bus_options.notify = notify_to_stderr;
 	ctx.bus_options.notify_payload = &ctx.verbose;
+	if (ctx.backorders)
+		ctx.bus_options.flags |= LA_BUS_BACKORDERS;
 	if (ctx.policy && *ctx.policy && !(ctx.bus_options.policy = la_policy_builtin(ctx.policy)))
 		return cli_fail(CLI_EXIT_USAGE,
 		                "unknown allocation policy '%.40s' (book or latest-in-time)",

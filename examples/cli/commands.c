@@ -5,7 +5,9 @@
 #include <allocation/csv.h>
 #endif
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int cli_number_arg(int64_t *out, const char *text, const char *name)
 {
@@ -35,21 +37,143 @@ static int add_batch(cli_context *ctx)
 	return run(ctx, rc, cmd);
 }
 
+/* The arguments that are not options, with --hold SECONDS read into *hold
+ * (0 when absent). Returns the count of the others, or -status. */
+static int split_hold(cli_context *ctx, int64_t *hold, char **args, int max)
+{
+	int n = 0, options = 1;
+	*hold = 0;
+	for (int i = 0; i < ctx->argc; i++) {
+		const char *a = ctx->argv[i];
+		if (options && strcmp(a, "--") == 0) {
+			options = 0;
+		} else if (options && cli_is_option(a, "--hold")) {
+			const char *v = cli_option_value(ctx, &i, "--hold");
+			if (!v)
+				return -cli_fail(CLI_EXIT_USAGE,
+				                 "--hold needs a number of seconds");
+			int status = cli_number_arg(hold, v, "--hold");
+			if (status)
+				return -status;
+			if (*hold < 1 || *hold > LA_HOLD_MAX_SECONDS)
+				return -cli_fail(CLI_EXIT_USAGE, "--hold must be 1-%d seconds",
+				                 LA_HOLD_MAX_SECONDS);
+		} else if (options && a[0] == '-' && a[1] == '-') {
+			return -cli_fail(CLI_EXIT_USAGE, "unknown option %s", a);
+		} else if (n < max) {
+			args[n++] = ctx->argv[i];
+		} else {
+			return -cli_fail(CLI_EXIT_USAGE, "too many arguments (see --help)");
+		}
+	}
+	return n;
+}
+
 static int allocate(cli_context *ctx)
 {
-	int64_t qty;
-	int status = cli_number_arg(&qty, ctx->argv[2], "QTY");
+	char *args[4];
+	int64_t hold, qty;
+	int n = split_hold(ctx, &hold, args, 4);
+	if (n < 0)
+		return -n;
+	if (n < 3)
+		return cli_fail(CLI_EXIT_USAGE,
+		                "usage: allocation allocate ORDERID SKU QTY [PROMISE] "
+		                "(see allocation allocate --help)");
+	int status = cli_number_arg(&qty, args[2], "QTY");
 	if (status)
 		return status;
-	const char *promise = ctx->argc > 3 && *ctx->argv[3] ? ctx->argv[3] : NULL;
+	const char *promise = n > 3 && *args[3] ? args[3] : NULL;
 	la_message *cmd = NULL;
-	int rc = la_command_allocate_with(&cmd, ctx->argv[0], ctx->argv[1], qty, 0, promise);
+	int rc = la_command_allocate_with(&cmd, args[0], args[1], qty, hold, promise);
 	status = run(ctx, rc, cmd);
 	if (status == CLI_EXIT_OK) {
 		const char *ref = la_bus_result_batchref(ctx->bus);
-		puts(ref ? ref : "out of stock");
+		int waits = la_bus_result_outcome(ctx->bus, 0) == LA_OUTCOME_BACKORDERED;
+		puts(ref ? ref : waits ? "backordered" : "out of stock");
 	}
 	return status;
+}
+
+/* SKU=QTY → its sku (in place, arg's '=' cut) and quantity. */
+static int order_line(char *arg, const char **sku, int64_t *qty)
+{
+	char *eq = arg ? strrchr(arg, '=') : NULL;
+	if (!eq || eq == arg)
+		return cli_fail(CLI_EXIT_USAGE, "an order line is SKU=QTY, not \"%.40s\"", arg);
+	*eq = '\0';
+	*sku = arg;
+	return cli_number_arg(qty, eq + 1, "QTY");
+}
+
+/* Prints "SKU BATCHREF" per line (in the arguments' order), or "out of
+ * stock: SKU[, SKU...]" when the order was not placed (exit 0, as allocate). */
+static int allocate_order(cli_context *ctx)
+{
+	char **args = calloc((size_t)ctx->argc, sizeof *args);
+	const char **skus = calloc((size_t)ctx->argc, sizeof *skus);
+	int64_t *qtys = calloc((size_t)ctx->argc, sizeof *qtys);
+	int64_t hold = 0;
+	if (!args || !skus || !qtys) {
+		free(args);
+		free(skus);
+		free(qtys);
+		return cli_fail(CLI_EXIT_STORE_ERROR, "out of memory");
+	}
+	int status = CLI_EXIT_OK;
+	int n = split_hold(ctx, &hold, args, ctx->argc);
+	if (n < 0)
+		status = -n;
+	else if (n < 2)
+		status =
+		    cli_fail(CLI_EXIT_USAGE, "usage: allocation allocate-order ORDERID SKU=QTY... "
+		                             "[--hold SECONDS]");
+	for (int i = 1; !status && i < n; i++)
+		status = order_line(args[i], &skus[i - 1], &qtys[i - 1]);
+	if (!status) {
+		la_message *cmd = NULL;
+		int rc =
+		    la_command_allocate_order(&cmd, args[0], skus, qtys, (size_t)(n - 1), hold);
+		status = run(ctx, rc, cmd);
+	}
+	size_t lines = status ? 0 : la_bus_result_line_count(ctx->bus, 0);
+	int placed = la_bus_result_outcome(ctx->bus, 0) == LA_OUTCOME_ALLOCATED;
+	if (lines && !placed)
+		(void)fputs("out of stock: ", stdout);
+	for (size_t i = 0, shown = 0; i < lines; i++) {
+		const char *sku = la_bus_result_line_sku(ctx->bus, 0, i);
+		if (placed)
+			printf("%s %s\n", sku, la_bus_result_line_batchref(ctx->bus, 0, i));
+		else if (la_bus_result_line_short(ctx->bus, 0, i))
+			printf("%s%s", shown++ ? ", " : "", sku);
+	}
+	if (lines && !placed)
+		(void)putchar('\n');
+	free(args);
+	free(skus);
+	free(qtys);
+	return status;
+}
+
+static int confirm(cli_context *ctx)
+{
+	la_message *cmd = NULL;
+	int rc = la_command_confirm(&cmd, ctx->argv[0]);
+	return run(ctx, rc, cmd);
+}
+
+/* ExpireHolds at NOW (seconds since 1970; default: the system's time). */
+static int expire_holds(cli_context *ctx)
+{
+	int64_t now = (int64_t)time(NULL);
+	if (ctx->argc > 0) {
+		int status = cli_number_arg(&now, ctx->argv[0], "NOW");
+		if (status)
+			return status;
+	}
+	la_message *cmd = NULL;
+	int rc = la_command_expire_holds(&cmd, now);
+	return run(ctx, rc, cmd);
 }
 
 static int deallocate(cli_context *ctx)
@@ -127,8 +251,17 @@ const cli_command cli_commands[] = {
      add_batch},
     {"allocate", "ORDERID SKU QTY [PROMISE]",
      "allocate an order line, optionally promised by PROMISE (YYYY-MM-DD, read by --policy "
-     "latest-in-time); prints the batch reference, or \"out of stock\"",
-     3, 4, 1, allocate},
+     "latest-in-time; --hold SECONDS: held for 1-86400 s until confirmed); prints the batch "
+     "reference, \"out of stock\", or \"backordered\" (with --backorders)",
+     3, -1, 1, allocate},
+    {"allocate-order", "ORDERID SKU=QTY... [--hold SECONDS]",
+     "allocate every line of an order or none; prints \"SKU BATCHREF\" per line, or \"out of "
+     "stock: SKU[, SKU...]\"",
+     2, -1, 1, allocate_order},
+    {"confirm", "ORDERID", "make the order's held lines permanent", 1, 1, 1, confirm},
+    {"expire-holds", "[NOW]",
+     "deallocate the held lines whose hold ended by NOW (seconds since 1970; default: now)", 0, 1,
+     1, expire_holds},
     {"deallocate", "ORDERID SKU", "cancel an order line (it is not reallocated)", 2, 2, 1,
      deallocate},
     {"change-batch-quantity", "REF QTY",

@@ -1,6 +1,8 @@
 /* The read models, printed as JSON (the same shapes as the HTTP API). */
 #include "cli.h"
 
+#include "utc_time.h"
+
 #include <jansson.h>
 
 #include <string.h>
@@ -29,6 +31,28 @@ static int put(json_t *object, const char *key, json_t *value)
 	return value ? json_object_set_new(object, key, value) : -1;
 }
 
+/* As GET /allocations: the book's {"sku","batchref"}; a held line adds
+ * "expires"; a waiting line has "batchref": null and "status". */
+static json_t *allocation_row(const la_allocation_list *list, size_t i)
+{
+	json_t *row = json_object();
+	int status = la_allocation_list_status(list, i);
+	char expires[32];
+	int bad = !row || put(row, "sku", json_string(la_allocation_list_sku(list, i))) ||
+	          put(row, "batchref", string_or_null(la_allocation_list_batchref(list, i)));
+	if (!bad && status == LA_LINE_HELD)
+		bad = la_example_utc_time(expires, sizeof expires,
+		                          la_allocation_list_expires(list, i)) != 0 ||
+		      put(row, "expires", json_string(expires));
+	if (!bad && status == LA_LINE_BACKORDERED)
+		bad = put(row, "status", json_string("backordered"));
+	if (bad) {
+		json_decref(row);
+		return NULL;
+	}
+	return row;
+}
+
 int cli_print_allocations(cli_context *ctx)
 {
 	la_allocation_list *list = NULL;
@@ -38,10 +62,8 @@ int cli_print_allocations(cli_context *ctx)
 	json_t *array = json_array();
 	size_t n = la_allocation_list_count(list);
 	for (size_t i = 0; array && i < n; i++) {
-		json_t *row = json_object();
-		if (!row || put(row, "sku", json_string(la_allocation_list_sku(list, i))) ||
-		    put(row, "batchref", json_string(la_allocation_list_batchref(list, i))) ||
-		    json_array_append_new(array, row)) {
+		json_t *row = allocation_row(list, i);
+		if (!row || json_array_append_new(array, row)) {
 			json_decref(array);
 			array = NULL;
 		}
@@ -59,7 +81,11 @@ static json_t *batch_row(const la_batch_page *page, size_t i)
 	    put(row, "purchased", json_integer(la_batch_page_purchased(page, i))) ||
 	    put(row, "allocated", json_integer(la_batch_page_allocated(page, i))) ||
 	    put(row, "available", json_integer(la_batch_page_available(page, i))) ||
-	    put(row, "lines", json_integer(la_batch_page_lines(page, i)))) {
+	    put(row, "lines", json_integer(la_batch_page_lines(page, i))) ||
+	    (la_batch_page_held(page, i) &&
+	     put(row, "held", json_integer(la_batch_page_held(page, i)))) ||
+	    (la_batch_page_waiting(page, i) &&
+	     put(row, "waiting", json_integer(la_batch_page_waiting(page, i))))) {
 		json_decref(row);
 		return NULL;
 	}

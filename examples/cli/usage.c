@@ -3,7 +3,8 @@
 
 void cli_usage(FILE *to)
 {
-	(void)fputs("Usage: allocation [--db URL] [--policy NAME] [-v] COMMAND [ARGS...]\n"
+	(void)fputs("Usage: allocation [--db URL] [--policy NAME] [-v] [--backorders] COMMAND "
+	            "[ARGS...]\n"
 	            "\n"
 	            "Allocate order lines to batches of stock (liballocation's command line).\n"
 	            "\n"
@@ -23,6 +24,8 @@ void cli_usage(FILE *to)
 	    "                 arrives by the line's PROMISE date). Default:\n"
 	    "                 $ALLOCATION_POLICY, else book.\n"
 	    "  -v, --verbose  log the library's messages and notifications on stderr\n"
+	    "  --backorders   a line that finds no stock waits for it (the bus option\n"
+	    "                 LA_BUS_BACKORDERS) and is allocated when stock appears\n"
 	    "  -h, --help     show this help (COMMAND --help: that command's)\n"
 	    "  --version      show the library version\n"
 	    "\n"

@@ -5,6 +5,7 @@
  */
 #include "body.h"
 
+#include <allocation/messages.h>
 #include <allocation/validation.h>
 
 #include <string.h>
@@ -54,50 +55,84 @@ json_t *body_parse(struct reply *r, const char *data, size_t length)
 	return root;
 }
 
-static json_t *field_value(struct reply *r, json_t *obj, const char *field)
+static json_t *field_value(struct reply *r, json_t *obj, const char *field, const char *label)
 {
 	json_t *value = json_object_get(obj, field);
 	if (!value)
-		reply_message(r, 400, "missing field '%s'", field);
+		reply_message(r, 400, "missing field '%s'", label);
 	return value;
 }
 
-int body_string(const char **out, struct reply *r, json_t *obj, const char *field)
+int body_string_as(const char **out, struct reply *r, json_t *obj, const char *field,
+                   const char *label)
 {
-	json_t *value = field_value(r, obj, field);
+	json_t *value = field_value(r, obj, field, label);
 	if (!value)
 		return -1;
 	if (!json_is_string(value)) {
-		reply_message(r, 400, "field '%s' must be a string, not %s", field,
+		reply_message(r, 400, "field '%s' must be a string, not %s", label,
 		              type_name(value));
 		return -1;
 	}
 	size_t n = json_string_length(value);
 	if (n == 0 || n > STRING_MAX_BYTES) {
 		reply_message(r, 400, "field '%s' must be 1-%d bytes of UTF-8, not %zu bytes",
-		              field, STRING_MAX_BYTES, n);
+		              label, STRING_MAX_BYTES, n);
 		return -1;
 	}
 	*out = json_string_value(value);
 	return 0;
 }
 
-int body_qty(int64_t *out, struct reply *r, json_t *obj, const char *field, int64_t min)
+int body_string(const char **out, struct reply *r, json_t *obj, const char *field)
 {
-	json_t *value = field_value(r, obj, field);
+	return body_string_as(out, r, obj, field, field);
+}
+
+int body_qty_as(int64_t *out, struct reply *r, json_t *obj, const char *field, int64_t min,
+                const char *label)
+{
+	json_t *value = field_value(r, obj, field, label);
 	if (!value)
 		return -1;
 	if (!json_is_integer(value)) {
-		reply_message(r, 400, "field '%s' must be an integer, not %s", field,
+		reply_message(r, 400, "field '%s' must be an integer, not %s", label,
 		              type_name(value));
 		return -1;
 	}
 	json_int_t n = json_integer_value(value);
 	if (n < min || n > BODY_QTY_MAX) {
-		reply_message(r, 400, "field '%s' must be %s, not %lld", field,
+		reply_message(r, 400, "field '%s' must be %s, not %lld", label,
 		              min > 0 ? "a positive integer (at most 10^12)"
 		                      : "zero or a positive integer (at most 10^12)",
 		              (long long)n);
+		return -1;
+	}
+	*out = (int64_t)n;
+	return 0;
+}
+
+int body_qty(int64_t *out, struct reply *r, json_t *obj, const char *field, int64_t min)
+{
+	return body_qty_as(out, r, obj, field, min, field);
+}
+
+int body_hold(int64_t *out, struct reply *r, json_t *obj, const char *field)
+{
+	json_t *value = json_object_get(obj, field);
+	*out = 0;
+	if (!value)
+		return 0;
+	json_int_t n = json_is_integer(value) ? json_integer_value(value) : 0;
+	if (n < 1 || n > LA_HOLD_MAX_SECONDS) {
+		if (json_is_integer(value))
+			reply_message(r, 400,
+			              "field '%s' must be an integer 1-%d (seconds), not %lld",
+			              field, LA_HOLD_MAX_SECONDS, (long long)n);
+		else
+			reply_message(r, 400,
+			              "field '%s' must be an integer 1-%d (seconds), not %s", field,
+			              LA_HOLD_MAX_SECONDS, type_name(value));
 		return -1;
 	}
 	*out = (int64_t)n;

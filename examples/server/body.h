@@ -26,6 +26,15 @@ int body_string(const char **out, struct reply *r, json_t *obj, const char *fiel
 /* Required integer field with min <= value <= BODY_QTY_MAX. */
 int body_qty(int64_t *out, struct reply *r, json_t *obj, const char *field, int64_t min);
 
+/* The same, naming the field label in messages (e.g. "lines[2].sku"). */
+int body_string_as(const char **out, struct reply *r, json_t *obj, const char *field,
+                   const char *label);
+int body_qty_as(int64_t *out, struct reply *r, json_t *obj, const char *field, int64_t min,
+                const char *label);
+
+/* Optional hold in seconds: absent → 0; else an integer 1-LA_HOLD_MAX_SECONDS. */
+int body_hold(int64_t *out, struct reply *r, json_t *obj, const char *field);
+
 /* Optional date field: absent or null → NULL; else "YYYY-MM-DD", a real date. */
 int body_date(const char **out, struct reply *r, json_t *obj, const char *field);
 

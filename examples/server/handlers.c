@@ -10,6 +10,7 @@
 #include "body.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "utc_time.h"
 #include "workers.h"
 
 #include <allocation/sys/errors.h>
@@ -31,9 +32,7 @@ static struct worker *current_worker(struct reply *r)
 	return w;
 }
 
-/* The command a constructor made with status rc (read through *command
- * after the call), or NULL with r filled (400). */
-static la_message *built(struct reply *r, int rc, la_message **command)
+la_message *command_built(struct reply *r, int rc, la_message **command)
 {
 	if (rc == LA_OK)
 		return *command;
@@ -55,12 +54,8 @@ static const char *outcome_of(int rc)
 	}
 }
 
-/* Result → reply: the success status with "OK", else the error with the
- * library's message. An unknown sku or batch reference answers
- * unknown_status (the spec's 400, "Invalid sku <SKU>"), or 404 when
- * unknown_status is 0. */
-static void finish(struct reply *r, const struct command_result *res, unsigned int success,
-                   unsigned int unknown_status)
+void command_finish(struct reply *r, const struct command_result *res, unsigned int success,
+                    unsigned int unknown_status)
 {
 	if (res->status == LA_OK) {
 		r->outcome = "ok";
@@ -85,14 +80,14 @@ la_message *build_add_batch(struct reply *r, const struct request *req)
 	la_message *cmd = NULL;
 	if (!body_string(&ref, r, obj, "ref") && !body_string(&sku, r, obj, "sku") &&
 	    !body_qty(&qty, r, obj, "qty", 1) && !body_date(&eta, r, obj, "eta"))
-		cmd = built(r, la_command_create_batch(&cmd, ref, sku, qty, eta), &cmd);
+		cmd = command_built(r, la_command_create_batch(&cmd, ref, sku, qty, eta), &cmd);
 	json_decref(obj);
 	return cmd;
 }
 
 void respond_add_batch(struct reply *r, const struct command_result *res)
 {
-	finish(r, res, 201, 0);
+	command_finish(r, res, 201, 0);
 }
 
 la_message *build_allocate(struct reply *r, const struct request *req)
@@ -101,20 +96,24 @@ la_message *build_allocate(struct reply *r, const struct request *req)
 	if (!obj)
 		return NULL;
 	const char *orderid, *sku, *promise;
-	int64_t qty;
+	int64_t qty, hold;
 	la_message *cmd = NULL;
 	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku") &&
-	    !body_qty(&qty, r, obj, "qty", 1) && !body_date(&promise, r, obj, "promise"))
-		cmd = built(r, la_command_allocate_with(&cmd, orderid, sku, qty, 0, promise), &cmd);
+	    !body_qty(&qty, r, obj, "qty", 1) && !body_date(&promise, r, obj, "promise") &&
+	    !body_hold(&hold, r, obj, "hold_seconds"))
+		cmd = command_built(
+		    r, la_command_allocate_with(&cmd, orderid, sku, qty, hold, promise), &cmd);
 	json_decref(obj);
 	return cmd;
 }
 
 void respond_allocate(struct reply *r, const struct command_result *res)
 {
-	finish(r, res, 202, 400);
+	command_finish(r, res, 202, 400);
 	if (res->status == LA_OK) /* 202 either way (spec §3) */
-		r->outcome = res->has_batchref ? "allocated" : "out_of_stock";
+		r->outcome = res->outcome == LA_OUTCOME_BACKORDERED ? "backordered"
+		             : res->has_batchref                    ? "allocated"
+		                                                    : "out_of_stock";
 }
 
 la_message *build_deallocate(struct reply *r, const struct request *req)
@@ -125,7 +124,7 @@ la_message *build_deallocate(struct reply *r, const struct request *req)
 	const char *orderid, *sku;
 	la_message *cmd = NULL;
 	if (!body_string(&orderid, r, obj, "orderid") && !body_string(&sku, r, obj, "sku"))
-		cmd = built(r, la_command_deallocate(&cmd, orderid, sku), &cmd);
+		cmd = command_built(r, la_command_deallocate(&cmd, orderid, sku), &cmd);
 	json_decref(obj);
 	return cmd;
 }
@@ -135,7 +134,7 @@ void respond_deallocate(struct reply *r, const struct command_result *res)
 	/* An unknown sku is a bad request; a known sku without this line is 404. */
 	int unknown_sku =
 	    res->status == LA_ENOTFOUND && strncmp(res->error, "Invalid sku ", 12) == 0;
-	finish(r, res, 200, unknown_sku ? 400 : 0);
+	command_finish(r, res, 200, unknown_sku ? 400 : 0);
 }
 
 la_message *build_change_batch_quantity(struct reply *r, const struct request *req)
@@ -147,14 +146,14 @@ la_message *build_change_batch_quantity(struct reply *r, const struct request *r
 	int64_t qty;
 	la_message *cmd = NULL;
 	if (!body_string(&ref, r, obj, "ref") && !body_qty(&qty, r, obj, "qty", 0))
-		cmd = built(r, la_command_change_batch_quantity(&cmd, ref, qty), &cmd);
+		cmd = command_built(r, la_command_change_batch_quantity(&cmd, ref, qty), &cmd);
 	json_decref(obj);
 	return cmd;
 }
 
 void respond_batch_command(struct reply *r, const struct command_result *res)
 {
-	finish(r, res, 200, 400);
+	command_finish(r, res, 200, 400);
 }
 
 la_message *build_cancel_batch(struct reply *r, const struct request *req)
@@ -165,9 +164,31 @@ la_message *build_cancel_batch(struct reply *r, const struct request *req)
 	const char *ref;
 	la_message *cmd = NULL;
 	if (!body_string(&ref, r, obj, "ref"))
-		cmd = built(r, la_command_cancel_batch(&cmd, ref), &cmd);
+		cmd = command_built(r, la_command_cancel_batch(&cmd, ref), &cmd);
 	json_decref(obj);
 	return cmd;
+}
+
+/* A row of an order: the book's {"sku","batchref"} for a permanent line;
+ * a held line adds "expires"; a waiting line has no batch and says so. */
+static json_t *allocation_json(const la_allocation_list *list, size_t i)
+{
+	const char *sku = la_allocation_list_sku(list, i);
+	switch (la_allocation_list_status(list, i)) {
+	case LA_LINE_BACKORDERED:
+		return json_pack("{s:s,s:n,s:s}", "sku", sku, "batchref", "status", "backordered");
+	case LA_LINE_HELD: {
+		char expires[32];
+		if (la_example_utc_time(expires, sizeof expires,
+		                        la_allocation_list_expires(list, i)) != 0)
+			return NULL;
+		return json_pack("{s:s,s:s,s:s}", "sku", sku, "batchref",
+		                 la_allocation_list_batchref(list, i), "expires", expires);
+	}
+	default:
+		return json_pack("{s:s,s:s}", "sku", sku, "batchref",
+		                 la_allocation_list_batchref(list, i));
+	}
 }
 
 void handle_allocations(struct reply *r, const struct request *req)
@@ -194,8 +215,7 @@ void handle_allocations(struct reply *r, const struct request *req)
 	}
 	json_t *array = json_array();
 	for (size_t i = 0; array && i < n; i++) {
-		json_t *item = json_pack("{s:s,s:s}", "sku", la_allocation_list_sku(list, i),
-		                         "batchref", la_allocation_list_batchref(list, i));
+		json_t *item = allocation_json(list, i);
 		if (!item || json_array_append_new(array, item) != 0) {
 			json_decref(array);
 			array = NULL;
@@ -225,15 +245,27 @@ static int parse_limit(size_t *out, struct reply *r, const char *text)
 	return 0;
 }
 
+/* "held" (of "allocated") and the sku's "waiting" quantity are there only
+ * when not zero: a dashboard that uses neither holds nor backorders keeps
+ * its shape. */
 static json_t *batch_json(const la_batch_page *page, size_t i)
 {
 	const char *eta = la_batch_page_eta(page, i);
-	return json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I}", "ref", la_batch_page_ref(page, i), "sku",
-	                 la_batch_page_sku(page, i), "eta", eta ? json_string(eta) : json_null(),
-	                 "purchased", (json_int_t)la_batch_page_purchased(page, i), "allocated",
-	                 (json_int_t)la_batch_page_allocated(page, i), "available",
-	                 (json_int_t)la_batch_page_available(page, i), "lines",
-	                 (json_int_t)la_batch_page_lines(page, i));
+	json_t *row =
+	    json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I}", "ref", la_batch_page_ref(page, i), "sku",
+	              la_batch_page_sku(page, i), "eta", eta ? json_string(eta) : json_null(),
+	              "purchased", (json_int_t)la_batch_page_purchased(page, i), "allocated",
+	              (json_int_t)la_batch_page_allocated(page, i), "available",
+	              (json_int_t)la_batch_page_available(page, i), "lines",
+	              (json_int_t)la_batch_page_lines(page, i));
+	int64_t held = la_batch_page_held(page, i);
+	int64_t waiting = la_batch_page_waiting(page, i);
+	if (row && ((held && json_object_set_new(row, "held", json_integer(held)) != 0) ||
+	            (waiting && json_object_set_new(row, "waiting", json_integer(waiting)) != 0))) {
+		json_decref(row);
+		row = NULL;
+	}
+	return row;
 }
 
 static json_t *page_json(const la_batch_page *page)

@@ -30,6 +30,16 @@ typedef void (*handler_fn)(struct reply *r, const struct request *req);
 typedef la_message *(*build_fn)(struct reply *r, const struct request *req);
 typedef void (*respond_fn)(struct reply *r, const struct command_result *result);
 
+/* The command a constructor made with status rc (read through *command
+ * after the call), or NULL with r filled (400). */
+la_message *command_built(struct reply *r, int rc, la_message **command);
+/* Result → reply: the success status with "OK", else the error with the
+ * library's message. An unknown sku or batch reference answers
+ * unknown_status (the spec's 400, "Invalid sku <SKU>"), or 404 when
+ * unknown_status is 0. */
+void command_finish(struct reply *r, const struct command_result *res, unsigned int success,
+                    unsigned int unknown_status);
+
 la_message *build_add_batch(struct reply *r, const struct request *req);
 la_message *build_allocate(struct reply *r, const struct request *req);
 la_message *build_deallocate(struct reply *r, const struct request *req);
@@ -41,6 +51,13 @@ void respond_deallocate(struct reply *r, const struct command_result *result);
 /* change_batch_quantity and cancel_batch: 200, or 400 for an unknown batch. */
 void respond_batch_command(struct reply *r, const struct command_result *result);
 void handle_allocations(struct reply *r, const struct request *req); /* /allocations/<id> */
+
+/* Whole orders and holds (orders.c): POST /allocate_order, POST /confirm. */
+la_message *build_allocate_order(struct reply *r, const struct request *req);
+void respond_allocate_order(struct reply *r, const struct command_result *result);
+la_message *build_confirm(struct reply *r, const struct request *req);
+/* 200, or 404 for an order without lines. */
+void respond_confirm(struct reply *r, const struct command_result *result);
 void handle_batches(struct reply *r, const struct request *req);
 
 /* Operators' endpoints (ops.c). */

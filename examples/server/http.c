@@ -421,6 +421,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		log_access(&entry);
 	}
 	reply_release(&st->refusal);
+	command_result_release(&st->job.result);
 	free(st->body);
 	free(st);
 	*con_cls = NULL;

@@ -6,6 +6,7 @@
  */
 #include "access.h"
 #include "events.h"
+#include "expirer.h"
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
@@ -104,6 +105,7 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 	struct notifier *notifier = NULL;
 	struct events *events = NULL;
 	struct http_server *http = NULL;
+	struct expirer *expirer = NULL;
 	char *token = NULL, *cert = NULL, *key = NULL;
 	if (load_files(opts, &token, &cert, &key) != 0)
 		goto out;
@@ -114,6 +116,7 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 	struct worker_config config = {
 	    .db = opts->db,
 	    .retries = opts->retries,
+	    .bus_flags = opts->backorders ? LA_BUS_BACKORDERS : 0u,
 	    .notify = notifier ? notifier_notify : NULL,
 	    .notify_payload = notifier,
 	    .notify_to = opts->notify_to,
@@ -143,6 +146,8 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 		opts->writers = options_default_writers(adapter);
 	if (pipeline_start(opts->writers, events ? events_wake : NULL, events) != 0)
 		goto out;
+	if (expirer_start(&expirer) != 0)
+		goto out;
 	if (readiness_start() != LA_OK) {
 		log_message(LA_LOG_ERROR, "%s", la_error_last());
 		goto out;
@@ -171,8 +176,9 @@ static int serve(struct server_options *opts, const sigset_t *stop_signals)
 	            sig == SIGINT ? "SIGINT" : "SIGTERM");
 	status = 0;
 out:
-	/* HTTP first (no new commands), then the Redis threads, the stores, and
+	/* The expiry of holds, then HTTP (no new commands), then the Redis threads, the stores, and
 	 * last the e-mails the final commands queued. */
+	expirer_stop(expirer); /* first: the requests' drain and the writers' stop stay as close */
 	http_drain(http, SHUTDOWN_GRACE_MS);
 	pipeline_stop(); /* runs what is queued: no request is left waiting on it */
 	http_stop(http, SHUTDOWN_GRACE_MS);

@@ -29,8 +29,8 @@ static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 static const double batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 #define BATCH_BUCKETS (sizeof batch_bounds / sizeof batch_bounds[0])
 
-static const char *const outcomes[] = {"allocated", "out_of_stock", "ok",    "invalid",
-                                       "rejected",  "conflict",     "failed"};
+static const char *const outcomes[] = {"allocated", "out_of_stock", "ok",     "invalid",
+                                       "rejected",  "conflict",     "failed", "backordered"};
 #define OUTCOME_COUNT (sizeof outcomes / sizeof outcomes[0])
 
 struct histogram {

@@ -38,6 +38,7 @@ enum setting_id {
 	S_ALLOWED_HOST,
 	S_PER_IP,
 	S_REQUEST_TIMEOUT,
+	S_BACKORDERS,
 	S_POLICY,
 	S_COUNT,
 	/* flags that are not settings */
@@ -73,6 +74,7 @@ static const struct setting settings[S_COUNT] = {
     [S_ALLOWED_HOST] = {"allowed-host", "ALLOCATION_ALLOWED_HOSTS", 1, 1},
     [S_PER_IP] = {"max-connections-per-ip", "ALLOCATION_MAX_CONNECTIONS_PER_IP", 1, 0},
     [S_REQUEST_TIMEOUT] = {"request-timeout", "ALLOCATION_REQUEST_TIMEOUT", 1, 0},
+    [S_BACKORDERS] = {"backorders", "ALLOCATION_BACKORDERS", 0, 0},
     [S_POLICY] = {"policy", "ALLOCATION_POLICY", 1, 0},
 };
 
@@ -142,6 +144,9 @@ static void usage(FILE *out, const char *prog)
 	    "                        date) [ALLOCATION_POLICY]\n"
 	    "  --log-format FORMAT   plain (default) or json: one JSON object per line\n"
 	    "                        [ALLOCATION_LOG_FORMAT]\n"
+	    "  --backorders          a line that finds no stock waits for it (first come,\n"
+	    "                        first served) instead of being dropped\n"
+	    "                        [ALLOCATION_BACKORDERS=1]\n"
 	    "  --quiet               no access log line per request [ALLOCATION_QUIET=1]\n"
 	    "  --config FILE         read settings from FILE [ALLOCATION_CONFIG]\n"
 	    "  --print-config        print each setting, its value and its source, and exit\n"
@@ -372,6 +377,9 @@ static int apply(struct server_options *opts, const struct choice *c, FILE *err)
 	    parse_count(&opts->retries, c[S_RETRIES].text, 0, 1000, c[S_RETRIES].origin, err) != 0)
 		return -1;
 	if (c[S_QUIET].text && parse_switch(&opts->quiet, c[S_QUIET].text, c[S_QUIET].origin, err))
+		return -1;
+	if (c[S_BACKORDERS].text &&
+	    parse_switch(&opts->backorders, c[S_BACKORDERS].text, c[S_BACKORDERS].origin, err))
 		return -1;
 	if (c[S_LOG_FORMAT].text && parse_choice(&opts->log_json, c[S_LOG_FORMAT].text, "plain",
 	                                         "json", c[S_LOG_FORMAT].origin, err) != 0)

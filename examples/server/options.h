@@ -34,6 +34,7 @@ struct server_options {
 	unsigned int writers; /* write pipeline threads; 0: by the store's kind */
 	unsigned int retries; /* bus retries of conflicted commands */
 	int quiet;            /* no access log */
+	int backorders;       /* --backorders: LA_BUS_BACKORDERS */
 	int log_json;         /* --log-format json */
 	const char *auth_token_file;
 	const char *tls_cert; /* PEM files, both or neither */

@@ -43,6 +43,40 @@ static void fill(struct command_result *r, int status, const char *batchref, con
 	(void)snprintf(r->error, sizeof r->error, "%s", error ? error : "");
 }
 
+void command_result_release(struct command_result *result)
+{
+	free(result->lines);
+	result->lines = NULL;
+	result->line_count = 0;
+}
+
+/* Command index's result out of the bus, a whole order's lines included. */
+static void fill_from_bus(struct command_result *r, la_bus *bus, size_t index,
+                          const la_message *command)
+{
+	fill(r, la_bus_result_status(bus, index), la_bus_result_batchref_at(bus, index),
+	     la_bus_result_error(bus, index));
+	r->outcome = la_bus_result_outcome(bus, index);
+	size_t n = la_bus_result_line_count(bus, index);
+	if (r->status != LA_OK || n == 0)
+		return;
+	r->lines = calloc(n, sizeof *r->lines);
+	if (!r->lines) { /* done, but cannot be told: a retry answers (idempotent) */
+		fill(r, LA_ENOMEM, NULL, "out of memory copying the order's result");
+		return;
+	}
+	r->line_count = n;
+	(void)snprintf(r->orderid, sizeof r->orderid, "%s", la_message_orderid(command));
+	for (size_t i = 0; i < n; i++) {
+		struct line_result *line = &r->lines[i];
+		const char *sku = la_bus_result_line_sku(bus, index, i);
+		const char *ref = la_bus_result_line_batchref(bus, index, i);
+		(void)snprintf(line->sku, sizeof line->sku, "%s", sku ? sku : "");
+		(void)snprintf(line->batchref, sizeof line->batchref, "%s", ref ? ref : "");
+		line->is_short = la_bus_result_line_short(bus, index, i);
+	}
+}
+
 /* Every job of the unit of work gets its result; then they are handed back. */
 static void finish(struct writer *w, size_t n)
 {
@@ -86,14 +120,15 @@ static void run(struct writer *w, size_t n)
 		fail_all(w, n, rc, la_error_last());
 		return;
 	}
-	metrics_observe_write_batch(n);
+	size_t requested = 0; /* the histogram counts the clients' commands */
 	int committed = 0;
 	for (size_t i = 0; i < n; i++) {
-		int status = la_bus_result_status(bus, i);
-		committed |= status == LA_OK;
-		fill(&w->jobs[i]->result, status, la_bus_result_batchref_at(bus, i),
-		     la_bus_result_error(bus, i));
+		requested += !w->jobs[i]->background;
+		committed |= la_bus_result_status(bus, i) == LA_OK;
+		fill_from_bus(&w->jobs[i]->result, bus, i, w->commands[i]);
 	}
+	if (requested)
+		metrics_observe_write_batch(requested);
 	if (committed && after_batch)
 		after_batch(after_batch_arg);
 	finish(w, n);
@@ -173,14 +208,35 @@ static uint64_t hash(const char *key)
 	return h;
 }
 
+/* The first of a whole order's skus in sku order: the product it takes
+ * first, so orders that start on the same product meet in one writer. */
+static const char *first_sku(const la_message *order)
+{
+	const char *first = NULL;
+	for (size_t i = 0; i < la_message_line_count(order); i++) {
+		const char *sku = la_message_line_sku(order, i);
+		if (!first || strcmp(sku, first) < 0)
+			first = sku;
+	}
+	return first;
+}
+
 /* The writer of a command: by its sku; a command naming only a batch goes
  * where that batch's sku goes (a read from this thread's store), or by the
- * reference when there is no such batch (it will fail alone). */
+ * reference when there is no such batch (it will fail alone). A whole order
+ * goes by its first sku, Confirm by its orderid, ExpireHolds to the first
+ * writer: each is one unit of work wherever it runs. */
 static struct writer *writer_for(const la_message *command)
 {
 	if (writer_count == 1)
 		return &writers[0];
-	const char *sku = la_message_sku(command);
+	int kind = la_message_kind_of(command);
+	if (kind == LA_CMD_EXPIRE_HOLDS)
+		return &writers[0];
+	if (kind == LA_CMD_CONFIRM)
+		return &writers[hash(la_message_orderid(command)) % writer_count];
+	const char *sku =
+	    kind == LA_CMD_ALLOCATE_ORDER ? first_sku(command) : la_message_sku(command);
 	if (sku)
 		return &writers[hash(sku) % writer_count];
 	const char *ref = la_message_batchref(command);

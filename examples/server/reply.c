@@ -102,6 +102,9 @@ void reply_error(struct reply *r, int code)
 	case LA_ENOMEM:
 		reply_message(r, 503, "service unavailable: out of memory");
 		break;
+	case LA_EUNSUPPORTED: /* e.g. holds on a store that does not keep them */
+		reply_message(r, 501, "%s", message);
+		break;
 	case LA_EDB:
 	case LA_EIO:
 		reply_store_unavailable(r, "the store failed");

@@ -24,6 +24,9 @@ static const struct route routes[ROUTE_COUNT] = {
     {"/allocations/*/history", "GET", "GET, HEAD", handle_history, NULL, NULL, 0, 0, 0, "history",
      11},
     {"/check", "GET", "GET, HEAD", handle_check, NULL, NULL, 0, 0, 0, "check", 12},
+    {"/allocate_order", "POST", "POST", NULL, build_allocate_order, respond_allocate_order, 1, 1, 0,
+     "allocate_order", 13},
+    {"/confirm", "POST", "POST", NULL, build_confirm, respond_confirm, 1, 1, 0, "confirm", 14},
 };
 
 /* A pattern "HEAD*TAIL" matches a path that starts with HEAD, ends with

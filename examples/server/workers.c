@@ -102,6 +102,7 @@ static int open_with(struct worker **out, unsigned int extra_flags)
 		rc = la_bus_options_init(&opts, LA_BUS_OPTIONS_VERSION);
 	if (rc == LA_OK) {
 		opts.max_retries = config.retries;
+		opts.flags = config.bus_flags; /* the clock stays the system's: real time */
 		opts.notify = config.notify;
 		opts.notify_payload = config.notify_payload;
 		opts.policy = config.policy;

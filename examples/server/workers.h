@@ -18,6 +18,7 @@ struct worker_config {
 	const char *db;           /* store URL */
 	unsigned int store_flags; /* LA_STORE_OUTBOX with Redis */
 	unsigned int retries;     /* la_bus_options.max_retries */
+	unsigned int bus_flags;   /* la_bus_options.flags: LA_BUS_BACKORDERS */
 	la_notify_fn notify;      /* notifications port, or NULL: none */
 	void *notify_payload;
 	const char *notify_to;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char workdir[256];
@@ -631,4 +632,82 @@ Test(cli, history_prints_what_happened_to_an_order)
 	make_shop("ref,sku,qty,eta\nb1,s1,100,\n", "orderid,sku,qty\n");
 	expect_error(run("--db", "csv:shop", "history", "o1"), 1,
 	             "the csv store keeps no order history");
+}
+
+Test(cli, allocate_order_places_every_line_or_none)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("add-batch", "b2", "TABLE", "3"), "");
+	expect_ok(run("allocate-order", "o1", "TABLE=2", "LAMP=3"), "TABLE b2\nLAMP b1\n");
+	/* the same order again: its batches, nothing allocated twice */
+	expect_ok(run("allocate-order", "o1", "TABLE=2", "LAMP=3"), "TABLE b2\nLAMP b1\n");
+	/* short of TABLE: nothing of the order stays (exit 0, as allocate) */
+	expect_ok(run("allocate-order", "o2", "LAMP=1", "TABLE=5"), "out of stock: TABLE\n");
+	expect_ok(run("allocations", "o2"), "[]\n");
+	expect_ok(run("batches", "LAMP"), "{\"batches\":[{\"ref\":\"b1\",\"sku\":\"LAMP\",\"eta\":"
+	                                  "null,\"purchased\":10,\"allocated\":3,\"available\":7,"
+	                                  "\"lines\":1}],\"next\":null}\n");
+}
+
+Test(cli, allocate_order_and_holds_refuse_bad_arguments)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_error(run("allocate-order", "o1", "LAMP"), 2,
+	             "an order line is SKU=QTY, not \"LAMP\"");
+	expect_error(run("allocate-order", "o1", "LAMP=x"), 2,
+	             "QTY must be a whole number, not \"x\"");
+	expect_error(run("allocate-order", "o1", "LAMP=1", "LAMP=2"), 1,
+	             "lines[1].sku: LAMP is already line 0 of the order");
+	expect_error(run("allocate-order", "o1", "LAMP=1", "NOPE=1"), 1, "Invalid sku NOPE");
+	expect_error(run("allocate-order", "o1", "LAMP=1", "--hold", "0"), 2,
+	             "--hold must be 1-86400 seconds");
+	expect_error(run("allocate", "o1", "LAMP", "1", "--hold=86401"), 2,
+	             "--hold must be 1-86400 seconds");
+	expect_error(run("allocate", "o1", "LAMP", "1", "--hold"), 2,
+	             "--hold needs a number of seconds");
+	expect_error(run("allocate", "o1", "LAMP", "1", "--soon"), 2, "unknown option --soon");
+	expect_error(run("allocate", "o1", "LAMP", "1", "2031-01-01", "x"), 2,
+	             "too many arguments (see --help)");
+	expect_error(run("expire-holds", "yesterday"), 2,
+	             "NOW must be a whole number, not "
+	             "\"yesterday\"");
+	result r = run("confirm");
+	cr_expect_eq(r.status, 2, "confirm needs an order");
+	expect_ok(run("allocations", "o1"), "[]\n");
+}
+
+Test(cli, holds_confirm_expire_and_backorders_on_sqlite)
+{
+	expect_ok(run("add-batch", "b1", "LAMP", "10"), "");
+	expect_ok(run("allocate", "o1", "LAMP", "3", "--hold", "60"), "b1\n");
+	result r = run("allocations", "o1");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "\"expires\":\"") != NULL, "a held row: %s", r.out);
+	cr_expect(strstr(r.out, "\"held\":3") == NULL);
+	r = run("batches", "LAMP");
+	cr_expect(strstr(r.out, "\"allocated\":3,\"available\":7,\"lines\":1,\"held\":3") != NULL,
+	          "%s", r.out);
+	/* a hold of 60 s made now: still there after expire-holds at the time now,
+	 * gone after expire-holds at now + 120 */
+	char later[32];
+	(void)snprintf(later, sizeof later, "%lld", (long long)time(NULL) + 120);
+	expect_ok(run("expire-holds"), "");
+	r = run("allocations", "o1");
+	cr_expect(strstr(r.out, "\"expires\":\"") != NULL, "not expired yet: %s", r.out);
+	expect_error(run("confirm", "nobody"), 1, "Unknown order nobody");
+	expect_ok(run("allocate-order", "o2", "LAMP=2", "--hold=30"), "LAMP b1\n");
+	expect_ok(run("confirm", "o2"), "");
+	expect_ok(run("allocations", "o2"), "[{\"sku\":\"LAMP\",\"batchref\":\"b1\"}]\n");
+	expect_ok(run("expire-holds", later), "");
+	expect_ok(run("allocations", "o1"), "[]\n");
+	expect_ok(run("allocations", "o2"), "[{\"sku\":\"LAMP\",\"batchref\":\"b1\"}]\n");
+	/* backorders: the line waits, and a new batch fills it */
+	expect_ok(run("--backorders", "allocate", "o3", "LAMP", "20"), "backordered\n");
+	expect_ok(run("allocations", "o3"),
+	          "[{\"sku\":\"LAMP\",\"batchref\":null,\"status\":\"backordered\"}]\n");
+	r = run("batches", "LAMP");
+	cr_expect(strstr(r.out, "\"waiting\":20") != NULL, "%s", r.out);
+	expect_ok(run("allocate", "o4", "LAMP", "20"), "out of stock\n"); /* without: the book */
+	expect_ok(run("--backorders", "add-batch", "b2", "LAMP", "30"), "");
+	expect_ok(run("allocations", "o3"), "[{\"sku\":\"LAMP\",\"batchref\":\"b2\"}]\n");
 }

@@ -36,6 +36,7 @@ SETTINGS = {
     "tls-key": ("ALLOCATION_TLS_KEY", "/etc/allocation/key.pem"),
     "allowed-host": ("ALLOCATION_ALLOWED_HOSTS", "a.example,b.example"),
     "max-connections-per-ip": ("ALLOCATION_MAX_CONNECTIONS_PER_IP", "12"),
+    "backorders": ("ALLOCATION_BACKORDERS", "1"),
     "policy": ("ALLOCATION_POLICY", "latest-in-time"),
     "request-timeout": ("ALLOCATION_REQUEST_TIMEOUT", "20"),  # last: quoted in the file test
 }

@@ -21,7 +21,8 @@ DOC = json.loads((ROOT / "docs" / "openapi.json").read_text())
 RESOLVER = jsonschema.RefResolver.from_schema(DOC)
 NOT_PROVOKED = {("/metrics", "get", "503")} | {
     (path, method, "500") for path, item in DOC["paths"].items() for method in item
-} | {(path, "post", "409") for path in ("/deallocate", "/change_batch_quantity", "/cancel_batch")}
+} | {(path, "post", "409") for path in ("/deallocate", "/change_batch_quantity", "/cancel_batch",
+                                       "/confirm")}
 
 
 def resolve(node):
@@ -149,7 +150,9 @@ def test_store_failures_answer_as_documented(tmp_path, start_server, conformance
                        ("/allocate", {"orderid": "o", "sku": "s", "qty": 1}),
                        ("/deallocate", {"orderid": "o", "sku": "s"}),
                        ("/change_batch_quantity", {"ref": "b", "qty": 1}),
-                       ("/cancel_batch", {"ref": "b"})]:
+                       ("/cancel_batch", {"ref": "b"}),
+                       ("/allocate_order", {"orderid": "o", "lines": [{"sku": "s", "qty": 1}]}),
+                       ("/confirm", {"orderid": "o"})]:
         r = server.post(path, json=body)
         assert r.status_code == 503, r.text
         assert str(folder) not in r.text and "allocation.db" not in r.text  # redacted
@@ -163,6 +166,52 @@ def test_store_failures_answer_as_documented(tmp_path, start_server, conformance
         assert str(folder) not in r.text
         c.check(template, r)
     assert str(folder) in server.read_log()  # the detail is in the log
+
+
+def test_orders_and_holds_answer_as_documented(tmp_path, start_server, conformance):
+    # Whole orders, holds and backorders on the memory store (it keeps them);
+    # the 501 of a store that keeps no holds on the CSV store.
+    server = start_server("memory:", "--backorders")
+    c, post, get = conformance, server.post, server.get
+    sku, other, order = unique("sku"), unique("sku"), unique("order")
+    assert post("/add_batch", json={"ref": unique("b"), "sku": sku, "qty": 5}).status_code == 201
+    assert post("/add_batch", json={"ref": unique("b"), "sku": other, "qty": 1}).status_code == 201
+    lines = [{"sku": sku, "qty": 2}, {"sku": other, "qty": 1}]
+    c.check("/allocate_order", post("/allocate_order", json={"orderid": order, "lines": lines,
+                                                             "hold_seconds": 600}))  # 202
+    c.check("/allocate_order", post("/allocate_order", json={
+        "orderid": unique("order"), "lines": [{"sku": other, "qty": 1}]}))  # 409 short
+    c.check("/allocate_order", post("/allocate_order", json={"orderid": order, "lines": []}))
+    c.check("/allocate_order", post("/allocate_order", json={}, headers={
+        "Content-Type": "text/plain"}))  # 415
+    c.check("/allocate_order", post("/allocate_order", json={"pad": "x" * 70000}))  # 413
+    c.check("/allocations/{orderid}", get(f"/allocations/{order}"))  # held rows
+    waiting = unique("order")
+    c.check("/allocate", post("/allocate", json={"orderid": waiting, "sku": other, "qty": 4}))
+    c.check("/allocations/{orderid}", get(f"/allocations/{waiting}"))  # a backordered row
+    c.check("/batches", get("/batches", params={"sku": other}))  # held and waiting
+    c.check("/confirm", post("/confirm", json={"orderid": order}))  # 200
+    c.check("/confirm", post("/confirm", json={"orderid": unique("none")}))  # 404
+    c.check("/confirm", post("/confirm", json={"orderid": ""}))  # 400
+    c.check("/confirm", post("/confirm", json={}, headers={"Content-Type": "text/plain"}))
+    c.check("/confirm", post("/confirm", json={"pad": "x" * 70000}))
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "batches.csv").write_text("ref,sku,qty,eta\n")
+    csv_server = start_server("csv:" + str(folder))
+    r = csv_server.post("/confirm", json={"orderid": order})
+    assert r.status_code == 501 and "holds" in r.json()["message"], r.text
+    c.check("/confirm", r)
+    assert csv_server.post("/add_batch", json={"ref": "b", "sku": sku, "qty": 5}).status_code == 201
+    r = csv_server.post("/allocate", json={"orderid": "o", "sku": sku, "qty": 1,
+                                           "hold_seconds": 60})
+    assert r.status_code == 501 and "holds" in r.json()["message"], r.text
+    c.check("/allocate", r)
+    r = csv_server.post("/allocate_order", json={"orderid": "o", "hold_seconds": 60,
+                                                 "lines": [{"sku": sku, "qty": 1}]})
+    assert r.status_code == 501 and "holds" in r.json()["message"], r.text
+    c.check("/allocate_order", r)
+    assert csv_server.get("/allocations/o").status_code == 404  # nothing was stored
 
 
 def test_a_store_without_history_answers_as_documented(tmp_path, start_server, conformance):

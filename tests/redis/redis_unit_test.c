@@ -158,7 +158,29 @@ Test(redis_inbound, the_other_channels_and_ids)
 	cr_assert_eq(la_message_kind_of(m), LA_CMD_ALLOCATE);
 	cr_assert_str_eq(la_message_orderid(m), "o1");
 	cr_assert_eq(la_message_qty(m), 3);
+	cr_assert_eq(la_message_hold_seconds(m), 0);
 	la_message_free(m);
+
+	m = parse_ok("allocation_required",
+	             "{\"orderid\":\"o1\",\"sku\":\"LAMP\",\"qty\":3,\"hold_seconds\":30}", &id);
+	cr_assert_eq(la_message_kind_of(m), LA_CMD_ALLOCATE);
+	cr_assert_eq(la_message_hold_seconds(m), 30);
+	la_message_free(m);
+
+	m = parse_ok("order_allocation_required",
+	             "{\"id\":7,\"orderid\":\"o2\",\"hold_seconds\":60,\"lines\":"
+	             "[{\"sku\":\"TABLE\",\"qty\":2},{\"sku\":\"LAMP\",\"qty\":1}]}",
+	             &id);
+	cr_assert_eq(la_message_kind_of(m), LA_CMD_ALLOCATE_ORDER);
+	cr_assert_str_eq(la_message_orderid(m), "o2");
+	cr_assert_eq(la_message_line_count(m), 2);
+	cr_assert_str_eq(la_message_line_sku(m, 0), "TABLE");
+	cr_assert_eq(la_message_line_qty(m, 0), 2);
+	cr_assert_str_eq(la_message_line_sku(m, 1), "LAMP");
+	cr_assert_eq(la_message_hold_seconds(m), 60);
+	cr_assert_str_eq(id, "order_allocation_required:7");
+	la_message_free(m);
+	free(id);
 }
 
 static char *key_of(const char *channel, const char *json)
@@ -217,6 +239,23 @@ Test(redis_inbound, malformed_messages_name_the_problem)
 	    {"batch_created", "{\"ref\":\"b\",\"sku\":\"s\",\"qty\":1,\"eta\":7}", "eta"},
 	    {"allocation_required", "{\"orderid\":\"o\",\"sku\":\"s\",\"qty\":0}", "qty"},
 	    {"batch_cancelled", "{}", "ref"},
+	    {"allocation_required",
+	     "{\"orderid\":\"o\",\"sku\":\"s\",\"qty\":1,\"hold_seconds\":0}", "hold"},
+	    {"order_allocation_required", "{\"orderid\":\"o\"}", "lines"},
+	    {"order_allocation_required", "{\"orderid\":\"o\",\"lines\":[]}", "lines"},
+	    {"order_allocation_required", "{\"orderid\":\"o\",\"lines\":{}}", "lines"},
+	    {"order_allocation_required", "{\"lines\":[{\"sku\":\"s\",\"qty\":1}]}", "orderid"},
+	    {"order_allocation_required", "{\"orderid\":\"o\",\"lines\":[5]}", "lines[0]"},
+	    {"order_allocation_required",
+	     "{\"orderid\":\"o\",\"lines\":[{\"sku\":\"s\",\"qty\":1},{\"qty\":1}]}", "lines[1]"},
+	    {"order_allocation_required",
+	     "{\"orderid\":\"o\",\"lines\":[{\"sku\":\"s\",\"qty\":\"1\"}]}", "qty"},
+	    {"order_allocation_required",
+	     "{\"orderid\":\"o\",\"lines\":[{\"sku\":\"s\",\"qty\":1},{\"sku\":\"s\",\"qty\":1}]}",
+	     "already line 0"},
+	    {"order_allocation_required",
+	     "{\"orderid\":\"o\",\"lines\":[{\"sku\":\"s\",\"qty\":1}],\"hold_seconds\":\"x\"}",
+	     "hold_seconds"},
 	    {"nonsense", "{}", "nonsense"},
 	};
 

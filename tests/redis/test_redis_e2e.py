@@ -355,3 +355,54 @@ def test_the_start_line_names_redis_without_its_password(redis_server, service_f
     log = svc.read_log()
     assert "redis redis://:***@127.0.0.1:" in log, log
     assert "hunter7" not in log
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_whole_orders_from_order_allocation_required(
+        redis_server, service_factory, subscriber_factory, mode):
+    svc, sub = start(redis_server, service_factory, subscriber_factory, mode)
+    svc.add_batch("b-lamp", "LAMP", 10)
+    svc.add_batch("b-table", "TABLE", 2)
+    send(redis_server, mode, "order_allocation_required",
+         {"id": "ord-1", "orderid": "o1",
+          "lines": [{"sku": "TABLE", "qty": 2}, {"sku": "LAMP", "qty": 3}]})
+    assert wait_until(lambda: len([m for m in sub.snapshot() if m["orderid"] == "o1"]) == 2)
+    got = [m for m in sub.snapshot() if m["orderid"] == "o1"]
+    assert sorted((m["sku"], m["qty"], m["batchref"]) for m in got) == [
+        ("LAMP", 3, "b-lamp"), ("TABLE", 2, "b-table")]
+    assert sorted(svc.allocations("o1"), key=lambda a: a["sku"]) == [
+        {"sku": "LAMP", "batchref": "b-lamp"}, {"sku": "TABLE", "batchref": "b-table"}]
+    # short of TABLE: nothing of o2 is stored, nothing published for it
+    send(redis_server, mode, "order_allocation_required",
+         {"orderid": "o2", "lines": [{"sku": "LAMP", "qty": 1}, {"sku": "TABLE", "qty": 1}]})
+    # malformed (a sku twice): skipped, the consumer goes on
+    send(redis_server, mode, "order_allocation_required",
+         {"orderid": "o3", "lines": [{"sku": "LAMP", "qty": 1}, {"sku": "LAMP", "qty": 1}]})
+    send(redis_server, mode, "allocation_required", {"orderid": "o4", "sku": "LAMP", "qty": 1})
+    assert sub.wait_for(lambda m: m["orderid"] == "o4")
+    assert svc.allocations("o2") == [] and svc.allocations("o3") == []
+    assert not [m for m in sub.snapshot() if m["orderid"] in ("o2", "o3")]
+    assert svc.batches("LAMP")["b-lamp"]["allocated"] == 4
+    svc.stop()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_holds_from_redis_messages(
+        redis_server, service_factory, subscriber_factory, store, mode):
+    """hold_seconds on allocation_required and order_allocation_required, on
+    the memory store (it keeps holds); the server expires them."""
+    if store.kind != "sqlite":
+        pytest.skip("the memory store does not depend on the database under test")
+    svc, sub = start(redis_server, service_factory, subscriber_factory, mode, db="memory:")
+    svc.add_batch("b1", "LAMP", 10)
+    send(redis_server, mode, "allocation_required",
+         {"orderid": "cart", "sku": "LAMP", "qty": 2, "hold_seconds": 1})
+    send(redis_server, mode, "order_allocation_required",
+         {"orderid": "order", "hold_seconds": 600, "lines": [{"sku": "LAMP", "qty": 3}]})
+    assert sub.wait_for(lambda m: m["orderid"] == "order")
+    (held,) = svc.allocations("order")
+    assert held["batchref"] == "b1" and held["expires"].endswith("Z")
+    # the 1 s hold is gone by the server's own expiry
+    assert wait_until(lambda: svc.allocations("cart") == [], timeout=4)
+    assert svc.batches("LAMP")["b1"]["allocated"] == 3
+    svc.stop()

@@ -35,7 +35,8 @@ from . import _lib
 from . import callbacks, commands, errors, events, messages, model, policies  # noqa: F401
 from . import stores, views  # noqa: F401
 from . import redis, smtp  # noqa: F401
-from .bus import CommandResult, MessageBus, allocate_orders_csv, bootstrap  # noqa: F401
+from .bus import BACKORDERS, CommandResult, LineResult, MessageBus  # noqa: F401
+from .bus import allocate_orders_csv, bootstrap  # noqa: F401
 from .callbacks import set_log_handler  # noqa: F401
 from .errors import (  # noqa: F401
     AllocationError,
@@ -57,7 +58,7 @@ from .stores import Store  # noqa: F401
 __version__: str = _lib.lib.la_version().decode()
 
 __all__ = [
-    "AllocationError", "Batch", "CommandResult", "Conflict", "DatabaseError", "IOError_",
+    "AllocationError", "BACKORDERS", "Batch", "CommandResult", "LineResult", "Conflict", "DatabaseError", "IOError_",
     "InvalidArgument", "InvalidSku", "MessageBus", "NoMemory", "NotFound", "OrderLine", "Product", "StateError",
     "Store", "Unsupported", "UserAbort", "allocate_orders_csv", "bootstrap", "callbacks",
     "commands", "errors", "events", "library_paths", "messages", "model", "policies", "redis",

@@ -61,9 +61,26 @@ LA_CMD_CANCEL_BATCH = 5
 LA_EVT_ALLOCATED = 101
 LA_EVT_DEALLOCATED = 102
 LA_EVT_OUT_OF_STOCK = 103
+# 1.1: whole orders, holds, backorders (issue 13)
+LA_CMD_ALLOCATE_ORDER = 6
+LA_CMD_CONFIRM = 7
+LA_CMD_EXPIRE_HOLDS = 8
+LA_EVT_CONFIRMED = 104
+LA_EVT_BACKORDERED = 105
+LA_HOLD_MAX_SECONDS = 86400
+LA_ORDER_MAX_LINES = 1000
+LA_BUS_BACKORDERS = 0x1
+LA_OUTCOME_DONE = 0
+LA_OUTCOME_ALLOCATED = 1
+LA_OUTCOME_OUT_OF_STOCK = 2
+LA_OUTCOME_BACKORDERED = 3
+LA_LINE_ALLOCATED = 1
+LA_LINE_HELD = 2
+LA_LINE_BACKORDERED = 3
 
 LA_REASON_REQUESTED = 1
 LA_REASON_STOCK_REDUCED = 2
+LA_REASON_EXPIRED = 3
 
 LA_STORE_OUTBOX = 0x1
 LA_BUS_OPTIONS_VERSION = 2
@@ -89,13 +106,13 @@ LOG_FN = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 NOTIFY_FN = CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
 PUBLISH_FN = CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
 EVENT_HANDLER_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_void_p)
+CLOCK_FN = CFUNCTYPE(c_int64, c_void_p)
 MALLOC_FN = CFUNCTYPE(c_void_p, c_size_t)
 REALLOC_FN = CFUNCTYPE(c_void_p, c_void_p, c_size_t)
 FREE_FN = CFUNCTYPE(None, c_void_p)
 CSV_LINE_FN = CFUNCTYPE(
     c_int, c_size_t, c_char_p, c_char_p, c_int64, c_int, c_char_p, c_char_p, c_void_p
 )
-CLOCK_FN = CFUNCTYPE(c_int64, c_void_p)
 # la_policy_choose_fn (policy.h): out_index, product, orderid, qty, promise, payload.
 POLICY_CHOOSE_FN = CFUNCTYPE(
     c_int, POINTER(c_size_t), c_void_p, c_char_p, c_int64, c_char_p, c_void_p

@@ -5,6 +5,7 @@ Python as plain callables into a la_bus. The C callbacks made for them live
 exactly as long as the bus.
 """
 
+import time
 from ctypes import byref, c_size_t, c_uint64, c_void_p
 from dataclasses import dataclass
 from typing import (
@@ -34,18 +35,46 @@ from .stores import Publisher, Store, new_ptr, publish_function
 _ROUTABLE = {_lib.LA_EVT_OUT_OF_STOCK, _lib.LA_EVT_ALLOCATED}
 
 
+#: la_bus_options.flags: a line that finds no room waits (backorders).
+BACKORDERS = _lib.LA_BUS_BACKORDERS
+
+#: The clock port: the time now in seconds since 1970 (UTC).
+Clock = Callable[[], int]
+
+_OUTCOMES = {
+    _lib.LA_OUTCOME_DONE: "done",
+    _lib.LA_OUTCOME_ALLOCATED: "allocated",
+    _lib.LA_OUTCOME_OUT_OF_STOCK: "out_of_stock",
+    _lib.LA_OUTCOME_BACKORDERED: "backordered",
+}
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """One line of an AllocateOrder's result: the batch it went to (None
+    when the order was not placed), and whether its sku was short."""
+
+    sku: str
+    batchref: Optional[str]
+    short: bool
+
+
 @dataclass(frozen=True)
 class CommandResult:
-    """What one command of MessageBus.handle_many came to.
+    """What one command of MessageBus.handle_many (or the last handle) came to.
 
     status is 0 or the negative status code; batchref the batch an Allocate
     went to (None when out of stock, failed, or not an Allocate); error the
-    exception the command would have raised alone (None when it succeeded).
+    exception the command would have raised alone (None when it succeeded);
+    outcome "allocated", "out_of_stock", "backordered" or "done" (not an
+    allocation, or failed); lines the lines of an AllocateOrder, in its order.
     """
 
     status: int
     batchref: Optional[str]
     error: Optional[AllocationError]
+    outcome: str = "done"
+    lines: Tuple[LineResult, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -108,17 +137,38 @@ def _notify_function(notify: Notifications, keep: List[Any]) -> Tuple[Any, Optio
     return callback, None
 
 
+def _clock_function(clock: Clock, keep: List[Any]) -> Any:
+    """C clock function for clock(); an exception is logged and the system's
+    time used instead (the library needs a time)."""
+
+    def trampoline(payload: Any) -> int:
+        try:
+            return int(clock())
+        except BaseException:
+            report_exception("clock")
+            return int(time.time())
+
+    callback = _lib.CLOCK_FN(trampoline)
+    keep.append(callback)
+    return callback
+
+
 def _options(
     keep: List[Any],
     notify: Optional[Notifications],
     publish: Optional[Publisher],
     max_retries: Optional[int],
     retry_delay_us: Optional[int],
+    clock: Optional[Clock] = None,
+    flags: int = 0,
     policy: PolicyLike = None,
 ) -> _lib.BusOptions:
     """la_bus_options with the given ports; what C may call is appended to keep."""
     opts = _lib.BusOptions()
     check(_lib.lib.la_bus_options_init(byref(opts), _lib.LA_BUS_OPTIONS_VERSION))
+    opts.flags = flags
+    if clock is not None:
+        opts.clock = _clock_function(clock, keep)
     if max_retries is not None:
         opts.max_retries = max_retries
     if retry_delay_us is not None:
@@ -131,6 +181,32 @@ def _options(
         opts.policy = pointer_of(policy)
         keep.append(policy)  # its C struct and callback live as long as the bus
     return opts
+
+
+def _decoded(raw: Optional[bytes]) -> Optional[str]:
+    return raw.decode() if raw is not None else None
+
+
+def _result_at(ptr: int, i: int) -> CommandResult:
+    """Command i's result, read from the bus at ptr."""
+    lib = _lib.lib
+    status = lib.la_bus_result_status(ptr, i)
+    error: Optional[AllocationError] = None
+    if status < 0:
+        text: Optional[bytes] = lib.la_bus_result_error(ptr, i)
+        error = error_for(status, text.decode("utf-8", "replace") if text else "")
+    lines = tuple(
+        LineResult(
+            _decoded(lib.la_bus_result_line_sku(ptr, i, n)) or "",
+            _decoded(lib.la_bus_result_line_batchref(ptr, i, n)),
+            bool(lib.la_bus_result_line_short(ptr, i, n)),
+        )
+        for n in range(lib.la_bus_result_line_count(ptr, i))
+    )
+    outcome = _OUTCOMES.get(lib.la_bus_result_outcome(ptr, i), "done")
+    return CommandResult(
+        status, _decoded(lib.la_bus_result_batchref_at(ptr, i)), error, outcome, lines
+    )
 
 
 def _event_kind(event_class: type) -> int:
@@ -146,7 +222,9 @@ class MessageBus:
 
     Made by bootstrap() (usually) or MessageBus(store, notify, publish).
     max_retries and retry_delay_us tune the retries after a Conflict (None:
-    the library's defaults). policy: the allocation policy, a
+    the library's defaults). clock() gives the time for holds (seconds since
+    1970; None: the system's); flags BACKORDERS makes lines that find no
+    room wait for stock. policy: the allocation policy, a
     policies.Policy or a built-in's name ("book", the default, or
     "latest-in-time"). A context manager; close() frees it (and the
     store, when bootstrap opened that store). Use one bus per thread.
@@ -161,6 +239,8 @@ class MessageBus:
         max_retries: Optional[int] = None,
         retry_delay_us: Optional[int] = None,
         owns_store: bool = False,
+        clock: Optional[Clock] = None,
+        flags: int = 0,
         policy: PolicyLike = None,
     ) -> None:
         lib = _lib.lib
@@ -168,7 +248,9 @@ class MessageBus:
         self._store = store
         self._owns_store = owns_store
         keep: List[Any] = []
-        opts = _options(keep, notify, publish, max_retries, retry_delay_us, policy)
+        opts = _options(
+            keep, notify, publish, max_retries, retry_delay_us, clock, flags, policy
+        )
         # C ports (SMTP, Redis) are kept by the bus, which they close before
         # they are freed; the state keeps only the Python callbacks.
         self._ports = [k for k in keep if isinstance(k, CPort)]
@@ -281,22 +363,20 @@ class MessageBus:
             rc = lib.la_bus_handle_many(ptr, built, len(batch))
             if rc < 0:
                 raise error_for(rc)
-            results: List[CommandResult] = []
-            for i in range(lib.la_bus_result_count(ptr)):
-                status = lib.la_bus_result_status(ptr, i)
-                ref: Optional[bytes] = lib.la_bus_result_batchref_at(ptr, i)
-                error: Optional[AllocationError] = None
-                if status < 0:
-                    text: Optional[bytes] = lib.la_bus_result_error(ptr, i)
-                    error = error_for(status, text.decode("utf-8", "replace") if text else "")
-                results.append(
-                    CommandResult(status, ref.decode() if ref is not None else None, error)
-                )
-            return results
+            return [_result_at(ptr, i) for i in range(lib.la_bus_result_count(ptr))]
         finally:
             for msg in built:
                 if msg:
                     self._message_free(msg)
+
+    def result(self, index: int = 0) -> CommandResult:
+        """The result of command index of the last handle (index 0) or
+        handle_many: e.g. the batch of each line of an AllocateOrder, or
+        whether an Allocate was backordered. IndexError out of range."""
+        ptr = self.ptr
+        if not 0 <= index < _lib.lib.la_bus_result_count(ptr):
+            raise IndexError(f"no result {index} of the last call")
+        return _result_at(ptr, index)
 
     def finish_reallocations(self) -> int:
         """Finish the reallocations a crashed process left pending (bus.h,
@@ -385,6 +465,8 @@ def bootstrap(
     routes: Optional[Mapping[Type[Event], Optional[str]]] = None,
     max_retries: Optional[int] = None,
     retry_delay_us: Optional[int] = None,
+    clock: Optional[Clock] = None,
+    flags: int = 0,
     policy: PolicyLike = None,
 ) -> MessageBus:
     """A ready bus, as the book's bootstrap(): dependencies injected.
@@ -395,7 +477,8 @@ def bootstrap(
     publish methods, or the C ports allocation.smtp.SmtpNotifications and
     allocation.redis.RedisPublisher. handlers: {EventClass: [handler, ...]};
     routes: {OutOfStock or Allocated: destination or None}. policy: the
-    allocation policy (allocation.policies; None: "book").
+    allocation policy (allocation.policies; None: "book"). clock and flags:
+    see MessageBus.
     """
     owns = False
     if store is None:
@@ -410,6 +493,8 @@ def bootstrap(
             max_retries=max_retries,
             retry_delay_us=retry_delay_us,
             owns_store=owns,
+            clock=clock,
+            flags=flags,
             policy=policy,
         )
     except BaseException:

@@ -5,9 +5,9 @@ reads a la_message the library owns into a new dataclass.
 """
 
 import datetime
-from ctypes import byref, c_void_p, string_at
+from ctypes import byref, c_char_p, c_int64, c_void_p, string_at
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Union, cast
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union, cast
 
 from . import _lib
 from .errors import check
@@ -17,11 +17,11 @@ Date = Union[datetime.date, str, None]
 
 
 class Command:
-    """Base of the five commands: what bus.handle() is asked to do."""
+    """Base of the commands: what bus.handle() is asked to do."""
 
 
 class Event:
-    """Base of the three events: what happened (bus.handle() accepts them too)."""
+    """Base of the events: what happened (bus.handle() accepts them too)."""
 
 
 @dataclass
@@ -37,12 +37,39 @@ class CreateBatch(Command):
 @dataclass
 class Allocate(Command):
     """Allocate an order line: bus.handle() returns the batch ref, or None
-    when out of stock."""
+    when out of stock. hold_seconds (1-86400) holds the line until Confirm,
+    or until ExpireHolds deallocates it; 0: permanent, as in the book."""
 
     orderid: str
     sku: str
     qty: int
     promise: Date = None  # the date promised to the customer (policies.py)
+    hold_seconds: int = 0  # 1-86400: held until Confirm or ExpireHolds
+
+
+@dataclass
+class AllocateOrder(Command):
+    """Allocate every line (sku, qty) of an order, or none of them (whole
+    orders); bus.result() tells which batch each line went to."""
+
+    orderid: str
+    lines: Sequence[Tuple[str, int]]
+    hold_seconds: int = 0
+
+
+@dataclass
+class Confirm(Command):
+    """Make every held line of orderid permanent (NotFound: it has none)."""
+
+    orderid: str
+
+
+@dataclass
+class ExpireHolds(Command):
+    """Deallocate (reason "expired") every held line whose hold ended by now
+    (seconds since 1970, UTC)."""
+
+    now: int
 
 
 @dataclass
@@ -71,17 +98,20 @@ class CancelBatch(Command):
 
 @dataclass
 class Allocated(Event):
-    """An order line was allocated to batchref."""
+    """An order line was allocated to batchref (held until expires, seconds
+    since 1970, when not 0)."""
 
     orderid: str
     sku: str
     qty: int
     batchref: str
+    expires: int = 0
 
 
 @dataclass
 class Deallocated(Event):
-    """An order line left its batch; reason "requested" or "stock_reduced"."""
+    """An order line left its batch; reason "requested", "stock_reduced" or
+    "expired"."""
 
     orderid: str
     sku: str
@@ -94,6 +124,25 @@ class OutOfStock(Event):
     """An Allocate found no batch of sku with enough stock."""
 
     sku: str
+
+
+@dataclass
+class Confirmed(Event):
+    """A held line became permanent on batchref."""
+
+    orderid: str
+    sku: str
+    qty: int
+    batchref: str
+
+
+@dataclass
+class Backordered(Event):
+    """No batch could take the line: it waits for stock (backorders)."""
+
+    orderid: str
+    sku: str
+    qty: int
 
 
 Message = Union[Command, Event]
@@ -118,6 +167,7 @@ def eta_date(raw: Optional[bytes]) -> Optional[datetime.date]:
 _REASONS: Dict[str, int] = {
     "requested": _lib.LA_REASON_REQUESTED,
     "stock_reduced": _lib.LA_REASON_STOCK_REDUCED,
+    "expired": _lib.LA_REASON_EXPIRED,
 }
 
 KIND_OF: Dict[type, int] = {
@@ -129,6 +179,11 @@ KIND_OF: Dict[type, int] = {
     Allocated: _lib.LA_EVT_ALLOCATED,
     Deallocated: _lib.LA_EVT_DEALLOCATED,
     OutOfStock: _lib.LA_EVT_OUT_OF_STOCK,
+    AllocateOrder: _lib.LA_CMD_ALLOCATE_ORDER,
+    Confirm: _lib.LA_CMD_CONFIRM,
+    ExpireHolds: _lib.LA_CMD_EXPIRE_HOLDS,
+    Confirmed: _lib.LA_EVT_CONFIRMED,
+    Backordered: _lib.LA_EVT_BACKORDERED,
 }
 
 
@@ -141,26 +196,52 @@ def _s(value: Optional[str]) -> Optional[bytes]:
 Builder = Callable[[Any, c_void_p], Any]
 
 
+def _allocate(lib: Any, m: "Allocate", out: c_void_p) -> Any:
+    if m.hold_seconds or m.promise is not None:
+        return lib.la_command_allocate_with(
+            byref(out), _s(m.orderid), _s(m.sku), m.qty, m.hold_seconds, eta_text(m.promise)
+        )
+    return lib.la_command_allocate(byref(out), _s(m.orderid), _s(m.sku), m.qty)
+
+
+def _allocate_order(lib: Any, m: "AllocateOrder", out: c_void_p) -> Any:
+    lines = list(m.lines)
+    skus = (c_char_p * len(lines))(*(_s(sku) for sku, _ in lines))
+    qtys = (c_int64 * len(lines))(*(qty for _, qty in lines))
+    return lib.la_command_allocate_order(
+        byref(out), _s(m.orderid), skus, qtys, len(lines), m.hold_seconds
+    )
+
+
+def _allocated(lib: Any, m: "Allocated", out: c_void_p) -> Any:
+    if m.expires:
+        return lib.la_event_allocated_held(
+            byref(out), _s(m.orderid), _s(m.sku), m.qty, _s(m.batchref), m.expires
+        )
+    return lib.la_event_allocated(byref(out), _s(m.orderid), _s(m.sku), m.qty, _s(m.batchref))
+
+
 def _build(lib: Any) -> Dict[type, Builder]:
     """Per-class constructors: message → rc, filling out (a c_void_p)."""
     return {
         CreateBatch: lambda m, out: lib.la_command_create_batch(
             byref(out), _s(m.ref), _s(m.sku), m.qty, eta_text(m.eta)
         ),
-        Allocate: lambda m, out: (
-            lib.la_command_allocate(byref(out), _s(m.orderid), _s(m.sku), m.qty)
-            if m.promise is None
-            else lib.la_command_allocate_with(
-                byref(out), _s(m.orderid), _s(m.sku), m.qty, 0, eta_text(m.promise)
-            )
-        ),
+        Allocate: lambda m, out: _allocate(lib, m, out),
+        AllocateOrder: lambda m, out: _allocate_order(lib, m, out),
+        Confirm: lambda m, out: lib.la_command_confirm(byref(out), _s(m.orderid)),
+        ExpireHolds: lambda m, out: lib.la_command_expire_holds(byref(out), m.now),
         Deallocate: lambda m, out: lib.la_command_deallocate(byref(out), _s(m.orderid), _s(m.sku)),
         ChangeBatchQuantity: lambda m, out: lib.la_command_change_batch_quantity(
             byref(out), _s(m.ref), m.qty
         ),
         CancelBatch: lambda m, out: lib.la_command_cancel_batch(byref(out), _s(m.ref)),
-        Allocated: lambda m, out: lib.la_event_allocated(
+        Allocated: lambda m, out: _allocated(lib, m, out),
+        Confirmed: lambda m, out: lib.la_event_confirmed(
             byref(out), _s(m.orderid), _s(m.sku), m.qty, _s(m.batchref)
+        ),
+        Backordered: lambda m, out: lib.la_event_backordered(
+            byref(out), _s(m.orderid), _s(m.sku), m.qty
         ),
         Deallocated: lambda m, out: lib.la_event_deallocated(
             byref(out), _s(m.orderid), _s(m.sku), m.qty, _REASONS.get(m.reason, 0)
@@ -196,7 +277,34 @@ def from_c(ptr: int, lib: Any = _lib.lib) -> Message:
             _text(lib.la_message_sku(ptr)),
             lib.la_message_qty(ptr),
             _text(lib.la_message_batchref(ptr)),
+            lib.la_message_expires(ptr),
         )
+    if kind == _lib.LA_EVT_CONFIRMED:
+        return Confirmed(
+            _text(lib.la_message_orderid(ptr)),
+            _text(lib.la_message_sku(ptr)),
+            lib.la_message_qty(ptr),
+            _text(lib.la_message_batchref(ptr)),
+        )
+    if kind == _lib.LA_EVT_BACKORDERED:
+        return Backordered(
+            _text(lib.la_message_orderid(ptr)),
+            _text(lib.la_message_sku(ptr)),
+            lib.la_message_qty(ptr),
+        )
+    if kind == _lib.LA_CMD_ALLOCATE_ORDER:
+        return AllocateOrder(
+            _text(lib.la_message_orderid(ptr)),
+            [
+                (_text(lib.la_message_line_sku(ptr, i)), lib.la_message_line_qty(ptr, i))
+                for i in range(lib.la_message_line_count(ptr))
+            ],
+            lib.la_message_hold_seconds(ptr),
+        )
+    if kind == _lib.LA_CMD_CONFIRM:
+        return Confirm(_text(lib.la_message_orderid(ptr)))
+    if kind == _lib.LA_CMD_EXPIRE_HOLDS:
+        return ExpireHolds(lib.la_message_now(ptr))
     if kind == _lib.LA_EVT_DEALLOCATED:
         return Deallocated(
             _text(lib.la_message_orderid(ptr)),
@@ -218,6 +326,8 @@ def from_c(ptr: int, lib: Any = _lib.lib) -> Message:
             _text(lib.la_message_orderid(ptr)),
             _text(lib.la_message_sku(ptr)),
             lib.la_message_qty(ptr),
+            promise=eta_date(lib.la_message_promise(ptr)),
+            hold_seconds=lib.la_message_hold_seconds(ptr),
         )
     if kind == _lib.LA_CMD_DEALLOCATE:
         return Deallocate(_text(lib.la_message_orderid(ptr)), _text(lib.la_message_sku(ptr)))

@@ -5,7 +5,7 @@
   call its C function directly.
 * ``RedisConsumer(url, bus)``: turns the inbound channels
   (``change_batch_quantity``, ``batch_created``, ``batch_cancelled``,
-  ``allocation_required``) into commands on a bus.
+  ``allocation_required``, ``order_allocation_required``) into commands on a bus.
 * ``RedisRelay(url, store)``: publishes a store's transactional outbox
   (a store opened with ``outbox=True``).
 
@@ -265,6 +265,7 @@ class RedisConsumer(_Runner):
     batch_created               {"ref", "sku", "qty", "eta"}     CreateBatch
     batch_cancelled             {"ref"}                          CancelBatch
     allocation_required         {"orderid", "sku", "qty"}        Allocate
+    order_allocation_required   {"orderid", "lines": [...]}      AllocateOrder
     ==========================  ===============================  ===================
 
     start() (or run()) subscribes (streams: reads as member ``consumer`` of

@@ -30,22 +30,61 @@ def _s(value: Optional[str]) -> Optional[bytes]:
     return value.encode() if isinstance(value, str) else value
 
 
-def allocations(orderid: str, store: Union[Store, "MessageBus"]) -> List[Dict[str, str]]:
-    """[{"sku": ..., "batchref": ...}, ...] for orderid, in allocation order."""
+def _utc_text(seconds: int) -> str:
+    """seconds since 1970 → "2026-12-05T03:04:05Z" (as GET /allocations)."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+
+
+def _allocation_row(lib: Any, ptr: Optional[int], i: int) -> Dict[str, Optional[str]]:
+    """As GET /allocations: the book's {sku, batchref}; a held line adds
+    "expires" (ISO-8601 UTC); a waiting line has batchref None and a status."""
+    ref: Optional[bytes] = lib.la_allocation_list_batchref(ptr, i)
+    row: Dict[str, Optional[str]] = {
+        "sku": lib.la_allocation_list_sku(ptr, i).decode(),
+        "batchref": ref.decode() if ref is not None else None,
+    }
+    status = lib.la_allocation_list_status(ptr, i)
+    if status == _lib.LA_LINE_HELD:
+        row["expires"] = _utc_text(lib.la_allocation_list_expires(ptr, i))
+    elif status == _lib.LA_LINE_BACKORDERED:
+        row["status"] = "backordered"
+    return row
+
+
+def allocations(
+    orderid: str, store: Union[Store, "MessageBus"]
+) -> List[Dict[str, Optional[str]]]:
+    """[{"sku": ..., "batchref": ...}, ...] for orderid, in allocation order;
+    a held line adds "expires"; a line waiting for stock is
+    {"sku", "batchref": None, "status": "backordered"}."""
     lib = _lib.lib
     out = c_void_p()
     check(lib.la_view_allocations(byref(out), _store_ptr(store), _s(orderid)))
     ptr = out.value
     try:
-        return [
-            {
-                "sku": lib.la_allocation_list_sku(ptr, i).decode(),
-                "batchref": lib.la_allocation_list_batchref(ptr, i).decode(),
-            }
-            for i in range(lib.la_allocation_list_count(ptr))
-        ]
+        return [_allocation_row(lib, ptr, i) for i in range(lib.la_allocation_list_count(ptr))]
     finally:
         lib.la_allocation_list_free(ptr)
+
+
+def _batch_row(lib: Any, ptr: Optional[int], i: int) -> BatchRow:
+    row: BatchRow = {
+        "ref": lib.la_batch_page_ref(ptr, i).decode(),
+        "sku": lib.la_batch_page_sku(ptr, i).decode(),
+        "eta": eta_date(lib.la_batch_page_eta(ptr, i)),
+        "purchased": lib.la_batch_page_purchased(ptr, i),
+        "allocated": lib.la_batch_page_allocated(ptr, i),
+        "available": lib.la_batch_page_available(ptr, i),
+        "lines": lib.la_batch_page_lines(ptr, i),
+    }
+    held, waiting = lib.la_batch_page_held(ptr, i), lib.la_batch_page_waiting(ptr, i)
+    if held:
+        row["held"] = held
+    if waiting:
+        row["waiting"] = waiting
+    return row
 
 
 @dataclass
@@ -64,25 +103,15 @@ def batches(
     after: Optional[str] = None,
 ) -> BatchPage:
     """One page of the batch dashboard: rows {ref, sku, eta, purchased,
-    allocated, available, lines}, of one sku or all (sku None); limit rows
+    allocated, available, lines}, plus held and waiting when not 0 (as GET
+    /batches), of one sku or all (sku None); limit rows
     (0: the library's default page), after the cursor of the previous page."""
     lib = _lib.lib
     out = c_void_p()
     check(lib.la_view_batches(byref(out), _store_ptr(store), _s(sku), limit, _s(after)))
     ptr = out.value
     try:
-        rows = [
-            {
-                "ref": lib.la_batch_page_ref(ptr, i).decode(),
-                "sku": lib.la_batch_page_sku(ptr, i).decode(),
-                "eta": eta_date(lib.la_batch_page_eta(ptr, i)),
-                "purchased": lib.la_batch_page_purchased(ptr, i),
-                "allocated": lib.la_batch_page_allocated(ptr, i),
-                "available": lib.la_batch_page_available(ptr, i),
-                "lines": lib.la_batch_page_lines(ptr, i),
-            }
-            for i in range(lib.la_batch_page_count(ptr))
-        ]
+        rows = [_batch_row(lib, ptr, i) for i in range(lib.la_batch_page_count(ptr))]
         cursor: Optional[bytes] = lib.la_batch_page_next(ptr)
         return BatchPage(rows, cursor.decode() if cursor is not None else None)
     finally:
