@@ -122,8 +122,10 @@ int la_product_change_at(la_change *out, const la_product *p, size_t index)
 	switch (c->kind) {
 	case LA_CHANGE_BATCH_ADDED:
 		out->qty = c->new_qty;
-		out->eta = c->batch->eta;
-		out->sequence = c->batch->sequence;
+		if (c->batch) { /* always set for this kind; said for the analyzer */
+			out->eta = c->batch->eta;
+			out->sequence = c->batch->sequence;
+		}
 		break;
 	case LA_CHANGE_BATCH_QUANTITY:
 		out->qty = c->new_qty;

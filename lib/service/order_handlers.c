@@ -31,8 +31,10 @@ static int items_in_sku_order(size_t **out, const la_message *cmd)
 {
 	size_t n = cmd->item_count;
 	size_t *order = la__malloc(n * sizeof *order);
-	if (!order)
-		return la__error_nomem();
+	if (!order) {
+		(void)la__error_nomem();
+		return LA_ENOMEM; /* spelled out: the caller indexes *out on LA_OK */
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t j = i;
 		for (; j > 0 && strcmp(cmd->items[order[j - 1]].sku, cmd->items[i].sku) > 0; j--)
@@ -74,7 +76,11 @@ int la__handle_allocate_order(la_bus *bus, const la_message *cmd, la__result *re
 	size_t n = cmd->item_count;
 	struct order_attempt a = {la__calloc(n, sizeof *a.products),
 	                          la__calloc(n, sizeof *a.batchrefs), NULL, 0};
-	int rc = a.products && a.batchrefs ? items_in_sku_order(&a.order, cmd) : la__error_nomem();
+	int rc = LA_ENOMEM;
+	if (a.products && a.batchrefs)
+		rc = items_in_sku_order(&a.order, cmd);
+	else
+		(void)la__error_nomem();
 	la_allocation_options opts = la__bus_allocation_options(bus, cmd);
 	opts.backorder = 0; /* a whole order is placed at once or not at all */
 	for (size_t k = 0; rc == LA_OK && k < n; k++) {
