@@ -69,6 +69,16 @@ int la__message_build(la_message **out, int kind, const char *orderid, const cha
 	return la__message_make(out, &f);
 }
 
+int la__reallocation_command(la_message **out, const la_message *deallocated)
+{
+	la__message_fields f = {.kind = LA_CMD_ALLOCATE,
+	                        .qty = deallocated->qty,
+	                        .time = deallocated->time, /* a held line keeps its end */
+	                        .orderid = deallocated->orderid,
+	                        .sku = deallocated->sku};
+	return la__message_make(out, &f);
+}
+
 static int check_qty(int64_t qty, const char *field, int allow_zero)
 {
 	if (qty < 0 || (qty == 0 && !allow_zero))

@@ -39,6 +39,9 @@ typedef struct la__message_fields {
 /* Build a message from already validated fields (NULL for absent ones). */
 int la__message_build(la_message **out, int kind, const char *orderid, const char *sku,
                       const char *batchref, const char *eta, int64_t qty, int reason);
+/* The Allocate that reallocates the line of a Deallocated event: same order,
+ * sku and qty, and a held line's end (the event's time) so it stays held. */
+int la__reallocation_command(la_message **out, const la_message *deallocated);
 int la__message_make(la_message **out, const la__message_fields *f);
 /* The spec's name of a message kind ("Allocated", ...; "Unknown"), and of a
  * la_dealloc_reason ("requested", ...; NULL for others). */

@@ -69,8 +69,7 @@ static int reallocate(la_bus *bus, const la_message *event)
 {
 	la_message *command;
 	la__result result = {0};
-	int rc = la__message_build(&command, LA_CMD_ALLOCATE, event->orderid, event->sku, NULL,
-	                           NULL, event->qty, 0);
+	int rc = la__reallocation_command(&command, event);
 	if (rc != LA_OK)
 		return rc;
 	bus->commands++;

@@ -259,8 +259,7 @@ static void run_event(la_bus *bus, const la_message *event)
 	if (event->kind == LA_EVT_DEALLOCATED && event->reason == LA_REASON_STOCK_REDUCED) {
 		la_message *command;
 		la__result result = {0};
-		int rc = la__message_build(&command, LA_CMD_ALLOCATE, event->orderid, event->sku,
-		                           NULL, NULL, event->qty, 0);
+		int rc = la__reallocation_command(&command, event);
 		if (rc == LA_OK) {
 			rc = run_command(bus, command, &result);
 			la_message_free(command);

@@ -144,6 +144,28 @@ Test(orders, a_hold_expires_and_frees_its_stock)
 	close_bus();
 }
 
+/* A held line moved by a quantity change (spec 1.1.7) keeps its hold and
+ * its end: it is still held on its new batch and expires as it would have. */
+Test(orders, a_held_line_moved_by_a_quantity_change_keeps_its_hold)
+{
+	open_bus(0);
+	batch("b1", "LAMP", 10);
+	cr_assert_eq(allocate("o1", "LAMP", 4, 60), LA_OK, "%s", la_error_last());
+	batch("b2", "LAMP", 10);
+	la_message *m;
+	cr_assert_eq(la_command_change_batch_quantity(&m, "b1", 2), LA_OK);
+	cr_assert_eq(run(m), LA_OK, "%s", la_error_last());
+	int64_t expires = 0;
+	cr_assert_eq(row_status("o1", "LAMP", &expires), LA_LINE_HELD);
+	cr_assert_eq(expires, 1000060);
+	cr_assert_eq(available("b2"), 6, "moved to b2");
+	cr_assert_eq(la_command_expire_holds(&m, 1000060), LA_OK);
+	cr_assert_eq(run(m), LA_OK, "%s", la_error_last());
+	cr_assert_eq(available("b2"), 10, "the moved hold expired");
+	cr_assert_eq(row_status("o1", "LAMP", NULL), 0);
+	close_bus();
+}
+
 Test(orders, a_confirmed_hold_stays)
 {
 	open_bus(0);
