@@ -24,6 +24,8 @@ static int grow(void **ptr, size_t *cap, size_t need, size_t size)
 /* The capacity checks are inline: a call per byte was a third of the parse. */
 static int put_bytes(scratch *s, const char *from, size_t n)
 {
+	if (n == 0) /* an empty field: s->bytes may still be NULL */
+		return CSV_OK;
 	if (s->len + n > s->cap && grow((void **)&s->bytes, &s->cap, s->len + n, 1))
 		return CSV_ENOMEM;
 	memcpy(s->bytes + s->len, from, n);
