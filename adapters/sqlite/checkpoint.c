@@ -104,6 +104,16 @@ int sq_checkpointer_start(struct sq_store *store)
 		                    store->path, sqlite3_errstr(rc));
 	}
 	sqlite3_busy_timeout(c->db, 100);
+	/* A connection that has read nothing does not know the file is in WAL
+	 * mode, and its checkpoints are silent no-ops: read the schema first. */
+	rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		int failed = la_error_set(
+		    LA_EIO, "SQLite %s: cannot read with the checkpoint connection: %s",
+		    store->path, sqlite3_errmsg(c->db));
+		destroy(c);
+		return failed;
+	}
 	if (pthread_create(&c->thread, NULL, run, c) != 0) {
 		destroy(c);
 		return la_error_set(LA_EIO, "SQLite %s: cannot start the checkpoint thread",

@@ -60,6 +60,20 @@ Test(sqlite_checkpoint, a_thread_checkpoints_and_commits_do_not)
 	}
 	cr_assert_gt(runs, 0, "the thread never ran a checkpoint (WAL %lld bytes)",
 	             wal_bytes(path));
+	/* and its checkpoints copy pages: the database file grows from its
+	 * schema's few pages to the 20,000 lines' (a connection that had read
+	 * nothing used to run them as no-ops) */
+	const long long enough = 1048576; /* bytes: 256 pages */
+	struct stat db = {0};
+	for (int waited = 0; waited < 5000; waited += 10) {
+		cr_assert_eq(stat(path, &db), 0);
+		if ((long long)db.st_size > enough)
+			break;
+		struct timespec pause = {0, 10000000}; /* 10 ms */
+		nanosleep(&pause, NULL);
+	}
+	cr_assert_gt((long long)db.st_size, enough, "database file %lld bytes, WAL %lld bytes",
+	             (long long)db.st_size, wal_bytes(path));
 	/* the checkpointed pages are in the database file: a reader that opens
 	 * the file sees every line */
 	sq_store_close(state);
