@@ -101,14 +101,14 @@ Test(sqlite_checkpoint, the_wal_starts_over_under_steady_commits)
 	cr_assert_eq(sq_repo_add(p, state), LA_OK);
 	cr_assert_eq(sq_uow_commit(state), LA_OK);
 	sq_uow_end(state);
-	for (int i = 0; i < 2000; i++)
+	for (int i = 0; i < 1000; i++)
 		commit_lines(state, i * 10, 10);
 	long long wal = wal_bytes(path);
-	cr_log_info("WAL after 2,000 commits: %lld bytes", wal);
-	cr_assert_lt(wal, 32LL * 1048576, "WAL %lld bytes", wal);
+	cr_log_info("WAL after 1,000 commits: %lld bytes", wal);
+	cr_assert_lt(wal, 24LL * 1048576, "WAL %lld bytes", wal);
 	sq_store_close(state);
 	sqlite3 *raw = sqlt_raw(path);
-	cr_assert_eq(sqlt_int(raw, "SELECT count(*) FROM allocations"), 20000);
+	cr_assert_eq(sqlt_int(raw, "SELECT count(*) FROM allocations"), 10000);
 	sqlite3_close(raw);
 }
 
