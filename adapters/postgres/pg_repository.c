@@ -158,6 +158,28 @@ static int load(la_product **out, struct pg_store *store, enum pg_stmt which, en
 	return rc;
 }
 
+/*
+ * The first product a unit of work loads (a batch's first sku: on a hot sku,
+ * the only one) is locked before the transaction's snapshot is taken: a
+ * session advisory lock in its own implicit transaction, synced before
+ * BEGIN, sent in the same round trip as the load. Another process's writer
+ * of the same sku then waits for this commit and reads what it wrote,
+ * instead of failing its own commit at the version check (which stays, for
+ * every other product). pg_unit_end lets it go. A unit of work waiting here
+ * holds no other lock, so no deadlock can form around it.
+ */
+static int lock_first(struct pg_store *store, const char *sku)
+{
+	if (!store->in_unit || store->begun || store->locked)
+		return LA_OK;
+	int rc = pg_queue(store, PG_PRODUCT_LOCK, 1, &sku);
+	if (rc == LA_OK)
+		rc = pg_send_deferred(store);
+	if (rc == LA_OK)
+		store->locked = 1;
+	return rc;
+}
+
 int pg_repo_get(la_product **out, const char *sku, void *state)
 {
 	struct pg_store *store = state;
@@ -166,6 +188,9 @@ int pg_repo_get(la_product **out, const char *sku, void *state)
 		*out = known;
 		return LA_OK;
 	}
+	int rc = lock_first(store, sku);
+	if (rc != LA_OK)
+		return rc;
 	int64_t cached;
 	if (!pg_cache_version(&cached, store, sku))
 		return load(out, store, PG_PRODUCT_GET, PG_WAITING_GET, sku, "loading a product");
@@ -174,7 +199,7 @@ int pg_repo_get(la_product **out, const char *sku, void *state)
 	PGresult *res[2];
 	struct call calls[2] = {{PG_PRODUCT_GET_IF_CHANGED, 2, params},
 	                        {PG_WAITING_GET_IF_CHANGED, 2, params}};
-	int rc = query_all(res, store, calls, 2, "loading a product");
+	rc = query_all(res, store, calls, 2, "loading a product");
 	if (rc != LA_OK)
 		return rc;
 	rc = adopt(out, store, res[0], res[1], cached, 1);

@@ -174,4 +174,11 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                          " reason, extract(epoch FROM expires)::bigint"
                          " FROM order_history WHERE orderid = $1::text ORDER BY position",
                          1},
+    /* A unit of work's first product, locked before its snapshot is taken
+     * (pg_repository.c): a session lock, per schema and sku. */
+    [PG_PRODUCT_LOCK] = {"la_product_lock",
+                         "SELECT pg_advisory_lock(19522,"
+                         " hashtext(current_schema() || ':' || $1::text))",
+                         1},
+    [PG_PRODUCT_UNLOCK] = {"la_product_unlock", "SELECT pg_advisory_unlock_all()", 0},
 };

@@ -59,6 +59,8 @@ enum pg_stmt {
 	PG_PENDING_LIST,
 	PG_HISTORY_INSERT,
 	PG_VIEW_HISTORY,
+	PG_PRODUCT_LOCK,
+	PG_PRODUCT_UNLOCK,
 	PG_STMT_COUNT
 };
 
@@ -89,6 +91,7 @@ struct pg_store {
 	/* unit of work */
 	int in_unit;       /* between begin and end */
 	int begun;         /* BEGIN queued or sent: a transaction is open */
+	int locked;        /* the first product's advisory lock was asked for */
 	la_product **seen; /* identity map: every product handed out or added */
 	size_t seen_count;
 	size_t seen_cap;

@@ -276,6 +276,15 @@ void pg_unit_end(void *state)
 	struct pg_store *store = state;
 	if (store->begun)
 		pg_unit_rollback(state);
+	if (store->locked && !store->broken && pg_queue(store, PG_PRODUCT_UNLOCK, 0, NULL) == LA_OK)
+		pg_send_deferred(store); /* after COMMIT or ROLLBACK: its answer waits */
+	if (store->locked && store->broken && store->conn) {
+		/* A session given up on may still be alive, holding the lock
+		 * another process waits for: end it now, not at the next use. */
+		PQfinish(store->conn);
+		store->conn = NULL;
+	}
+	store->locked = 0;
 	pg_repo_forget_all(store);
 	store->in_unit = 0;
 }

@@ -23,6 +23,7 @@ struct writer {
 	struct pipeline_job *head, *tail; /* FIFO of waiting jobs */
 	int stopping;
 	int started;
+	int busy;              /* a unit of work is running: on this writer's thread or inline */
 	struct worker *worker; /* this writer's store and bus, opened on first use */
 	/* one unit of work's jobs and commands, reused */
 	struct pipeline_job *jobs[PIPELINE_MAX_BATCH];
@@ -152,14 +153,16 @@ static void *writer_main(void *arg)
 	struct writer *w = arg;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (!w->head && !w->stopping)
+		while (w->busy || (!w->head && !w->stopping))
 			pthread_cond_wait(&w->wake, &w->lock);
 		size_t n = take(w);
 		if (!n)
 			break; /* stopping, and nothing left */
+		w->busy = 1;
 		pthread_mutex_unlock(&w->lock);
 		run(w, n);
 		pthread_mutex_lock(&w->lock);
+		w->busy = 0;
 	}
 	pthread_mutex_unlock(&w->lock);
 	worker_retire(w->worker);
@@ -270,6 +273,37 @@ int pipeline_submit(struct pipeline_job *job)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	return LA_OK;
+}
+
+/* done() of a job run inline: its submitter reads the result on return. */
+static void ran_inline(struct pipeline_job *job)
+{
+	(void)job;
+}
+
+int pipeline_run_if_idle(struct pipeline_job *job)
+{
+	if (!atomic_load(&accepting))
+		return 0;
+	struct writer *w = writer_for(job->command);
+	pthread_mutex_lock(&w->lock);
+	int idle = !w->busy && !w->head && !w->stopping;
+	if (idle)
+		w->busy = 1; /* what is queued from now on runs after this job */
+	pthread_mutex_unlock(&w->lock);
+	if (!idle)
+		return 0;
+	void (*done)(struct pipeline_job *) = job->done;
+	job->done = ran_inline;
+	w->jobs[0] = job;
+	run(w, 1);
+	job->done = done;
+	pthread_mutex_lock(&w->lock);
+	w->busy = 0;
+	if (w->head || w->stopping)
+		pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	return 1;
 }
 
 void pipeline_stop(void)

@@ -12,7 +12,10 @@
  * takes whatever is waiting on its queue (up to PIPELINE_MAX_BATCH), runs it
  * as one unit of work (la_bus_handle_many) with its own store and bus, and
  * only after the commit hands each job back with the command's own result.
- * It never waits for company: a lone command goes at once.
+ * It never waits for company: a lone command goes at once; and when it is
+ * the server's only request in flight and its writer is idle, the HTTP
+ * thread runs it itself (pipeline_run_if_idle), holding the writer, which
+ * spares the two thread wake-ups of the hand-off and keeps the order.
  */
 #ifndef SERVER_PIPELINE_H
 #define SERVER_PIPELINE_H
@@ -66,6 +69,13 @@ int pipeline_start(unsigned int writers, void (*after_batch)(void *), void *afte
  * done() will be called; else the pipeline is stopping and job was not
  * taken. */
 int pipeline_submit(struct pipeline_job *job);
+
+/* A batch of one without the hand-off: when job's writer is idle (nothing
+ * running, nothing queued), run job's unit of work on the calling thread now,
+ * the writer held meanwhile (what is queued for it runs after: the same
+ * order as pipeline_submit). 1: done, job->result is final and done() was
+ * not called; 0: not run (busy writer, or stopping), submit it instead. */
+int pipeline_run_if_idle(struct pipeline_job *job);
 
 /* Run what is queued, then stop and join the writers. */
 void pipeline_stop(void);

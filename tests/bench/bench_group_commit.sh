@@ -21,7 +21,9 @@
 #    (their mean is the reference: the disk's fsync time drifts with other work).
 # 3. One client, one request at a time (wrk -t1 -c1) on SQLite and
 #    PostgreSQL: p50/p99 of this server against release 1.0's (aa71675,
-#    before group commit), in alternating rounds. Its binary comes from
+#    before group commit), in alternating rounds; on SQLite at the same
+#    durability on both sides (FULL against 1.0 with ?durability=full,
+#    ?durability=normal against 1.0's default NORMAL). Its binary comes from
 #    BENCH_BASELINE_SERVER (default /tmp/v10/build/examples/server/allocation-server);
 #    the comparison is skipped, saying so, when it is absent.
 #
@@ -227,11 +229,12 @@ one_client() {
 	echo "$(wrk_field "$out" p50_ms) $(wrk_field "$out" p99_ms) $(wrk_field "$out" non_2xx)"
 }
 
-# compare_latency LABEL SIDE: SIDE's mean p50/p99 over 1.0's (sum50, sum99)
+# compare_latency LABEL SIDE [REFERENCE]: SIDE's mean p50/p99 over REFERENCE's
+# (default old: 1.0 at its default durability) (sum50, sum99)
 compare_latency() {
-	local q50 q99
-	q50=$(ratio "${sum50[$2]}" "${sum50[old]}")
-	q99=$(ratio "${sum99[$2]}" "${sum99[old]}")
+	local q50 q99 ref=${3:-old}
+	q50=$(ratio "${sum50[$2]}" "${sum50[$ref]}")
+	q99=$(ratio "${sum99[$2]}" "${sum99[$ref]}")
 	echo "$1 vs 1.0, mean of $rounds rounds: p50 ${q50}x ($(verdict "$q50" '<' 1.2001))," \
 		"p99 ${q99}x ($(verdict "$q99" '<' 1.2001)); target <= 1.2x"
 }
@@ -250,25 +253,27 @@ single_part() {
 	echo "| store | server | p50 (ms) | p99 (ms) | non-2xx | load |"
 	echo "|---|---|---|---|---|---|"
 	local store side r db n=0 p50 p99 bad
-	local -A sum50 sum99 # by side: new, normal (SQLite only), old
+	local -A sum50 sum99 # by side: new, normal (SQLite only), old, oldfull (SQLite only)
 	for store in "${stores[@]}"; do
-		sum50=([new]=0 [normal]=0 [old]=0) sum99=([new]=0 [normal]=0 [old]=0)
+		sum50=([new]=0 [normal]=0 [old]=0 [oldfull]=0) sum99=([new]=0 [normal]=0 [old]=0 [oldfull]=0)
 		for r in $(seq "$rounds"); do
-			for side in new normal old; do
+			for side in new normal old oldfull; do
 				n=$((n + 1))
 				case $store in
 				sqlite)
 					db="sqlite:$work/one-$n.db"
 					[ "$side" = normal ] && db="$db?durability=normal"
+					[ "$side" = oldfull ] && db="$db?durability=full"
 					;;
 				postgres)
-					[ "$side" = normal ] && continue # one durability on PostgreSQL
+					# one durability on PostgreSQL
+					[ "$side" = normal ] || [ "$side" = oldfull ] && continue
 					psql_at "CREATE DATABASE one_$n" >/dev/null
 					db="$(sed "s/dbname=postgres/dbname=one_$n/" "$work/pg/conninfo")"
 					;;
 				esac
 				local binary=$server
-				[ "$side" = old ] && binary=$old_server
+				[ "$side" = old ] || [ "$side" = oldfull ] && binary=$old_server
 				read -r p50 p99 bad < <(one_client "$binary" "$db")
 				echo "| $store | $side (round $r) | $p50 | $p99 | $bad | $(load_average) |"
 				sum50[$side]=$(awk -v s="${sum50[$side]}" -v x="$p50" 'BEGIN { print s + x }')
@@ -276,8 +281,11 @@ single_part() {
 			done
 		done
 		if [ "$store" = sqlite ]; then
-			compare_latency "sqlite: this server, default synchronous=FULL (1.0: NORMAL)" new
-			compare_latency "sqlite: this server with ?durability=normal (1.0's durability)" normal
+			# the fair comparisons are at the same durability on both sides
+			compare_latency "sqlite: this server, default synchronous=FULL, vs 1.0 with ?durability=full" new oldfull
+			compare_latency "sqlite: this server with ?durability=normal (1.0's default durability)" normal
+			echo "(for the record, not the same durability: this server's FULL default over 1.0's NORMAL default:" \
+				"p50 $(ratio "${sum50[new]}" "${sum50[old]}")x, p99 $(ratio "${sum99[new]}" "${sum99[old]}")x)"
 		else
 			compare_latency "postgres: this server" new
 		fi

@@ -1,15 +1,18 @@
 /*
- * Several connections on one database: the optimistic check under real
- * concurrency. Races are made deterministic with a lock held by the test:
- * while it holds allocations in EXCLUSIVE mode, every commit stops at its
- * first write to that table, after both units of work have read the product;
- * the test waits until the backends are seen waiting, then lets go.
+ * Several connections on one database: the first product of a unit of work
+ * is locked up front (the second writer waits), every other one is guarded
+ * by the optimistic check under real concurrency. Races are made
+ * deterministic with a lock held by the test: while it holds allocations in
+ * EXCLUSIVE mode, every commit stops at its first write to that table, after
+ * the units of work have read the product; the test waits until the
+ * backends are seen waiting, then lets go.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <allocation/postgres.h>
 
@@ -21,6 +24,7 @@ struct worker {
 	int rc;
 	char error[512];
 	char batchref[64];
+	const char *first_sku; /* allocate_after: the unit of work's first product */
 };
 
 static void *allocate_one(void *arg)
@@ -29,6 +33,45 @@ static void *allocate_one(void *arg)
 	w->rc = pgt_allocate(w->bus, w->orderid, "LAMP", 1, w->batchref, sizeof w->batchref);
 	snprintf(w->error, sizeof w->error, "%s", la_error_last());
 	return NULL;
+}
+
+/* One unit of work: an allocation of first_sku, then one of LAMP. The lock
+ * taken up front is first_sku's: LAMP has only the optimistic check. */
+static void *allocate_after(void *arg)
+{
+	struct worker *w = arg;
+	la_message *first = NULL, *lamp = NULL;
+	cr_assert_eq(la_command_allocate(&first, w->orderid, w->first_sku, 1), LA_OK);
+	cr_assert_eq(la_command_allocate(&lamp, w->orderid, "LAMP", 1), LA_OK);
+	const la_message *commands[2] = {first, lamp};
+	w->rc = la_bus_handle_many(w->bus, commands, 2);
+	snprintf(w->error, sizeof w->error, "%s", la_error_last());
+	const char *ref = w->rc == LA_OK ? la_bus_result_batchref_at(w->bus, 1) : NULL;
+	snprintf(w->batchref, sizeof w->batchref, "%s", ref ? ref : "");
+	la_message_free(first);
+	la_message_free(lamp);
+	return NULL;
+}
+
+/* The product locks (advisory, class 19522) the backends of a and b hold
+ * or wait for, as condition says. */
+static long long product_locks(PGconn *ctl, la_store *a, la_store *b, const char *condition)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql,
+	         "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s USING (pid)"
+	         " WHERE l.locktype = 'advisory' AND l.classid = 19522 AND %s"
+	         " AND s.application_name IN ('%s', '%s')",
+	         condition, test_pg_app_name(a), test_pg_app_name(b));
+	return test_pg_value(ctl, sql);
+}
+
+/* LAMP's batch b1 and a batch of each racer's own first sku. */
+static void create_batches(la_bus *bus)
+{
+	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
+	pgt_create_batch(bus, "ka", "KEY-A", 10, NULL);
+	pgt_create_batch(bus, "kb", "KEY-B", 10, NULL);
 }
 
 /* A connection holding allocations locked until pgt_release. */
@@ -48,14 +91,15 @@ Test(postgres_concurrency, two_connections_allocating_at_once_one_conflicts)
 	la_bus *bus_a, *bus_b;
 	pgt_open(&a, &bus_a, LA_STORE_OUTBOX, &no_retry);
 	pgt_reopen(&b, &bus_b, a, LA_STORE_OUTBOX, &no_retry);
-	pgt_create_batch(bus_a, "b1", "LAMP", 10, NULL);
-	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products"), 1);
+	create_batches(bus_a);
+	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products WHERE sku = 'LAMP'"), 1);
 
 	PGconn *ctl = hold_allocations(a);
-	struct worker wa = {bus_a, "o1", -100, "", ""}, wb = {bus_b, "o2", -100, "", ""};
+	struct worker wa = {bus_a, "o1", -100, "", "", "KEY-A"},
+	              wb = {bus_b, "o2", -100, "", "", "KEY-B"};
 	pthread_t ta, tb;
-	pthread_create(&ta, NULL, allocate_one, &wa);
-	pthread_create(&tb, NULL, allocate_one, &wb);
+	pthread_create(&ta, NULL, allocate_after, &wa);
+	pthread_create(&tb, NULL, allocate_after, &wb);
 	/* one waits for the table, the other for the first's product row */
 	pgt_wait_for_lock_waiters(ctl, test_pg_app_name(a), test_pg_app_name(b), 2);
 	cr_assert_eq(test_pg_exec(ctl, "COMMIT"), 0);
@@ -70,11 +114,14 @@ Test(postgres_concurrency, two_connections_allocating_at_once_one_conflicts)
 	const char *loser = wa.rc == LA_ECONFLICT ? wa.error : wb.error;
 	cr_assert(strstr(loser, "40001"), "%s", loser);
 	cr_log_info("loser: %s", loser);
-	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products"), 2);
-	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM allocations"), 1);
-	cr_assert_eq(pgt_value(a, "SELECT allocated FROM batches"), 1);
-	/* only the winner's event reached the outbox */
-	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM outbox"), 1);
+	cr_assert_str_eq(wa.rc == LA_OK ? wa.batchref : wb.batchref, "b1");
+	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products WHERE sku = 'LAMP'"), 2);
+	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM allocations WHERE sku = 'LAMP'"), 1);
+	/* nothing of the loser's unit of work, its own sku's line neither */
+	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM allocations"), 2);
+	cr_assert_eq(pgt_value(a, "SELECT allocated FROM batches WHERE ref = 'b1'"), 1);
+	/* only the winner's events reached the outbox */
+	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM outbox"), 2);
 	pgt_check_invariants(a);
 	pgt_close(b, bus_b);
 	pgt_close(a, bus_a);
@@ -86,12 +133,13 @@ Test(postgres_concurrency, with_retries_both_concurrent_allocations_succeed)
 	la_bus *bus_a, *bus_b;
 	pgt_open(&a, &bus_a, 0, NULL);
 	pgt_reopen(&b, &bus_b, a, 0, NULL);
-	pgt_create_batch(bus_a, "b1", "LAMP", 10, NULL);
+	create_batches(bus_a);
 	PGconn *ctl = hold_allocations(a);
-	struct worker wa = {bus_a, "o1", -100, "", ""}, wb = {bus_b, "o2", -100, "", ""};
+	struct worker wa = {bus_a, "o1", -100, "", "", "KEY-A"},
+	              wb = {bus_b, "o2", -100, "", "", "KEY-B"};
 	pthread_t ta, tb;
-	pthread_create(&ta, NULL, allocate_one, &wa);
-	pthread_create(&tb, NULL, allocate_one, &wb);
+	pthread_create(&ta, NULL, allocate_after, &wa);
+	pthread_create(&tb, NULL, allocate_after, &wb);
 	pgt_wait_for_lock_waiters(ctl, test_pg_app_name(a), test_pg_app_name(b), 2);
 	cr_assert_eq(test_pg_exec(ctl, "COMMIT"), 0);
 	pthread_join(ta, NULL);
@@ -103,8 +151,56 @@ Test(postgres_concurrency, with_retries_both_concurrent_allocations_succeed)
 	la_bus_stats(bus_a, NULL, NULL, &retries_a, NULL);
 	la_bus_stats(bus_b, NULL, NULL, &retries_b, NULL);
 	cr_assert_eq(retries_a + retries_b, 1);
+	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products WHERE sku = 'LAMP'"), 3);
+	cr_assert_eq(pgt_value(a, "SELECT allocated FROM batches WHERE ref = 'b1'"), 2);
+	pgt_check_invariants(a);
+	pgt_close(b, bus_b);
+	pgt_close(a, bus_a);
+}
+
+/* The same race on a unit of work's first product: locked before the
+ * snapshot, so the second connection waits for the first's commit and reads
+ * it; no conflict, no retry needed (none allowed). */
+Test(postgres_concurrency, two_connections_on_one_sku_wait_for_its_lock_instead_of_conflicting)
+{
+	la_bus_options no_retry = LA_BUS_OPTIONS_INIT;
+	no_retry.max_retries = 0;
+	la_store *a, *b;
+	la_bus *bus_a, *bus_b;
+	pgt_open(&a, &bus_a, LA_STORE_OUTBOX, &no_retry);
+	pgt_reopen(&b, &bus_b, a, LA_STORE_OUTBOX, &no_retry);
+	pgt_create_batch(bus_a, "b1", "LAMP", 10, NULL);
+	PGconn *ctl = hold_allocations(a);
+	struct worker wa = {bus_a, "o1", -100, "", "", NULL},
+	              wb = {bus_b, "o2", -100, "", "", NULL};
+	pthread_t ta, tb;
+	pthread_create(&ta, NULL, allocate_one, &wa);
+	pthread_create(&tb, NULL, allocate_one, &wb);
+	/* one waits for the table, the other for the product's lock */
+	pgt_wait_for_lock_waiters(ctl, test_pg_app_name(a), test_pg_app_name(b), 2);
+	cr_assert_eq(product_locks(ctl, a, b, "NOT granted"), 1);
+	cr_assert_eq(test_pg_exec(ctl, "COMMIT"), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	PQfinish(ctl);
+	cr_assert_eq(wa.rc, LA_OK, "%s", wa.error);
+	cr_assert_eq(wb.rc, LA_OK, "%s", wb.error);
+	cr_assert_str_eq(wa.batchref, "b1");
+	cr_assert_str_eq(wb.batchref, "b1");
 	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products"), 3);
 	cr_assert_eq(pgt_value(a, "SELECT allocated FROM batches"), 2);
+	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM outbox"), 2);
+	/* both units of work are over: the lock is let go (the unlock travels
+	 * after the commit's answer, so give it a moment) */
+	PGconn *look = test_pg_connect(a);
+	long long held = 1;
+	for (int i = 0; i < 500 && held; i++) { /* 5 s */
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+		held = product_locks(look, a, b, "true");
+	}
+	PQfinish(look);
+	cr_assert_eq(held, 0);
 	pgt_check_invariants(a);
 	pgt_close(b, bus_b);
 	pgt_close(a, bus_a);
@@ -115,15 +211,23 @@ struct creator {
 	const char *ref;
 	int rc;
 	char error[512];
+	const char *first_sku; /* the unit of work's first (locked) product */
 };
 
+/* One unit of work: a batch of first_sku's (locked up front), then one of
+ * NEW-SKU (only the store's own checks guard it). */
 static void *create_one(void *arg)
 {
 	struct creator *c = arg;
-	la_message *msg = NULL;
+	la_message *first = NULL, *msg = NULL;
+	char ref[64];
+	snprintf(ref, sizeof ref, "%s-first", c->ref);
+	cr_assert_eq(la_command_create_batch(&first, ref, c->first_sku, 5, NULL), LA_OK);
 	cr_assert_eq(la_command_create_batch(&msg, c->ref, "NEW-SKU", 5, NULL), LA_OK);
-	c->rc = la_bus_handle(c->bus, msg);
+	const la_message *commands[2] = {first, msg};
+	c->rc = la_bus_handle_many(c->bus, commands, 2);
 	snprintf(c->error, sizeof c->error, "%s", la_error_last());
+	la_message_free(first);
 	la_message_free(msg);
 	return NULL;
 }
@@ -139,7 +243,7 @@ Test(postgres_concurrency, a_product_created_concurrently_conflicts_then_retries
 	pgt_reopen(&b, &bus_b, a, 0, NULL);
 	PGconn *ctl = test_pg_connect(a);
 	cr_assert_eq(test_pg_exec(ctl, "BEGIN; LOCK TABLE batches IN EXCLUSIVE MODE"), 0);
-	struct creator ca = {bus_a, "ba", -100, ""}, cb = {bus_b, "bb", -100, ""};
+	struct creator ca = {bus_a, "ba", -100, "", "KEY-A"}, cb = {bus_b, "bb", -100, "", "KEY-B"};
 	pthread_t ta, tb;
 	pthread_create(&ta, NULL, create_one, &ca);
 	pthread_create(&tb, NULL, create_one, &cb);
@@ -151,7 +255,12 @@ Test(postgres_concurrency, a_product_created_concurrently_conflicts_then_retries
 	cr_assert_eq(ca.rc, LA_OK, "%s", ca.error);
 	cr_assert_eq(cb.rc, LA_OK, "%s", cb.error);
 	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM batches WHERE sku = 'NEW-SKU'"), 2);
-	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products"), 2);
+	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products WHERE sku = 'NEW-SKU'"), 2);
+	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM batches"), 4);
+	uint64_t retries_a = 0, retries_b = 0;
+	la_bus_stats(bus_a, NULL, NULL, &retries_a, NULL);
+	la_bus_stats(bus_b, NULL, NULL, &retries_b, NULL);
+	cr_assert_eq(retries_a + retries_b, 1);
 	pgt_close(b, bus_b);
 	pgt_close(a, bus_a);
 }
@@ -163,7 +272,7 @@ Test(postgres_concurrency, a_backend_terminated_mid_unit_of_work_leaves_nothing_
 	pgt_open(&a, &bus, LA_STORE_OUTBOX, NULL);
 	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
 	PGconn *ctl = hold_allocations(a);
-	struct worker w = {bus, "o1", -100, "", ""};
+	struct worker w = {bus, "o1", -100, "", "", NULL};
 	pthread_t t;
 	pthread_create(&t, NULL, allocate_one, &w);
 	/* its commit has bumped the version and waits to insert the line */
