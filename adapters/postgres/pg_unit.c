@@ -233,9 +233,18 @@ int pg_unit_commit(void *state)
 	}
 	if (rc == LA_OK)
 		rc = pg_queue_sql(store, "COMMIT");
+	/* The first product's lock goes in the same round trip, right behind
+	 * COMMIT: the server lets the next writer in the moment the commit is
+	 * durable, not one round trip later. Should COMMIT fail, the unlock is
+	 * skipped with it and pg_unit_end sends it after the ROLLBACK. */
+	int unlocking = rc == LA_OK && store->locked;
+	if (unlocking)
+		rc = pg_queue(store, PG_PRODUCT_UNLOCK, 0, NULL);
 	if (rc == LA_OK) {
-		int commit_at = store->queued - 1;
+		int commit_at = store->queued - 1 - unlocking;
 		rc = pg_round_trip(store, NULL, 0, "committing");
+		if (rc == LA_OK && unlocking)
+			store->locked = 0;
 		if (rc != LA_OK && store->result_lost) /* COMMIT was sent, its answer lost */
 			rc = la_error_set(LA_EDB,
 			                  "PostgreSQL: out of memory reading the answer to "
