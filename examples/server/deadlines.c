@@ -30,6 +30,7 @@ struct deadlines {
 	int64_t timeout_us;
 	int stopping;
 	atomic_ulong expired;
+	atomic_uint open; /* connections open, tracked or not */
 };
 
 static int64_t now_us(void)
@@ -89,6 +90,7 @@ void deadlines_notify(void *cls, struct MHD_Connection *connection, void **socke
 {
 	struct deadlines *d = cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		atomic_fetch_add(&d->open, 1);
 		const union MHD_ConnectionInfo *info =
 		    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
 		struct tracked *t = info ? calloc(1, sizeof *t) : NULL;
@@ -105,6 +107,7 @@ void deadlines_notify(void *cls, struct MHD_Connection *connection, void **socke
 		pthread_mutex_unlock(&d->lock);
 		*socket_context = t;
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		atomic_fetch_sub(&d->open, 1);
 		struct tracked *t = *socket_context;
 		if (!t)
 			return;
@@ -136,6 +139,11 @@ void deadlines_restart(struct MHD_Connection *connection)
 	struct tracked *t = tracked_of(connection);
 	if (t)
 		atomic_store(&t->deadline_us, now_us() + t->owner->timeout_us);
+}
+
+unsigned int deadlines_open(const struct deadlines *d)
+{
+	return atomic_load(&d->open);
 }
 
 unsigned long deadlines_expired(const struct deadlines *d)

@@ -29,6 +29,9 @@ void deadlines_pause(struct MHD_Connection *connection);
 /* Its reply is out: the next request's clock starts. */
 void deadlines_restart(struct MHD_Connection *connection);
 
+/* Connections open now. */
+unsigned int deadlines_open(const struct deadlines *d);
+
 /* Connections shut down for missing their deadline so far. */
 unsigned long deadlines_expired(const struct deadlines *d);
 

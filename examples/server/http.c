@@ -311,10 +311,13 @@ static enum MHD_Result submit(struct MHD_Connection *conn, struct http_server *s
 	st->job.done = job_done;
 	st->job.context = st;
 	st->conn = conn;
-	/* The only request in flight: run it here when its writer is idle,
-	 * saving two thread wake-ups (a batch of one waits for no company;
-	 * nobody else waits on this thread). */
-	if (atomic_load(&server->in_flight) == 1 && pipeline_run_if_idle(&st->job)) {
+	/* One client, one request at a time: run it here when its writer is
+	 * idle, saving two thread wake-ups (a batch of one waits for no
+	 * company). Only with a single connection open: with more, this
+	 * thread's other connections would go unread until the commit (and
+	 * wait behind it one by one instead of batching). */
+	if (atomic_load(&server->in_flight) == 1 && deadlines_open(server->deadlines) == 1 &&
+	    pipeline_run_if_idle(&st->job)) {
 		st->route->respond(&r, &st->job.result);
 		return queue(conn, server, st, &r);
 	}
