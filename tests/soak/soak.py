@@ -45,6 +45,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LISTENING = re.compile(r"listening on (http://[^ /]+/)")
 SEP = "\x1f"  # psql field separator: never in an orderid, sku or reference of ours
 HOLD_SLACK = 10.0  # seconds a server may take past a hold's end to expire it
+# Hold ends are reckoned on the wall clock (time.time()), the clock the
+# servers set and expire holds by: the monotonic clock drifts from it on some
+# machines, and a hold would then seem to end early or late.
 # The servers' clock counts whole seconds (a hold made at 100.9 s for 3 s ends
 # at 103), so a hold may end up to this much before sent + hold_seconds.
 CLOCK_RESOLUTION = 1.0
@@ -161,7 +164,7 @@ class Line:
         self.state = "pending"
         self.batchref = None  # the batch it was last seen on,
         self.seen = None  # at a moment no later than this
-        self.hold_lo = self.hold_hi = None  # earliest / latest end of a hold
+        self.hold_lo = self.hold_hi = None  # earliest / latest end of a hold (wall clock)
 
 
 class Batch:
@@ -229,14 +232,14 @@ class Ledger:
         with self.lock:
             return self.disturbing[key] > 0 or self.last_disturbed.get(key, -1) >= since
 
-    def may_have_moved(self, line, now=None):
+    def may_have_moved(self, line, wall=None):
         """A line may have left the batch it was last seen on without its
         client's doing only when that batch's quantity was changed or the batch
         cancelled after it was seen there (rules 1.1.7/8; a change answered
         before the sighting was already reflected in it), or its hold may have
-        ended."""
-        now = time.monotonic() if now is None else now
-        if line.hold_lo is not None and now >= line.hold_lo:
+        ended (wall: the wall clock's time, now by default)."""
+        wall = time.time() if wall is None else wall
+        if line.hold_lo is not None and wall >= line.hold_lo:
             return True
         if line.batchref is None:  # never seen on a batch: any change of its sku
             return self._disturbed_since(line.sku, line.sent)
@@ -367,13 +370,13 @@ class Client(threading.Thread):
         hold = self.hold_seconds()
         if hold:
             body["hold_seconds"] = hold
-            line.hold_lo = line.sent + hold - CLOCK_RESOLUTION
+            line.hold_lo = time.time() + hold - CLOCK_RESOLUTION
         ledger.add_line(line)
         status, r = self.call("allocate" if not hold else "allocate_held", "POST", "/allocate",
                               body)
         line.acked = time.monotonic()
         if hold:
-            line.hold_hi = line.acked + hold + HOLD_SLACK
+            line.hold_hi = time.time() + hold + HOLD_SLACK
         if status == 409:  # a conflict that outlived the retries: nothing happened
             line.state = "refused"
             return
@@ -411,14 +414,15 @@ class Client(threading.Thread):
         hold = self.hold_seconds()
         if hold:
             body["hold_seconds"] = hold
+        sent_wall = time.time()
         for ln in lines:
-            ln.hold_lo = ln.sent + hold - CLOCK_RESOLUTION if hold else None
+            ln.hold_lo = sent_wall + hold - CLOCK_RESOLUTION if hold else None
             ledger.add_line(ln)
         status, r = self.call("allocate_order", "POST", "/allocate_order", body)
-        now = time.monotonic()
+        now, acked_wall = time.monotonic(), time.time()
         for ln in lines:
             ln.acked = now
-            ln.hold_hi = now + hold + HOLD_SLACK if hold else None
+            ln.hold_hi = acked_wall + hold + HOLD_SLACK if hold else None
         if status == 202:
             placed = {a["sku"]: a["batchref"] for a in r.json().get("allocations", [])}
             if set(placed) != set(skus):
@@ -521,13 +525,13 @@ class Client(threading.Thread):
             self.unexpected("cancel_batch", status, r, batch.ref)
 
     def confirm(self):
-        now = time.monotonic()
+        now = time.time()
         held = [ln for ln in self.mine if ln.hold_lo is not None and ln.hold_lo - now > 1]
         if not held:
             return self.allocate()
         orderid = self.rng.choice(held).orderid
         status, r = self.call("confirm", "POST", "/confirm", {"orderid": orderid})
-        done = time.monotonic()
+        done = time.time()
         ok = isinstance(status, int) and 200 <= status < 300
         mine = [ln for ln in self.mine if ln.orderid == orderid and ln.hold_lo is not None]
         if status == 404 and all(self.soak.ledger.may_have_moved(ln) for ln in mine):
@@ -709,7 +713,7 @@ class Soak:
                 v.add("GET /allocations differs from the lines",
                       f"{orderid}: {sorted(got)} vs {sorted(by_order[orderid])}")
         # Every acknowledged allocation is still there, unless deallocated or moved.
-        now = time.monotonic()
+        now, wall = time.monotonic(), time.time()
         with ledger.lock:
             lines = list(ledger.lines.values())
         asked = set()
@@ -722,7 +726,7 @@ class Soak:
                 if ln.state in ("deallocated", "refused", "gone") and row is not None:
                     v.add(f"{ln.state} line stored", f"{ln.orderid}/{ln.sku} on {row[0]}")
                 continue
-            moved = ledger.may_have_moved(ln, now)
+            moved = ledger.may_have_moved(ln, wall)
             if ln.state == "out_of_stock" and row is not None and moved:
                 ln.state = "allocated"  # it was allocated, then moved before the client looked
             if ln.state == "allocated":
@@ -738,9 +742,9 @@ class Soak:
                 elif not moved and row[0] != ln.batchref:
                     v.add("line moved without cause",
                           f"{ln.orderid}/{ln.sku}: {ln.batchref} → {row[0]}")
-                elif ln.hold_hi is not None and now > ln.hold_hi:
+                elif ln.hold_hi is not None and wall > ln.hold_hi:
                     v.add("hold not expired", f"{ln.orderid}/{ln.sku} still stored "
-                          f"{now - ln.hold_hi + HOLD_SLACK:.0f} s after its end")
+                          f"{wall - ln.hold_hi + HOLD_SLACK:.0f} s after its end")
                 if row is not None:  # seen there now (no change or cancel is in flight)
                     ln.batchref, ln.seen = row[0], now
             elif row is not None:  # out of stock, and not moved since
