@@ -169,6 +169,47 @@ LA_EXTERN(int)
 la_bus_handle_many(la_bus *bus, const la_message *const *commands, size_t count);
 
 /**
+ * Where la_bus_handle_pull() finds more commands: write up to room command
+ * pointers to out and return how many were written (0 when none is waiting:
+ * the bus then commits). Called on the thread of la_bus_handle_pull(),
+ * inside its unit of work; it must not call the bus. What it hands over is
+ * borrowed until la_bus_handle_pull() returns.
+ */
+typedef size_t (*la_command_pull_fn)(void *payload, const la_message **out, size_t room);
+
+/**
+ * la_bus_handle_many() whose batch grows while it runs: group commit for a
+ * queue. Commands that arrive while the unit of work waits for its store (a
+ * database lock held by another process, say) join it instead of waiting
+ * for the next one.
+ *
+ * The unit of work starts with commands[0..*count). Each time it has run
+ * every command it has, it asks pull for more, up to capacity in all, and
+ * commits once pull has none. Everything else is as la_bus_handle_many():
+ * each command atomic on its own, events handled in order, each command's
+ * result the one it would have had handled alone, in array order; a
+ * conflict re-runs every command taken so far (and pull is asked again
+ * when they have run).
+ *
+ * @param bus the bus (not from inside one of its event handlers).
+ * @param commands an array of capacity elements: the first *count are the
+ *        commands to start with, and pull writes the others after them.
+ *        Borrowed for the call; a NULL written by pull fails on its own
+ *        with #LA_EINVAL.
+ * @param[in,out] count how many to start with (0: pull is asked first); on
+ *        return how many were taken in all (la_bus_result_count()), also
+ *        on failure.
+ * @param capacity the array's size, at least *count.
+ * @param pull the source of more; NULL for none (la_bus_handle_many()).
+ * @param payload passed to pull.
+ * @return as la_bus_handle_many(); #LA_EINVAL for a NULL bus, count,
+ *         array (with capacity) or starting command, or *count > capacity.
+ */
+LA_EXTERN(int)
+la_bus_handle_pull(la_bus *bus, const la_message **commands, size_t *count, size_t capacity,
+                   la_command_pull_fn pull, void *payload);
+
+/**
  * Finish the reallocations a process left pending (docs/reliability.md): a
  * line deallocated by ChangeBatchQuantity or CancelBatch whose reallocation
  * found no room stays recorded by the store, in the transaction of its

@@ -142,55 +142,89 @@ static int handle_events(la_bus *bus)
 	return rc;
 }
 
-/* One attempt: the commands in order, then the commit. *ran is how many
- * commands the unit of work took: all of them, or fewer when one must start
- * a new unit of work (LA__ESPLIT). LA_OK, or why the unit of work as a whole
- * failed (it is rolled back). */
-static int run_once(la_bus *bus, const la_message *const *commands, size_t count,
-                    la__result *results, size_t *ran)
+/* The list has run out: ask its source for more (up to its capacity), and
+ * load the lines the new ones name. LA_OK, or the store's error. */
+static int pull_more(la_bus *bus, la__command_list *list)
 {
-	*ran = count;
+	if (!list->pull || list->count >= list->capacity)
+		return LA_OK;
+	size_t got =
+	    list->pull(list->payload, list->room + list->count, list->capacity - list->count);
+	if (got > list->capacity - list->count)
+		got = list->capacity - list->count; /* a source that claims too much */
+	list->count += got;
+	return la__uow_prefetch_lines(bus, list->items + list->count - got, got);
+}
+
+/* Command i of the unit of work, result its result; *done counts the
+ * commands that changed the unit. LA_OK (a command's own failure is in its
+ * result), LA__ESPLIT when it must start a new unit of work (undone), or
+ * why the unit of work as a whole fails. */
+static int run_one(la_bus *bus, const la_message *command, size_t i, la__result *result,
+                   size_t *done)
+{
+	la__result_clear(result); /* a retried attempt's lines too */
+	if (!la_message_is_command(command)) {
+		if (command)
+			la_error_set(LA_EINVAL, "message %zu (%s) is not a command", i,
+			             la_message_name(command));
+		else /* handed over by a pull source */
+			la_error_set(LA_EINVAL, "command %zu is NULL", i);
+		la__result_fail(result, LA_EINVAL);
+		return LA_OK;
+	}
+	la__uow_mark(bus);
+	int rc = la__handle_command(bus, command, result);
+	if (rc == LA__ESPLIT && *done) {
+		la__uow_undo_command(bus);
+		return LA__ESPLIT;
+	}
+	if (rc != LA_OK && !failed_in_store(bus)) {
+		la__uow_undo_command(bus); /* this command only */
+		la__result_fail(result, rc);
+		return LA_OK;
+	}
+	if (rc == LA_OK)
+		rc = handle_events(bus);
+	*done += rc == LA_OK;
+	return rc;
+}
+
+/* One attempt: the commands from at in order (and, with a source, those it
+ * hands over meanwhile), then the commit. *ran is how many commands the unit
+ * of work took: all of them, or fewer when one must start a new unit of
+ * work (LA__ESPLIT). LA_OK, or why the unit of work as a whole failed (it is
+ * rolled back). */
+static int run_once(la_bus *bus, la__command_list *list, size_t at, la__result *results,
+                    size_t *ran)
+{
 	la__bus_unplaced_reset(bus);
 	bus->now = bus->options.clock ? bus->options.clock(bus->options.clock_payload)
 	                              : (int64_t)time(NULL);
 	int rc = la__uow_begin(bus);
 	if (rc != LA_OK)
 		return rc;
-	if ((rc = la__uow_prefetch_lines(bus, commands, count)) != LA_OK) {
+	if ((rc = la__uow_prefetch_lines(bus, list->items + at, list->count - at)) != LA_OK) {
 		la__uow_abandon(bus);
 		return rc;
 	}
 	size_t done = 0;
-	for (size_t i = 0; i < count; i++) {
-		const la_message *command = commands[i];
-		la__result *result = &results[i];
-		la__result_clear(result); /* a retried attempt's lines too */
-		if (!la_message_is_command(command)) {
-			la_error_set(LA_EINVAL, "message %zu (%s) is not a command", i,
-			             la_message_name(command));
-			la__result_fail(result, LA_EINVAL);
-			continue;
+	for (size_t i = at; i < list->count; i++) {
+		rc = run_one(bus, list->items[i], i, &results[i], &done);
+		if (rc == LA__ESPLIT) {
+			*ran = i - at;
+			return la__uow_commit(bus);
 		}
-		la__uow_mark(bus);
-		rc = la__handle_command(bus, command, result);
-		if (rc == LA__ESPLIT && done) {
-			la__uow_undo_command(bus);
-			*ran = i;
-			break;
-		}
-		if (rc != LA_OK && !failed_in_store(bus)) {
-			la__uow_undo_command(bus); /* this command only */
-			la__result_fail(result, rc);
-			continue;
-		}
-		if (rc == LA_OK)
-			rc = handle_events(bus);
+		/* Commands that came while these ran (the store may have waited
+		 * for a lock meanwhile) join the same unit of work. */
+		if (rc == LA_OK && i + 1 == list->count)
+			rc = pull_more(bus, list);
 		if (rc != LA_OK) {
 			la__uow_abandon(bus);
 			return rc;
 		}
-		done++;
 	}
+	*ran = list->count - at;
 	if (!done) { /* every command failed: there is nothing to write */
 		la__uow_abandon(bus);
 		return LA_OK;
@@ -201,18 +235,18 @@ static int run_once(la_bus *bus, const la_message *const *commands, size_t count
 /* The commands from the first, in as few units of work as they allow
  * (one, unless a command needs the ones before it committed); *ran is how
  * many the committed unit of work took. */
-static int run_unit(la_bus *bus, const la_message *const *commands, size_t count,
-                    la__result *results, size_t *ran)
+static int run_unit(la_bus *bus, la__command_list *list, size_t at, la__result *results,
+                    size_t *ran)
 {
 	for (unsigned int attempt = 0;; attempt++) {
-		int rc = run_once(bus, commands, count, results, ran);
+		int rc = run_once(bus, list, at, results, ran);
 		if (rc == LA_OK)
 			return LA_OK;
 		if (rc != LA_ECONFLICT || !bus->store_conflict ||
 		    attempt >= bus->options.max_retries)
 			return rc;
 		bus->retries++;
-		la_log(LA_LOG_DEBUG, "%zu command(s) conflicted (%s); retry %u", count,
+		la_log(LA_LOG_DEBUG, "%zu command(s) conflicted (%s); retry %u", list->count - at,
 		       la_error_last(), attempt + 1);
 		la__bus_pause_before_retry(bus, attempt);
 	}
@@ -221,12 +255,20 @@ static int run_unit(la_bus *bus, const la_message *const *commands, size_t count
 int la__bus_run_commands(la_bus *bus, const la_message *const *commands, size_t count,
                          la__result *results)
 {
-	bus->commands += count;
-	for (size_t at = 0; at < count;) {
-		size_t ran;
-		int rc = run_unit(bus, commands + at, count - at, results + at, &ran);
+	la__command_list list = {.items = commands, .count = count, .capacity = count};
+	return la__bus_run_list(bus, &list, results);
+}
+
+int la__bus_run_list(la_bus *bus, la__command_list *list, la__result *results)
+{
+	size_t counted = 0;
+	for (size_t at = 0; at < list->count;) {
+		size_t ran = 0;
+		int rc = run_unit(bus, list, at, results, &ran);
+		bus->commands += list->count - counted; /* those pulled included */
+		counted = list->count;
 		if (rc != LA_OK) {
-			for (size_t i = at; i < count; i++)
+			for (size_t i = at; i < list->count; i++)
 				la__result_fail(&results[i], rc);
 			return rc;
 		}

@@ -357,6 +357,48 @@ int la_bus_handle_many(la_bus *bus, const la_message *const *commands, size_t co
 	return rc;
 }
 
+int la_bus_handle_pull(la_bus *bus, const la_message **commands, size_t *count, size_t capacity,
+                       la_command_pull_fn pull, void *payload)
+{
+	if (!bus || !count || (!commands && capacity))
+		return la_error_set(LA_EINVAL, "bus, count and commands are required");
+	if (*count > capacity)
+		return la_error_set(LA_EINVAL, "%zu commands do not fit a capacity of %zu", *count,
+		                    capacity);
+	for (size_t i = 0; i < *count; i++) {
+		if (!commands[i])
+			return la_error_set(LA_EINVAL, "command %zu is NULL", i);
+	}
+	if (bus->busy)
+		return la_error_set(LA_ESTATE,
+		                    "la_bus_handle_pull cannot be called from an event handler");
+	int rc = la__results_reset(bus, capacity);
+	if (rc != LA_OK)
+		return rc;
+	la__command_list list = {.items = commands,
+	                         .room = commands,
+	                         .count = *count,
+	                         .capacity = capacity,
+	                         .pull = pull,
+	                         .payload = payload};
+	if (!list.count && pull && capacity) {
+		list.count = pull(payload, commands, capacity);
+		if (list.count > capacity)
+			list.count = capacity; /* a source that claims too much */
+	}
+	bus->busy = 1;
+	if (list.count)
+		rc = la__bus_run_list(bus, &list, bus->results);
+	bus->result_count = list.count; /* the slots after them were never used */
+	*count = list.count;
+	int queued = run_queued(bus);
+	if (queued != LA_OK)
+		la_log(LA_LOG_WARN, "a message queued by an event handler failed: %s: %s",
+		       la_strerror(queued), la_error_last());
+	bus->busy = 0;
+	return rc;
+}
+
 /* ---- la_bus_finish_reallocations ---- */
 
 #define FINISH_MAX   100000u /* records read per call */

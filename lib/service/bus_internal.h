@@ -148,6 +148,20 @@ int la__handle_command(la_bus *bus, const la_message *command, la__result *resul
  * with. */
 int la__bus_run_commands(la_bus *bus, const la_message *const *commands, size_t count,
                          la__result *results);
+/* Commands for la__bus_run_list: items[0..count), and with pull, more that
+ * pull writes to room + count (room is items, writable) up to capacity. */
+typedef struct la__command_list {
+	const la_message *const *items;
+	const la_message **room;
+	size_t count;
+	size_t capacity;
+	la_command_pull_fn pull;
+	void *payload;
+} la__command_list;
+/* la__bus_run_commands over a list that may grow while it runs: when a
+ * unit of work has run every command of the list, it asks pull for more,
+ * which join it. results has room for capacity. */
+int la__bus_run_list(la_bus *bus, la__command_list *list, la__result *results);
 /* The handlers of an event that run after commit: publish, notify, the
  * caller's own. */
 void la__bus_dispatch_event(la_bus *bus, const la_message *event);

@@ -14,7 +14,7 @@
 /* Commands that look up one order line of their sku. */
 static int names_a_line(const la_message *m)
 {
-	return m->kind == LA_CMD_ALLOCATE || m->kind == LA_CMD_DEALLOCATE;
+	return m && (m->kind == LA_CMD_ALLOCATE || m->kind == LA_CMD_DEALLOCATE);
 }
 
 /* Whether an earlier command already named this sku. */

@@ -328,7 +328,57 @@ static void keep_outcome(outcome *o, la_bus *bus, size_t index)
 	snprintf(o->error, sizeof o->error, "%s", la_bus_result_error(bus, index));
 }
 
-static void check_stream(uint64_t seed, size_t count, unsigned max_batch)
+/* A pull source over a stream: from next to end, in chunks of 0 to 3 (0:
+ * "nothing waiting", so the bus commits and the rest goes in the next call). */
+typedef struct source {
+	la_message **stream;
+	size_t next, end;
+	rng *r;
+	size_t calls;
+} source;
+
+static size_t pull_chunk(void *payload, const la_message **out, size_t room)
+{
+	source *src = payload;
+	src->calls++;
+	size_t n = pick(src->r, 4);
+	if (n > room)
+		n = room;
+	if (n > src->end - src->next)
+		n = src->end - src->next;
+	for (size_t i = 0; i < n; i++)
+		out[i] = src->stream[src->next++];
+	return n;
+}
+
+/* Handle stream[at..at + n) in one call; how many the bus took. pulled: the
+ * call starts with some and pulls the others (la_bus_handle_pull), into an
+ * array with room for n; else la_bus_handle_many of them all. */
+static size_t handle_cut(la_bus *bus, la_message **stream, size_t at, size_t n, rng *r, int pulled)
+{
+	if (!pulled) {
+		cr_assert_eq(la_bus_handle_many(bus, (const la_message *const *)stream + at, n),
+		             LA_OK, "batch at %zu: %s", at, la_error_last());
+		return n;
+	}
+	const la_message *slots[64];
+	cr_assert(n <= 64);
+	size_t start = pick(r, (unsigned)n + 1); /* 0 too: the bus pulls first */
+	for (size_t i = 0; i < start; i++)
+		slots[i] = stream[at + i];
+	source src = {stream, at + start, at + n, r, 0};
+	size_t taken = start;
+	cr_assert_eq(la_bus_handle_pull(bus, slots, &taken, n, pull_chunk, &src), LA_OK,
+	             "batch at %zu: %s", at, la_error_last());
+	cr_assert_eq(taken, src.next - at, "the bus took %zu, the source gave %zu", taken,
+	             src.next - at);
+	cr_assert_eq(la_bus_result_count(bus), taken);
+	for (size_t i = 0; i < taken; i++)
+		cr_assert_eq(slots[i], stream[at + i]);
+	return taken;
+}
+
+static void check_stream(uint64_t seed, size_t count, unsigned max_batch, int pulled)
 {
 	rng r = {seed};
 	la_message **stream = calloc(count, sizeof *stream);
@@ -351,9 +401,7 @@ static void check_stream(uint64_t seed, size_t count, unsigned max_batch)
 		size_t n = 1 + pick(&r, max_batch);
 		if (n > count - at)
 			n = count - at;
-		cr_assert_eq(
-		    la_bus_handle_many(many.bus, (const la_message *const *)stream + at, n), LA_OK,
-		    "batch at %zu: %s", at, la_error_last());
+		n = handle_cut(many.bus, stream, at, n, &r, pulled);
 		for (size_t i = 0; i < n; i++)
 			keep_outcome(&batched[at + i], many.bus, i);
 		at += n;
@@ -376,8 +424,9 @@ static void check_stream(uint64_t seed, size_t count, unsigned max_batch)
 	cr_assert_str_eq(b, a, "seed %llu: the states differ", (unsigned long long)seed);
 	cr_assert_str_eq(many.notes ? many.notes : "", one.notes ? one.notes : "",
 	                 "seed %llu: the notifications differ", (unsigned long long)seed);
-	cr_log_info("%s, seed %llu: %zu commands in %zu batches, same results and state",
-	            test_store_name(), (unsigned long long)seed, count, batches);
+	cr_log_info("%s, seed %llu: %zu commands in %zu batches%s, same results and state",
+	            test_store_name(), (unsigned long long)seed, count, batches,
+	            pulled ? " (pulled)" : "");
 	free(a);
 	free(b);
 	world_close(&one);
@@ -393,7 +442,75 @@ Test(batch_property, random_streams_in_random_batches_match_one_by_one, .timeout
 	const char *env = getenv("LA_BATCH_PROPERTY_SEEDS");
 	unsigned seeds = env ? (unsigned)strtoul(env, NULL, 10) : 12;
 	for (unsigned s = 1; s <= seeds; s++)
-		check_stream(0x5eed0000ull + s, 300, s % 3 == 0 ? 60 : 16);
+		check_stream(0x5eed0000ull + s, 300, s % 3 == 0 ? 60 : 16, 0);
+}
+
+/* The same with la_bus_handle_pull: each batch starts with some commands
+ * and takes the others from a source while it runs, in chunks, sometimes
+ * stopping early (the rest then starts the next batch). */
+Test(batch_property, random_streams_pulled_in_random_batches_match_one_by_one, .timeout = 300)
+{
+	const char *env = getenv("LA_BATCH_PROPERTY_SEEDS");
+	unsigned seeds = env ? (unsigned)strtoul(env, NULL, 10) : 12;
+	for (unsigned s = 1; s <= seeds; s++)
+		check_stream(0x9011ed00ull + s, 300, s % 3 == 0 ? 60 : 16, 1);
+}
+
+/* la_bus_handle_pull's own cases: a start of none, a NULL handed over, the
+ * capacity, bad arguments. */
+static size_t pull_one_null(void *payload, const la_message **out, size_t room)
+{
+	int *calls = payload;
+	if ((*calls)++ || room == 0)
+		return 0;
+	out[0] = NULL;
+	return 1;
+}
+
+Test(batch, pull_edges)
+{
+	la_message *m[2] = {create_batch("b1", "LAMP", 10, NULL), allocate("o1", "LAMP", 3)};
+	rng r = {7};
+	source src = {m, 0, 2, &r, 0};
+	const la_message *slots[4];
+	size_t count = 0;
+	/* nothing to start with: the bus asks first, then while it runs */
+	while (src.next < 2) {
+		count = 0;
+		cr_assert_eq(la_bus_handle_pull(w.bus, slots, &count, 4, pull_chunk, &src), LA_OK);
+		cr_assert_eq(la_bus_result_count(w.bus), count);
+	}
+	cr_assert_str_eq(la_bus_result_batchref_at(w.bus, count - 1), "b1");
+	/* a NULL handed over fails alone */
+	int calls = 0;
+	slots[0] = m[1];
+	count = 1;
+	cr_assert_eq(la_bus_handle_pull(w.bus, slots, &count, 4, pull_one_null, &calls), LA_OK);
+	cr_assert_eq(count, 2);
+	cr_assert_eq(la_bus_result_status(w.bus, 0), LA_OK);
+	cr_assert_eq(la_bus_result_status(w.bus, 1), LA_EINVAL);
+	cr_assert_str_eq(la_bus_result_error(w.bus, 1), "command 1 is NULL");
+	/* the capacity bounds what is pulled: the source is not asked when full */
+	src = (source){m, 0, 2, &r, 0};
+	slots[0] = m[1];
+	count = 1;
+	cr_assert_eq(la_bus_handle_pull(w.bus, slots, &count, 1, pull_chunk, &src), LA_OK);
+	cr_assert_eq(count, 1);
+	cr_assert_eq(src.calls, 0);
+	/* without a source it is la_bus_handle_many */
+	count = 1;
+	cr_assert_eq(la_bus_handle_pull(w.bus, slots, &count, 1, NULL, NULL), LA_OK);
+	cr_assert_eq(la_bus_result_status(w.bus, 0), LA_OK);
+	/* bad arguments change nothing */
+	count = 2;
+	cr_assert_eq(la_bus_handle_pull(w.bus, slots, &count, 1, NULL, NULL), LA_EINVAL);
+	cr_assert_eq(la_bus_handle_pull(w.bus, slots, NULL, 1, NULL, NULL), LA_EINVAL);
+	cr_assert_eq(la_bus_handle_pull(NULL, slots, &count, 2, NULL, NULL), LA_EINVAL);
+	count = 1;
+	cr_assert_eq(la_bus_handle_pull(w.bus, NULL, &count, 1, NULL, NULL), LA_EINVAL);
+	slots[0] = NULL;
+	cr_assert_eq(la_bus_handle_pull(w.bus, slots, &count, 1, NULL, NULL), LA_EINVAL);
+	free_all(m, 2);
 }
 
 /* la_view_batch: one batch's dashboard row by reference (store port v2). */

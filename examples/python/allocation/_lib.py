@@ -107,6 +107,7 @@ NOTIFY_FN = CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
 PUBLISH_FN = CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
 EVENT_HANDLER_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_void_p)
 CLOCK_FN = CFUNCTYPE(c_int64, c_void_p)
+COMMAND_PULL_FN = CFUNCTYPE(c_size_t, c_void_p, POINTER(c_void_p), c_size_t)
 MALLOC_FN = CFUNCTYPE(c_void_p, c_size_t)
 REALLOC_FN = CFUNCTYPE(c_void_p, c_void_p, c_size_t)
 FREE_FN = CFUNCTYPE(None, c_void_p)
@@ -295,6 +296,10 @@ CORE_API: Api = {
     "la_bus_handle": (c_int, [_P, _P]),
     "la_bus_result_batchref": (_S, [_P]),
     "la_bus_handle_many": (c_int, [_P, POINTER(c_void_p), _SZ]),
+    "la_bus_handle_pull": (
+        c_int,
+        [_P, POINTER(c_void_p), POINTER(c_size_t), _SZ, COMMAND_PULL_FN, c_void_p],
+    ),
     "la_bus_result_count": (_SZ, [_P]),
     "la_bus_result_status": (c_int, [_P, _SZ]),
     "la_bus_result_batchref_at": (_S, [_P, _SZ]),
