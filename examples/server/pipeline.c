@@ -25,9 +25,10 @@ struct writer {
 	int started;
 	int busy;              /* a unit of work is running: on this writer's thread or inline */
 	struct worker *worker; /* this writer's store and bus, opened on first use */
-	/* one unit of work's jobs and commands, reused */
+	/* one unit of work's jobs and commands (count of them), reused */
 	struct pipeline_job *jobs[PIPELINE_MAX_BATCH];
 	const la_message *commands[PIPELINE_MAX_BATCH];
+	size_t count;
 };
 
 static struct writer *writers;
@@ -96,9 +97,41 @@ static void fail_all(struct writer *w, size_t n, int status, const char *error)
 	finish(w, n);
 }
 
-/* One unit of work with every job taken from the queue. */
-static void run(struct writer *w, size_t n)
+/* Take what is waiting into w->jobs after the w->count there, up to
+ * PIPELINE_MAX_BATCH in all (never wait to fill), their commands into out.
+ * The caller holds w->lock. */
+static size_t take_locked(struct writer *w, const la_message **out)
 {
+	size_t got = 0;
+	while (w->head && w->count < PIPELINE_MAX_BATCH) {
+		w->jobs[w->count++] = w->head;
+		out[got++] = w->head->command;
+		w->head = w->head->next;
+	}
+	if (!w->head)
+		w->tail = NULL;
+	return got;
+}
+
+/* The bus's source of more commands while a unit of work runs
+ * (la_command_pull_fn): what has come meanwhile joins it, so on a sku whose
+ * lock another process holds, the requests that arrive during the wait
+ * share the next commit instead of waiting for one more. */
+static size_t pull(void *payload, const la_message **out, size_t room)
+{
+	struct writer *w = payload;
+	(void)room; /* PIPELINE_MAX_BATCH - w->count: take_locked stops there */
+	pthread_mutex_lock(&w->lock);
+	size_t got = take_locked(w, out);
+	pthread_mutex_unlock(&w->lock);
+	return got;
+}
+
+/* One unit of work with the w->count jobs taken from the queue, and those
+ * that come while it runs. */
+static void run(struct writer *w)
+{
+	size_t n = w->count;
 	if (!w->worker) {
 		int rc = worker_open_writer(&w->worker);
 		if (rc != LA_OK) {
@@ -110,11 +143,10 @@ static void run(struct writer *w, size_t n)
 		}
 	}
 	la_bus *bus = worker_bus(w->worker);
-	for (size_t i = 0; i < n; i++)
-		w->commands[i] = w->jobs[i]->command;
 	uint64_t retries_before, retries_after;
 	la_bus_stats(bus, NULL, NULL, &retries_before, NULL);
-	int rc = la_bus_handle_many(bus, w->commands, n);
+	int rc = la_bus_handle_pull(bus, w->commands, &n, PIPELINE_MAX_BATCH, pull, w);
+	n = w->count; /* the bus took every job pulled */
 	la_bus_stats(bus, NULL, NULL, &retries_after, NULL);
 	metrics_conflict_retries(retries_after - retries_before);
 	if (rc != LA_OK) {
@@ -135,19 +167,6 @@ static void run(struct writer *w, size_t n)
 	finish(w, n);
 }
 
-/* Take what is waiting, up to PIPELINE_MAX_BATCH: never wait to fill. */
-static size_t take(struct writer *w)
-{
-	size_t n = 0;
-	while (w->head && n < PIPELINE_MAX_BATCH) {
-		w->jobs[n++] = w->head;
-		w->head = w->head->next;
-	}
-	if (!w->head)
-		w->tail = NULL;
-	return n;
-}
-
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -155,12 +174,12 @@ static void *writer_main(void *arg)
 	for (;;) {
 		while (w->busy || (!w->head && !w->stopping))
 			pthread_cond_wait(&w->wake, &w->lock);
-		size_t n = take(w);
-		if (!n)
+		w->count = 0;
+		if (!take_locked(w, w->commands))
 			break; /* stopping, and nothing left */
 		w->busy = 1;
 		pthread_mutex_unlock(&w->lock);
-		run(w, n);
+		run(w);
 		pthread_mutex_lock(&w->lock);
 		w->busy = 0;
 	}
@@ -296,7 +315,9 @@ int pipeline_run_if_idle(struct pipeline_job *job)
 	void (*done)(struct pipeline_job *) = job->done;
 	job->done = ran_inline;
 	w->jobs[0] = job;
-	run(w, 1);
+	w->commands[0] = job->command;
+	w->count = 1;
+	run(w);
 	job->done = done;
 	pthread_mutex_lock(&w->lock);
 	w->busy = 0;

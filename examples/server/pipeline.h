@@ -10,8 +10,9 @@
  * as every writer runs one unit of work at a time and an order takes its
  * products in sku order (docs/http.md, "Whole orders"). A writer
  * takes whatever is waiting on its queue (up to PIPELINE_MAX_BATCH), runs it
- * as one unit of work (la_bus_handle_many) with its own store and bus, and
- * only after the commit hands each job back with the command's own result.
+ * as one unit of work (la_bus_handle_pull) with its own store and bus, what
+ * comes meanwhile joining it, and only after the commit hands each job back
+ * with the command's own result.
  * It never waits for company: a lone command goes at once; and when it is
  * the server's only request in flight and its writer is idle, the HTTP
  * thread runs it itself (pipeline_run_if_idle), holding the writer, which
