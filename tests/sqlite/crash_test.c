@@ -23,7 +23,7 @@ enum order_state { UNKNOWN, ALLOCATED, REMOVED, UNCERTAIN };
 
 struct order {
 	char state;
-	char batchref[16];
+	char batchref[64]; /* as long as the report's field */
 };
 
 static struct order *orders[ROUNDS];
