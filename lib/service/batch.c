@@ -15,6 +15,7 @@
 #include "../domain/message_internal.h"
 #include "../util/alloc.h"
 
+#include <string.h>
 #include <time.h>
 
 #define MAX_RETRY_DELAY_US 50000u
@@ -142,17 +143,27 @@ static int handle_events(la_bus *bus)
 	return rc;
 }
 
-/* The list has run out: ask its source for more (up to its capacity), and
- * load the lines the new ones name. LA_OK, or the store's error. */
-static int pull_more(la_bus *bus, la__command_list *list)
+/* Ask the list's source for more (up to its capacity); how many came.
+ * Their results have room (reserved) but were not reset: reset here. */
+static size_t pull(la__command_list *list, la__result *results)
 {
 	if (!list->pull || list->count >= list->capacity)
-		return LA_OK;
+		return 0;
 	size_t got =
 	    list->pull(list->payload, list->room + list->count, list->capacity - list->count);
 	if (got > list->capacity - list->count)
 		got = list->capacity - list->count; /* a source that claims too much */
+	if (got)
+		memset(results + list->count, 0, got * sizeof *results);
 	list->count += got;
+	return got;
+}
+
+/* The unit of work has run its list: what the source has joins it, with
+ * the lines the new commands name loaded. LA_OK, or the store's error. */
+static int pull_more(la_bus *bus, la__command_list *list, la__result *results)
+{
+	size_t got = pull(list, results);
 	return la__uow_prefetch_lines(bus, list->items + list->count - got, got);
 }
 
@@ -218,7 +229,7 @@ static int run_once(la_bus *bus, la__command_list *list, size_t at, la__result *
 		/* Commands that came while these ran (the store may have waited
 		 * for a lock meanwhile) join the same unit of work. */
 		if (rc == LA_OK && i + 1 == list->count)
-			rc = pull_more(bus, list);
+			rc = pull_more(bus, list, results);
 		if (rc != LA_OK) {
 			la__uow_abandon(bus);
 			return rc;
@@ -261,6 +272,8 @@ int la__bus_run_commands(la_bus *bus, const la_message *const *commands, size_t 
 
 int la__bus_run_list(la_bus *bus, la__command_list *list, la__result *results)
 {
+	if (!list->count) /* nothing to start with: ask first */
+		(void)pull(list, results);
 	size_t counted = 0;
 	for (size_t at = 0; at < list->count;) {
 		size_t ran = 0;

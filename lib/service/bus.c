@@ -372,7 +372,11 @@ int la_bus_handle_pull(la_bus *bus, const la_message **commands, size_t *count, 
 	if (bus->busy)
 		return la_error_set(LA_ESTATE,
 		                    "la_bus_handle_pull cannot be called from an event handler");
-	int rc = la__results_reset(bus, capacity);
+	/* Room for capacity results; only those used are ever reset (a result
+	 * is a few hundred bytes, and most batches are far from full). */
+	int rc = la__results_reset(bus, *count);
+	if (rc == LA_OK)
+		rc = la__results_reserve(bus, capacity);
 	if (rc != LA_OK)
 		return rc;
 	la__command_list list = {.items = commands,
@@ -381,13 +385,8 @@ int la_bus_handle_pull(la_bus *bus, const la_message **commands, size_t *count, 
 	                         .capacity = capacity,
 	                         .pull = pull,
 	                         .payload = payload};
-	if (!list.count && pull && capacity) {
-		list.count = pull(payload, commands, capacity);
-		if (list.count > capacity)
-			list.count = capacity; /* a source that claims too much */
-	}
 	bus->busy = 1;
-	if (list.count)
+	if (list.count || pull)
 		rc = la__bus_run_list(bus, &list, bus->results);
 	bus->result_count = list.count; /* the slots after them were never used */
 	*count = list.count;

@@ -193,6 +193,9 @@ void la__bus_pause_before_retry(la_bus *bus, unsigned int attempt);
 /* ---- results.c ---- */
 /* Room for count results, all reset; LA_OK or LA_ENOMEM. */
 int la__results_reset(la_bus *bus, size_t count);
+/* Room for capacity results in all, those after the current count left as
+ * they are (la__bus_run_list resets each as it takes its command). */
+int la__results_reserve(la_bus *bus, size_t capacity);
 void la__result_fail(la__result *result, int status);
 /* AllocateOrder: room for count lines in result (zeroed). */
 int la__result_lines(la__result *result, size_t count);

@@ -56,6 +56,14 @@ int la__results_reset(la_bus *bus, size_t count)
 	return LA_OK;
 }
 
+int la__results_reserve(la_bus *bus, size_t capacity)
+{
+	if (la__grow((void **)&bus->results, &bus->result_capacity, capacity,
+	             sizeof *bus->results) != LA_OK)
+		return la__error_nomem();
+	return LA_OK;
+}
+
 void la__result_fail(la__result *result, int status)
 {
 	result->status = status;
