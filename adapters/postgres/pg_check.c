@@ -244,34 +244,6 @@ static int check_view(struct pg_store *store, int missing, la_check_report *into
 	return rc;
 }
 
-int pg_check(la_check_report *into, void *state)
-{
-	struct pg_store *store = state;
-	const char *what = "checking the store";
-	enum { N = 2 + DATA_CHECKS };
-	const char *sql[N] = {begin_snapshot, json_function};
-	for (int i = 0; i < DATA_CHECKS; i++)
-		sql[2 + i] = data_checks[i];
-	PGresult *res[N];
-	int rc = refuse_in_unit(store, what);
-	if (rc == LA_OK)
-		rc = pg_ensure_connected(store);
-	if (rc != LA_OK)
-		return rc;
-	rc = queue_and_run(store, sql, N, res, what);
-	for (int i = 2; rc == LA_OK && i < N - 2; i++)
-		rc = append_rows(into, res[i]);
-	int missing = rc == LA_OK && is_true(res[N - 2]);
-	int orders = rc == LA_OK && is_true(res[N - 1]);
-	pg_clear_results(res, N);
-	if (rc == LA_OK && orders)
-		rc = run_appending(store, order_checks, ORDER_CHECKS, into, what);
-	int64_t found = 0;
-	if (rc == LA_OK)
-		rc = check_view(store, missing, into, &found, what);
-	return finish(store, rc, what);
-}
-
 static int recreate_view(struct pg_store *store, la_check_report *into, int64_t found)
 {
 	static const char *const sql[] = {"DROP VIEW IF EXISTS allocations_view",
@@ -287,34 +259,87 @@ static int recreate_view(struct pg_store *store, la_check_report *into, int64_t 
 	return rc;
 }
 
-int pg_repair(la_check_report *into, void *state)
+/* Check or repair: what one pass over the store sends. */
+struct pass {
+	const char *what;
+	const char *const *head; /* BEGIN and what the queries need; no findings */
+	int heads;
+	/* findings, then whether allocations_view is missing and whether the
+	 * schema keeps holds and waiting lines (the waiting table exists) */
+	const char *const *queries;
+	int count;
+	const char *const *order_queries; /* findings, where the schema keeps them */
+	int order_count;
+	/* repair: the read model's differences only counted, and the view
+	 * recreated when there are any; check: listed */
+	int repair;
+};
+
+static const char *const check_head[] = {begin_snapshot, json_function};
+static const struct pass check_pass = {
+    .what = "checking the store",
+    .head = check_head,
+    .heads = 2,
+    .queries = data_checks,
+    .count = DATA_CHECKS,
+    .order_queries = order_checks,
+    .order_count = ORDER_CHECKS,
+    .repair = 0,
+};
+
+static const char *const repair_head[] = {begin_snapshot};
+static const struct pass repair_pass = {
+    .what = "repairing the store",
+    .head = repair_head,
+    .heads = 1,
+    .queries = repairs,
+    .count = REPAIRS,
+    .order_queries = held_repairs,
+    .order_count = HELD_REPAIRS,
+    .repair = 1,
+};
+
+/* Run the pass in one transaction, appending its findings to into. */
+static int run_pass(struct pg_store *store, const struct pass *pass, la_check_report *into)
 {
-	struct pg_store *store = state;
-	const char *what = "repairing the store";
-	enum { N = 1 + REPAIRS };
-	const char *sql[N] = {begin_snapshot};
-	for (int i = 0; i < REPAIRS; i++)
-		sql[1 + i] = repairs[i];
-	PGresult *res[N];
-	int rc = refuse_in_unit(store, what);
+	enum { MOST = 16 };
+	const char *sql[MOST];
+	PGresult *res[MOST];
+	int n = pass->heads + pass->count;
+	if (n > MOST)
+		return la_error_set(LA_EINVAL, "postgres: too many check queries");
+	for (int i = 0; i < n; i++)
+		sql[i] = i < pass->heads ? pass->head[i] : pass->queries[i - pass->heads];
+	int rc = refuse_in_unit(store, pass->what);
 	if (rc == LA_OK)
 		rc = pg_ensure_connected(store);
 	if (rc != LA_OK)
 		return rc;
-	rc = queue_and_run(store, sql, N, res, what);
-	for (int i = 1; rc == LA_OK && i < N - 2; i++)
+	rc = queue_and_run(store, sql, n, res, pass->what);
+	for (int i = pass->heads; rc == LA_OK && i < n - 2; i++)
 		rc = append_rows(into, res[i]);
-	int missing = rc == LA_OK && is_true(res[N - 2]);
-	int orders = rc == LA_OK && is_true(res[N - 1]);
-	pg_clear_results(res, N);
+	int missing = rc == LA_OK && is_true(res[n - 2]);
+	int orders = rc == LA_OK && is_true(res[n - 1]);
+	pg_clear_results(res, n);
 	if (rc == LA_OK && orders)
-		rc = run_appending(store, held_repairs, HELD_REPAIRS, into, what);
+		rc = run_appending(store, pass->order_queries, pass->order_count, into, pass->what);
 	int64_t found = 0;
 	if (rc == LA_OK)
-		rc = check_view(store, missing, NULL, &found, what);
-	if (rc == LA_OK && found)
+		rc = check_view(store, missing, pass->repair ? NULL : into, &found, pass->what);
+	if (rc == LA_OK && pass->repair && found)
 		rc = recreate_view(store, into, found);
-	rc = finish(store, rc, what);
+	return finish(store, rc, pass->what);
+}
+
+int pg_check(la_check_report *into, void *state)
+{
+	return run_pass(state, &check_pass, into);
+}
+
+int pg_repair(la_check_report *into, void *state)
+{
+	struct pg_store *store = state;
+	int rc = run_pass(store, &repair_pass, into);
 	pg_cache_clear(store); /* the figures it remembered may be the ones repaired */
 	return rc;
 }

@@ -5,46 +5,31 @@
  * Holds and backorders need a store that keeps them (issue 13): where the
  * store answers Confirm with LA_EUNSUPPORTED, those cases are skipped.
  */
-#include "store_factory.h"
+#include "bus_fixture.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
 
 static int64_t test_now;
-
-static int64_t test_clock(void *payload)
-{
-	(void)payload;
-	return test_now;
-}
-
 static la_store *store;
 static la_bus *bus;
 
 static void open_bus(unsigned int flags)
 {
 	test_now = 1700000000;
-	cr_assert_eq(test_store_open(&store), LA_OK, "%s", la_error_last());
-	la_bus_options opts = LA_BUS_OPTIONS_INIT;
-	opts.clock = test_clock;
-	opts.flags = flags;
-	cr_assert_eq(la_bus_new(&bus, store, &opts), LA_OK, "%s", la_error_last());
+	test_bus_open_clocked(&store, &bus, &test_now, flags);
 }
 
 static void close_bus(void)
 {
-	la_bus_free(bus);
-	la_store_free(store);
+	test_bus_close(store, bus);
 }
 
 /* Handle one command (owned) at time now and return its status. */
 static int run_at(int64_t now, la_message *cmd)
 {
-	cr_assert_not_null(cmd);
 	test_now = now;
-	int rc = la_bus_handle(bus, cmd);
-	la_message_free(cmd);
-	return rc;
+	return test_bus_run(bus, cmd);
 }
 
 static void batch_at(int64_t now, const char *ref, const char *sku, int64_t qty, const char *eta)

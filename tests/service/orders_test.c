@@ -2,45 +2,30 @@
  * Whole orders, holds and backorders through the bus (issue 13), on whatever
  * store tests/support/store_factory.h opens. Time comes from a test clock.
  */
-#include "store_factory.h"
+#include "bus_fixture.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
 
 static int64_t test_now = 1000000;
-
-static int64_t test_clock(void *payload)
-{
-	(void)payload;
-	return test_now;
-}
-
 static la_store *store;
 static la_bus *bus;
 
 static void open_bus(unsigned int flags)
 {
 	test_now = 1000000;
-	cr_assert_eq(test_store_open(&store), LA_OK, "%s", la_error_last());
-	la_bus_options opts = LA_BUS_OPTIONS_INIT;
-	opts.clock = test_clock;
-	opts.flags = flags;
-	cr_assert_eq(la_bus_new(&bus, store, &opts), LA_OK, "%s", la_error_last());
+	test_bus_open_clocked(&store, &bus, &test_now, flags);
 }
 
 static void close_bus(void)
 {
-	la_bus_free(bus);
-	la_store_free(store);
+	test_bus_close(store, bus);
 }
 
 /* Handle one command (owned) and return its status. */
 static int run(la_message *cmd)
 {
-	cr_assert_not_null(cmd);
-	int rc = la_bus_handle(bus, cmd);
-	la_message_free(cmd);
-	return rc;
+	return test_bus_run(bus, cmd);
 }
 
 static void batch(const char *ref, const char *sku, int64_t qty)
@@ -240,6 +225,7 @@ Test(orders, holds_and_waiting_lines_survive_closing_the_store)
 	store = again;
 	la_bus_options opts = LA_BUS_OPTIONS_INIT;
 	opts.clock = test_clock;
+	opts.clock_payload = &test_now;
 	opts.flags = LA_BUS_BACKORDERS;
 	cr_assert_eq(la_bus_new(&bus, store, &opts), LA_OK, "%s", la_error_last());
 

@@ -3,7 +3,7 @@
  * store tests/support/store_factory.h opens: a promise date reaches the
  * policy, a bad answer fails the command and the store keeps nothing of it.
  */
-#include "store_factory.h"
+#include "bus_fixture.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -14,24 +14,19 @@ static la_bus *bus;
 
 static void open_bus(const la_policy *policy)
 {
-	cr_assert_eq(test_store_open(&store), LA_OK, "%s", la_error_last());
 	la_bus_options opts = LA_BUS_OPTIONS_INIT;
 	opts.policy = policy;
-	cr_assert_eq(la_bus_new(&bus, store, &opts), LA_OK, "%s", la_error_last());
+	test_bus_open(&store, &bus, &opts);
 }
 
 static void close_bus(void)
 {
-	la_bus_free(bus);
-	la_store_free(store);
+	test_bus_close(store, bus);
 }
 
 static int run(la_message *cmd)
 {
-	cr_assert_not_null(cmd);
-	int rc = la_bus_handle(bus, cmd);
-	la_message_free(cmd);
-	return rc;
+	return test_bus_run(bus, cmd);
 }
 
 static void batch(const char *ref, int64_t qty, const char *eta)
