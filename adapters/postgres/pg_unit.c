@@ -136,19 +136,44 @@ static int queue_figures(struct pg_store *store)
 	return rc;
 }
 
-/* Every changed product's version first (each product row locked once), then
- * every change in the order it was made across products (a batch reference
- * moved between products, an order's rows in allocation order), then the
- * outbox. *any set when something was queued. */
+static int by_sku(const void *a, const void *b)
+{
+	return strcmp(la_product_sku(*(const la_product *const *)a),
+	              la_product_sku(*(const la_product *const *)b));
+}
+
+/* Every changed product's version, in sku order: the first row locks a
+ * transaction takes are its products', always in the same order, so two
+ * processes committing units on the same skus wait for one another (and the
+ * later one fails the version check and retries) instead of deadlocking,
+ * which PostgreSQL resolves only after deadlock_timeout (a second). */
+static int queue_versions(struct pg_store *store, int *any)
+{
+	const la_product **changed_ones = malloc(store->seen_count * sizeof *changed_ones);
+	if (store->seen_count && !changed_ones)
+		return la_error_set(LA_ENOMEM, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < store->seen_count; i++) {
+		if (changed(store->seen[i]))
+			changed_ones[n++] = store->seen[i];
+	}
+	if (n > 1)
+		qsort(changed_ones, n, sizeof *changed_ones, by_sku);
+	int rc = LA_OK;
+	for (size_t i = 0; rc == LA_OK && i < n; i++)
+		rc = queue_version(store, changed_ones[i]);
+	*any |= n > 0;
+	free(changed_ones);
+	return rc;
+}
+
+/* Every changed product's version first (each product row locked once, in
+ * sku order), then every change in the order it was made across products (a
+ * batch reference moved between products, an order's rows in allocation
+ * order), then the outbox. *any set when something was queued. */
 static int queue_products(struct pg_store *store, int *any)
 {
-	int rc = LA_OK;
-	for (size_t i = 0; rc == LA_OK && i < store->seen_count; i++) {
-		if (changed(store->seen[i])) {
-			*any = 1;
-			rc = queue_version(store, store->seen[i]);
-		}
-	}
+	int rc = queue_versions(store, any);
 	if (rc == LA_OK && store->seen_count > store->positions_cap) {
 		size_t *grown = realloc(store->positions, store->seen_count * sizeof *grown);
 		if (!grown)

@@ -127,6 +127,61 @@ Test(postgres_concurrency, two_connections_allocating_at_once_one_conflicts)
 	pgt_close(a, bus_a);
 }
 
+/* One unit of work: an allocation of first_sku, then one of second_sku. */
+static void *allocate_two(void *arg)
+{
+	struct worker *w = arg;
+	const char *second = strcmp(w->first_sku, "KEY-A") == 0 ? "KEY-B" : "KEY-A";
+	la_message *one = NULL, *two = NULL;
+	cr_assert_eq(la_command_allocate(&one, w->orderid, w->first_sku, 1), LA_OK);
+	cr_assert_eq(la_command_allocate(&two, w->orderid, second, 1), LA_OK);
+	const la_message *commands[2] = {one, two};
+	w->rc = la_bus_handle_many(w->bus, commands, 2);
+	snprintf(w->error, sizeof w->error, "%s", la_error_last());
+	la_message_free(one);
+	la_message_free(two);
+	return NULL;
+}
+
+/* Two units of work on the same two products, loaded in opposite orders:
+ * their commits lock the product rows in sku order, so the second waits for
+ * the first and then fails its version check (40001), where taking them in
+ * the order loaded deadlocked (40P01, and only after deadlock_timeout). The
+ * test holds KEY-A's row until both commits are seen waiting: a first in
+ * line for it, b (loaded KEY-B first) behind it. */
+Test(postgres_concurrency, units_on_the_same_skus_lock_them_in_sku_order)
+{
+	la_bus_options no_retry = LA_BUS_OPTIONS_INIT;
+	no_retry.max_retries = 0;
+	la_store *a, *b;
+	la_bus *bus_a, *bus_b;
+	pgt_open(&a, &bus_a, 0, &no_retry);
+	pgt_reopen(&b, &bus_b, a, 0, &no_retry);
+	create_batches(bus_a);
+	PGconn *ctl = test_pg_connect(a);
+	cr_assert_not_null(ctl);
+	cr_assert_eq(
+	    test_pg_exec(ctl, "BEGIN; SELECT 1 FROM products WHERE sku = 'KEY-A' FOR UPDATE"), 0);
+	struct worker wa = {bus_a, "o1", -100, "", "", "KEY-A"},
+	              wb = {bus_b, "o2", -100, "", "", "KEY-B"};
+	pthread_t ta, tb;
+	pthread_create(&ta, NULL, allocate_two, &wa);
+	pgt_wait_for_lock_waiters(ctl, test_pg_app_name(a), test_pg_app_name(b), 1);
+	pthread_create(&tb, NULL, allocate_two, &wb);
+	pgt_wait_for_lock_waiters(ctl, test_pg_app_name(a), test_pg_app_name(b), 2);
+	cr_assert_eq(test_pg_exec(ctl, "COMMIT"), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	PQfinish(ctl);
+	cr_assert_eq(wa.rc, LA_OK, "a: %d %s", wa.rc, wa.error);
+	cr_assert_eq(wb.rc, LA_ECONFLICT, "b: %d %s", wb.rc, wb.error);
+	cr_assert(strstr(wb.error, "40001") && !strstr(wb.error, "40P01"), "%s", wb.error);
+	cr_assert_eq(pgt_value(a, "SELECT count(*) FROM allocations"), 2);
+	pgt_check_invariants(a);
+	pgt_close(b, bus_b);
+	pgt_close(a, bus_a);
+}
+
 Test(postgres_concurrency, with_retries_both_concurrent_allocations_succeed)
 {
 	la_store *a, *b;
