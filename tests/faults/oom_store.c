@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define PUBLISHED_MAX 16
 
@@ -391,10 +392,20 @@ static void check_relay(void *ctx, int rc, int fired)
 	if (rc == LA_OK) {
 		cr_assert_eq(marked, rows, "the relay succeeded but left rows unsent");
 	} else {
-		size_t sent = 0;
-		rc = la_store_relay_outbox(&sent, f->store, 0, publish, f);
-		cr_assert_eq(rc, LA_OK, "the next relay: %s", la_error_last());
-		cr_assert_eq(marked_sent(f, &rows), rows);
+		/* The next relays send the rest. On PostgreSQL the first of them
+		 * may find the relay lock still held, by the session the failed
+		 * relay gave up on until its server process notices (a relay that
+		 * finds it held sends nothing, by design): a later one sends. */
+		for (int attempt = 0; attempt < 100 && marked_sent(f, &rows) < rows; attempt++) {
+			if (attempt) {
+				struct timespec pause = {0, 20000000}; /* 20 ms */
+				nanosleep(&pause, NULL);
+			}
+			size_t sent = 0;
+			rc = la_store_relay_outbox(&sent, f->store, 0, publish, f);
+			cr_assert_eq(rc, LA_OK, "the next relay: %s", la_error_last());
+		}
+		cr_assert_eq(marked_sent(f, &rows), rows, "the next relays left rows unsent");
 	}
 	next_command_works(f);
 }
