@@ -331,6 +331,17 @@ int la_bus_handle(la_bus *bus, const la_message *message)
 	return rc;
 }
 
+/* The end of a call that ran a batch: what its handlers queued runs now
+ * (its failure is logged, not the batch's), and the bus is free again. */
+static void end_call(la_bus *bus)
+{
+	int queued = run_queued(bus);
+	if (queued != LA_OK)
+		la_log(LA_LOG_WARN, "a message queued by an event handler failed: %s: %s",
+		       la_strerror(queued), la_error_last());
+	bus->busy = 0;
+}
+
 int la_bus_handle_many(la_bus *bus, const la_message *const *commands, size_t count)
 {
 	if (!bus || (!commands && count))
@@ -348,12 +359,7 @@ int la_bus_handle_many(la_bus *bus, const la_message *const *commands, size_t co
 	bus->busy = 1;
 	if (count)
 		rc = la__bus_run_commands(bus, commands, count, bus->results);
-	/* what the handlers queued runs after; its failure is not the batch's */
-	int queued = run_queued(bus);
-	if (queued != LA_OK)
-		la_log(LA_LOG_WARN, "a message queued by an event handler failed: %s: %s",
-		       la_strerror(queued), la_error_last());
-	bus->busy = 0;
+	end_call(bus);
 	return rc;
 }
 
@@ -390,11 +396,7 @@ int la_bus_handle_pull(la_bus *bus, const la_message **commands, size_t *count, 
 		rc = la__bus_run_list(bus, &list, bus->results);
 	bus->result_count = list.count; /* the slots after them were never used */
 	*count = list.count;
-	int queued = run_queued(bus);
-	if (queued != LA_OK)
-		la_log(LA_LOG_WARN, "a message queued by an event handler failed: %s: %s",
-		       la_strerror(queued), la_error_last());
-	bus->busy = 0;
+	end_call(bus);
 	return rc;
 }
 
@@ -424,11 +426,7 @@ static int finish_chunk(la_bus *bus, const la_order_line_list *list, size_t at, 
 		rc = la__bus_run_commands(bus, (const la_message *const *)commands, count,
 		                          bus->results);
 		bus->resuming = 0;
-		int queued = run_queued(bus);
-		if (queued != LA_OK)
-			la_log(LA_LOG_WARN, "a message queued by an event handler failed: %s: %s",
-			       la_strerror(queued), la_error_last());
-		bus->busy = 0;
+		end_call(bus);
 	}
 	for (size_t i = 0; rc == LA_OK && i < count; i++) {
 		if (bus->results[i].status == LA_OK)
