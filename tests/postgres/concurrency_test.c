@@ -24,7 +24,8 @@ struct worker {
 	int rc;
 	char error[512];
 	char batchref[64];
-	const char *first_sku; /* allocate_after: the unit of work's first product */
+	const char *first_sku;  /* allocate_after: the unit of work's first product */
+	const char *second_sku; /* and its second (NULL: LAMP) */
 };
 
 static void *allocate_one(void *arg)
@@ -35,14 +36,17 @@ static void *allocate_one(void *arg)
 	return NULL;
 }
 
-/* One unit of work: an allocation of first_sku, then one of LAMP. The lock
- * taken up front is first_sku's: LAMP has only the optimistic check. */
+/* One unit of work: an allocation of first_sku, then one of second_sku
+ * (LAMP by default). The lock taken up front is first_sku's: the second
+ * product has only the optimistic check. */
 static void *allocate_after(void *arg)
 {
 	struct worker *w = arg;
 	la_message *first = NULL, *lamp = NULL;
 	cr_assert_eq(la_command_allocate(&first, w->orderid, w->first_sku, 1), LA_OK);
-	cr_assert_eq(la_command_allocate(&lamp, w->orderid, "LAMP", 1), LA_OK);
+	cr_assert_eq(
+	    la_command_allocate(&lamp, w->orderid, w->second_sku ? w->second_sku : "LAMP", 1),
+	    LA_OK);
 	const la_message *commands[2] = {first, lamp};
 	w->rc = la_bus_handle_many(w->bus, commands, 2);
 	snprintf(w->error, sizeof w->error, "%s", la_error_last());
@@ -95,8 +99,8 @@ Test(postgres_concurrency, two_connections_allocating_at_once_one_conflicts)
 	cr_assert_eq(pgt_value(a, "SELECT version_number FROM products WHERE sku = 'LAMP'"), 1);
 
 	PGconn *ctl = hold_allocations(a);
-	struct worker wa = {bus_a, "o1", -100, "", "", "KEY-A"},
-	              wb = {bus_b, "o2", -100, "", "", "KEY-B"};
+	struct worker wa = {bus_a, "o1", -100, "", "", "KEY-A", NULL},
+	              wb = {bus_b, "o2", -100, "", "", "KEY-B", NULL};
 	pthread_t ta, tb;
 	pthread_create(&ta, NULL, allocate_after, &wa);
 	pthread_create(&tb, NULL, allocate_after, &wb);
@@ -127,22 +131,6 @@ Test(postgres_concurrency, two_connections_allocating_at_once_one_conflicts)
 	pgt_close(a, bus_a);
 }
 
-/* One unit of work: an allocation of first_sku, then one of second_sku. */
-static void *allocate_two(void *arg)
-{
-	struct worker *w = arg;
-	const char *second = strcmp(w->first_sku, "KEY-A") == 0 ? "KEY-B" : "KEY-A";
-	la_message *one = NULL, *two = NULL;
-	cr_assert_eq(la_command_allocate(&one, w->orderid, w->first_sku, 1), LA_OK);
-	cr_assert_eq(la_command_allocate(&two, w->orderid, second, 1), LA_OK);
-	const la_message *commands[2] = {one, two};
-	w->rc = la_bus_handle_many(w->bus, commands, 2);
-	snprintf(w->error, sizeof w->error, "%s", la_error_last());
-	la_message_free(one);
-	la_message_free(two);
-	return NULL;
-}
-
 /* Two units of work on the same two products, loaded in opposite orders:
  * their commits lock the product rows in sku order, so the second waits for
  * the first and then fails its version check (40001), where taking them in
@@ -162,12 +150,12 @@ Test(postgres_concurrency, units_on_the_same_skus_lock_them_in_sku_order)
 	cr_assert_not_null(ctl);
 	cr_assert_eq(
 	    test_pg_exec(ctl, "BEGIN; SELECT 1 FROM products WHERE sku = 'KEY-A' FOR UPDATE"), 0);
-	struct worker wa = {bus_a, "o1", -100, "", "", "KEY-A"},
-	              wb = {bus_b, "o2", -100, "", "", "KEY-B"};
+	struct worker wa = {bus_a, "o1", -100, "", "", "KEY-A", "KEY-B"},
+	              wb = {bus_b, "o2", -100, "", "", "KEY-B", "KEY-A"};
 	pthread_t ta, tb;
-	pthread_create(&ta, NULL, allocate_two, &wa);
+	pthread_create(&ta, NULL, allocate_after, &wa);
 	pgt_wait_for_lock_waiters(ctl, test_pg_app_name(a), test_pg_app_name(b), 1);
-	pthread_create(&tb, NULL, allocate_two, &wb);
+	pthread_create(&tb, NULL, allocate_after, &wb);
 	pgt_wait_for_lock_waiters(ctl, test_pg_app_name(a), test_pg_app_name(b), 2);
 	cr_assert_eq(test_pg_exec(ctl, "COMMIT"), 0);
 	pthread_join(ta, NULL);
@@ -190,8 +178,8 @@ Test(postgres_concurrency, with_retries_both_concurrent_allocations_succeed)
 	pgt_reopen(&b, &bus_b, a, 0, NULL);
 	create_batches(bus_a);
 	PGconn *ctl = hold_allocations(a);
-	struct worker wa = {bus_a, "o1", -100, "", "", "KEY-A"},
-	              wb = {bus_b, "o2", -100, "", "", "KEY-B"};
+	struct worker wa = {bus_a, "o1", -100, "", "", "KEY-A", NULL},
+	              wb = {bus_b, "o2", -100, "", "", "KEY-B", NULL};
 	pthread_t ta, tb;
 	pthread_create(&ta, NULL, allocate_after, &wa);
 	pthread_create(&tb, NULL, allocate_after, &wb);
@@ -226,8 +214,8 @@ Test(postgres_concurrency, two_connections_on_one_sku_wait_for_its_lock_instead_
 	pgt_reopen(&b, &bus_b, a, LA_STORE_OUTBOX, &no_retry);
 	pgt_create_batch(bus_a, "b1", "LAMP", 10, NULL);
 	PGconn *ctl = hold_allocations(a);
-	struct worker wa = {bus_a, "o1", -100, "", "", NULL},
-	              wb = {bus_b, "o2", -100, "", "", NULL};
+	struct worker wa = {bus_a, "o1", -100, "", "", NULL, NULL},
+	              wb = {bus_b, "o2", -100, "", "", NULL, NULL};
 	pthread_t ta, tb;
 	pthread_create(&ta, NULL, allocate_one, &wa);
 	pthread_create(&tb, NULL, allocate_one, &wb);
@@ -327,7 +315,7 @@ Test(postgres_concurrency, a_backend_terminated_mid_unit_of_work_leaves_nothing_
 	pgt_open(&a, &bus, LA_STORE_OUTBOX, NULL);
 	pgt_create_batch(bus, "b1", "LAMP", 10, NULL);
 	PGconn *ctl = hold_allocations(a);
-	struct worker w = {bus, "o1", -100, "", "", NULL};
+	struct worker w = {bus, "o1", -100, "", "", NULL, NULL};
 	pthread_t t;
 	pthread_create(&t, NULL, allocate_one, &w);
 	/* its commit has bumped the version and waits to insert the line */
