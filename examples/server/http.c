@@ -342,12 +342,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!st)
 		return MHD_NO; /* out of memory in on_uri */
 	if (!st->begun) {
+		/* Counted before draining is read, as http_drain sets draining
+		 * before it counts: a request either finishes before the writers
+		 * stop, or is never begun. */
+		atomic_fetch_add(&server->in_flight, 1);
+		if (atomic_load(&server->draining)) {
+			/* A kept-alive connection's next request, after shutdown
+			 * began: close it unanswered and untouched, so the client
+			 * may send it elsewhere, rather than refuse it with a 503. */
+			atomic_fetch_sub(&server->in_flight, 1);
+			return MHD_NO;
+		}
 		st->begun = 1;
 		copy_printable(st->method, sizeof st->method, method);
 		copy_printable(st->path, sizeof st->path, url);
 		remote_address(conn, st->remote, sizeof st->remote);
 		*con_cls = st;
-		atomic_fetch_add(&server->in_flight, 1);
 		metrics_in_flight(1);
 		return begin_request(conn, server, st, url, method);
 	}
@@ -395,6 +405,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return submit(conn, server, st, &req);
 	st->route->handler(&r, &req);
 	return queue(conn, server, st, &r);
+}
+
+/* libmicrohttpd's messages, but for the one that says a request was closed
+ * unanswered, which while draining is on_request's doing, not a fault. */
+static void log_http(void *cls, const char *fmt, va_list ap)
+{
+	const struct http_server *server = cls;
+	if (atomic_load(&server->draining) &&
+	    strncmp(fmt, "Application reported internal error", 35) == 0)
+		return;
+	log_http_library(NULL, fmt, ap);
+}
+
+/* A new connection: refused (closed unanswered) once shutdown has begun. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addr_len)
+{
+	(void)addr;
+	(void)addr_len;
+	const struct http_server *server = cls;
+	return atomic_load(&server->draining) ? MHD_NO : MHD_YES;
 }
 
 /* The first callback of a request, with the raw URI: its state starts here. */
@@ -581,8 +611,8 @@ struct http_server *http_start(const struct http_config *config)
 	}
 	options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	/* The logger first, so that no option's message goes to stderr directly. */
-	server->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, server,
-	                                  MHD_OPTION_EXTERNAL_LOGGER, log_http_library, NULL,
+	server->daemon = MHD_start_daemon(flags, port, on_accept, server, on_request, server,
+	                                  MHD_OPTION_EXTERNAL_LOGGER, log_http, server,
 	                                  MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 	if (!server->daemon) {
 		log_message(LA_LOG_ERROR, "cannot listen on %s%s", config->listen,
@@ -628,11 +658,12 @@ void http_drain(struct http_server *server, unsigned int grace_ms)
 {
 	if (!server || atomic_exchange(&server->draining, 1))
 		return;
-	MHD_socket fd = MHD_quiesce_daemon(server->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
-	/* Requests already read finish and are answered; idle keep-alive
-	 * connections are closed by MHD_stop_daemon. */
+	/* From now on new connections are closed as soon as they are accepted
+	 * (on_accept). Not MHD_quiesce_daemon: on an epoll daemon with its own
+	 * threads it races them to take the listening socket out of their
+	 * epoll sets, and the loser aborts the process (libmicrohttpd 0.9.75).
+	 * Requests already read finish and are answered; idle keep-alive
+	 * connections are closed by MHD_stop_daemon, with the listening socket. */
 	wait_in_flight(server, grace_ms);
 }
 
