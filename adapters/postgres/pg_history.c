@@ -1,26 +1,33 @@
 /*
  * The order history (docs/history.md): a row per change that makes an
- * entry (la_product_change_event), queued with the commit's other writes,
- * so it travels in the same transaction and round trip.
+ * entry (la_product_change_event), gathered over the commit's walk and
+ * written by one statement with the commit's other writes, so it travels
+ * in the same transaction and round trip; rows keep the walk's order.
  */
 #include "pg_store.h"
 
-int pg_history_queue(struct pg_store *store, const la_product *product, size_t index,
-                     const la_change *change)
+void pg_history_add(struct pg_history_rows *rows, const la_product *product, size_t index,
+                    const la_change *change)
 {
 	int event = la_product_change_event(product, index);
 	if (!event)
-		return LA_OK;
-	char at[24], kind[24], qty[24], reason[24], expires[24];
-	int why = event == LA_EVT_DEALLOCATED ? la_product_change_reason(product, index) : 0;
-	int64_t until = la_product_change_expires(product, index);
-	const char *p[8] = {change->orderid,
-	                    pg_fmt_int(at, la_product_change_time(product, index)),
-	                    pg_fmt_int(kind, event),
-	                    la_product_sku(product),
-	                    pg_fmt_int(qty, change->qty),
-	                    change->batchref,
-	                    why ? pg_fmt_int(reason, why) : NULL,
-	                    until ? pg_fmt_int(expires, until) : NULL};
-	return pg_queue(store, PG_HISTORY_INSERT, 8, p);
+		return;
+	pg_array_text(&rows->orderid, change->orderid);
+	pg_array_int(&rows->at, la_product_change_time(product, index));
+	pg_array_int(&rows->event, event);
+	pg_array_text(&rows->sku, la_product_sku(product));
+	pg_array_int(&rows->qty, change->qty);
+	pg_array_text(&rows->batchref, change->batchref);
+	pg_array_int_or_null(&rows->reason, event == LA_EVT_DEALLOCATED
+	                                        ? la_product_change_reason(product, index)
+	                                        : 0);
+	pg_array_int_or_null(&rows->expires, la_product_change_expires(product, index));
+}
+
+int pg_history_queue(struct pg_store *store, struct pg_history_rows *rows)
+{
+	struct pg_array *columns[8] = {&rows->orderid, &rows->at,     &rows->event,
+	                               &rows->sku,     &rows->qty,    &rows->batchref,
+	                               &rows->reason,  &rows->expires};
+	return pg_queue_arrays(store, PG_HISTORY_INSERT, columns, 8);
 }

@@ -14,24 +14,33 @@
 
 #define RELAY_CHUNK 500
 
-int pg_outbox_queue(struct pg_store *store, const la_product *product)
+int pg_outbox_queue(struct pg_store *store, const la_product *const *changed, size_t count)
 {
+	struct pg_array channel = PG_ARRAY_INIT, payload = PG_ARRAY_INIT;
 	int rc = LA_OK;
-	for (size_t i = 0; rc == LA_OK && i < la_product_event_count(product); i++) {
-		const la_message *event = la_product_event_at(product, i);
-		if (la_message_kind_of(event) != LA_EVT_ALLOCATED)
-			continue;
-		char id[48];
-		(void)snprintf(id, sizeof id, "%016" PRIx64 "-%" PRIu64, store->id_prefix,
-		               ++store->id_counter);
-		char *json = NULL;
-		rc = la_message_to_json(&json, event, id);
-		if (rc == LA_OK) {
-			const char *p[2] = {"line_allocated", json};
-			rc = pg_queue(store, PG_OUTBOX_INSERT, 2, p);
+	for (size_t k = 0; rc == LA_OK && k < count; k++) {
+		const la_product *product = changed[k];
+		for (size_t i = 0; rc == LA_OK && i < la_product_event_count(product); i++) {
+			const la_message *event = la_product_event_at(product, i);
+			if (la_message_kind_of(event) != LA_EVT_ALLOCATED)
+				continue;
+			char id[48];
+			(void)snprintf(id, sizeof id, "%016" PRIx64 "-%" PRIu64, store->id_prefix,
+			               ++store->id_counter);
+			char *json = NULL;
+			rc = la_message_to_json(&json, event, id);
+			if (rc == LA_OK) {
+				pg_array_text(&channel, "line_allocated");
+				pg_array_text(&payload, json);
+			}
+			la_free(json);
 		}
-		la_free(json);
 	}
+	struct pg_array *columns[2] = {&channel, &payload};
+	if (rc == LA_OK)
+		return pg_queue_arrays(store, PG_OUTBOX_INSERT, columns, 2);
+	pg_array_dispose(&channel);
+	pg_array_dispose(&payload);
 	return rc;
 }
 

@@ -50,7 +50,7 @@ static int query(PGresult **out, struct pg_store *store, enum pg_stmt which, int
 	return query_all(out, store, &one, 1, what);
 }
 
-static int remember(struct pg_store *store, la_product *product)
+int pg_repo_remember(struct pg_store *store, la_product *product)
 {
 	if (store->seen_count == store->seen_cap) {
 		size_t cap = store->seen_cap ? store->seen_cap * 2 : 8;
@@ -64,7 +64,7 @@ static int remember(struct pg_store *store, la_product *product)
 	return LA_OK;
 }
 
-static la_product *seen_sku(struct pg_store *store, const char *sku)
+la_product *pg_repo_seen(struct pg_store *store, const char *sku)
 {
 	for (size_t i = 0; i < store->seen_count; i++)
 		if (strcmp(la_product_sku(store->seen[i]), sku) == 0)
@@ -82,7 +82,7 @@ void pg_repo_forget_all(struct pg_store *store)
 /* Rows the domain refuses to load were written by hand or by a bug: that is
  * the database's failure, not bad input from the caller nor a conflict worth
  * retrying. */
-static int inconsistent(int rc)
+int pg_inconsistent(int rc)
 {
 	if (rc != LA_EINVAL && rc != LA_ECONFLICT)
 		return rc;
@@ -91,13 +91,12 @@ static int inconsistent(int rc)
 	return la_error_set(LA_EDB, "stored data is inconsistent: %s", why);
 }
 
-/* A product from the rows of PG_PRODUCT_GET / PG_PRODUCT_OF_BATCH and
- * those of its waiting lines. */
-static int build(la_product **out, const PGresult *res, const PGresult *waiting)
+int pg_repo_build(la_product **out, const PGresult *res, int from, int to, const PGresult *waiting,
+                  int waiting_from, int waiting_to)
 {
 	la_product *product = NULL;
-	int rc = la_product_load(&product, PQgetvalue(res, 0, 7), pg_int(res, 0, 0));
-	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++) {
+	int rc = la_product_load(&product, PQgetvalue(res, from, 7), pg_int(res, from, 0));
+	for (int row = from; rc == LA_OK && row < to; row++) {
 		if (PQgetisnull(res, row, 1))
 			continue; /* a product without batches */
 		rc = la_product_load_batch(product, PQgetvalue(res, row, 1), pg_int(res, row, 2),
@@ -107,11 +106,11 @@ static int build(la_product **out, const PGresult *res, const PGresult *waiting)
 			rc = la_product_load_batch_held(product, PQgetvalue(res, row, 1),
 			                                pg_int(res, row, 8));
 	}
-	for (int row = 0; rc == LA_OK && row < PQntuples(waiting); row++)
+	for (int row = waiting_from; rc == LA_OK && row < waiting_to; row++)
 		rc = la_product_load_waiting_line(product, PQgetvalue(waiting, row, 0),
 		                                  pg_int(waiting, row, 1), pg_int(waiting, row, 2));
 	if (rc != LA_OK) {
-		rc = inconsistent(rc);
+		rc = pg_inconsistent(rc);
 		la_product_free(product);
 		return rc;
 	}
@@ -128,15 +127,17 @@ static int adopt(la_product **out, struct pg_store *store, PGresult *res, const 
 	if (PQntuples(res) == 0)
 		return LA_ENOTFOUND;
 	const char *sku = PQgetvalue(res, 0, 7);
-	if (seen_sku(store, sku)) {
+	if (pg_repo_seen(store, sku)) {
 		/* Already handed out: it is the truth for this unit of work (the
 		 * batch was removed from it since). */
 		return LA_ENOTFOUND;
 	}
 	la_product *product = NULL;
-	int rc = have_cached && pg_int(res, 0, 0) == cached ? pg_cache_build(&product, store, sku)
-	                                                    : build(&product, res, waiting);
-	if (rc == LA_OK && (rc = remember(store, product)) != LA_OK)
+	int rc =
+	    have_cached && pg_int(res, 0, 0) == cached
+	        ? pg_cache_build(&product, store, sku)
+	        : pg_repo_build(&product, res, 0, PQntuples(res), waiting, 0, PQntuples(waiting));
+	if (rc == LA_OK && (rc = pg_repo_remember(store, product)) != LA_OK)
 		la_product_free(product);
 	if (rc == LA_OK)
 		*out = product;
@@ -168,7 +169,7 @@ static int load(la_product **out, struct pg_store *store, enum pg_stmt which, en
  * every other product). pg_unit_end lets it go. A unit of work waiting here
  * holds no other lock, so no deadlock can form around it.
  */
-static int lock_first(struct pg_store *store, const char *sku)
+int pg_repo_lock_first(struct pg_store *store, const char *sku)
 {
 	if (!store->in_unit || store->begun || store->locked)
 		return LA_OK;
@@ -183,12 +184,12 @@ static int lock_first(struct pg_store *store, const char *sku)
 int pg_repo_get(la_product **out, const char *sku, void *state)
 {
 	struct pg_store *store = state;
-	la_product *known = seen_sku(store, sku);
+	la_product *known = pg_repo_seen(store, sku);
 	if (known) {
 		*out = known;
 		return LA_OK;
 	}
-	int rc = lock_first(store, sku);
+	int rc = pg_repo_lock_first(store, sku);
 	if (rc != LA_OK)
 		return rc;
 	int64_t cached;
@@ -239,13 +240,13 @@ int pg_repo_get_by_batchref(la_product **out, const char *ref, void *state)
 int pg_repo_add(la_product *product, void *state)
 {
 	struct pg_store *store = state;
-	if (seen_sku(store, la_product_sku(product))) {
+	if (pg_repo_seen(store, la_product_sku(product))) {
 		int rc = la_error_set(LA_ECONFLICT, "product %s is already in this unit of work",
 		                      la_product_sku(product));
 		la_product_free(product);
 		return rc;
 	}
-	int rc = remember(store, product);
+	int rc = pg_repo_remember(store, product);
 	if (rc != LA_OK)
 		la_product_free(product);
 	return rc;
@@ -272,29 +273,11 @@ int pg_repo_load_line(la_product *product, const char *orderid, void *state)
 	if (rc != LA_OK)
 		return rc;
 	if (PQntuples(res) > 0)
-		rc = inconsistent(la_product_load_held_line(product, PQgetvalue(res, 0, 0), orderid,
-		                                            pg_int(res, 0, 1), pg_int(res, 0, 2),
-		                                            pg_int(res, 0, 3)));
+		rc = pg_inconsistent(la_product_load_held_line(
+		    product, PQgetvalue(res, 0, 0), orderid, pg_int(res, 0, 1), pg_int(res, 0, 2),
+		    pg_int(res, 0, 3)));
 	PQclear(res);
 	return rc;
-}
-
-/* A text[] literal: {"a","b"} with quotes and backslashes escaped. */
-static char *text_array(const char *const *items, size_t count)
-{
-	la__buf out = LA__BUF_INIT;
-	la__buf_puts(&out, "{");
-	for (size_t i = 0; i < count; i++) {
-		la__buf_puts(&out, i ? ",\"" : "\"");
-		for (const char *p = items[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				la__buf_append(&out, "\\", 1);
-			la__buf_append(&out, p, 1);
-		}
-		la__buf_puts(&out, "\"");
-	}
-	la__buf_puts(&out, "}");
-	return la__buf_take(&out);
 }
 
 int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t count, void *state)
@@ -302,7 +285,7 @@ int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t 
 	struct pg_store *store = state;
 	if (la_product_is_new(product) || !has_lines(product))
 		return LA_OK;
-	char *array = text_array(orderids, count);
+	char *array = pg_text_array(orderids, count);
 	if (!array)
 		return la_error_set(LA_ENOMEM, "out of memory");
 	const char *params[2] = {la_product_sku(product), array};
@@ -327,7 +310,7 @@ int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state)
 		if (rc != LA_OK)
 			return rc;
 		for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
-			rc = inconsistent(la_product_load_held_line(
+			rc = pg_inconsistent(la_product_load_held_line(
 			    product, ref, PQgetvalue(res, row, 0), pg_int(res, row, 1),
 			    pg_int(res, row, 2), pg_int(res, row, 3)));
 		PQclear(res);

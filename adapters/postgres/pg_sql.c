@@ -79,10 +79,12 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                            "SELECT orderid, qty, sequence, expires FROM allocations"
                            " WHERE batchref = $1::text ORDER BY sequence",
                            1},
+    /* A run of allocated lines, in the order given (positions follow it). */
     [PG_LINE_ALLOCATE] = {"la_line_allocate",
                           "INSERT INTO allocations (orderid, sku, batchref, qty, sequence,"
-                          " expires) VALUES ($1::text, $2::text, $3::text, $4::bigint,"
-                          " $5::bigint, $6::bigint)",
+                          " expires) SELECT o, s, b, q, v, x FROM unnest($1::text[], $2::text[],"
+                          " $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])"
+                          " WITH ORDINALITY AS u(o, s, b, q, v, x, n) ORDER BY n",
                           6},
     [PG_LINE_DEALLOCATE] = {"la_line_deallocate",
                             "DELETE FROM allocations WHERE orderid = $1::text AND sku = $2::text",
@@ -109,6 +111,8 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                           2},
     /* A batch's figures follow its lines: set once per commit, from the
      * product (exact: the version check proves nobody changed it since). */
+    /* A batch's figures follow its lines: set once per commit, from the
+     * product (exact: the version check proves nobody changed it since). */
     [PG_BATCH_FIGURES] = {"la_batch_figures",
                           "UPDATE batches SET allocated = $2::bigint, line_count = $3::bigint,"
                           " held = $4::bigint WHERE ref = $1::text",
@@ -132,8 +136,12 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                                       " ($3::text, $4::integer, $5::bigint)" BATCH_ORDER,
                                       5},
     [PG_VIEW_BATCH] = {"la_view_batch", BATCH_COLUMNS " WHERE ref = $1::text", 1},
+    /* A commit's outbox rows, in the order given (ids follow it). */
     [PG_OUTBOX_INSERT] = {"la_outbox_insert",
-                          "INSERT INTO outbox (channel, payload) VALUES ($1::text, $2::text)", 2},
+                          "INSERT INTO outbox (channel, payload) SELECT c, p"
+                          " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(c, p, n)"
+                          " ORDER BY n",
+                          2},
     /* One relay per schema at a time (transaction-scoped advisory lock), so
      * messages go out in id order; a relay that finds it taken gets nothing. */
     [PG_OUTBOX_PENDING] = {"la_outbox_pending",
@@ -163,11 +171,14 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                          "SELECT orderid, sku, qty FROM pending_reallocations"
                          " ORDER BY id LIMIT $1::bigint",
                          1},
+    /* A commit's history rows, in the order given (positions follow it). */
     [PG_HISTORY_INSERT] = {"la_history_insert",
                            "INSERT INTO order_history (orderid, at, event, sku, qty, batchref,"
-                           " reason, expires) VALUES ($1::text, to_timestamp($2::bigint),"
-                           " $3::integer, $4::text, $5::bigint, $6::text, $7::integer,"
-                           " to_timestamp($8::bigint))",
+                           " reason, expires) SELECT o, to_timestamp(a), e, s, q, b, r,"
+                           " to_timestamp(x) FROM unnest($1::text[], $2::bigint[],"
+                           " $3::integer[], $4::text[], $5::bigint[], $6::text[], $7::integer[],"
+                           " $8::bigint[]) WITH ORDINALITY AS u(o, a, e, s, q, b, r, x, n)"
+                           " ORDER BY n",
                            8},
     [PG_VIEW_HISTORY] = {"la_view_history",
                          "SELECT extract(epoch FROM at)::bigint, event, sku, qty, batchref,"
@@ -181,4 +192,39 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                          " hashtext(current_schema() || ':' || $1::text))",
                          1},
     [PG_PRODUCT_UNLOCK] = {"la_product_unlock", "SELECT pg_advisory_unlock_all()", 0},
+    /* The prefetch of a batch of commands (pg_prefetch.c): the products of
+     * skus $1 (distinct), each with the version remembered of it in $2 (-1:
+     * none), as PG_PRODUCT_GET_IF_CHANGED does for one; rows in the order
+     * of $1. Each read is a key lookup in a fenced subquery: a join planned
+     * while the tables were small would scan them whole, and these rows are
+     * updated by every commit (a scan wades through their dead versions). */
+    [PG_PRODUCTS_GET_MANY] = {"la_products_get_many",
+                              PRODUCT_COLUMNS
+                              " FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY"
+                              " AS k(sku, cached, n),"
+                              " LATERAL (SELECT * FROM products x WHERE x.sku = k.sku"
+                              " OFFSET 0) AS p"
+                              " LEFT JOIN LATERAL (SELECT * FROM batches y WHERE y.sku = p.sku"
+                              " AND p.version_number <> k.cached OFFSET 0) AS b ON true"
+                              " ORDER BY k.n, b.eta_key, b.sequence",
+                              2},
+    [PG_WAITING_GET_MANY] = {"la_waiting_get_many",
+                             "SELECT w.orderid, w.qty, w.sequence, w.sku"
+                             " FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY"
+                             " AS k(sku, cached, n),"
+                             " LATERAL (SELECT version_number FROM products x"
+                             " WHERE x.sku = k.sku OFFSET 0) AS p,"
+                             " LATERAL (SELECT * FROM waiting y WHERE y.sku = k.sku"
+                             " AND p.version_number <> k.cached OFFSET 0) AS w"
+                             " ORDER BY k.n",
+                             2},
+    /* The stored lines among the (orderid $1[i], sku $2[i]) pairs: a key
+     * lookup per pair (the fenced subquery keeps the nested loop: planned
+     * while the table was small, a join would scan it whole for ever). */
+    [PG_LINES_OF_PAIRS] = {"la_lines_of_pairs",
+                           "SELECT a.batchref, a.orderid, a.sku, a.qty, a.sequence, a.expires"
+                           " FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS"
+                           " k(orderid, sku), LATERAL (SELECT * FROM allocations x"
+                           " WHERE x.orderid = k.orderid AND x.sku = k.sku OFFSET 0) AS a",
+                           2},
 };

@@ -42,7 +42,7 @@ static void pg_close(void *state)
 		.outbox_status = (status), .lines_of_order = pg_repo_lines_of_order,               \
 		.expired_holds = pg_repo_expired_holds,                                            \
 		.pending_reallocations = pg_pending_reallocations, .history = pg_view_history,     \
-		.check = pg_check, .repair = pg_repair                                             \
+		.check = pg_check, .repair = pg_repair, .prefetch = pg_repo_prefetch               \
 	}
 
 static const la_store_port port_plain = PG_PORT(NULL, NULL);

@@ -61,6 +61,9 @@ enum pg_stmt {
 	PG_VIEW_HISTORY,
 	PG_PRODUCT_LOCK,
 	PG_PRODUCT_UNLOCK,
+	PG_PRODUCTS_GET_MANY,
+	PG_WAITING_GET_MANY,
+	PG_LINES_OF_PAIRS,
 	PG_STMT_COUNT
 };
 
@@ -138,6 +141,34 @@ const char *pg_text(const PGresult *res, int row, int col);
 /* Format v into buf (at least 24 bytes) and return buf. */
 const char *pg_fmt_int(char *buf, int64_t v);
 
+/* ---- pg_array.c: array parameters ---- */
+struct pg_array {
+	la__buf text; /* "{a,b" so far */
+	size_t count; /* elements */
+};
+#define PG_ARRAY_INIT                                                                              \
+	{                                                                                          \
+		LA__BUF_INIT, 0                                                                    \
+	}
+/* Append an element: text (NULL: SQL NULL), an integer, an integer or NULL
+ * for 0. */
+void pg_array_text(struct pg_array *a, const char *value);
+void pg_array_int(struct pg_array *a, int64_t value);
+void pg_array_int_or_null(struct pg_array *a, int64_t value);
+/* The literal ("{...}"; la__free it; NULL when out of memory); a is empty
+ * again. */
+char *pg_array_take(struct pg_array *a);
+void pg_array_dispose(struct pg_array *a);
+/* Queue statement which with columns[i] as parameter $i+1 (nothing when
+ * they hold no element); they are empty again afterwards, whatever it
+ * returns. At most PG_ARRAY_COLUMNS_MAX columns. */
+#define PG_ARRAY_COLUMNS_MAX 8
+int pg_queue_arrays(struct pg_store *store, enum pg_stmt which, struct pg_array *const *columns,
+                    int ncolumns);
+/* The literal of a whole text[] or bigint[] value. */
+char *pg_text_array(const char *const *items, size_t count);
+char *pg_int_array(const int64_t *items, size_t count);
+
 /* ---- pg_schema.c ---- */
 /* The read model as the latest schema version defines it (repair recreates
  * it); keep it equal to the last migration that creates allocations_view. */
@@ -156,6 +187,23 @@ int pg_repo_load_line(la_product *product, const char *orderid, void *state);
 int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t count, void *state);
 int pg_repo_load_batch_lines(la_product *product, const char *ref, void *state);
 void pg_repo_forget_all(struct pg_store *store);
+/* The product handed out in this unit of work for sku, or NULL. */
+la_product *pg_repo_seen(struct pg_store *store, const char *sku);
+/* Hand product out in this unit of work (the identity map owns it). */
+int pg_repo_remember(struct pg_store *store, la_product *product);
+/* A product from rows [from, to) of a product load (PG_PRODUCT_GET's
+ * columns: all of one sku) and rows [waiting_from, waiting_to) of its
+ * waiting lines. */
+int pg_repo_build(la_product **out, const PGresult *res, int from, int to, const PGresult *waiting,
+                  int waiting_from, int waiting_to);
+/* LA_EDB "stored data is inconsistent" for what the domain refused to load
+ * (LA_EINVAL, LA_ECONFLICT); other codes unchanged. */
+int pg_inconsistent(int rc);
+/* The first product's advisory lock, asked for before BEGIN (once per unit). */
+int pg_repo_lock_first(struct pg_store *store, const char *sku);
+/* pg_prefetch.c (store port version 5) */
+int pg_repo_prefetch(const char *const *skus, const char *const *orderids, size_t count,
+                     void *state);
 /* Holds and backorders (store port version 4). */
 int pg_repo_lines_of_order(la_order_line_list *into, const char *orderid, void *state);
 int pg_repo_expired_holds(la_order_line_list *into, int64_t now, size_t max, void *state);
@@ -186,9 +234,15 @@ int pg_view_batches(la_batch_page *into, const char *sku, size_t limit, const ch
 int pg_view_history(la_history_list *into, const char *orderid, void *state);
 
 /* ---- pg_history.c ---- */
-/* Queue the order-history row change index of product makes, if any. */
-int pg_history_queue(struct pg_store *store, const la_product *product, size_t index,
-                     const la_change *change);
+/* Order-history rows gathered over a commit, a column each. */
+struct pg_history_rows {
+	struct pg_array orderid, at, event, sku, qty, batchref, reason, expires;
+};
+/* Add the row change index of product makes, if any. */
+void pg_history_add(struct pg_history_rows *rows, const la_product *product, size_t index,
+                    const la_change *change);
+/* Queue the insert of every row added (none: nothing); rows is empty again. */
+int pg_history_queue(struct pg_store *store, struct pg_history_rows *rows);
 
 /* ---- pg_reallocations.c: pending reallocations (docs/reliability.md) ---- */
 /* Queue the write of a REALLOCATION_PENDING or _DONE change of sku's product. */
@@ -200,8 +254,9 @@ int pg_check(la_check_report *into, void *state);
 int pg_repair(la_check_report *into, void *state);
 
 /* ---- pg_outbox.c ---- */
-/* Queue the outbox rows of product's Allocated events. */
-int pg_outbox_queue(struct pg_store *store, const la_product *product);
+/* Queue the outbox rows of the Allocated events of count products (one
+ * statement; none: nothing), in their order. */
+int pg_outbox_queue(struct pg_store *store, const la_product *const *changed, size_t count);
 int pg_outbox_status(size_t *out_pending, double *out_oldest_age_seconds, void *state);
 int pg_outbox_relay(size_t *out_sent, size_t max, la_publish_fn publish, void *payload,
                     void *state);

@@ -28,7 +28,48 @@ int pg_unit_begin(void *state)
 	return LA_OK;
 }
 
-/* Change index of product, read into c. */
+/* The rows a commit writes many at a time: allocated lines in runs (a run
+ * ends where another kind of change comes, so every write keeps its place
+ * among the others) and the order history (written last: no other row
+ * depends on it). */
+struct commit_rows {
+	struct pg_array orderid, sku, batchref, qty, sequence, expires;
+	struct pg_history_rows history;
+};
+
+static void add_allocated(struct commit_rows *rows, const la_product *product, size_t index,
+                          const la_change *c)
+{
+	pg_array_text(&rows->orderid, c->orderid);
+	pg_array_text(&rows->sku, la_product_sku(product));
+	pg_array_text(&rows->batchref, c->batchref);
+	pg_array_int(&rows->qty, c->qty);
+	pg_array_int(&rows->sequence, c->sequence);
+	pg_array_int(&rows->expires, la_product_change_expires(product, index));
+}
+
+/* Queue the run of allocated lines (if any): one INSERT. */
+static int queue_allocated(struct pg_store *store, struct commit_rows *rows)
+{
+	struct pg_array *columns[6] = {&rows->orderid, &rows->sku,      &rows->batchref,
+	                               &rows->qty,     &rows->sequence, &rows->expires};
+	return pg_queue_arrays(store, PG_LINE_ALLOCATE, columns, 6);
+}
+
+static void dispose_rows(struct commit_rows *rows)
+{
+	struct pg_array *all[14] = {&rows->orderid,         &rows->sku,
+	                            &rows->batchref,        &rows->qty,
+	                            &rows->sequence,        &rows->expires,
+	                            &rows->history.orderid, &rows->history.at,
+	                            &rows->history.event,   &rows->history.sku,
+	                            &rows->history.qty,     &rows->history.batchref,
+	                            &rows->history.reason,  &rows->history.expires};
+	for (size_t i = 0; i < 14; i++)
+		pg_array_dispose(all[i]);
+}
+
+/* Change index of product, read into c (not LINE_ALLOCATED: add_allocated). */
 static int queue_change(struct pg_store *store, const la_product *product, size_t index,
                         const la_change *c)
 {
@@ -50,15 +91,6 @@ static int queue_change(struct pg_store *store, const la_product *product, size_
 	}
 	case LA_CHANGE_BATCH_REMOVED:
 		return pg_queue(store, PG_BATCH_DELETE, 1, &c->batchref);
-	case LA_CHANGE_LINE_ALLOCATED: {
-		const char *p[6] = {c->orderid,
-		                    sku,
-		                    c->batchref,
-		                    pg_fmt_int(n1, c->qty),
-		                    pg_fmt_int(n2, c->sequence),
-		                    pg_fmt_int(n3, la_product_change_expires(product, index))};
-		return pg_queue(store, PG_LINE_ALLOCATE, 6, p);
-	}
 	case LA_CHANGE_LINE_DEALLOCATED: {
 		const char *p[2] = {c->orderid, sku};
 		return pg_queue(store, PG_LINE_DEALLOCATE, 2, p);
@@ -114,7 +146,9 @@ static int queue_version(struct pg_store *store, const la_product *product)
 }
 
 /* The batch rows' allocated quantity, line count and held quantity, once
- * per batch whose lines changed (and that still exists), from the product's figures. */
+ * per batch whose lines changed (and that still exists), from the product's
+ * figures. A statement each (a key lookup): one UPDATE joined with an array
+ * would be planned as a scan of the table, and its rows' dead versions. */
 static int queue_figures(struct pg_store *store)
 {
 	size_t index = 0;
@@ -167,34 +201,28 @@ static int queue_versions(struct pg_store *store, int *any)
 	return rc;
 }
 
-/* Every changed product's version first (each product row locked once, in
- * sku order), then every change in the order it was made across products (a
- * batch reference moved between products, an order's rows in allocation
- * order), then the outbox. *any set when something was queued. */
-static int queue_products(struct pg_store *store, int *any)
+/* Every change in the order it was made across products (a batch reference
+ * moved between products, an order's rows in allocation order), the
+ * allocated lines in runs; then the history rows. */
+static int queue_changes(struct pg_store *store, struct commit_rows *rows)
 {
-	int rc = queue_versions(store, any);
-	if (rc == LA_OK && store->seen_count > store->positions_cap) {
-		size_t *grown = realloc(store->positions, store->seen_count * sizeof *grown);
-		if (!grown)
-			return la_error_set(LA_ENOMEM, "out of memory");
-		store->positions = grown;
-		store->positions_cap = store->seen_count;
-	}
-	if (rc == LA_OK && store->seen_count)
-		memset(store->positions, 0, store->seen_count * sizeof *store->positions);
 	size_t k;
-	la__strmap_clear(&store->lines_changed);
+	int rc = LA_OK;
 	while (rc == LA_OK && (k = la_products_next_change(store->seen, store->seen_count,
 	                                                   store->positions)) < store->seen_count) {
 		la_change change;
 		size_t index = store->positions[k] - 1;
 		rc = la_product_change_at(&change, store->seen[k], index);
-		if (rc == LA_OK)
-			rc = queue_change(store, store->seen[k], index, &change);
-		if (rc == LA_OK)
-			rc = pg_history_queue(store, store->seen[k], store->positions[k] - 1,
-			                      &change);
+		if (rc != LA_OK)
+			break;
+		if (change.kind == LA_CHANGE_LINE_ALLOCATED) {
+			add_allocated(rows, store->seen[k], index, &change);
+		} else {
+			rc = queue_allocated(store, rows); /* the run before it */
+			if (rc == LA_OK)
+				rc = queue_change(store, store->seen[k], index, &change);
+		}
+		pg_history_add(&rows->history, store->seen[k], index, &change);
 		if (rc == LA_OK)
 			rc = maybe_flush(store);
 		if (rc == LA_OK &&
@@ -205,10 +233,39 @@ static int queue_products(struct pg_store *store, int *any)
 			rc = la_error_set(LA_ENOMEM, "out of memory");
 	}
 	if (rc == LA_OK)
+		rc = queue_allocated(store, rows);
+	if (rc == LA_OK)
+		rc = pg_history_queue(store, &rows->history);
+	return rc;
+}
+
+/* Every changed product's version first (each product row locked once, in
+ * sku order), then the changes, the batches' figures and the outbox.
+ * *any set when something was queued. */
+static int queue_products(struct pg_store *store, int *any)
+{
+	int rc = queue_versions(store, any);
+	if (rc == LA_OK && store->seen_count > store->positions_cap) {
+		size_t *grown = realloc(store->positions, store->seen_count * sizeof *grown);
+		if (grown) {
+			store->positions = grown;
+			store->positions_cap = store->seen_count;
+		} else {
+			rc = la_error_set(LA_ENOMEM, "out of memory");
+		}
+	}
+	if (rc == LA_OK && store->seen_count)
+		memset(store->positions, 0, store->seen_count * sizeof *store->positions);
+	la__strmap_clear(&store->lines_changed);
+	struct commit_rows rows = {0};
+	if (rc == LA_OK)
+		rc = queue_changes(store, &rows);
+	dispose_rows(&rows);
+	if (rc == LA_OK)
 		rc = queue_figures(store);
-	for (size_t i = 0; rc == LA_OK && i < store->seen_count; i++)
-		if ((store->flags & LA_STORE_OUTBOX) && changed(store->seen[i]))
-			rc = pg_outbox_queue(store, store->seen[i]);
+	if (rc == LA_OK && (store->flags & LA_STORE_OUTBOX))
+		rc = pg_outbox_queue(store, (const la_product *const *)store->seen,
+		                     store->seen_count);
 	return rc;
 }
 

@@ -215,7 +215,7 @@ static int run_once(la_bus *bus, la__command_list *list, size_t at, la__result *
 	int rc = la__uow_begin(bus);
 	if (rc != LA_OK)
 		return rc;
-	if ((rc = la__uow_prefetch_lines(bus, list->items + at, list->count - at)) != LA_OK) {
+	if ((rc = la__uow_prefetch_unit(bus, list->items + at, list->count - at)) != LA_OK) {
 		la__uow_abandon(bus);
 		return rc;
 	}

@@ -74,6 +74,7 @@ void la_bus_free(la_bus *bus)
 	la_free(bus->seen);
 	la_free(bus->touched);
 	la_free(bus->orderids);
+	la_free(bus->skus);
 	la__order_line_list_free(bus->unplaced);
 	la__strmap_dispose(&bus->prefetched);
 	la_free(bus->subscriptions);

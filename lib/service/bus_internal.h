@@ -57,8 +57,10 @@ struct la_bus {
 	la_product **touched; /* ... by the command in progress */
 	size_t touched_count, touched_capacity;
 	uint64_t unit_id, command_id; /* for la_product.seen_in_unit, seen_in_command */
-	const char **orderids;        /* prefetch: the orders of one sku */
+	const char **orderids;        /* prefetch: the orders of one sku, or of all */
 	size_t orderids_capacity;
+	const char **skus; /* prefetch of a whole unit: the sku of each of orderids */
+	size_t skus_capacity;
 	la__strmap prefetched; /* orderid → the product its line was looked up in */
 	int store_conflict;    /* the store reported a concurrent change: worth a retry */
 	int store_failed;      /* the store failed: the whole unit of work fails */
@@ -112,8 +114,13 @@ int la__uow_add(la_bus *bus, la_product *product);
 int la__uow_load_line(la_bus *bus, la_product *product, const char *orderid);
 int la__uow_load_batch_lines(la_bus *bus, la_product *product, const char *ref);
 int la__uow_load_lines(la_bus *bus, la_product *product, const char *const *orderids, size_t count);
+int la__uow_store_prefetch(la_bus *bus, const char *const *skus, const char *const *orderids,
+                           size_t count);
 /* prefetch.c: load the lines the commands name, a product at a time. */
 int la__uow_prefetch_lines(la_bus *bus, const la_message *const *commands, size_t count);
+/* The same at the start of a unit of work: with a store that prefetches,
+ * every product and line the commands name at once. */
+int la__uow_prefetch_unit(la_bus *bus, const la_message *const *commands, size_t count);
 /* Look orderid's line up in product, unless the prefetch did already. */
 int la__uow_find_line(la_bus *bus, la_product *product, const char *orderid);
 /* A command starts: the products it touches are marked as they are handed

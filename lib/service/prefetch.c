@@ -64,6 +64,51 @@ int la__uow_prefetch_lines(la_bus *bus, const la_message *const *commands, size_
 	return LA_OK;
 }
 
+/* Through the store's prefetch: the (sku, orderid) of every command that
+ * names a line, in one call, then each line marked as looked up in its
+ * product (now in the identity map: get costs no query). */
+static int prefetch_all(la_bus *bus, const la_message *const *commands, size_t count)
+{
+	if (la__grow((void **)&bus->orderids, &bus->orderids_capacity, count,
+	             sizeof *bus->orderids) != LA_OK ||
+	    la__grow((void **)&bus->skus, &bus->skus_capacity, count, sizeof *bus->skus) != LA_OK)
+		return la__error_nomem();
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++) {
+		const la_message *m = commands[i];
+		if (la_message_is_command(m) && names_a_line(m)) {
+			bus->skus[n] = m->sku;
+			bus->orderids[n++] = m->orderid;
+		}
+	}
+	if (!n)
+		return LA_OK;
+	int rc = la__uow_store_prefetch(bus, bus->skus, bus->orderids, n);
+	if (rc == LA_OK && la__strmap_reserve(&bus->prefetched, n) != 0)
+		rc = la__error_nomem();
+	/* An order named with two skus keeps the mark of the last: the other
+	 * line is looked up through load_line, as without a prefetch. */
+	for (size_t k = 0; rc == LA_OK && k < n; k++) {
+		la_product *p;
+		rc = la__uow_get(&p, bus, bus->skus[k]);
+		if (rc == LA_ENOTFOUND) {
+			rc = LA_OK; /* an unknown sku: its commands fail on their own */
+			continue;
+		}
+		/* the keys are the commands' own strings: they outlive the unit of work */
+		if (rc == LA_OK)
+			la__strmap_put(&bus->prefetched, bus->orderids[k], p);
+	}
+	return rc;
+}
+
+int la__uow_prefetch_unit(la_bus *bus, const la_message *const *commands, size_t count)
+{
+	if (bus->store->port->prefetch)
+		return prefetch_all(bus, commands, count);
+	return la__uow_prefetch_lines(bus, commands, count);
+}
+
 int la__uow_find_line(la_bus *bus, la_product *product, const char *orderid)
 {
 	if (la__strmap_get(&bus->prefetched, orderid) == product)

@@ -31,7 +31,8 @@ int la_store_new(la_store **out, const la_store_port *port, void *state)
 		return la__error_nomem();
 	}
 	/* Copy only what the adapter's version has: an older port is shorter. */
-	size_t size = port->version >= 4   ? sizeof *port
+	size_t size = port->version >= 5   ? sizeof *port
+	              : port->version == 4 ? offsetof(la_store_port, prefetch)
 	              : port->version == 3 ? offsetof(la_store_port, lines_of_order)
 	              : port->version == 2 ? offsetof(la_store_port, outbox_status)
 	                                   : offsetof(la_store_port, batch);

@@ -101,6 +101,13 @@ int la__uow_load_lines(la_bus *bus, la_product *product, const char *const *orde
 	return from_store(bus, s->port->load_lines(product, orderids, count, s->state));
 }
 
+int la__uow_store_prefetch(la_bus *bus, const char *const *skus, const char *const *orderids,
+                           size_t count)
+{
+	const la_store *s = bus->store;
+	return from_store(bus, s->port->prefetch(skus, orderids, count, s->state));
+}
+
 int la__uow_add(la_bus *bus, la_product *product)
 {
 	/* remember first: once added, the store owns the product */

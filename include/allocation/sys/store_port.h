@@ -46,7 +46,7 @@ LA_BEGIN_DECL
 typedef struct la_order_line_list la_order_line_list;
 
 /** The version of la_store_port these headers describe. */
-#define LA_STORE_PORT_VERSION 4
+#define LA_STORE_PORT_VERSION 5
 
 /**
  * A store adapter's vtable. Every operation of version 1 is required except
@@ -174,6 +174,21 @@ typedef struct la_store_port {
 	 * Optional: without it, la_store_repair answers #LA_EUNSUPPORTED.
 	 */
 	int (*repair)(la_check_report *into, void *state);
+
+	/* version 5 */
+	/**
+	 * Inside a unit of work, right after begin and before any other
+	 * repository call: the bus is about to run commands naming the order
+	 * lines (orderids[i], skus[i]), i < count (a sku may repeat). Load the
+	 * product of every sku named, as get would, and attach each listed line
+	 * that is allocated, as load_line would, in as few round trips as the
+	 * store can: the commands' own get and load_line calls are then answered
+	 * from memory. A sku without a product is left out (get later answers
+	 * #LA_ENOTFOUND). Optional (NULL: each product is loaded by get when a
+	 * command asks, its lines by load_lines or load_line).
+	 */
+	int (*prefetch)(const char *const *skus, const char *const *orderids, size_t count,
+	                void *state);
 } la_store_port;
 
 /**
