@@ -7,6 +7,7 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -439,6 +440,115 @@ Test(bus_port, the_outbox_status_comes_from_the_port_of_version_3)
 	cr_assert_eq(la_store_outbox_status(s, &pending, &age), LA_EUNSUPPORTED);
 	cr_assert(strstr(la_error_last(), "fake"), "%s", la_error_last());
 	cr_assert_eq(pending, 0);
+	la_store_free(s);
+}
+
+/* The prefetch of a version 5 port: what it was asked, and how often. */
+static struct {
+	int calls, error, load_line_calls;
+	size_t count;
+	char pairs[8][32]; /* "sku/orderid" */
+} pf;
+
+static int fake_prefetch(const char *const *skus, const char *const *orderids, size_t count,
+                         void *state)
+{
+	if (!f.in_uow)
+		f.violations++;
+	pf.calls++;
+	pf.count = count;
+	for (size_t i = 0; i < count && i < 8; i++)
+		(void)snprintf(pf.pairs[i], sizeof pf.pairs[i], "%s/%s", skus[i], orderids[i]);
+	return pf.error ? la_error_set(pf.error, "scripted prefetch failure") : LA_OK;
+}
+
+static int counting_load_line(la_product *p, const char *orderid, void *state)
+{
+	pf.load_line_calls++;
+	return fake_load(p, orderid, state);
+}
+
+static int prefetch_must_not_be_called(const char *const *skus, const char *const *orderids,
+                                       size_t count, void *state)
+{
+	cr_assert_fail("a version 4 port has no prefetch operation: it must not be read");
+	return LA_OK;
+}
+
+/* Allocate o1/A, o2/B, o3/A and a CreateBatch in one call on store s. */
+static int handle_mixed_batch(la_store *s)
+{
+	la_bus *b = NULL;
+	cr_assert_eq(la_bus_new(&b, s, NULL), LA_OK, "%s", la_error_last());
+	la_message *m[5] = {NULL};
+	cr_assert_eq(la_command_create_batch(&m[0], "ba", "A", 10, NULL), LA_OK);
+	cr_assert_eq(la_command_create_batch(&m[1], "bb", "B", 10, NULL), LA_OK);
+	cr_assert_eq(la_bus_handle_many(b, (const la_message *const *)m, 2), LA_OK);
+	la_message_free(m[0]);
+	la_message_free(m[1]);
+	pf.calls = 0;
+	pf.load_line_calls = 0;
+	cr_assert_eq(la_command_allocate(&m[0], "o1", "A", 1), LA_OK);
+	cr_assert_eq(la_command_allocate(&m[1], "o2", "B", 2), LA_OK);
+	cr_assert_eq(la_command_create_batch(&m[2], "bc", "C", 5, NULL), LA_OK);
+	cr_assert_eq(la_command_allocate(&m[3], "o3", "A", 3), LA_OK);
+	int rc = la_bus_handle_many(b, (const la_message *const *)m, 4);
+	for (size_t i = 0; i < 4; i++) {
+		if (rc == LA_OK)
+			cr_assert_eq(la_bus_result_status(b, i), LA_OK, "%zu: %s", i,
+			             la_bus_result_error(b, i));
+		la_message_free(m[i]);
+	}
+	la_bus_free(b);
+	return rc;
+}
+
+Test(bus_port, a_prefetching_port_is_asked_once_per_unit_for_every_line_named)
+{
+	memset(&pf, 0, sizeof pf);
+	la_store_port port = fake_port;
+	port.prefetch = fake_prefetch;
+	port.load_line = counting_load_line;
+	la_store *s = NULL;
+	cr_assert_eq(la_store_new(&s, &port, &f), LA_OK);
+	cr_assert_eq(handle_mixed_batch(s), LA_OK, "%s", la_error_last());
+	cr_assert_eq(pf.calls, 1);
+	cr_assert_eq(pf.count, 3);
+	cr_assert_str_eq(pf.pairs[0], "A/o1");
+	cr_assert_str_eq(pf.pairs[1], "B/o2");
+	cr_assert_str_eq(pf.pairs[2], "A/o3");
+	cr_assert_eq(pf.load_line_calls, 0, "lines the prefetch loaded were asked for again");
+	expect_balanced();
+	la_store_free(s);
+}
+
+Test(bus_port, a_failed_prefetch_fails_the_unit_of_work)
+{
+	memset(&pf, 0, sizeof pf);
+	la_store_port port = fake_port;
+	port.prefetch = fake_prefetch;
+	la_store *s = NULL;
+	cr_assert_eq(la_store_new(&s, &port, &f), LA_OK);
+	pf.error = LA_EDB;
+	cr_assert_eq(handle_mixed_batch(s), LA_EDB);
+	cr_assert_eq(pf.calls, 1, "a store failure is not retried");
+	cr_assert_null(la_product_find_line(f.products[0], "o1"), "nothing was committed");
+	expect_balanced();
+	la_store_free(s);
+}
+
+Test(bus_port, a_version_4_port_is_not_asked_to_prefetch)
+{
+	memset(&pf, 0, sizeof pf);
+	la_store_port port = fake_port;
+	port.version = 4;
+	port.prefetch = prefetch_must_not_be_called;
+	port.load_line = counting_load_line;
+	la_store *s = NULL;
+	cr_assert_eq(la_store_new(&s, &port, &f), LA_OK);
+	cr_assert_eq(handle_mixed_batch(s), LA_OK, "%s", la_error_last());
+	cr_assert_gt(pf.load_line_calls, 0, "without a prefetch each line is looked up");
+	expect_balanced();
 	la_store_free(s);
 }
 
