@@ -102,6 +102,23 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     " reason integer,"
     " expires timestamptz);"
     "CREATE INDEX order_history_by_order ON order_history (orderid, position);",
+    /* 5: the optimistic check of a whole batch of commands in one statement:
+     * each product in the order given (the commit gives sku order, so
+     * concurrent commits lock rows in one order), failing as the single
+     * check does at the first product that moved. */
+    "CREATE OR REPLACE FUNCTION allocation_save_versions(p_skus text[], p_old bigint[],"
+    " p_new bigint[])"
+    " RETURNS void LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  FOR i IN 1 .. coalesce(array_length(p_skus, 1), 0) LOOP"
+    "   UPDATE products SET version_number = p_new[i]"
+    "    WHERE sku = p_skus[i] AND version_number = p_old[i];"
+    "   IF NOT FOUND THEN"
+    "    RAISE EXCEPTION 'product % was changed concurrently (version % expected)',"
+    "     p_skus[i], p_old[i] USING ERRCODE = 'serialization_failure';"
+    "   END IF;"
+    "  END LOOP;"
+    " END $$;",
 };
 
 static int exec(struct pg_store *store, const char *sql, PGresult **keep)

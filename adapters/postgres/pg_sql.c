@@ -54,9 +54,11 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                            "INSERT INTO products (sku, version_number)"
                            " VALUES ($1::text, $2::bigint)",
                            2},
-    /* The optimistic check: raises 40001 when the row is not at version $2. */
-    [PG_PRODUCT_SAVE_VERSION] = {"la_product_save_version",
-                                 "SELECT allocation_save_version($1::text, $2::bigint, $3::bigint)",
+    /* The optimistic check of every product a commit changed, in one
+     * statement: raises 40001 at the first row not at its version in $2. */
+    [PG_PRODUCT_SAVE_VERSION] = {"la_product_save_versions",
+                                 "SELECT allocation_save_versions($1::text[], $2::bigint[],"
+                                 " $3::bigint[])",
                                  3},
     [PG_BATCH_INSERT] = {"la_batch_insert",
                          "INSERT INTO batches (ref, sku, purchased, eta, eta_key, sequence)"

@@ -175,7 +175,7 @@ char *pg_int_array(const int64_t *items, size_t count);
 #define PG_ALLOCATIONS_VIEW                                                                        \
 	"CREATE VIEW allocations_view AS"                                                          \
 	" SELECT position, orderid, sku, batchref, qty, expires FROM allocations"
-#define PG_SCHEMA_VERSION 4
+#define PG_SCHEMA_VERSION 5
 /* Create or migrate the schema under an advisory lock (before pipeline mode). */
 int pg_schema_migrate(struct pg_store *store);
 

@@ -130,21 +130,6 @@ static int changed(const la_product *product)
 	       la_product_version(product) != la_product_saved_version(product);
 }
 
-/* Queue a changed product's version: the insert, or the optimistic check. */
-static int queue_version(struct pg_store *store, const la_product *product)
-{
-	char old_v[24], new_v[24];
-	const char *sku = la_product_sku(product);
-	int64_t version = la_product_version(product);
-	if (la_product_is_new(product)) {
-		const char *p[2] = {sku, pg_fmt_int(new_v, version)};
-		return pg_queue(store, PG_PRODUCT_INSERT, 2, p);
-	}
-	const char *p[3] = {sku, pg_fmt_int(old_v, la_product_saved_version(product)),
-	                    pg_fmt_int(new_v, version)};
-	return pg_queue(store, PG_PRODUCT_SAVE_VERSION, 3, p);
-}
-
 /* The batch rows' allocated quantity, line count and held quantity, once
  * per batch whose lines changed (and that still exists), from the product's
  * figures. A statement each (a key lookup): one UPDATE joined with an array
@@ -193,9 +178,27 @@ static int queue_versions(struct pg_store *store, int *any)
 	}
 	if (n > 1)
 		qsort(changed_ones, n, sizeof *changed_ones, by_sku);
+	struct pg_array skus = PG_ARRAY_INIT, old = PG_ARRAY_INIT, new = PG_ARRAY_INIT;
 	int rc = LA_OK;
-	for (size_t i = 0; rc == LA_OK && i < n; i++)
-		rc = queue_version(store, changed_ones[i]);
+	for (size_t i = 0; rc == LA_OK && i < n; i++) {
+		const la_product *p = changed_ones[i];
+		if (la_product_is_new(p)) {
+			char version[24];
+			const char *params[2] = {la_product_sku(p),
+			                         pg_fmt_int(version, la_product_version(p))};
+			rc = pg_queue(store, PG_PRODUCT_INSERT, 2, params);
+			continue;
+		}
+		pg_array_text(&skus, la_product_sku(p));
+		pg_array_int(&old, la_product_saved_version(p));
+		pg_array_int(&new, la_product_version(p));
+	}
+	struct pg_array *columns[3] = {&skus, &old, &new};
+	if (rc == LA_OK)
+		rc = pg_queue_arrays(store, PG_PRODUCT_SAVE_VERSION, columns, 3);
+	else
+		for (size_t i = 0; i < 3; i++)
+			pg_array_dispose(columns[i]);
 	*any |= n > 0;
 	free(changed_ones);
 	return rc;

@@ -13,7 +13,7 @@
 #include "pg_test.h"
 
 /* adapters/postgres/pg_store.h's PG_SCHEMA_VERSION, which tests cannot see. */
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 static la_store *store;
 static la_bus *bus;
@@ -120,7 +120,8 @@ Test(postgres_store, many_processes_may_create_the_schema_at_once)
 	PGconn *conn = test_pg_connect(store);
 	cr_assert_eq(test_pg_exec(conn, "DROP TABLE products, batches, allocations, outbox,"
 	                                " waiting, order_history, schema_version CASCADE;"
-	                                " DROP FUNCTION allocation_save_version"),
+	                                " DROP FUNCTION allocation_save_version;"
+	                                " DROP FUNCTION allocation_save_versions"),
 	             0);
 	PQfinish(conn);
 	struct opener openers[6];
