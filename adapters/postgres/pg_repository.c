@@ -294,8 +294,8 @@ int pg_repo_load_lines(la_product *product, const char *const *orderids, size_t 
 	la__free(array);
 	for (int row = 0; rc == LA_OK && row < PQntuples(res); row++)
 		rc = la_product_load_held_line(product, PQgetvalue(res, row, 0),
-		                               PQgetvalue(res, row, 1), pg_int(res, row, 2),
-		                               pg_int(res, row, 3), pg_int(res, row, 4));
+		                               PQgetvalue(res, row, 1), pg_int(res, row, 3),
+		                               pg_int(res, row, 4), pg_int(res, row, 5));
 	PQclear(res);
 	return rc;
 }

@@ -118,6 +118,18 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "     p_skus[i], p_old[i] USING ERRCODE = 'serialization_failure';"
     "   END IF;"
     "  END LOOP;"
+    " END $$;"
+    /* ... and the figures of every batch whose lines it changed, a key
+     * lookup each (an UPDATE joined with the arrays would be planned as a
+     * scan of batches, whose rows every commit updates). */
+    "CREATE OR REPLACE FUNCTION allocation_set_figures(p_refs text[], p_allocated bigint[],"
+    " p_lines bigint[], p_held bigint[])"
+    " RETURNS void LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  FOR i IN 1 .. coalesce(array_length(p_refs, 1), 0) LOOP"
+    "   UPDATE batches SET allocated = p_allocated[i], line_count = p_lines[i],"
+    "    held = p_held[i] WHERE ref = p_refs[i];"
+    "  END LOOP;"
     " END $$;",
 };
 

@@ -42,7 +42,7 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
     [PG_WAITING_GET] = {"la_waiting_get",
                         "SELECT orderid, qty, sequence FROM waiting WHERE sku = $1::text", 1},
     [PG_WAITING_GET_IF_CHANGED] = {"la_waiting_get_if_changed",
-                                   "SELECT w.orderid, w.qty, w.sequence FROM waiting w"
+                                   "SELECT w.orderid, w.qty, w.sequence, w.sku FROM waiting w"
                                    " JOIN products p ON p.sku = w.sku"
                                    " WHERE w.sku = $1::text AND p.version_number <> $2::bigint",
                                    2},
@@ -74,8 +74,8 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                      2},
     /* The orders a batch of commands names: one query for all of them. */
     [PG_LINES_OF_ORDERS] = {"la_lines_of_orders",
-                            "SELECT batchref, orderid, qty, sequence, expires FROM allocations"
-                            " WHERE sku = $1::text AND orderid = ANY ($2::text[])",
+                            "SELECT batchref, orderid, sku, qty, sequence, expires"
+                            " FROM allocations WHERE sku = $1::text AND orderid = ANY ($2::text[])",
                             2},
     [PG_LINES_OF_BATCH] = {"la_lines_of_batch",
                            "SELECT orderid, qty, sequence, expires FROM allocations"
@@ -111,13 +111,11 @@ const struct pg_statement pg_statements[PG_STMT_COUNT] = {
                           " WHERE expires > 0 AND expires <= $1::bigint"
                           " ORDER BY expires LIMIT $2::bigint",
                           2},
-    /* A batch's figures follow its lines: set once per commit, from the
-     * product (exact: the version check proves nobody changed it since). */
-    /* A batch's figures follow its lines: set once per commit, from the
-     * product (exact: the version check proves nobody changed it since). */
+    /* The batches' figures follow their lines: set once per commit, from
+     * the products (exact: the version check proves nobody changed them). */
     [PG_BATCH_FIGURES] = {"la_batch_figures",
-                          "UPDATE batches SET allocated = $2::bigint, line_count = $3::bigint,"
-                          " held = $4::bigint WHERE ref = $1::text",
+                          "SELECT allocation_set_figures($1::text[], $2::bigint[],"
+                          " $3::bigint[], $4::bigint[])",
                           4},
     [PG_VIEW_ALLOCATIONS] = {"la_view_allocations",
                              "SELECT sku, batchref, expires, 0 AS part, position"

@@ -131,28 +131,26 @@ static int changed(const la_product *product)
 }
 
 /* The batch rows' allocated quantity, line count and held quantity, once
- * per batch whose lines changed (and that still exists), from the product's
- * figures. A statement each (a key lookup): one UPDATE joined with an array
- * would be planned as a scan of the table, and its rows' dead versions. */
+ * per batch whose lines changed (and that still exists), from the
+ * product's figures: one statement. */
 static int queue_figures(struct pg_store *store)
 {
+	struct pg_array ref = PG_ARRAY_INIT, allocated = PG_ARRAY_INIT, lines = PG_ARRAY_INIT,
+	                held = PG_ARRAY_INIT;
 	size_t index = 0;
-	const char *ref;
+	const char *batchref;
 	void *value;
-	int rc = LA_OK;
-	while (rc == LA_OK && la__strmap_next(&store->lines_changed, &index, &ref, &value)) {
-		const la_batch *b = la_product_find_batch(value, ref);
+	while (la__strmap_next(&store->lines_changed, &index, &batchref, &value)) {
+		const la_batch *b = la_product_find_batch(value, batchref);
 		if (!b)
 			continue; /* removed in this unit of work */
-		char allocated[24], lines[24], held[24];
-		const char *p[4] = {ref, pg_fmt_int(allocated, la_batch_allocated_quantity(b)),
-		                    pg_fmt_int(lines, la_batch_line_count(b)),
-		                    pg_fmt_int(held, la_batch_held_quantity(b))};
-		rc = pg_queue(store, PG_BATCH_FIGURES, 4, p);
-		if (rc == LA_OK)
-			rc = maybe_flush(store);
+		pg_array_text(&ref, batchref);
+		pg_array_int(&allocated, la_batch_allocated_quantity(b));
+		pg_array_int(&lines, la_batch_line_count(b));
+		pg_array_int(&held, la_batch_held_quantity(b));
 	}
-	return rc;
+	struct pg_array *columns[4] = {&ref, &allocated, &lines, &held};
+	return pg_queue_arrays(store, PG_BATCH_FIGURES, columns, 4);
 }
 
 static int by_sku(const void *a, const void *b)

@@ -121,7 +121,8 @@ Test(postgres_store, many_processes_may_create_the_schema_at_once)
 	cr_assert_eq(test_pg_exec(conn, "DROP TABLE products, batches, allocations, outbox,"
 	                                " waiting, order_history, schema_version CASCADE;"
 	                                " DROP FUNCTION allocation_save_version;"
-	                                " DROP FUNCTION allocation_save_versions"),
+	                                " DROP FUNCTION allocation_save_versions;"
+	                                " DROP FUNCTION allocation_set_figures"),
 	             0);
 	PQfinish(conn);
 	struct opener openers[6];
