@@ -46,8 +46,7 @@ void sq_store_close(void *state)
 		    sq_view_batches, relay, sq_store_close, sq_view_batch,                         \
 		    NULL /* load_lines: in process, one lookup per line costs less */, status,     \
 		    sq_repo_lines_of_order, sq_repo_expired_holds, sq_pending_reallocations,       \
-		    sq_view_history, sq_check, sq_repair,                                          \
-		    NULL /* prefetch: as load_lines */                                             \
+		    sq_view_history, sq_check, sq_repair, NULL /* prefetch: as load_lines */       \
 	}
 
 static const la_store_port port_plain = SQ_PORT(NULL, NULL);
