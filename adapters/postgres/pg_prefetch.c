@@ -63,35 +63,14 @@ static void release(struct wanted *w)
 	free(w->line_skus);
 }
 
-/* The three reads of several products: arrays of keys. */
-static int queue_many(struct pg_store *store, const char *skus, const char *cached,
-                      const char *orderids, const char *line_skus)
-{
-	const char *products[2] = {skus, cached};
-	const char *lines[2] = {orderids, line_skus};
-	int rc = pg_queue(store, PG_PRODUCTS_GET_MANY, 2, products);
-	if (rc == LA_OK)
-		rc = pg_queue(store, PG_WAITING_GET_MANY, 2, products);
-	if (rc == LA_OK)
-		rc = pg_queue(store, PG_LINES_OF_PAIRS, 2, lines);
-	return rc;
-}
-
-/* The same reads of one product (a hot sku, a single command) with the
- * statements a single get uses, which cost the server less than the
- * array forms; their rows come in the same columns. */
-static int queue_one(struct pg_store *store, const struct wanted *w, const char *orderids)
-{
-	char version[24];
-	const char *product[2] = {w->skus[0], pg_fmt_int(version, w->cached[0])};
-	const char *lines[2] = {w->skus[0], orderids};
-	int rc = pg_queue(store, PG_PRODUCT_GET_IF_CHANGED, 2, product);
-	if (rc == LA_OK)
-		rc = pg_queue(store, PG_WAITING_GET_IF_CHANGED, 2, product);
-	if (rc == LA_OK)
-		rc = pg_queue(store, PG_LINES_OF_ORDERS, 2, lines);
-	return rc;
-}
+/* The reads of the products, their waiting lines and the order lines:
+ * arrays of keys; for one product (a hot sku, a single command) the
+ * statements a single get uses, which cost the server less than the array
+ * forms and answer in the same columns. */
+static const enum pg_stmt reads_of_many[3] = {PG_PRODUCTS_GET_MANY, PG_WAITING_GET_MANY,
+                                              PG_LINES_OF_PAIRS};
+static const enum pg_stmt reads_of_one[3] = {PG_PRODUCT_GET_IF_CHANGED, PG_WAITING_GET_IF_CHANGED,
+                                             PG_LINES_OF_ORDERS};
 
 /* The three reads, after BEGIN (and the lock), in one round trip. */
 static int read_all(PGresult **out, struct pg_store *store, const struct wanted *w)
@@ -109,9 +88,16 @@ static int read_all(PGresult **out, struct pg_store *store, const struct wanted 
 	int at = store->queued;
 	if (rc == LA_OK && at > 4)
 		rc = la_error_set(LA_ESTATE, "postgres: too many queued statements");
-	if (rc == LA_OK)
-		rc = w->sku_count == 1 ? queue_one(store, w, orderids)
-		                       : queue_many(store, skus, cached, orderids, line_skus);
+	char version[24];
+	const char *many_products[2] = {skus, cached}, *many_lines[2] = {orderids, line_skus};
+	const char *one_product[2] = {w->skus[0], pg_fmt_int(version, w->cached[0])};
+	const char *one_lines[2] = {w->skus[0], orderids};
+	int one = w->sku_count == 1;
+	const char *const *params[3] = {one ? one_product : many_products,
+	                                one ? one_product : many_products,
+	                                one ? one_lines : many_lines};
+	for (int i = 0; rc == LA_OK && i < 3; i++)
+		rc = pg_queue(store, one ? reads_of_one[i] : reads_of_many[i], 2, params[i]);
 	PGresult *results[8] = {NULL};
 	if (rc == LA_OK)
 		rc = pg_round_trip(store, results, at + 3, "prefetching products");
