@@ -122,8 +122,8 @@ static int64_t cached_version(const struct wanted *w, const char *sku)
 }
 
 /* The product of rows [from, to) (one sku) and its waiting rows from
- * *waiting_at on (both results list skus in the order asked): from memory when its
- * version is the one remembered, else from the rows. */
+ * *waiting_at on (both results list skus in the order asked): from memory
+ * when its version is the one remembered, else from the rows. */
 static int adopt_group(struct pg_store *store, const struct wanted *w, const PGresult *res,
                        int from, int to, const PGresult *waiting, int *waiting_at)
 {
@@ -137,8 +137,11 @@ static int adopt_group(struct pg_store *store, const struct wanted *w, const PGr
 	int rc;
 	if (cached >= 0 && pg_int(res, from, 0) == cached) {
 		rc = pg_cache_build(&product, store, sku);
-		if (rc == LA_ENOTFOUND)
-			return LA_OK; /* forgotten meanwhile: get loads it */
+		if (rc == LA_ENOTFOUND) /* only a commit changes what is remembered */
+			return la_error_set(LA_ESTATE,
+			                    "postgres: product %s was forgotten during a "
+			                    "prefetch",
+			                    sku);
 	} else {
 		rc = pg_repo_build(&product, res, from, to, waiting, first_waiting, *waiting_at);
 	}

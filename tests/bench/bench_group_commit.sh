@@ -31,13 +31,15 @@
 # is shared, so ratios of the same run matter more than absolute figures.
 # Knobs: BENCH_DURATION (s per run, default 10), BENCH_SKUS (default 64),
 # BENCH_ROUNDS (single-client rounds, default 2), BENCH_PARTS (default
-# "postgres sqlite single"). Takes about 4 minutes with the defaults.
+# "postgres sqlite single"), BENCH_PG_WRITERS (--writers of each of the two
+# PostgreSQL servers, default 1). Takes about 4 minutes with the defaults.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 server=$build/examples/server/allocation-server
 bench_sqlite=$build/tests/bench/bench_sqlite
+pg_writers=${BENCH_PG_WRITERS:-1}
 old_server=${BENCH_BASELINE_SERVER:-/tmp/v10/build/examples/server/allocation-server}
 duration=${BENCH_DURATION:-10}
 skus=${BENCH_SKUS:-64}
@@ -138,9 +140,12 @@ pg_part() {
 	c4a=$(pgbench_tps 4)
 	echo "pgbench simple-update before: -c1 $c1a tps, -c4 $c4a tps (load $(load_average))"
 
-	start_server "$server" "$db"
+	# Two processes on two cores: one writer each (writers x processes about
+	# the cores, docs/postgres.md); one process alone is best with its default.
+	echo "each server: --writers $pg_writers"
+	start_server "$server" "$db" --writers "$pg_writers"
 	local a=${url#http://}
-	start_server "$server" "$db"
+	start_server "$server" "$db" --writers "$pg_writers"
 	local b=${url#http://}
 	add_batches "http://$a" flash
 	allocate_run pg1 flash 1 "$a" "$b"
