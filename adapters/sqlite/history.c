@@ -27,9 +27,9 @@ static void bind_entry(sqlite3_stmt *stmt, int first, const struct sq_row *row)
 	sq_bind_text(stmt, first + 3, la_product_sku(product));
 	sqlite3_bind_int64(stmt, first + 4, change->qty);
 	sq_bind_text(stmt, first + 5, change->batchref);
-	bind_optional_int(stmt, first + 6,
-	                  event == LA_EVT_DEALLOCATED ? la_product_change_reason(product, row->index)
-	                                              : 0);
+	bind_optional_int(
+	    stmt, first + 6,
+	    event == LA_EVT_DEALLOCATED ? la_product_change_reason(product, row->index) : 0);
 	bind_optional_int(stmt, first + 7, la_product_change_expires(product, row->index));
 }
 
@@ -44,8 +44,14 @@ static int insert_entry(struct sq_store *store, const struct sq_row *row)
 	return rc == SQLITE_DONE ? LA_OK : sq_fail(store, rc, "writing the order history");
 }
 
-static const struct sq_row_kind entries = {SQ_HISTORY_INSERT_ROWS, 8, bind_entry, insert_entry,
-                                           "writing the order history"};
+static const struct sq_row_kind entries = {
+    .many = SQ_HISTORY_INSERT_ROWS,
+    .columns = 8,
+    .bind = bind_entry,
+    .insert_one = insert_entry,
+    .conflict = NULL, /* only NOT NULL could fail: its own message says it */
+    .what = "writing the order history",
+};
 
 int sq_history_queue(struct sq_store *store, const la_product *product, size_t index,
                      const la_change *change)

@@ -16,7 +16,9 @@ static int insert_each(struct sq_store *store, const struct sq_row_kind *kind,
 	return rc;
 }
 
-/* A full queue in one statement. */
+/* A full queue in one statement. It is OR ROLLBACK (statements.c): a
+ * conflict has undone the transaction, so kind->conflict may only read to
+ * say which row it was. */
 static int insert_all(struct sq_store *store, const struct sq_row_kind *kind,
                       const struct sq_row *rows)
 {
@@ -25,20 +27,18 @@ static int insert_all(struct sq_store *store, const struct sq_row_kind *kind,
 		return la_error_last_code();
 	for (int i = 0; i < SQ_ROWS; i++)
 		kind->bind(stmt, 1 + i * kind->columns, &rows[i]);
-	int rc = sqlite3_step(stmt);
+	int step = sqlite3_step(stmt);
 	sq_done(stmt);
-	if (rc == SQLITE_DONE)
+	if (step == SQLITE_DONE)
 		return LA_OK;
-	if ((rc & 0xff) != SQLITE_CONSTRAINT)
-		return sq_fail(store, rc, kind->what);
-	/* The statement was undone as a whole: again row by row, so that the
-	 * error names the row that fails, as a single insert would. */
-	return insert_each(store, kind, rows, SQ_ROWS);
+	int rc = sq_fail(store, step, kind->what);
+	if ((step & 0xff) == SQLITE_CONSTRAINT && kind->conflict)
+		kind->conflict(store, rows, SQ_ROWS);
+	return rc;
 }
 
-int sq_rows_add(struct sq_store *store, struct sq_row_queue *queue,
-                const struct sq_row_kind *kind, const la_product *product, size_t index,
-                const la_change *change)
+int sq_rows_add(struct sq_store *store, struct sq_row_queue *queue, const struct sq_row_kind *kind,
+                const la_product *product, size_t index, const la_change *change)
 {
 	queue->rows[queue->count++] = (struct sq_row){product, index, *change};
 	if (queue->count < SQ_ROWS)

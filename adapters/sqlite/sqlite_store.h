@@ -91,6 +91,9 @@ struct sq_row_kind {
 	void (*bind)(sqlite3_stmt *stmt, int first, const struct sq_row *row);
 	/* insert one row alone, with the messages of a failure */
 	int (*insert_one)(struct sq_store *store, const struct sq_row *row);
+	/* after a constraint failed for one of rows (transaction undone): set
+	 * the error naming it, when it can tell; or NULL */
+	void (*conflict)(struct sq_store *store, const struct sq_row *rows, size_t count);
 	const char *what; /* for messages */
 };
 
@@ -109,7 +112,7 @@ struct sq_store {
 	la__strmap seen_by_sku;        /* the same products, by sku */
 	struct sq_change_ref *changes; /* commit: every change of seen, in the order made */
 	size_t changes_cap;
-	la__strmap lines_changed; /* commit: batch ref → product, for their figures */
+	la__strmap lines_changed;           /* commit: batch ref → product, for their figures */
 	struct sq_row_queue lines_queued;   /* commit: allocations not yet inserted */
 	struct sq_row_queue history_queued; /* commit: order_history rows not yet inserted */
 
@@ -168,9 +171,8 @@ int sq_bind_text(sqlite3_stmt *stmt, int index, const char *text);
 /* ---- insert_rows.c ---- */
 /* Queue a row; a full queue is inserted at once. The row's strings must
  * live until it is inserted (the commit's products hold them). */
-int sq_rows_add(struct sq_store *store, struct sq_row_queue *queue,
-                const struct sq_row_kind *kind, const la_product *product, size_t index,
-                const la_change *change);
+int sq_rows_add(struct sq_store *store, struct sq_row_queue *queue, const struct sq_row_kind *kind,
+                const la_product *product, size_t index, const la_change *change);
 /* Insert the rows still queued (and empty the queue, even on failure). */
 int sq_rows_flush(struct sq_store *store, struct sq_row_queue *queue,
                   const struct sq_row_kind *kind);

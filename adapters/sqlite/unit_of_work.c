@@ -87,8 +87,39 @@ static int line_allocated(struct sq_store *store, const struct sq_row *row)
 	return rc;
 }
 
-static const struct sq_row_kind lines = {SQ_LINE_INSERT_ROWS, 6, bind_line, line_allocated,
-                                         "storing allocations"};
+/* Whether (orderid, sku) of row is stored. */
+static int line_stored(struct sq_store *store, const struct sq_row *row)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_LINE_GET);
+	if (!stmt)
+		return 0;
+	sq_bind_text(stmt, 1, row->change.orderid);
+	sq_bind_text(stmt, 2, la_product_sku(row->product));
+	int found = sqlite3_step(stmt) == SQLITE_ROW;
+	sq_done(stmt);
+	return found;
+}
+
+/* The error a single insert would have given: the first row already
+ * stored (else the constraint's own message stays). */
+static void lines_conflict(struct sq_store *store, const struct sq_row *rows, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (line_stored(store, &rows[i])) {
+			(void)la_error_set(LA_ECONFLICT, "Order line %s %s is already allocated",
+			                   rows[i].change.orderid, la_product_sku(rows[i].product));
+			return;
+		}
+}
+
+static const struct sq_row_kind lines = {
+    .many = SQ_LINE_INSERT_ROWS,
+    .columns = 6,
+    .bind = bind_line,
+    .insert_one = line_allocated,
+    .conflict = lines_conflict,
+    .what = "storing allocations",
+};
 
 static int line_deallocated(struct sq_store *store, const char *sku, const la_change *c)
 {
