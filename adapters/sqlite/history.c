@@ -1,7 +1,8 @@
 /*
  * The order history (docs/history.md): a row per change that makes an
  * entry (la_product_change_event), written by the commit in its own
- * transaction, and read back by order in the order written.
+ * transaction (queued, then many rows per statement: insert_rows.c), and
+ * read back by order in the order written.
  */
 #include <stdio.h>
 
@@ -15,27 +16,54 @@ static void bind_optional_int(sqlite3_stmt *stmt, int index, int64_t value)
 		sqlite3_bind_null(stmt, index);
 }
 
-int sq_history_write(struct sq_store *store, const la_product *product, size_t index,
-                     const la_change *change)
+static void bind_entry(sqlite3_stmt *stmt, int first, const struct sq_row *row)
 {
-	int event = la_product_change_event(product, index);
-	if (!event)
-		return LA_OK;
+	const la_product *product = row->product;
+	const la_change *change = &row->change;
+	int event = la_product_change_event(product, row->index);
+	sq_bind_text(stmt, first, change->orderid);
+	sqlite3_bind_int64(stmt, first + 1, la_product_change_time(product, row->index));
+	sqlite3_bind_int(stmt, first + 2, event);
+	sq_bind_text(stmt, first + 3, la_product_sku(product));
+	sqlite3_bind_int64(stmt, first + 4, change->qty);
+	sq_bind_text(stmt, first + 5, change->batchref);
+	bind_optional_int(
+	    stmt, first + 6,
+	    event == LA_EVT_DEALLOCATED ? la_product_change_reason(product, row->index) : 0);
+	bind_optional_int(stmt, first + 7, la_product_change_expires(product, row->index));
+}
+
+static int insert_entry(struct sq_store *store, const struct sq_row *row)
+{
 	sqlite3_stmt *stmt = sq_stmt(store, SQ_HISTORY_INSERT);
 	if (!stmt)
 		return la_error_last_code();
-	sq_bind_text(stmt, 1, change->orderid);
-	sqlite3_bind_int64(stmt, 2, la_product_change_time(product, index));
-	sqlite3_bind_int(stmt, 3, event);
-	sq_bind_text(stmt, 4, la_product_sku(product));
-	sqlite3_bind_int64(stmt, 5, change->qty);
-	sq_bind_text(stmt, 6, change->batchref);
-	bind_optional_int(
-	    stmt, 7, event == LA_EVT_DEALLOCATED ? la_product_change_reason(product, index) : 0);
-	bind_optional_int(stmt, 8, la_product_change_expires(product, index));
+	bind_entry(stmt, 1, row);
 	int rc = sqlite3_step(stmt);
 	sq_done(stmt);
 	return rc == SQLITE_DONE ? LA_OK : sq_fail(store, rc, "writing the order history");
+}
+
+static const struct sq_row_kind entries = {
+    .many = SQ_HISTORY_INSERT_ROWS,
+    .columns = 8,
+    .bind = bind_entry,
+    .insert_one = insert_entry,
+    .conflict = NULL, /* only NOT NULL could fail: its own message says it */
+    .what = "writing the order history",
+};
+
+int sq_history_queue(struct sq_store *store, const la_product *product, size_t index,
+                     const la_change *change)
+{
+	if (!la_product_change_event(product, index))
+		return LA_OK;
+	return sq_rows_add(store, &store->history_queued, &entries, product, index, change);
+}
+
+int sq_history_flush(struct sq_store *store)
+{
+	return sq_rows_flush(store, &store->history_queued, &entries);
 }
 
 int sq_view_history(la_history_list *into, const char *orderid, void *state)

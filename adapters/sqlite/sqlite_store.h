@@ -52,6 +52,8 @@ enum sq_stmt {
 	SQ_PENDING_DELETE,
 	SQ_PENDING_LIST,
 	SQ_HISTORY_INSERT,
+	SQ_HISTORY_INSERT_ROWS,
+	SQ_LINE_INSERT_ROWS,
 	SQ_VIEW_HISTORY,
 	SQ_STMT_COUNT
 };
@@ -60,6 +62,39 @@ enum sq_stmt {
 struct sq_change_ref {
 	uint64_t order;
 	size_t product, index;
+};
+
+/* Rows per multi-row INSERT of the commit (insert_rows.c); statements.c
+ * writes the statements' text for this many. */
+#define SQ_ROWS 32
+
+/* A row the commit inserts: change index of product, read into change. */
+struct sq_row {
+	const la_product *product;
+	size_t index;
+	la_change change;
+};
+
+/* Rows of one table waiting to be inserted, in the order queued. */
+struct sq_row_queue {
+	size_t count;
+	struct sq_row rows[SQ_ROWS];
+};
+
+struct sq_store;
+
+/* How rows of one table are inserted. */
+struct sq_row_kind {
+	enum sq_stmt many; /* SQ_ROWS rows */
+	int columns;       /* parameters per row */
+	/* bind row's values to parameters first, first + 1, ... */
+	void (*bind)(sqlite3_stmt *stmt, int first, const struct sq_row *row);
+	/* insert one row alone, with the messages of a failure */
+	int (*insert_one)(struct sq_store *store, const struct sq_row *row);
+	/* after a constraint failed for one of rows (transaction undone): set
+	 * the error naming it, when it can tell; or NULL */
+	void (*conflict)(struct sq_store *store, const struct sq_row *rows, size_t count);
+	const char *what; /* for messages */
 };
 
 struct sq_store {
@@ -77,7 +112,9 @@ struct sq_store {
 	la__strmap seen_by_sku;        /* the same products, by sku */
 	struct sq_change_ref *changes; /* commit: every change of seen, in the order made */
 	size_t changes_cap;
-	la__strmap lines_changed; /* commit: batch ref → product, for their figures */
+	la__strmap lines_changed;           /* commit: batch ref → product, for their figures */
+	struct sq_row_queue lines_queued;   /* commit: allocations not yet inserted */
+	struct sq_row_queue history_queued; /* commit: order_history rows not yet inserted */
 
 	/* committed product rows, checked by version (product_cache.c) */
 	la_product_cache *cache;
@@ -130,6 +167,15 @@ int sq_exec(struct sq_store *store, const char *sql, const char *what);
 void sq_finalize_all(struct sq_store *store);
 /* Bind a string, or NULL. */
 int sq_bind_text(sqlite3_stmt *stmt, int index, const char *text);
+
+/* ---- insert_rows.c ---- */
+/* Queue a row; a full queue is inserted at once. The row's strings must
+ * live until it is inserted (the commit's products hold them). */
+int sq_rows_add(struct sq_store *store, struct sq_row_queue *queue, const struct sq_row_kind *kind,
+                const la_product *product, size_t index, const la_change *change);
+/* Insert the rows still queued (and empty the queue, even on failure). */
+int sq_rows_flush(struct sq_store *store, struct sq_row_queue *queue,
+                  const struct sq_row_kind *kind);
 
 /* ---- schema.c ---- */
 /* The read model as the latest schema version defines it (repair recreates
@@ -193,10 +239,13 @@ int sq_view_batches(la_batch_page *into, const char *sku, size_t limit, const ch
 int sq_view_batch(la_batch_page *into, const char *ref, void *state);
 
 /* ---- history.c ---- */
-/* The order-history entry change index of product makes, if any (inside
- * the commit's transaction). */
-int sq_history_write(struct sq_store *store, const la_product *product, size_t index,
+/* Queue the order-history entry change index of product makes, if any
+ * (inside the commit's transaction; inserted by sq_history_flush at the
+ * latest). */
+int sq_history_queue(struct sq_store *store, const la_product *product, size_t index,
                      const la_change *change);
+/* Insert the entries sq_history_queue queued. */
+int sq_history_flush(struct sq_store *store);
 int sq_view_history(la_history_list *into, const char *orderid, void *state);
 
 #endif

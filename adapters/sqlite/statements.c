@@ -12,6 +12,21 @@
 	"SELECT ref, sku, eta, purchased, allocated, line_count, sequence, held,"                  \
 	" (SELECT COALESCE(sum(w.qty), 0) FROM waiting w WHERE w.sku = b.sku)"
 
+/* SQ_ROWS copies of a row's VALUES, comma-separated. */
+#define ROWS2(row)  row "," row
+#define ROWS4(row)  ROWS2(row) "," ROWS2(row)
+#define ROWS8(row)  ROWS4(row) "," ROWS4(row)
+#define ROWS16(row) ROWS8(row) "," ROWS8(row)
+#define ROWS32(row) ROWS16(row) "," ROWS16(row)
+_Static_assert(SQ_ROWS == 32, "the multi-row statements are written for 32 rows");
+
+/* OR ROLLBACK in the multi-row ones: SQLite then keeps no statement journal
+ * (a copy of every page the statement changes, to undo it alone) because a
+ * failure undoes the whole transaction, which the commit would do anyway. */
+#define LINE_INSERT "INTO allocations(orderid, sku, batchref, qty, sequence, expires) VALUES"
+#define HISTORY_INSERT                                                                             \
+	"INTO order_history(orderid, at, event, sku, qty, batchref, reason, expires) VALUES"
+
 static const char *const sql_text[SQ_STMT_COUNT] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
     [SQ_COMMIT] = "COMMIT",
@@ -39,8 +54,9 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
                     " WHERE orderid = ?1 AND sku = ?2",
     [SQ_LINES_OF_BATCH] = "SELECT orderid, qty, sequence, expires FROM allocations"
                           " WHERE batchref = ?1",
-    [SQ_LINE_INSERT] = "INSERT INTO allocations(orderid, sku, batchref, qty, sequence, expires)"
-                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [SQ_LINE_INSERT] = "INSERT " LINE_INSERT "(?1, ?2, ?3, ?4, ?5, ?6)",
+    /* Parameters numbered in order: row i's are 6i + 1 to 6i + 6. */
+    [SQ_LINE_INSERT_ROWS] = "INSERT OR ROLLBACK " LINE_INSERT ROWS32("(?, ?, ?, ?, ?, ?)"),
     [SQ_LINE_DELETE] = "DELETE FROM allocations WHERE orderid = ?1 AND sku = ?2",
     [SQ_LINE_CONFIRM] = "UPDATE allocations SET expires = 0 WHERE orderid = ?1 AND sku = ?2",
     [SQ_WAITING_OF_PRODUCT] = "SELECT orderid, qty, sequence FROM waiting WHERE sku = ?1",
@@ -76,8 +92,9 @@ static const char *const sql_text[SQ_STMT_COUNT] = {
     [SQ_PENDING_DELETE] = "DELETE FROM pending_reallocations WHERE orderid = ?1 AND sku = ?2",
     [SQ_PENDING_LIST] = "SELECT orderid, sku, qty FROM pending_reallocations"
                         " ORDER BY rowid LIMIT ?1",
-    [SQ_HISTORY_INSERT] = "INSERT INTO order_history(orderid, at, event, sku, qty, batchref,"
-                          " reason, expires) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [SQ_HISTORY_INSERT] = "INSERT " HISTORY_INSERT "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [SQ_HISTORY_INSERT_ROWS] =
+        "INSERT OR ROLLBACK " HISTORY_INSERT ROWS32("(?, ?, ?, ?, ?, ?, ?, ?)"),
     [SQ_VIEW_HISTORY] = "SELECT at, event, sku, qty, batchref, reason, expires"
                         " FROM order_history WHERE orderid = ?1 ORDER BY position",
 };

@@ -65,22 +65,61 @@ static int batch_removed(struct sq_store *store, const la_change *c)
 	return run_one(store, stmt, "removing a batch", c->batchref);
 }
 
-static int line_allocated(struct sq_store *store, const char *sku, const la_change *c,
-                          int64_t expires)
+static void bind_line(sqlite3_stmt *stmt, int first, const struct sq_row *row)
+{
+	const la_change *c = &row->change;
+	sq_bind_text(stmt, first, c->orderid);
+	sq_bind_text(stmt, first + 1, la_product_sku(row->product));
+	sq_bind_text(stmt, first + 2, c->batchref);
+	sqlite3_bind_int64(stmt, first + 3, c->qty);
+	sqlite3_bind_int64(stmt, first + 4, c->sequence);
+	sqlite3_bind_int64(stmt, first + 5, la_product_change_expires(row->product, row->index));
+}
+
+static int line_allocated(struct sq_store *store, const struct sq_row *row)
 {
 	STMT(store, SQ_LINE_INSERT);
-	sq_bind_text(stmt, 1, c->orderid);
-	sq_bind_text(stmt, 2, sku);
-	sq_bind_text(stmt, 3, c->batchref);
-	sqlite3_bind_int64(stmt, 4, c->qty);
-	sqlite3_bind_int64(stmt, 5, c->sequence);
-	sqlite3_bind_int64(stmt, 6, expires);
+	bind_line(stmt, 1, row);
 	int rc = run(store, stmt, NULL, "storing an allocation");
 	if (rc == LA_ECONFLICT)
 		return la_error_set(LA_ECONFLICT, "Order line %s %s is already allocated",
-		                    c->orderid, sku);
+		                    row->change.orderid, la_product_sku(row->product));
 	return rc;
 }
+
+/* Whether (orderid, sku) of row is stored. */
+static int line_stored(struct sq_store *store, const struct sq_row *row)
+{
+	sqlite3_stmt *stmt = sq_stmt(store, SQ_LINE_GET);
+	if (!stmt)
+		return 0;
+	sq_bind_text(stmt, 1, row->change.orderid);
+	sq_bind_text(stmt, 2, la_product_sku(row->product));
+	int found = sqlite3_step(stmt) == SQLITE_ROW;
+	sq_done(stmt);
+	return found;
+}
+
+/* The error a single insert would have given: the first row already
+ * stored (else the constraint's own message stays). */
+static void lines_conflict(struct sq_store *store, const struct sq_row *rows, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (line_stored(store, &rows[i])) {
+			(void)la_error_set(LA_ECONFLICT, "Order line %s %s is already allocated",
+			                   rows[i].change.orderid, la_product_sku(rows[i].product));
+			return;
+		}
+}
+
+static const struct sq_row_kind lines = {
+    .many = SQ_LINE_INSERT_ROWS,
+    .columns = 6,
+    .bind = bind_line,
+    .insert_one = line_allocated,
+    .conflict = lines_conflict,
+    .what = "storing allocations",
+};
 
 static int line_deallocated(struct sq_store *store, const char *sku, const la_change *c)
 {
@@ -155,7 +194,7 @@ static int write_change(struct sq_store *store, const la_product *p, size_t inde
 	case LA_CHANGE_BATCH_REMOVED:
 		return batch_removed(store, c);
 	case LA_CHANGE_LINE_ALLOCATED:
-		return line_allocated(store, sku, c, la_product_change_expires(p, index));
+		return sq_rows_add(store, &store->lines_queued, &lines, p, index, c);
 	case LA_CHANGE_LINE_DEALLOCATED:
 		return line_deallocated(store, sku, c);
 	case LA_CHANGE_LINE_CONFIRMED:
@@ -244,11 +283,36 @@ static int order_changes(struct sq_store *store, size_t *count)
 	return LA_OK;
 }
 
+/* Change c of the unit of work, its history entry, and the batch whose
+ * figures it changes. Allocations are queued; any other change first
+ * inserts those queued, so that it finds them stored. */
+static int write_one(struct sq_store *store, size_t c)
+{
+	la_change change;
+	la_product *p = store->seen[store->changes[c].product];
+	size_t index = store->changes[c].index;
+	int rc = la_product_change_at(&change, p, index);
+	if (rc == LA_OK && change.kind != LA_CHANGE_LINE_ALLOCATED)
+		rc = sq_rows_flush(store, &store->lines_queued, &lines);
+	if (rc == LA_OK)
+		rc = write_change(store, p, index, &change);
+	if (rc == LA_OK)
+		rc = sq_history_queue(store, p, index, &change);
+	if (rc == LA_OK &&
+	    (change.kind == LA_CHANGE_LINE_ALLOCATED || change.kind == LA_CHANGE_LINE_DEALLOCATED ||
+	     change.kind == LA_CHANGE_LINE_CONFIRMED) &&
+	    la__strmap_put(&store->lines_changed, change.batchref, p) != 0)
+		rc = la_error_set(LA_ENOMEM, "Out of memory");
+	return rc;
+}
+
 /* Every product's version check first, then every change in the order it
  * was made across products (a batch reference moved between products, an
  * order's rows in allocation order), then the outbox. */
 static int write_products(struct sq_store *store)
 {
+	store->lines_queued.count = 0;
+	store->history_queued.count = 0;
 	int rc = LA_OK;
 	for (size_t i = 0; i < store->seen_count && rc == LA_OK; i++)
 		if (changed(store->seen[i]))
@@ -257,22 +321,12 @@ static int write_products(struct sq_store *store)
 	if (rc == LA_OK)
 		rc = order_changes(store, &count);
 	la__strmap_clear(&store->lines_changed);
-	for (size_t c = 0; rc == LA_OK && c < count; c++) {
-		la_change change;
-		la_product *p = store->seen[store->changes[c].product];
-		size_t index = store->changes[c].index;
-		rc = la_product_change_at(&change, p, index);
-		if (rc == LA_OK)
-			rc = write_change(store, p, index, &change);
-		if (rc == LA_OK)
-			rc = sq_history_write(store, p, index, &change);
-		if (rc == LA_OK &&
-		    (change.kind == LA_CHANGE_LINE_ALLOCATED ||
-		     change.kind == LA_CHANGE_LINE_DEALLOCATED ||
-		     change.kind == LA_CHANGE_LINE_CONFIRMED) &&
-		    la__strmap_put(&store->lines_changed, change.batchref, p) != 0)
-			rc = la_error_set(LA_ENOMEM, "Out of memory");
-	}
+	for (size_t c = 0; rc == LA_OK && c < count; c++)
+		rc = write_one(store, c);
+	if (rc == LA_OK)
+		rc = sq_rows_flush(store, &store->lines_queued, &lines);
+	if (rc == LA_OK)
+		rc = sq_history_flush(store);
 	if (rc == LA_OK)
 		rc = write_figures(store);
 	for (size_t i = 0; i < store->seen_count && rc == LA_OK; i++)

@@ -221,3 +221,97 @@ Test(sqlite_unit_of_work, commit_writes_only_the_deltas)
 	close_state(state);
 	sqlt_check_invariants(path);
 }
+
+/* Allocate orders o<first>..o<last> of LAMP in the open unit of work. */
+static void allocate_range(la_product *lamp, int first, int last)
+{
+	char order[16];
+	const char *ref = NULL;
+	for (int i = first; i <= last; i++) {
+		snprintf(order, sizeof order, "o%02d", i);
+		cr_assert_eq(la_product_allocate(&ref, lamp, order, 1), LA_OK, "%s",
+		             la_error_last());
+	}
+}
+
+/* Rows of the commit go 32 per statement (insert_rows.c): with 70 lines
+ * and a deallocation among them, rowids (positions) still follow the order
+ * of the changes, in allocations and in the order history. */
+Test(sqlite_unit_of_work, many_rows_in_one_commit_keep_the_order_of_the_changes)
+{
+	const char *path = lamp_file("many", 1000);
+	struct sq_store *state = open_state(path);
+	la_product *lamp = NULL;
+	const char *ref = NULL;
+	cr_assert_eq(sq_uow_begin(state), LA_OK);
+	cr_assert_eq(sq_repo_get(&lamp, "LAMP", state), LA_OK);
+	allocate_range(lamp, 0, 39);
+	cr_assert_eq(la_product_deallocate(lamp, "o05"), LA_OK, "%s", la_error_last());
+	allocate_range(lamp, 40, 69);
+	cr_assert_eq(la_product_allocate(&ref, lamp, "o05", 1), LA_OK);
+	cr_assert_eq(sq_uow_commit(state), LA_OK, "%s", la_error_last());
+	close_state(state);
+
+	sqlite3 *db = sqlt_raw(path);
+	cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM allocations"), 70);
+	/* o05 last (allocated again after o69), the others in number order */
+	cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM (SELECT orderid,"
+	                          " row_number() OVER (ORDER BY rowid) AS n FROM allocations)"
+	                          " WHERE orderid <> CASE WHEN n = 70 THEN 'o05'"
+	                          " ELSE printf('o%02d', n - 1 + (n > 5)) END"),
+	             0);
+	/* history: o00..o39 allocated, o05 deallocated, o40..o69 allocated, o05 allocated */
+	cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM order_history"), 72);
+	cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM (SELECT orderid, event,"
+	                          " row_number() OVER (ORDER BY position) AS n FROM order_history)"
+	                          " WHERE orderid || ' ' || event IS NOT CASE"
+	                          " WHEN n <= 40 THEN printf('o%02d 101', n - 1)"
+	                          " WHEN n = 41 THEN 'o05 102'"
+	                          " WHEN n <= 71 THEN printf('o%02d 101', n - 2)"
+	                          " ELSE 'o05 101' END"),
+	             0);
+	sqlite3_close(db);
+	sqlt_check_invariants(path);
+}
+
+/* A line stored behind the model's back conflicts as a single insert
+ * would, whether its row is in a 32-row statement or in the rest: the
+ * message names it and nothing of the commit is stored. */
+Test(sqlite_unit_of_work, a_stored_line_conflicts_in_a_many_row_statement_or_alone)
+{
+	const int stored[] = {10, 35}; /* in the first 32 rows, in the 8 after */
+	for (size_t k = 0; k < sizeof stored / sizeof *stored; k++) {
+		char name[16], sql[160], expected[64];
+		snprintf(name, sizeof name, "conflict%zu", k);
+		const char *path = lamp_file(name, 1000);
+		sqlite3 *db = sqlt_raw(path);
+		snprintf(sql, sizeof sql,
+		         "INSERT INTO allocations(orderid, sku, batchref, qty, sequence)"
+		         " VALUES('o%02d', 'LAMP', 'b1', 1, 1)",
+		         stored[k]);
+		cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		struct sq_store *state = open_state(path);
+		la_product *lamp = NULL;
+		cr_assert_eq(sq_uow_begin(state), LA_OK);
+		cr_assert_eq(sq_repo_get(&lamp, "LAMP", state), LA_OK);
+		allocate_range(lamp, 0, 39); /* lines not loaded: the model does not know */
+		cr_assert_eq(sq_uow_commit(state), LA_ECONFLICT);
+		snprintf(expected, sizeof expected, "Order line o%02d LAMP is already allocated",
+		         stored[k]);
+		cr_assert_str_eq(la_error_last(), expected);
+		sq_uow_end(state);
+		cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM allocations"), 1);
+		cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM order_history"), 0);
+		cr_assert_eq(sqlt_int(db, "SELECT version_number FROM products WHERE sku = 'LAMP'"),
+		             1);
+		/* and the store works on */
+		const char *ref = NULL;
+		cr_assert_eq(sq_uow_begin(state), LA_OK, "%s", la_error_last());
+		cr_assert_eq(sq_repo_get(&lamp, "LAMP", state), LA_OK);
+		cr_assert_eq(la_product_allocate(&ref, lamp, "o99", 1), LA_OK);
+		cr_assert_eq(sq_uow_commit(state), LA_OK, "%s", la_error_last());
+		close_state(state);
+		cr_assert_eq(sqlt_int(db, "SELECT count(*) FROM allocations"), 2);
+		sqlite3_close(db);
+	}
+}
