@@ -514,6 +514,45 @@ Test(batch, pull_edges)
 }
 
 /* la_view_batch: one batch's dashboard row by reference (store port v2). */
+/* The batch path of a store that ships keys in array parameters
+ * (PostgreSQL): quotes, backslashes, braces, commas and the word NULL are
+ * keys like any other, found again when the same batch comes back. */
+Test(batch, keys_with_quotes_backslashes_and_braces)
+{
+	const char *skus[2] = {"SKU\"1\\{a,b}", "NULL"};
+	const char *orders[4] = {"o\"1", "o\\2", "{o,3}", "NULL"};
+	la_message *setup[] = {create_batch("b\"1", skus[0], 100, NULL),
+	                       create_batch("b{2}", skus[1], 100, NULL)};
+	cr_assert_eq(la_bus_handle_many(w.bus, (const la_message *const *)setup, 2), LA_OK);
+	free_all(setup, 2);
+	for (int round = 0; round < 2; round++) { /* the second: every line already there */
+		la_message *m[4];
+		for (size_t i = 0; i < 4; i++)
+			m[i] = allocate(orders[i], skus[i % 2], 1 + (int64_t)i);
+		cr_assert_eq(la_bus_handle_many(w.bus, (const la_message *const *)m, 4), LA_OK,
+		             "%s", la_error_last());
+		for (size_t i = 0; i < 4; i++) {
+			cr_assert_eq(la_bus_result_status(w.bus, i), LA_OK, "round %d, %s: %s",
+			             round, orders[i], la_bus_result_error(w.bus, i));
+			cr_assert_str_eq(la_bus_result_batchref_at(w.bus, i),
+			                 i % 2 ? "b{2}" : "b\"1");
+		}
+		free_all(m, 4);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		la_allocation_list *list = NULL;
+		cr_assert_eq(la_view_allocations(&list, w.store, orders[i]), LA_OK, "%s",
+		             la_error_last());
+		cr_assert_eq(la_allocation_list_count(list), 1, "%s", orders[i]);
+		cr_assert_str_eq(la_allocation_list_batchref(list, 0), i % 2 ? "b{2}" : "b\"1");
+		la_allocation_list_free(list);
+	}
+	la_batch_page *page = NULL;
+	cr_assert_eq(la_view_batch(&page, w.store, "b{2}"), LA_OK, "%s", la_error_last());
+	cr_assert_eq(la_batch_page_allocated(page, 0), 2 + 4, "each line counted once");
+	la_batch_page_free(page);
+}
+
 Test(batch, one_batch_by_reference)
 {
 	la_message *m[] = {create_batch("b1", "LAMP", 10, NULL),
